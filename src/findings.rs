@@ -1,0 +1,266 @@
+//! Findings: what `evaluate` writes and `render` reads.
+//!
+//! The unit of evaluation is a *check* (one Kubernetes control, such as "namespaces have a
+//! default-deny NetworkPolicy"). Framework catalogs map their controls (`CC6.6`,
+//! `164.312(b)`) onto checks, so a control's verdict is derived from its checks' verdicts
+//! and the control matrix has one row per check with a column per framework.
+
+use serde::{Deserialize, Serialize};
+
+/// The verdict of a check or a control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The evidence shows the control in place.
+    Pass,
+    /// The evidence shows the control missing or broken.
+    Fail,
+    /// In place for some of what it covers, not all.
+    Partial,
+    /// Needs a human attestation (e.g. a managed cloud's encryption at rest).
+    Manual,
+    /// Does not apply to this cluster.
+    NotApplicable,
+    /// The evidence it needs was not collected: never read this as passing.
+    NotCollected,
+}
+
+impl Status {
+    /// The kebab-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Partial => "partial",
+            Status::Manual => "manual",
+            Status::NotApplicable => "not-applicable",
+            Status::NotCollected => "not-collected",
+        }
+    }
+
+    /// Combines the statuses of the checks behind one control. The result is `pass` only
+    /// when every check passes (or does not apply); any failure makes it `fail` when
+    /// nothing passes and `partial` when something does; missing evidence is never hidden
+    /// behind a pass.
+    pub fn combine(statuses: impl IntoIterator<Item = Status>) -> Status {
+        let all: Vec<Status> = statuses.into_iter().collect();
+        let has = |s: Status| all.contains(&s);
+        let applicable: Vec<Status> = all
+            .iter()
+            .copied()
+            .filter(|s| *s != Status::NotApplicable)
+            .collect();
+        if applicable.is_empty() {
+            return if all.is_empty() {
+                Status::NotCollected
+            } else {
+                Status::NotApplicable
+            };
+        }
+        if applicable.iter().all(|s| *s == Status::Pass) {
+            return Status::Pass;
+        }
+        let some_pass = has(Status::Pass) || has(Status::Partial);
+        if has(Status::Fail) {
+            return if some_pass {
+                Status::Partial
+            } else {
+                Status::Fail
+            };
+        }
+        if has(Status::Partial) {
+            return Status::Partial;
+        }
+        if has(Status::NotCollected) {
+            return if some_pass {
+                Status::Partial
+            } else {
+                Status::NotCollected
+            };
+        }
+        if has(Status::Manual) {
+            return Status::Manual;
+        }
+        Status::Partial
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A pointer to the evidence a result rests on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceRef {
+    /// Snapshot kind key (`rolebindings.rbac.authorization.k8s.io`) or evidence file kind.
+    pub kind: String,
+    /// Namespace, for namespaced objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Object name.
+    pub name: String,
+    /// JSON pointer (RFC 6901) into the object.
+    #[serde(default)]
+    pub pointer: String,
+}
+
+/// One problem (or one confirmation) a check found, tied to its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observation {
+    /// Whether this observation supports or undermines the control.
+    pub status: Status,
+    /// Plain-language statement, naming the object.
+    pub message: String,
+    /// Where it is.
+    pub evidence: EvidenceRef,
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+    /// Stable id (`rbac.least-privilege`).
+    pub id: String,
+    /// Short title ("Least privilege").
+    pub title: String,
+    /// The Kubernetes resources this control lives in ("Roles, ClusterRoles and their bindings").
+    pub resource: String,
+    /// Verdict.
+    pub status: Status,
+    /// Plain-language explanation of the verdict for an auditor.
+    pub explanation: String,
+    /// What to do when it is not `pass`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// The objects the verdict rests on, with what each shows.
+    #[serde(default)]
+    pub observations: Vec<Observation>,
+    /// Commands that reproduce the evidence (`kubectl get ... -o yaml`).
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
+/// A framework control's verdict, derived from its checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControlResult {
+    /// Framework id (`soc2`).
+    pub framework: String,
+    /// Control id (`CC6.1`).
+    pub id: String,
+    /// Control title.
+    pub title: String,
+    /// Requirement text.
+    pub requirement: String,
+    /// Combined status of its checks ([`Status::combine`]).
+    pub status: Status,
+    /// Ids of the checks that support it.
+    pub checks: Vec<String>,
+}
+
+/// A framework that was evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameworkInfo {
+    /// Id (`soc2`, `hipaa`, `pci-dss`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Where its catalog came from (`built-in` or a file path).
+    pub source: String,
+}
+
+/// A subject that holds permissions.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subject {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace (ServiceAccounts only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// One permission a subject holds, and through which binding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    /// Namespace the grant applies in; `None` means cluster-wide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Verbs (`*` kept as is).
+    pub verbs: Vec<String>,
+    /// API groups.
+    #[serde(default)]
+    pub api_groups: Vec<String>,
+    /// Resources, with subresources as `pods/exec`.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Restricting resource names, if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_names: Vec<String>,
+    /// Non-resource URLs, if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub non_resource_urls: Vec<String>,
+    /// The binding (kind/namespace/name) and role it comes through.
+    pub via: String,
+}
+
+/// The effective access of one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectAccess {
+    /// Who.
+    pub subject: Subject,
+    /// What they hold.
+    pub grants: Vec<Grant>,
+    /// Risky powers (`cluster-admin`, `wildcard`, `read-secrets`, `escalate`, `bind`,
+    /// `impersonate`, `pods-exec`, `default-service-account`).
+    #[serde(default)]
+    pub flags: Vec<String>,
+}
+
+/// Everything `evaluate` writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Findings {
+    /// Always `auditpack/v1`.
+    pub api_version: String,
+    /// Always `Findings`.
+    pub kind: String,
+    /// The snapshot's collection time (RFC 3339): findings carry no clock of their own,
+    /// so the same snapshot always evaluates to the same bytes.
+    pub snapshot_collected_at: String,
+    /// Frameworks evaluated, in the order selected.
+    pub frameworks: Vec<FrameworkInfo>,
+    /// Every check that any selected control uses, in catalog order.
+    pub checks: Vec<CheckResult>,
+    /// Every control of every selected framework.
+    pub controls: Vec<ControlResult>,
+    /// The effective-access review, sorted by subject.
+    pub access_review: Vec<SubjectAccess>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status::{self, *};
+
+    #[test]
+    fn combine_never_hides_missing_evidence_behind_a_pass() {
+        assert_eq!(Status::combine([Pass, Pass]), Pass);
+        assert_eq!(Status::combine([Pass, NotApplicable]), Pass);
+        assert_eq!(Status::combine([Pass, NotCollected]), Partial);
+        assert_eq!(Status::combine([NotCollected]), NotCollected);
+        assert_eq!(Status::combine([Pass, Fail]), Partial);
+        assert_eq!(Status::combine([Fail, NotCollected]), Fail);
+        assert_eq!(Status::combine([Manual, Pass]), Manual);
+        assert_eq!(Status::combine([NotApplicable]), NotApplicable);
+        assert_eq!(Status::combine([]), NotCollected);
+    }
+}

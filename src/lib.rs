@@ -1,0 +1,17 @@
+//! auditpack turns the security controls of a Kubernetes cluster into a signed audit
+//! packet: `collect` reads a [`Snapshot`], `evaluate` turns it into [`Findings`] against
+//! framework catalogs, `render` writes the packet folder, `seal` hashes and signs it, and
+//! `verify` proves later that nothing in it changed.
+//!
+//! Dependencies point down this list only: `cli` → `history` → `render` → `controls` →
+//! `collect` → `auditlog` → `seal` → `findings`, `snapshot`. `seal` knows nothing of
+//! Kubernetes.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod findings;
+pub mod snapshot;
+
+pub use findings::{CheckResult, ControlResult, Findings, Status};
+pub use snapshot::{Collection, CollectionStatus, KINDS, KindInfo, Snapshot};

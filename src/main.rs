@@ -1,0 +1,17 @@
+//! The `auditpack` binary: parse flags, run one command, map the outcome to an exit code.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = auditpack::cli::Cli::parse();
+    match auditpack::cli::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("auditpack: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! The Snapshot: the one data shape every stage shares.
+//!
+//! A snapshot is what `collect` writes and what `evaluate`, `render` and `diff` read. Each
+//! resource kind is either collected (its items, in the API's own shape minus noise) or
+//! carries an honest reason why not. A kind that was not collected must never be evaluated
+//! as passing: [`Snapshot::items`] returns an error for it, so checks cannot forget.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `apiVersion` of every document auditpack writes.
+pub const API_VERSION: &str = "auditpack/v1";
+
+/// A resource kind auditpack knows how to collect and evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindInfo {
+    /// Key in [`Snapshot::resources`]: the plural resource name, qualified by its group
+    /// for non-core kinds, exactly as `kubectl get KEY` accepts it (`deployments.apps`).
+    pub key: &'static str,
+    /// API group (`""` for core).
+    pub group: &'static str,
+    /// Preferred version.
+    pub version: &'static str,
+    /// `kind` of a single object.
+    pub kind: &'static str,
+    /// Plural resource name as the API serves it.
+    pub plural: &'static str,
+    /// Whether objects live in namespaces.
+    pub namespaced: bool,
+    /// Comes from a CRD that may not be installed; found through discovery.
+    pub optional: bool,
+    /// Collected as metadata only (never the object's data).
+    pub metadata_only: bool,
+}
+
+macro_rules! kinds {
+    ($($key:literal, $group:literal, $version:literal, $kind:literal, $plural:literal, $ns:literal, $opt:literal, $meta:literal;)*) => {
+        /// Every kind the collector reads, in a fixed order.
+        pub const KINDS: &[KindInfo] = &[$(KindInfo { key: $key, group: $group, version: $version, kind: $kind, plural: $plural, namespaced: $ns, optional: $opt, metadata_only: $meta }),*];
+    };
+}
+
+kinds! {
+    "namespaces", "", "v1", "Namespace", "namespaces", false, false, false;
+    "serviceaccounts", "", "v1", "ServiceAccount", "serviceaccounts", true, false, false;
+    "secrets", "", "v1", "Secret", "secrets", true, false, true;
+    "pods", "", "v1", "Pod", "pods", true, false, false;
+    "roles.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "Role", "roles", true, false, false;
+    "rolebindings.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, false, false;
+    "clusterroles.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, false, false;
+    "clusterrolebindings.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, false, false;
+    "networkpolicies.networking.k8s.io", "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, false, false;
+    "deployments.apps", "apps", "v1", "Deployment", "deployments", true, false, false;
+    "statefulsets.apps", "apps", "v1", "StatefulSet", "statefulsets", true, false, false;
+    "daemonsets.apps", "apps", "v1", "DaemonSet", "daemonsets", true, false, false;
+    "jobs.batch", "batch", "v1", "Job", "jobs", true, false, false;
+    "cronjobs.batch", "batch", "v1", "CronJob", "cronjobs", true, false, false;
+    "validatingwebhookconfigurations.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, false, false;
+    "mutatingwebhookconfigurations.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, false, false;
+    "validatingadmissionpolicies.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", false, false, false;
+    "validatingadmissionpolicybindings.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false, false, false;
+    "configurations.dapr.io", "dapr.io", "v1alpha1", "Configuration", "configurations", true, true, false;
+    "peerauthentications.security.istio.io", "security.istio.io", "v1", "PeerAuthentication", "peerauthentications", true, true, false;
+    "clusterpolicies.kyverno.io", "kyverno.io", "v1", "ClusterPolicy", "clusterpolicies", false, true, false;
+    "clusterimagepolicies.policy.sigstore.dev", "policy.sigstore.dev", "v1beta1", "ClusterImagePolicy", "clusterimagepolicies", false, true, false;
+}
+
+/// Looks a kind up by its snapshot key.
+pub fn kind_by_key(key: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|k| k.key == key)
+}
+
+/// Looks a kind up by an object's `apiVersion` (any version of the group) and `kind`.
+pub fn kind_for_object(api_version: &str, kind: &str) -> Option<&'static KindInfo> {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    KINDS.iter().find(|k| k.kind == kind && k.group == group)
+}
+
+/// The whole snapshot document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// Always [`API_VERSION`].
+    pub api_version: String,
+    /// Always `Snapshot`.
+    pub kind: String,
+    /// When collection started (UTC).
+    pub collected_at: DateTime<Utc>,
+    /// Where the evidence came from.
+    pub source: Source,
+    /// Who collected it, as the API server saw them (SelfSubjectReview).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by: Option<Identity>,
+    /// One entry per kind key of [`KINDS`] (and any other kind an import contained).
+    pub resources: BTreeMap<String, Collection>,
+    /// The EncryptionConfiguration given with `--encryption-config`, key material removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_config: Option<EvidenceFile>,
+    /// The audit Policy given with `--audit-policy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_policy: Option<EvidenceFile>,
+    /// The audit-log summary given with `--audit-log` (see the `auditlog` module).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<Value>,
+    /// Every piece of secret material that was removed, and where from.
+    #[serde(default)]
+    pub redactions: Vec<Redaction>,
+}
+
+/// Where the evidence came from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    /// `live` or `files`.
+    pub mode: SourceMode,
+    /// API server URL (live).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// kubeconfig context (live).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// Cluster name as the kubeconfig or the user names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// `gitVersion` from `/version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
+    /// Namespaces the collection was limited to; empty means all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    /// Imported files with their SHA-256 (files mode, and extra evidence files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<ImportedFile>,
+}
+
+/// How a snapshot was collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceMode {
+    /// Read from a cluster's API.
+    #[default]
+    Live,
+    /// Imported from `kubectl get -o yaml` exports.
+    Files,
+}
+
+/// A file that was read, and its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedFile {
+    /// Path as given (relative to the import folder when imported from one).
+    pub path: String,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// The identity that collected the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    /// User name.
+    pub username: String,
+    /// User UID, when the server reports one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// Groups.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// One kind's items, or why there are none.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection {
+    /// Whether the items are complete evidence.
+    pub status: CollectionStatus,
+    /// Why the kind was not collected (error text, HTTP status), for the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The objects, in the API's shape, sorted by namespace then name.
+    #[serde(default)]
+    pub items: Vec<Value>,
+}
+
+/// Whether a kind was collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CollectionStatus {
+    /// Every object of the kind (in scope) is in `items`.
+    Collected,
+    /// The API does not serve this kind (its CRD is not installed): evidence of absence.
+    Absent,
+    /// The collector may not read the kind (HTTP 403).
+    Forbidden,
+    /// Reading failed after retries (timeout, 5xx, broken response).
+    Failed,
+    /// Not requested, or not present in the imported files.
+    #[default]
+    NotCollected,
+}
+
+impl CollectionStatus {
+    /// True when the items are complete evidence (including evidence of absence).
+    pub fn is_evidence(self) -> bool {
+        matches!(self, Self::Collected | Self::Absent)
+    }
+}
+
+/// A piece of evidence given as a file (EncryptionConfiguration, audit Policy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceFile {
+    /// Path as given on the command line.
+    pub path: String,
+    /// SHA-256 of the original file's bytes (before redaction).
+    pub sha256: String,
+    /// The parsed document, with key material removed.
+    pub document: Value,
+}
+
+/// One removal of secret material.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Redaction {
+    /// Kind key or evidence file kind (`EncryptionConfiguration`).
+    pub kind: String,
+    /// Namespace of the object, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Object name, or the evidence file's path.
+    pub name: String,
+    /// JSON pointer (RFC 6901) to what was removed or replaced.
+    pub pointer: String,
+    /// Why (`secret data`, `configmap data`, `literal env value`, ...).
+    pub reason: String,
+}
+
+/// A kind that was not collected, returned when a check asks for its items.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key} was not collected ({status:?}){}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+pub struct NotCollected {
+    /// Kind key.
+    pub key: String,
+    /// Its status.
+    pub status: CollectionStatus,
+    /// Its reason, if any.
+    pub reason: Option<String>,
+}
+
+impl Snapshot {
+    /// An empty snapshot: every known kind `not-collected`.
+    pub fn new(collected_at: DateTime<Utc>, source: Source) -> Self {
+        let resources = KINDS
+            .iter()
+            .map(|k| (k.key.to_string(), Collection::default()))
+            .collect();
+        Snapshot {
+            api_version: API_VERSION.to_string(),
+            kind: "Snapshot".to_string(),
+            collected_at,
+            source,
+            collected_by: None,
+            resources,
+            encryption_config: None,
+            audit_policy: None,
+            audit_log: None,
+            redactions: Vec::new(),
+        }
+    }
+
+    /// The items of a kind, or [`NotCollected`] when they are not complete evidence.
+    /// A kind that is `absent` (CRD not installed) yields an empty slice.
+    pub fn items(&self, key: &str) -> Result<&[Value], NotCollected> {
+        match self.resources.get(key) {
+            Some(c) if c.status.is_evidence() => Ok(&c.items),
+            Some(c) => Err(NotCollected {
+                key: key.to_string(),
+                status: c.status,
+                reason: c.reason.clone(),
+            }),
+            None => Err(NotCollected {
+                key: key.to_string(),
+                status: CollectionStatus::NotCollected,
+                reason: None,
+            }),
+        }
+    }
+
+    /// Adds an already-redacted object under its kind, marking the kind collected.
+    /// Objects of kinds auditpack does not know are kept under `plural.group` of their kind.
+    pub fn add_object(&mut self, object: Value) {
+        let api_version = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+        let key = match kind_for_object(api_version, kind) {
+            Some(info) => info.key.to_string(),
+            None => fallback_key(api_version, kind),
+        };
+        let c = self.resources.entry(key).or_default();
+        c.status = CollectionStatus::Collected;
+        c.items.push(object);
+    }
+
+    /// Marks a kind collected even when it has no items (the list was empty).
+    pub fn mark_collected(&mut self, key: &str) {
+        self.resources.entry(key.to_string()).or_default().status = CollectionStatus::Collected;
+    }
+
+    /// Records that a kind was not collected, and why.
+    pub fn mark(&mut self, key: &str, status: CollectionStatus, reason: impl Into<String>) {
+        let c = self.resources.entry(key.to_string()).or_default();
+        c.status = status;
+        c.reason = Some(reason.into());
+        c.items.clear();
+    }
+
+    /// Sorts every kind's items by namespace then name, and the redactions, so that the
+    /// same cluster always gives the same bytes.
+    pub fn normalize(&mut self) {
+        for c in self.resources.values_mut() {
+            c.items.sort_by(|a, b| object_ref(a).cmp(&object_ref(b)));
+        }
+        self.redactions.sort();
+        self.redactions.dedup();
+    }
+
+    /// Reads a snapshot from JSON text, checking its `apiVersion` and `kind`.
+    pub fn from_json(text: &str) -> Result<Self, SnapshotError> {
+        let snap: Snapshot = serde_json::from_str(text).map_err(|e| SnapshotError::Parse {
+            line: e.line(),
+            column: e.column(),
+            source: e,
+        })?;
+        if snap.api_version != API_VERSION || snap.kind != "Snapshot" {
+            return Err(SnapshotError::WrongKind {
+                api_version: snap.api_version,
+                kind: snap.kind,
+            });
+        }
+        Ok(snap)
+    }
+
+    /// Reads a snapshot file.
+    pub fn read(path: &std::path::Path) -> Result<Self, SnapshotError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json(&text).map_err(|e| e.at(path))
+    }
+
+    /// Pretty JSON with a trailing newline: the file form.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("snapshot serializes");
+        s.push('\n');
+        s
+    }
+}
+
+/// Errors reading a snapshot.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The file could not be read.
+    #[error("cannot read snapshot {path}")]
+    Io {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Not valid snapshot JSON.
+    #[error(
+        "snapshot is not valid JSON at line {line}, column {column}: is it a file written by `auditpack collect`?"
+    )]
+    Parse {
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// Cause.
+        source: serde_json::Error,
+    },
+    /// Some other document.
+    #[error(
+        "expected apiVersion auditpack/v1 kind Snapshot, found {api_version} {kind}: give the file written by `auditpack collect`"
+    )]
+    WrongKind {
+        /// Found apiVersion.
+        api_version: String,
+        /// Found kind.
+        kind: String,
+    },
+    /// An error with the file it came from.
+    #[error("{path}")]
+    InFile {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: Box<SnapshotError>,
+    },
+}
+
+impl SnapshotError {
+    fn at(self, path: &std::path::Path) -> Self {
+        match self {
+            e @ SnapshotError::Io { .. } => e,
+            e => SnapshotError::InFile {
+                path: path.display().to_string(),
+                source: Box::new(e),
+            },
+        }
+    }
+}
+
+/// `(namespace, name)` of an object, empty strings when absent.
+pub fn object_ref(object: &Value) -> (&str, &str) {
+    let meta = object.get("metadata");
+    let field = |f: &str| {
+        meta.and_then(|m| m.get(f))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    (field("namespace"), field("name"))
+}
+
+fn fallback_key(api_version: &str, kind: &str) -> String {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let lower = kind.to_ascii_lowercase();
+    let plural = if lower.ends_with('s') {
+        format!("{lower}es")
+    } else if let Some(stem) = lower.strip_suffix('y') {
+        format!("{stem}ies")
+    } else {
+        format!("{lower}s")
+    };
+    if group.is_empty() {
+        plural
+    } else {
+        format!("{plural}.{group}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn uncollected_kind_is_an_error_not_an_empty_list() {
+        let snap = Snapshot::new(Utc::now(), Source::default());
+        let err = snap.items("pods").unwrap_err();
+        assert_eq!(err.status, CollectionStatus::NotCollected);
+    }
+
+    #[test]
+    fn add_object_files_by_group_and_kind() {
+        let mut snap = Snapshot::new(Utc::now(), Source::default());
+        snap.add_object(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r", "namespace": "a"}}));
+        snap.add_object(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
+        );
+        assert_eq!(
+            snap.items("roles.rbac.authorization.k8s.io").unwrap().len(),
+            1
+        );
+        assert_eq!(snap.items("configmaps").unwrap().len(), 1);
+        assert!(
+            snap.items("clusterroles.rbac.authorization.k8s.io")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let mut snap = Snapshot::new(Utc::now(), Source::default());
+        snap.mark("secrets", CollectionStatus::Forbidden, "403");
+        let back = Snapshot::from_json(&snap.to_json()).unwrap();
+        assert_eq!(back, snap);
+    }
+}
