@@ -179,13 +179,28 @@ pub fn private_pem(
         secret_key: key.to_bytes(),
         public_key: None,
     };
-    let pem = match passphrase {
-        None => bytes.to_pkcs8_pem(LineEnding::LF),
-        Some(pass) => {
-            bytes.to_pkcs8_encrypted_pem(&mut rand_core::OsRng, pass.as_bytes(), LineEnding::LF)
-        }
+    let encode = |e: &dyn std::fmt::Display| KeyError::Encode(e.to_string());
+    let Some(pass) = passphrase else {
+        return bytes.to_pkcs8_pem(LineEnding::LF).map_err(|e| encode(&e));
     };
-    pem.map_err(|e| KeyError::Encode(e.to_string()))
+    // scrypt N=2^14, r=8, p=1 (16 MiB): OpenSSL's own `-scrypt` default. The pkcs8 crate's
+    // default (N=2^15) needs more than OpenSSL's 32 MiB scrypt memory limit, so
+    // `openssl pkey` could not read the key.
+    let mut salt = [0u8; 16];
+    let mut iv = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut iv);
+    let scrypt = pkcs8::pkcs5::scrypt::Params::new(14, 8, 1, 32).map_err(|e| encode(&e))?;
+    let params = pkcs8::pkcs5::pbes2::Parameters::scrypt_aes256cbc(scrypt, &salt, &iv)
+        .map_err(|e| encode(&e))?;
+    let der = bytes.to_pkcs8_der().map_err(|e| encode(&e))?;
+    let info = pkcs8::PrivateKeyInfo::try_from(der.as_bytes()).map_err(|e| encode(&e))?;
+    let encrypted = info
+        .encrypt_with_params(params, pass.as_bytes())
+        .map_err(|e| encode(&e))?;
+    encrypted
+        .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
+        .map_err(|e| encode(&e))
 }
 
 /// Creates a new Ed25519 key pair in `out_dir`: `NAME.key.pem` (mode 0600), `NAME.pub.pem`

@@ -30,7 +30,9 @@ mod walk;
 
 pub use archive::{ArchiveReport, write_archive};
 pub use trust::{TrustStore, TrustedKey};
-pub use verify::{Failure, Report, Rule, Verified, VerifyError, verify_path};
+pub use verify::{
+    Failure, Report, Rule, Verified, VerifyError, verify_archive_reader, verify_path,
+};
 pub use walk::{HASH_BUFFER, hash_file};
 
 /// The manifest file name.

@@ -267,6 +267,20 @@ pub fn verify_path(path: &Path, trust: &TrustStore) -> Result<Report, VerifyErro
     Ok(evaluate(path, collected, trust))
 }
 
+/// Verifies a `.tar.gz` packet read from any stream (e.g. object storage), with explicit
+/// reader limits. `name` is only used in the report.
+pub fn verify_archive_reader(
+    reader: impl std::io::Read,
+    name: &Path,
+    trust: &TrustStore,
+    limits: &archive::Limits,
+) -> Result<Report, VerifyError> {
+    if trust.is_empty() {
+        return Err(VerifyError::NoTrustedKeys);
+    }
+    Ok(evaluate(name, archive::collect(reader, limits), trust))
+}
+
 fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
