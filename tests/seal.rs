@@ -908,6 +908,18 @@ fn a_recipient_checks_the_packet_with_standard_tools_alone() {
         String::from_utf8_lossy(&o.stdout).matches(": OK").count(),
         8
     );
+    // Nothing unlisted: the documented find counts match the manifest's lines.
+    let o = tool(
+        &dir,
+        "sh",
+        &[
+            "-c",
+            "find . -type f ! -path './SHA256SUMS*' | wc -l; wc -l < SHA256SUMS; find . ! -type f ! -type d; find . -type d -empty",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let counts: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(counts, ["8", "8"], "{out}");
     let pubkey = env.s("k.pub.pem");
     let verify_openssl = |dir: &Path| {
         tool(
