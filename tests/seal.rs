@@ -417,6 +417,44 @@ fn openssl_genpkey_keys_plain_and_encrypted_seal_packets_that_verify() {
     code(&run(r, &["verify", "b", "--key", "o.pub.pem"]), 1);
 }
 
+#[test]
+fn openssh_private_keys_plain_and_encrypted_seal_packets_that_verify() {
+    let env = Env::new();
+    let r = env.root();
+    for (file, pass) in [("id_plain", ""), ("id_enc", "ssh pass")] {
+        code(
+            &tool(
+                r,
+                "ssh-keygen",
+                &["-q", "-t", "ed25519", "-N", pass, "-C", "t", "-f", file],
+            ),
+            0,
+        );
+        make_packet(&env.p(file).with_extension("d"));
+        let o = bin()
+            .current_dir(r)
+            .env("P", pass)
+            .args(["seal", &format!("{file}.d"), "--key", file])
+            .args(if pass.is_empty() {
+                vec![]
+            } else {
+                vec!["--passphrase-env", "P"]
+            })
+            .output()
+            .unwrap();
+        ok(o);
+        ok(run(
+            r,
+            &[
+                "verify",
+                &format!("{file}.d"),
+                "--key",
+                &format!("{file}.pub"),
+            ],
+        ));
+    }
+}
+
 // ---------------------------------------------------------------- 2. seal
 
 #[test]
@@ -856,6 +894,33 @@ fn archive_is_deterministic_normalised_and_indexed() {
     assert_eq!(a.manifest, f.manifest);
     assert_eq!(a.packet_json, f.packet_json);
     assert_eq!(a.manifest_sha256(), sha256_hex(&sums));
+    // A recipient's repackaging with GNU tar (`./` prefixes, their own headers) still
+    // verifies, and a GNU tar extraction passes sha256sum.
+    fs::create_dir(env.p("x")).unwrap();
+    code(
+        &tool(env.root(), "tar", &["-xzf", "one.tar.gz", "-C", "x"]),
+        0,
+    );
+    code(
+        &tool(&env.p("x"), "sha256sum", &["-c", "--quiet", "SHA256SUMS"]),
+        0,
+    );
+    code(
+        &tool(env.root(), "tar", &["-czf", "gnu.tar.gz", "-C", "x", "."]),
+        0,
+    );
+    ok(run(
+        env.root(),
+        &["verify", "gnu.tar.gz", "--key", "k.pub.pem"],
+    ));
+    assert_eq!(
+        seal::PacketSource::open(&env.p("gnu.tar.gz"))
+            .unwrap()
+            .manifest,
+        f.manifest
+    );
+    fs::remove_dir_all(env.p("x")).unwrap();
+    fs::remove_file(env.p("gnu.tar.gz")).unwrap();
     // Nothing was unpacked next to the archive.
     let names: Vec<String> = fs::read_dir(env.root())
         .unwrap()

@@ -466,10 +466,15 @@ pub(crate) fn collect(reader: impl Read, limits: &Limits) -> Collected {
         };
         let kind = entry.header().entry_type();
         let is_dir = kind == tar::EntryType::Directory;
+        // `tar -czf x.tar.gz -C packet .` writes `./` and `./name`: accept that one prefix.
+        if is_dir && (name == "./" || name == ".") {
+            continue;
+        }
+        let relative = name.strip_prefix("./").unwrap_or(&name);
         let path = if is_dir {
-            name.strip_suffix('/').unwrap_or(&name).to_string()
+            relative.strip_suffix('/').unwrap_or(relative).to_string()
         } else {
-            name.clone()
+            relative.to_string()
         };
         if let Some(problem) = path_problem(&path) {
             c.problems.push(Failure::new(
@@ -580,7 +585,8 @@ pub(crate) fn collect(reader: impl Read, limits: &Limits) -> Collected {
     c
 }
 
-/// Reads a whole file into memory if it is at most `cap` bytes (for [`crate::seal::PacketSource`]).
+/// Reads the named top-level files of an archive into memory, stopping once all are found
+/// (for [`crate::seal::PacketSource`]).
 pub(crate) fn find_in_archive(path: &Path, wanted: &[&str]) -> io::Result<Vec<Option<Vec<u8>>>> {
     let file = File::open(path)?;
     let mut archive = tar::Archive::new(GzDecoder::new(io::BufReader::new(file)));
@@ -590,7 +596,8 @@ pub(crate) fn find_in_archive(path: &Path, wanted: &[&str]) -> io::Result<Vec<Op
         if entry.header().entry_type() != tar::EntryType::Regular {
             continue;
         }
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let name = raw.strip_prefix("./").unwrap_or(&raw).to_string();
         if let Some(i) = wanted.iter().position(|w| *w == name)
             && found[i].is_none()
         {
