@@ -636,6 +636,55 @@ fn seal_refuses_unrepresentable_names_links_and_special_files_naming_the_path() 
 }
 
 #[test]
+fn seal_usage_errors_exit_2_and_write_nothing() {
+    let env = Env::new();
+    env.keygen("k");
+    make_packet(&env.p("p"));
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (vec!["--now", "yesterday"], None, "--now"),
+        (vec![], Some("not-a-number"), "SOURCE_DATE_EPOCH"),
+        (
+            vec!["--passphrase-env", "AUDITPACK_UNSET_VAR"],
+            None,
+            "AUDITPACK_UNSET_VAR",
+        ),
+    ];
+    for (extra, epoch, needle) in cases {
+        let mut c = bin();
+        c.current_dir(env.root())
+            .args(["seal", "p", "--key", "k.key.pem"])
+            .args(&extra);
+        if let Some(e) = epoch {
+            c.env("SOURCE_DATE_EPOCH", e);
+        }
+        let o = c.output().unwrap();
+        code(&o, 2);
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(needle),
+            "{}",
+            text(&o)
+        );
+        assert!(!env.p("p/SHA256SUMS").exists());
+    }
+    fs::write(env.p("p/packet.json"), "[1, 2]").unwrap();
+    let o = run(env.root(), &["seal", "p", "--key", "k.key.pem"]);
+    code(&o, 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("packet.json: not a JSON object"));
+    assert!(!env.p("p/SHA256SUMS").exists());
+    code(
+        &run(env.root(), &["seal", "nowhere", "--key", "k.key.pem"]),
+        2,
+    );
+    let o = run(env.root(), &["seal", "p", "--key", "k.pub.pem"]);
+    code(&o, 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("this is a public key"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
 fn reseal_needs_force() {
     let env = Env::new();
     env.sealed("p");

@@ -288,11 +288,17 @@ fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
 /// Loads an Ed25519 private key: PKCS#8 PEM (v1 or v2, plain or encrypted) or an OpenSSH
 /// private key. Refuses a file group or others can read (`chmod 600 FILE`).
 pub fn load_signing_key(path: &Path, passphrase: Option<&str>) -> Result<SigningKey, KeyError> {
-    let meta = fs::metadata(path).map_err(|source| KeyError::Io {
+    let read = |source| KeyError::Io {
         path: path.to_path_buf(),
         action: "read",
         source,
-    })?;
+    };
+    let meta = fs::metadata(path).map_err(read)?;
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(read)?);
+    // A public key given by mistake gets that message, not advice to chmod it.
+    if !text.contains("PRIVATE KEY-----") {
+        return parse_signing_key(&text, path, passphrase);
+    }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(KeyError::TooOpen {
@@ -300,11 +306,6 @@ pub fn load_signing_key(path: &Path, passphrase: Option<&str>) -> Result<Signing
             mode,
         });
     }
-    let text = Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Io {
-        path: path.to_path_buf(),
-        action: "read",
-        source,
-    })?);
     parse_signing_key(&text, path, passphrase)
 }
 
@@ -422,4 +423,77 @@ pub fn parse_public_key(text: &str, origin: &str) -> Result<VerifyingKey, KeyErr
     Err(not_public(
         "no PEM public key or ssh-ed25519 line found".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_v1_and_reads_v1_v2_and_encrypted() {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let pem = private_pem(&key, None).unwrap();
+        let (_, doc) = pkcs8::SecretDocument::from_pem(&pem).unwrap();
+        let info = pkcs8::PrivateKeyInfo::try_from(doc.as_bytes()).unwrap();
+        assert!(info.public_key.is_none(), "v1 carries no public key");
+        assert_eq!(info.version(), pkcs8::Version::V1);
+        let p = Path::new("k.pem");
+        assert_eq!(
+            parse_signing_key(&pem, p, None).unwrap().to_bytes(),
+            key.to_bytes()
+        );
+        // ed25519-dalek's own encoding is v2 (with the public key): also accepted.
+        let v2 = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+        assert!(v2.len() > pem.len());
+        assert_eq!(
+            parse_signing_key(&v2, p, None).unwrap().to_bytes(),
+            key.to_bytes()
+        );
+        // v2 whose public key is someone else's is refused.
+        let forged = KeypairBytes {
+            secret_key: key.to_bytes(),
+            public_key: Some(ed25519_dalek::pkcs8::PublicKeyBytes(
+                SigningKey::from_bytes(&[6; 32]).verifying_key().to_bytes(),
+            )),
+        }
+        .to_pkcs8_pem(LineEnding::LF)
+        .unwrap();
+        assert!(matches!(
+            parse_signing_key(&forged, p, None),
+            Err(KeyError::PublicMismatch { .. })
+        ));
+        let enc = private_pem(&key, Some("pw")).unwrap();
+        assert!(matches!(
+            parse_signing_key(&enc, p, None),
+            Err(KeyError::NeedPassphrase { .. })
+        ));
+        assert!(matches!(
+            parse_signing_key(&enc, p, Some("nope")),
+            Err(KeyError::Decrypt { .. })
+        ));
+        assert_eq!(
+            parse_signing_key(&enc, p, Some("pw")).unwrap().to_bytes(),
+            key.to_bytes()
+        );
+    }
+
+    #[test]
+    fn key_ids_are_stable() {
+        let key = SigningKey::from_bytes(&[1; 32]).verifying_key();
+        // Fixed vectors computed with Python `cryptography` (seed [1; 32]): changing either
+        // id breaks every trusted-keys file and DSSE envelope already written.
+        assert_eq!(
+            key_id(&key),
+            "SHA256:NHUPmL1Z/PyUbaRaqr6TO+FUpLUJThxKv0KGZQXzyX4"
+        );
+        assert_eq!(
+            securesystemslib_keyid(&key),
+            "7ab6b86cb2c9684b0ddc10896153aa2595decf4d4327a5ff1a8ab7422c828b12"
+        );
+        let parsed = parse_public_key(&openssh_public(&key, "c").unwrap(), "t").unwrap();
+        assert_eq!(parsed, key);
+        let parsed = parse_public_key(&spki_pem(&key).unwrap(), "t").unwrap();
+        assert_eq!(parsed, key);
+        assert_eq!(public_key_from_base64(&public_key_base64(&key)), Some(key));
+    }
 }
