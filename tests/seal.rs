@@ -748,6 +748,24 @@ fn verify_json_has_the_documented_schema() {
     assert_eq!(v["filesChecked"], 8);
     let pk = keys::load_public_key(&env.p("k.pub")).unwrap();
     assert_eq!(v["signerKeyId"], keys::key_id(&pk));
+    // Output, verified and not, matches the JSON Schema published in docs/seal.md.
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/seal.md")).unwrap();
+    let block = doc.split("```json verify-report-schema\n").nth(1).unwrap();
+    let schema: Value = serde_json::from_str(block.split("\n```").next().unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&v), "{v}");
+    fs::write(env.p("p/extra"), "x").unwrap();
+    let (o, bad) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert!(validator.is_valid(&bad), "{bad}");
+    let mut lie = bad.clone();
+    lie["verified"] = Value::Bool(true);
+    assert!(
+        !validator.is_valid(&lie),
+        "the schema ties verified to an empty failure list"
+    );
+    fs::remove_file(env.p("p/extra")).unwrap();
     // Text output names the verdict.
     let o = ok(run(env.root(), &["verify", "p", "--key", "k.pub"]));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("verified: p"));
@@ -922,6 +940,11 @@ fn archive_is_deterministic_normalised_and_indexed() {
 
     let index: Value =
         serde_json::from_slice(&fs::read(env.p("one.tar.gz.json")).unwrap()).unwrap();
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/seal.md")).unwrap();
+    let block = doc.split("```json archive-index-schema\n").nth(1).unwrap();
+    let schema: Value = serde_json::from_str(block.split("\n```").next().unwrap()).unwrap();
+    assert!(jsonschema::is_valid(&schema, &index), "{index}");
     assert_eq!(index["packetId"], "prod-2025Q2");
     assert_eq!(index["cluster"], "prod");
     assert_eq!(index["frameworks"][1], "hipaa");

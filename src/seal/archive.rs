@@ -11,7 +11,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -617,6 +617,5 @@ pub(crate) fn find_in_archive(path: &Path, wanted: &[&str]) -> io::Result<Vec<Op
             break;
         }
     }
-    let _ = fs::metadata(path)?;
     Ok(found)
 }
