@@ -234,6 +234,15 @@ fn keygen_writes_v1_pkcs8_0600_spki_and_openssh_with_checkable_key_id() {
 }
 
 #[test]
+fn keygen_creates_a_missing_out_folder_private_to_the_user() {
+    let env = Env::new();
+    ok(run(env.root(), &["keygen", "--out", "a/b", "--name", "k"]));
+    let mode = fs::metadata(env.p("a/b")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert!(env.p("a/b/k.key.pem").exists() && env.p("a/b/k.pub").exists());
+}
+
+#[test]
 fn keygen_never_overwrites_any_key_file() {
     let env = Env::new();
     env.keygen("k");
@@ -738,6 +747,7 @@ fn verify_json_has_the_documented_schema() {
             "signerKeyId",
             "signerName",
             "sealedAt",
+            "manifestSha256",
             "filesChecked",
             "failures"
         ]
@@ -746,6 +756,10 @@ fn verify_json_has_the_documented_schema() {
     assert_eq!(v["packetId"], "prod-2025Q2");
     assert_eq!(v["sealedAt"], "2025-07-01T12:00:00Z");
     assert_eq!(v["filesChecked"], 8);
+    assert_eq!(
+        v["manifestSha256"],
+        sha256_hex(&fs::read(env.p("p/SHA256SUMS")).unwrap())
+    );
     let pk = keys::load_public_key(&env.p("k.pub")).unwrap();
     assert_eq!(v["signerKeyId"], keys::key_id(&pk));
     // Output, verified and not, matches the JSON Schema published in docs/seal.md.

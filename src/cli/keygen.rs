@@ -11,7 +11,7 @@ use crate::seal::keys;
 /// Flags of `auditpack keygen`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Folder to write the key files into.
+    /// Folder to write the key files into (created with mode 0700 if absent).
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
     /// Base name: writes NAME.key.pem (private, 0600), NAME.pub.pem and NAME.pub.
@@ -32,6 +32,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(passphrase_from_env)
         .transpose()?;
+    if !args.out.exists() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&args.out)
+            .with_context(|| format!("--out {}: cannot create the folder", args.out.display()))?;
+    }
     let made = keys::generate(&args.out, &args.name, pass.as_ref().map(|p| p.as_str()))
         .context("keygen failed")?;
     println!(

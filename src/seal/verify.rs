@@ -156,6 +156,11 @@ pub struct Report {
     pub signer_name: Option<String>,
     /// `sealedAt` from `packet.json`, as written.
     pub sealed_at: Option<String>,
+    /// SHA-256 (hex) of the `SHA256SUMS` bytes that were checked: what a later packet's
+    /// `previousPacket` link names.
+    pub manifest_sha256: Option<String>,
+    /// `packet.json` as read and hashed during verification (trust it only when verified).
+    pub packet: Option<Value>,
     /// How many listed files were present and hashed.
     pub files_checked: usize,
     /// Every broken rule, in check order.
@@ -179,6 +184,7 @@ impl Report {
             "signerKeyId": self.signer_key_id,
             "signerName": self.signer_name,
             "sealedAt": self.sealed_at,
+            "manifestSha256": self.manifest_sha256,
             "filesChecked": self.files_checked,
             "failures": self.failures,
         })
@@ -405,6 +411,11 @@ pub(crate) fn evaluate(path: &Path, c: Collected, trust: &TrustStore) -> Report 
         signer_key_id: None,
         signer_name: None,
         sealed_at: meta.sealed_at_text.clone(),
+        manifest_sha256: c
+            .manifest
+            .as_ref()
+            .map(|m| hex::encode(sha2::Sha256::digest(m))),
+        packet: meta.value.clone(),
         files_checked: 0,
         failures: Vec::new(),
         verified: None,
