@@ -1,5 +1,5 @@
 //! `SHA256SUMS`: the manifest of a packet, one `SHA256 (path) = hex` line per file (the BSD
-//! tag form `sha256sum -c`, `shasum -a 256 -c` and `signify -C` read), sorted by the bytes
+//! tag form `sha256sum -c` and `shasum -a 256 -c` read), sorted by the bytes
 //! of the path, LF line endings, no comments.
 
 use crate::seal::verify::{Failure, Rule};
