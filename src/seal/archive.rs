@@ -9,12 +9,12 @@
 //! the packet's `sealedAt`, no extended attributes or pax records; gzip with mtime 0 and no
 //! file name. The same sealed packet always gives the same bytes.
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -365,13 +365,13 @@ impl Default for Limits {
     }
 }
 
-struct CappedReader<R> {
+struct CappedReader<'a, R> {
     inner: R,
     left: u64,
-    hit: Rc<Cell<bool>>,
+    hit: &'a AtomicBool,
 }
 
-impl<R: Read> Read for CappedReader<R> {
+impl<R: Read> Read for CappedReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.left == 0 {
             // Allow detecting end of stream without counting it as over the cap.
@@ -379,7 +379,7 @@ impl<R: Read> Read for CappedReader<R> {
             return match self.inner.read(&mut probe)? {
                 0 => Ok(0),
                 _ => {
-                    self.hit.set(true);
+                    self.hit.store(true, Ordering::SeqCst);
                     Err(io::Error::other("archive expands beyond the size limit"))
                 }
             };
@@ -387,6 +387,38 @@ impl<R: Read> Read for CappedReader<R> {
         let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
         let n = self.inner.read(&mut buf[..want])?;
         self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Size of the chunks the decompressing thread hands to the hashing thread.
+const CHUNK: usize = 256 * 1024;
+/// Chunks in flight between the two threads (memory stays at about CHUNK × this).
+const IN_FLIGHT: usize = 4;
+
+/// The receiving end of the decompression pipeline, as a reader.
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The sender finished: end of the decompressed stream.
+                Err(mpsc::RecvError) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
         Ok(n)
     }
 }
@@ -400,17 +432,52 @@ fn read_small(reader: &mut impl Read, cap: u64) -> io::Result<Option<Vec<u8>>> {
 /// Reads a `.tar.gz` packet as a stream: hashes every regular file, keeps the manifest,
 /// signatures and `packet.json` in memory, and records every entry that breaks a rule.
 /// Never writes to disk; never panics on hostile input.
-pub(crate) fn collect(reader: impl Read, limits: &Limits) -> Collected {
+///
+/// Decompression runs on its own thread and hands chunks to this one, which parses tar and
+/// hashes: the two costs overlap instead of adding up, with a bounded amount in flight.
+pub(crate) fn collect(reader: impl Read + Send, limits: &Limits) -> Collected {
+    let hit = AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let hit = &hit;
+        scope.spawn(move || {
+            let mut capped = CappedReader {
+                inner: GzDecoder::new(io::BufReader::new(reader)),
+                left: limits.max_total_bytes,
+                hit,
+            };
+            loop {
+                let mut chunk = vec![0u8; CHUNK];
+                let n = match capped.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                };
+                chunk.truncate(n);
+                // The reader stopped early (a verdict is already certain): stop too.
+                if tx.send(Ok(chunk)).is_err() {
+                    break;
+                }
+            }
+        });
+        let tar_stream = ChannelReader {
+            rx,
+            chunk: Vec::new(),
+            pos: 0,
+        };
+        collect_tar(tar_stream, hit, limits)
+    })
+}
+
+fn collect_tar(tar_stream: impl Read, hit: &AtomicBool, limits: &Limits) -> Collected {
     let mut c = Collected::default();
-    let hit = Rc::new(Cell::new(false));
-    let capped = CappedReader {
-        inner: GzDecoder::new(io::BufReader::new(reader)),
-        left: limits.max_total_bytes,
-        hit: hit.clone(),
-    };
-    let mut archive = tar::Archive::new(capped);
-    let stream_failure = |e: io::Error, hit: &Rc<Cell<bool>>| {
-        if hit.get() {
+    let mut archive = tar::Archive::new(tar_stream);
+    let stream_failure = |e: io::Error, hit: &AtomicBool| {
+        if hit.load(Ordering::SeqCst) {
             Failure::new(
                 Rule::SizeLimit,
                 "",
@@ -430,7 +497,7 @@ pub(crate) fn collect(reader: impl Read, limits: &Limits) -> Collected {
     let entries = match archive.entries() {
         Ok(e) => e,
         Err(e) => {
-            c.problems.push(stream_failure(e, &hit));
+            c.problems.push(stream_failure(e, hit));
             return c;
         }
     };
@@ -441,7 +508,7 @@ pub(crate) fn collect(reader: impl Read, limits: &Limits) -> Collected {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                c.problems.push(stream_failure(e, &hit));
+                c.problems.push(stream_failure(e, hit));
                 return c;
             }
         };
@@ -557,7 +624,7 @@ pub(crate) fn collect(reader: impl Read, limits: &Limits) -> Collected {
             }),
         };
         if let Err(e) = result {
-            c.problems.push(stream_failure(e, &hit));
+            c.problems.push(stream_failure(e, hit));
             return c;
         }
     }

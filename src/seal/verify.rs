@@ -276,7 +276,7 @@ pub fn verify_path(path: &Path, trust: &TrustStore) -> Result<Report, VerifyErro
 /// Verifies a `.tar.gz` packet read from any stream (e.g. object storage), with explicit
 /// reader limits. `name` is only used in the report.
 pub fn verify_archive_reader(
-    reader: impl std::io::Read,
+    reader: impl std::io::Read + Send,
     name: &Path,
     trust: &TrustStore,
     limits: &archive::Limits,
