@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod findings;
+pub mod seal;
 pub mod snapshot;
 pub mod standin;
 
