@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Installs every tool the tests call, on a fresh Debian machine (run as root).
+# Installs every tool the tests call, on a fresh Debian machine (run as root):
+# coreutils sha256sum, perl shasum, openssl, ssh-keygen, jq, kubectl is expected on PATH,
+# headless Chromium for the browser test, and a Python venv (.venv) with securesystemslib,
+# the independent DSSE verifier.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 need=()
-for pair in sha256sum:coreutils openssl:openssl ssh-keygen:openssh-client jq:jq chromium:chromium; do
+for pair in sha256sum:coreutils shasum:perl openssl:openssl ssh-keygen:openssh-client jq:jq chromium:chromium; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import securesystemslib' 2>/dev/null; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check 'securesystemslib[crypto]'
+fi
+command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest

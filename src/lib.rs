@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod findings;
 pub mod history;
+pub mod seal;
 pub mod snapshot;
 pub mod standin;
 

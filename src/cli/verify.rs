@@ -1,12 +1,77 @@
 //! `auditpack verify`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use crate::seal::{TrustStore, verify_path};
+
+/// Output format of `auditpack verify`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Output {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object (schema in docs/seal.md).
+    Json,
+}
 
 /// Flags of `auditpack verify`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(group(clap::ArgGroup::new("trust").required(true).multiple(true).args(["key", "trusted_keys"])))]
+pub struct Args {
+    /// A packet folder or a .tar.gz made by `auditpack archive`.
+    pub path: PathBuf,
+    /// A trusted public key (SPKI PEM or OpenSSH .pub); repeatable.
+    #[arg(long)]
+    pub key: Vec<PathBuf>,
+    /// A trusted-keys file (PEM keys with optional name / validity window); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_keys: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: Output,
+}
 
-/// Runs `auditpack verify`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`auditpack verify` is not built yet")
+/// Runs `auditpack verify`: exit 0 verified, 1 not verified, 2 usage or I/O error.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut trust = TrustStore::new();
+    for k in &args.key {
+        trust.add_key_file(k)?;
+    }
+    for f in &args.trusted_keys {
+        trust.add_trusted_keys_file(f)?;
+    }
+    let report = verify_path(&args.path, &trust)?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
+        Output::Text => {
+            if report.is_verified() {
+                println!("verified: {}", report.path.display());
+            } else {
+                println!("NOT VERIFIED: {}", report.path.display());
+            }
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unknown)".into());
+            println!("  packet:    {}", show(&report.packet_id));
+            let name = report
+                .signer_name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            println!("  signer:    {}{name}", show(&report.signer_key_id));
+            println!("  sealed at: {}", show(&report.sealed_at));
+            println!("  files:     {} checked", report.files_checked);
+            for f in &report.failures {
+                println!(
+                    "  FAIL {} {}: {}",
+                    f.rule,
+                    if f.path.is_empty() { "-" } else { &f.path },
+                    f.detail
+                );
+            }
+        }
+    }
+    Ok(if report.is_verified() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -1,0 +1,499 @@
+//! Ed25519 keys: generation, PKCS#8 / SPKI / OpenSSH encodings, key ids, safe loading.
+//!
+//! Private keys are written as PKCS#8 **v1** PEM (the form `openssl genpkey -algorithm
+//! ed25519` writes; OpenSSL 3.0 refuses the v2 form), optionally encrypted (PBES2 with
+//! scrypt and AES-256-CBC). Keys made by `openssl genpkey` — plain or encrypted with
+//! PBKDF2 — load here too. A private key file that group or others can read is refused,
+//! as OpenSSH does.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use ed25519_dalek::pkcs8::{DecodePublicKey, EncodePublicKey, KeypairBytes};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// Everything that can go wrong creating or loading a key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// A key file could not be read or written.
+    #[error("{path}: cannot {action}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was attempted ("read", "create").
+        action: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `keygen` never overwrites a key file.
+    #[error(
+        "{path} already exists; keygen never overwrites a key (choose another --name or --out)"
+    )]
+    Exists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// The private key file is readable by group or others.
+    #[error(
+        "{path}: private key permissions {mode:04o} are too open (group or others can read it); run `chmod 600 {path}`"
+    )]
+    TooOpen {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The private key is encrypted and no passphrase was given.
+    #[error("{path}: the private key is encrypted; give its passphrase with --passphrase-env VAR")]
+    NeedPassphrase {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// The passphrase is wrong or the encrypted key is damaged.
+    #[error("{path}: cannot decrypt the private key (wrong passphrase, or unsupported encryption)")]
+    Decrypt {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// A file that should hold a private key does not hold an Ed25519 private key.
+    #[error(
+        "{path}: not an Ed25519 private key ({detail}); expected PKCS#8 PEM (BEGIN PRIVATE KEY / BEGIN ENCRYPTED PRIVATE KEY) or an OpenSSH private key"
+    )]
+    NotPrivateKey {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A public key was expected but a private key was given.
+    #[error(
+        "{path}: this is a private key; give the public key instead (NAME.pub.pem or NAME.pub) — a verifier never needs the private key"
+    )]
+    PrivateKeyGiven {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file that should hold a public key does not hold an Ed25519 public key.
+    #[error(
+        "{origin}: not an Ed25519 public key ({detail}); expected SPKI PEM (BEGIN PUBLIC KEY) or an OpenSSH `ssh-ed25519 AAAA...` line"
+    )]
+    NotPublicKey {
+        /// Where the text came from (file, file:line).
+        origin: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The public key stored next to the secret key does not match it.
+    #[error("{path}: the embedded public key does not match the private key")]
+    PublicMismatch {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// Encoding a key failed (should not happen).
+    #[error("cannot encode the key: {0}")]
+    Encode(String),
+}
+
+/// The files `generate` wrote and the new key's id.
+#[derive(Debug, Clone)]
+pub struct GeneratedKey {
+    /// `NAME.key.pem`: PKCS#8 v1 PEM private key, mode 0600.
+    pub private_key: PathBuf,
+    /// `NAME.pub.pem`: SPKI PEM public key (for `openssl` and `--key`).
+    pub public_pem: PathBuf,
+    /// `NAME.pub`: OpenSSH public key line (for `ssh-keygen -Y verify` allowed_signers).
+    pub public_openssh: PathBuf,
+    /// The key id, see [`key_id`].
+    pub key_id: String,
+    /// Whether the private key is encrypted with a passphrase.
+    pub encrypted: bool,
+}
+
+/// The key id: `SHA256:` followed by the unpadded standard base64 of the SHA-256 of the
+/// raw 32-byte Ed25519 public key.
+///
+/// Note: this is not the fingerprint `ssh-keygen -l` prints (which hashes the SSH wire
+/// encoding); it can be recomputed with openssl, see `docs/seal.md`.
+pub fn key_id(key: &VerifyingKey) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    format!("SHA256:{}", STANDARD_NO_PAD.encode(digest))
+}
+
+/// The key id Python `securesystemslib` computes for this key (used in DSSE envelopes):
+/// hex SHA-256 of the canonical JSON
+/// `{"keytype":"ed25519","keyval":{"public":"<hex>"},"scheme":"ed25519"}`.
+pub fn securesystemslib_keyid(key: &VerifyingKey) -> String {
+    let canonical = format!(
+        r#"{{"keytype":"ed25519","keyval":{{"public":"{}"}},"scheme":"ed25519"}}"#,
+        hex::encode(key.as_bytes())
+    );
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The raw public key as standard base64 (the form `packet.json` stores in `signer.publicKey`).
+pub fn public_key_base64(key: &VerifyingKey) -> String {
+    STANDARD.encode(key.as_bytes())
+}
+
+/// Decodes the `signer.publicKey` form of `packet.json` (base64 of the raw 32 bytes).
+pub fn public_key_from_base64(text: &str) -> Option<VerifyingKey> {
+    let bytes = STANDARD.decode(text.trim()).ok()?;
+    let bytes: [u8; 32] = bytes.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// The SPKI PEM (`-----BEGIN PUBLIC KEY-----`) form of a public key.
+pub fn spki_pem(key: &VerifyingKey) -> Result<String, KeyError> {
+    key.to_public_key_pem(LineEnding::LF)
+        .map_err(|e| KeyError::Encode(e.to_string()))
+}
+
+/// The OpenSSH one-line form (`ssh-ed25519 AAAA... comment`) of a public key.
+pub fn openssh_public(key: &VerifyingKey, comment: &str) -> Result<String, KeyError> {
+    let public = ssh_key::PublicKey::new(
+        ssh_key::public::KeyData::Ed25519(ssh_key::public::Ed25519PublicKey::from(key)),
+        comment,
+    );
+    public
+        .to_openssh()
+        .map_err(|e| KeyError::Encode(e.to_string()))
+}
+
+/// The PKCS#8 v1 PEM of a private key, encrypted (PBES2 scrypt + AES-256-CBC) when a
+/// passphrase is given.
+pub fn private_pem(
+    key: &SigningKey,
+    passphrase: Option<&str>,
+) -> Result<Zeroizing<String>, KeyError> {
+    // `public_key: None` selects PKCS#8 v1 (RFC 5208), the form OpenSSL 3.0 accepts.
+    let bytes = KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
+    let encode = |e: &dyn std::fmt::Display| KeyError::Encode(e.to_string());
+    let Some(pass) = passphrase else {
+        return bytes.to_pkcs8_pem(LineEnding::LF).map_err(|e| encode(&e));
+    };
+    // scrypt N=2^14, r=8, p=1 (16 MiB): OpenSSL's own `-scrypt` default. The pkcs8 crate's
+    // default (N=2^15) needs more than OpenSSL's 32 MiB scrypt memory limit, so
+    // `openssl pkey` could not read the key.
+    let mut salt = [0u8; 16];
+    let mut iv = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut iv);
+    let scrypt = pkcs8::pkcs5::scrypt::Params::new(14, 8, 1, 32).map_err(|e| encode(&e))?;
+    let params = pkcs8::pkcs5::pbes2::Parameters::scrypt_aes256cbc(scrypt, &salt, &iv)
+        .map_err(|e| encode(&e))?;
+    let der = bytes.to_pkcs8_der().map_err(|e| encode(&e))?;
+    let info = pkcs8::PrivateKeyInfo::try_from(der.as_bytes()).map_err(|e| encode(&e))?;
+    let encrypted = info
+        .encrypt_with_params(params, pass.as_bytes())
+        .map_err(|e| encode(&e))?;
+    encrypted
+        .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
+        .map_err(|e| encode(&e))
+}
+
+/// Creates a new Ed25519 key pair in `out_dir`: `NAME.key.pem` (mode 0600), `NAME.pub.pem`
+/// and `NAME.pub`. Never overwrites: if any of the three exists, nothing is written.
+pub fn generate(
+    out_dir: &Path,
+    name: &str,
+    passphrase: Option<&str>,
+) -> Result<GeneratedKey, KeyError> {
+    let signing = SigningKey::generate(&mut rand_core::OsRng);
+    write_key_files(out_dir, name, &signing, passphrase)
+}
+
+/// Writes the three key files for an existing signing key (see [`generate`]).
+pub fn write_key_files(
+    out_dir: &Path,
+    name: &str,
+    signing: &SigningKey,
+    passphrase: Option<&str>,
+) -> Result<GeneratedKey, KeyError> {
+    let verifying = signing.verifying_key();
+    let private_key = out_dir.join(format!("{name}.key.pem"));
+    let public_pem = out_dir.join(format!("{name}.pub.pem"));
+    let public_openssh = out_dir.join(format!("{name}.pub"));
+    for path in [&private_key, &public_pem, &public_openssh] {
+        if fs::symlink_metadata(path).is_ok() {
+            return Err(KeyError::Exists { path: path.clone() });
+        }
+    }
+    let private_text = private_pem(signing, passphrase)?;
+    let pem = spki_pem(&verifying)?;
+    let mut ssh = openssh_public(&verifying, name)?;
+    ssh.push('\n');
+
+    let mut written: Vec<&Path> = Vec::new();
+    let result = (|| {
+        create_new(&private_key, private_text.as_bytes(), 0o600)?;
+        written.push(&private_key);
+        create_new(&public_pem, pem.as_bytes(), 0o644)?;
+        written.push(&public_pem);
+        create_new(&public_openssh, ssh.as_bytes(), 0o644)?;
+        written.push(&public_openssh);
+        Ok(())
+    })();
+    if let Err(err) = result {
+        for path in written {
+            let _ = fs::remove_file(path);
+        }
+        return Err(err);
+    }
+    Ok(GeneratedKey {
+        private_key,
+        public_pem,
+        public_openssh,
+        key_id: key_id(&verifying),
+        encrypted: passphrase.is_some(),
+    })
+}
+
+fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.to_path_buf(),
+        action: "create",
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                io(source)
+            }
+        })?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    Ok(())
+}
+
+/// Loads an Ed25519 private key: PKCS#8 PEM (v1 or v2, plain or encrypted) or an OpenSSH
+/// private key. Refuses a file group or others can read (`chmod 600 FILE`).
+pub fn load_signing_key(path: &Path, passphrase: Option<&str>) -> Result<SigningKey, KeyError> {
+    let read = |source| KeyError::Io {
+        path: path.to_path_buf(),
+        action: "read",
+        source,
+    };
+    let meta = fs::metadata(path).map_err(read)?;
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(read)?);
+    // A public key given by mistake gets that message, not advice to chmod it.
+    if !text.contains("PRIVATE KEY-----") {
+        return parse_signing_key(&text, path, passphrase);
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::TooOpen {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    parse_signing_key(&text, path, passphrase)
+}
+
+fn parse_signing_key(
+    text: &str,
+    path: &Path,
+    passphrase: Option<&str>,
+) -> Result<SigningKey, KeyError> {
+    let not_private = |detail: &str| KeyError::NotPrivateKey {
+        path: path.to_path_buf(),
+        detail: detail.to_string(),
+    };
+    let bytes = if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        let pass = passphrase.ok_or_else(|| KeyError::NeedPassphrase {
+            path: path.to_path_buf(),
+        })?;
+        KeypairBytes::from_pkcs8_encrypted_pem(text.trim(), pass.as_bytes()).map_err(|_| {
+            KeyError::Decrypt {
+                path: path.to_path_buf(),
+            }
+        })?
+    } else if text.contains("-----BEGIN PRIVATE KEY-----") {
+        KeypairBytes::from_pkcs8_pem(text.trim()).map_err(|e| not_private(&e.to_string()))?
+    } else if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        return parse_openssh_private(text, path, passphrase);
+    } else if text.contains("PUBLIC KEY") || text.trim_start().starts_with("ssh-") {
+        return Err(not_private("this is a public key"));
+    } else {
+        return Err(not_private("no PEM private key block found"));
+    };
+    let signing = SigningKey::from_bytes(&bytes.secret_key);
+    if let Some(public) = &bytes.public_key
+        && public.0 != signing.verifying_key().to_bytes()
+    {
+        return Err(KeyError::PublicMismatch {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(signing)
+}
+
+fn parse_openssh_private(
+    text: &str,
+    path: &Path,
+    passphrase: Option<&str>,
+) -> Result<SigningKey, KeyError> {
+    let mut key =
+        ssh_key::PrivateKey::from_openssh(text.trim()).map_err(|e| KeyError::NotPrivateKey {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    if key.is_encrypted() {
+        let pass = passphrase.ok_or_else(|| KeyError::NeedPassphrase {
+            path: path.to_path_buf(),
+        })?;
+        key = key
+            .decrypt(pass.as_bytes())
+            .map_err(|_| KeyError::Decrypt {
+                path: path.to_path_buf(),
+            })?;
+    }
+    match key.key_data() {
+        ssh_key::private::KeypairData::Ed25519(pair) => Ok(SigningKey::from(&pair.private)),
+        _ => Err(KeyError::NotPrivateKey {
+            path: path.to_path_buf(),
+            detail: format!("OpenSSH key of type {}, not ed25519", key.algorithm()),
+        }),
+    }
+}
+
+/// Loads one Ed25519 public key from a file: SPKI PEM or an OpenSSH `ssh-ed25519` line.
+/// A private key file is refused with a clear error.
+pub fn load_public_key(path: &Path) -> Result<VerifyingKey, KeyError> {
+    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+        path: path.to_path_buf(),
+        action: "read",
+        source,
+    })?;
+    if text.contains("PRIVATE KEY-----") {
+        return Err(KeyError::PrivateKeyGiven {
+            path: path.to_path_buf(),
+        });
+    }
+    parse_public_key(&text, &path.display().to_string())
+}
+
+/// Parses one Ed25519 public key from text: SPKI PEM or an OpenSSH `ssh-ed25519` line.
+/// `origin` names the source in errors.
+pub fn parse_public_key(text: &str, origin: &str) -> Result<VerifyingKey, KeyError> {
+    let not_public = |detail: String| KeyError::NotPublicKey {
+        origin: origin.to_string(),
+        detail,
+    };
+    let trimmed = text.trim();
+    if trimmed.contains("-----BEGIN PUBLIC KEY-----") {
+        return VerifyingKey::from_public_key_pem(trimmed).map_err(|e| not_public(e.to_string()));
+    }
+    if let Some(line) = trimmed
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        && (line.starts_with("ssh-") || line.starts_with("ecdsa-") || line.starts_with("sk-"))
+    {
+        let key = ssh_key::PublicKey::from_openssh(line).map_err(|e| not_public(e.to_string()))?;
+        return match key.key_data() {
+            ssh_key::public::KeyData::Ed25519(pk) => {
+                VerifyingKey::from_bytes(&pk.0).map_err(|e| not_public(e.to_string()))
+            }
+            _ => Err(not_public(format!(
+                "OpenSSH key of type {}, not ed25519",
+                key.algorithm()
+            ))),
+        };
+    }
+    Err(not_public(
+        "no PEM public key or ssh-ed25519 line found".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_v1_and_reads_v1_v2_and_encrypted() {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let pem = private_pem(&key, None).unwrap();
+        let (_, doc) = pkcs8::SecretDocument::from_pem(&pem).unwrap();
+        let info = pkcs8::PrivateKeyInfo::try_from(doc.as_bytes()).unwrap();
+        assert!(info.public_key.is_none(), "v1 carries no public key");
+        assert_eq!(info.version(), pkcs8::Version::V1);
+        let p = Path::new("k.pem");
+        assert_eq!(
+            parse_signing_key(&pem, p, None).unwrap().to_bytes(),
+            key.to_bytes()
+        );
+        // ed25519-dalek's own encoding is v2 (with the public key): also accepted.
+        let v2 = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+        assert!(v2.len() > pem.len());
+        assert_eq!(
+            parse_signing_key(&v2, p, None).unwrap().to_bytes(),
+            key.to_bytes()
+        );
+        // v2 whose public key is someone else's is refused.
+        let forged = KeypairBytes {
+            secret_key: key.to_bytes(),
+            public_key: Some(ed25519_dalek::pkcs8::PublicKeyBytes(
+                SigningKey::from_bytes(&[6; 32]).verifying_key().to_bytes(),
+            )),
+        }
+        .to_pkcs8_pem(LineEnding::LF)
+        .unwrap();
+        assert!(matches!(
+            parse_signing_key(&forged, p, None),
+            Err(KeyError::PublicMismatch { .. })
+        ));
+        let enc = private_pem(&key, Some("pw")).unwrap();
+        assert!(matches!(
+            parse_signing_key(&enc, p, None),
+            Err(KeyError::NeedPassphrase { .. })
+        ));
+        assert!(matches!(
+            parse_signing_key(&enc, p, Some("nope")),
+            Err(KeyError::Decrypt { .. })
+        ));
+        assert_eq!(
+            parse_signing_key(&enc, p, Some("pw")).unwrap().to_bytes(),
+            key.to_bytes()
+        );
+    }
+
+    #[test]
+    fn key_ids_are_stable() {
+        let key = SigningKey::from_bytes(&[1; 32]).verifying_key();
+        // Fixed vectors computed with Python `cryptography` (seed [1; 32]): changing either
+        // id breaks every trusted-keys file and DSSE envelope already written.
+        assert_eq!(
+            key_id(&key),
+            "SHA256:NHUPmL1Z/PyUbaRaqr6TO+FUpLUJThxKv0KGZQXzyX4"
+        );
+        assert_eq!(
+            securesystemslib_keyid(&key),
+            "7ab6b86cb2c9684b0ddc10896153aa2595decf4d4327a5ff1a8ab7422c828b12"
+        );
+        let parsed = parse_public_key(&openssh_public(&key, "c").unwrap(), "t").unwrap();
+        assert_eq!(parsed, key);
+        let parsed = parse_public_key(&spki_pem(&key).unwrap(), "t").unwrap();
+        assert_eq!(parsed, key);
+        assert_eq!(public_key_from_base64(&public_key_base64(&key)), Some(key));
+    }
+}

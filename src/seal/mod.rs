@@ -1,0 +1,358 @@
+//! Sealing and verifying packets: the trust core.
+//!
+//! [`seal_dir`] records the signer and seal time in `packet.json`, lists every file of a
+//! packet folder with its SHA-256 in `SHA256SUMS` (the BSD tag form `sha256sum -c` reads),
+//! and signs that manifest three ways: a raw Ed25519 signature (`SHA256SUMS.sig`, for
+//! `openssl pkeyutl -verify -rawin`), an SSH signature (`SHA256SUMS.sshsig`, for
+//! `ssh-keygen -Y verify`) and a DSSE in-toto attestation (`SHA256SUMS.intoto.json`).
+//! [`verify::verify_path`] checks a folder or a `.tar.gz` from [`archive::write_archive`]
+//! against keys the user trusts ([`trust::TrustStore`]) and returns a
+//! [`verify::Report`] whose [`verify::Verified`] proof only the verifier can construct.
+//!
+//! This module knows nothing of Kubernetes: a packet is a folder of files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+pub mod archive;
+mod atomic;
+pub mod dsse;
+pub mod keys;
+pub mod manifest;
+pub mod trust;
+pub mod verify;
+mod walk;
+
+pub use archive::{ArchiveReport, write_archive};
+pub use trust::{TrustStore, TrustedKey};
+pub use verify::{
+    Failure, Report, Rule, Verified, VerifyError, verify_archive_reader, verify_path,
+};
+pub use walk::{HASH_BUFFER, hash_file};
+
+/// The manifest file name.
+pub const MANIFEST: &str = "SHA256SUMS";
+/// The raw Ed25519 signature over the manifest.
+pub const SIGNATURE: &str = "SHA256SUMS.sig";
+/// The SSH signature (namespace [`SSH_NAMESPACE`]) over the manifest.
+pub const SSH_SIGNATURE: &str = "SHA256SUMS.sshsig";
+/// The DSSE envelope over the in-toto statement.
+pub const DSSE: &str = "SHA256SUMS.intoto.json";
+/// The packet metadata file.
+pub const PACKET_JSON: &str = "packet.json";
+/// SSH signature namespace (`ssh-keygen -Y verify -n file`).
+pub const SSH_NAMESPACE: &str = "file";
+/// Top-level files the manifest never lists (it and its signatures).
+pub const SEAL_FILES: [&str; 4] = [MANIFEST, SIGNATURE, SSH_SIGNATURE, DSSE];
+
+/// Options of [`seal_dir`].
+#[derive(Debug, Clone)]
+pub struct SealOptions {
+    /// Reseal a folder that already has a manifest.
+    pub force: bool,
+    /// The seal time recorded as `sealedAt` (whole seconds are kept).
+    pub now: DateTime<Utc>,
+}
+
+/// What [`seal_dir`] did.
+#[derive(Debug, Clone)]
+pub struct SealReport {
+    /// The folder sealed.
+    pub dir: PathBuf,
+    /// Files listed in the manifest (including `packet.json`).
+    pub files: usize,
+    /// The signer's key id.
+    pub key_id: String,
+    /// `sealedAt` as written.
+    pub sealed_at: String,
+    /// SHA-256 (hex) of the `SHA256SUMS` bytes: what a later packet links to.
+    pub manifest_sha256: String,
+}
+
+/// Errors sealing a folder.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// The path is not a folder.
+    #[error("{dir}: not a folder")]
+    NotADir {
+        /// The path.
+        dir: PathBuf,
+    },
+    /// The folder already has a manifest.
+    #[error("{dir}: already sealed (SHA256SUMS exists); pass --force to reseal")]
+    AlreadySealed {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// A file cannot be part of a packet.
+    #[error("{}: cannot seal {path:?}: {} ({rule}); rename or remove it", dir.display(), detail)]
+    Unsealable {
+        /// The folder.
+        dir: PathBuf,
+        /// The offending path, relative to the folder.
+        path: String,
+        /// The rule it breaks.
+        rule: Rule,
+        /// Why.
+        detail: String,
+    },
+    /// The folder holds no file to seal.
+    #[error("{dir}: no files to seal")]
+    Empty {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// packet.json exists but is not a JSON object.
+    #[error("{path}: not a JSON object; fix or remove it (seal creates one if absent)")]
+    BadPacketJson {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: Option<serde_json::Error>,
+    },
+    /// Reading or writing failed.
+    #[error("{path}: {action}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What was attempted.
+        action: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The seal time as written in `packet.json`: RFC 3339, whole seconds, `Z`.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Seals a packet folder: updates `packet.json` (`signer`, `sealedAt`; every other key and
+/// its order kept; created with `formatVersion: 1` if absent), writes `SHA256SUMS`,
+/// `SHA256SUMS.sig`, `SHA256SUMS.sshsig` and `SHA256SUMS.intoto.json`.
+///
+/// Every name is checked before anything is written; files are hashed in parallel; each
+/// output is written to a temporary file, fsynced and renamed, the manifest last, so a
+/// failed seal leaves no manifest behind.
+pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<SealReport, SealError> {
+    let io = |path: &Path, action: &'static str| {
+        let path = path.to_path_buf();
+        move |source| SealError::Io {
+            path,
+            action,
+            source,
+        }
+    };
+    if !fs::metadata(dir).map_err(io(dir, "cannot read"))?.is_dir() {
+        return Err(SealError::NotADir {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let manifest_path = dir.join(MANIFEST);
+    if fs::symlink_metadata(&manifest_path).is_ok() && !opts.force {
+        return Err(SealError::AlreadySealed {
+            dir: dir.to_path_buf(),
+        });
+    }
+    for name in SEAL_FILES {
+        let p = dir.join(name);
+        if let Ok(m) = fs::symlink_metadata(&p)
+            && !m.file_type().is_file()
+        {
+            return Err(SealError::Unsealable {
+                dir: dir.to_path_buf(),
+                path: name.to_string(),
+                rule: Rule::SpecialFile,
+                detail: "a seal output name is taken by something other than a regular file".into(),
+            });
+        }
+    }
+
+    // 1. List and check every name before writing anything.
+    let listing = walk::list(dir, &SEAL_FILES).map_err(io(dir, "cannot list"))?;
+    if let Some(problem) = listing.problems.into_iter().next() {
+        return Err(SealError::Unsealable {
+            dir: dir.to_path_buf(),
+            path: problem.path,
+            rule: problem.rule,
+            detail: problem.detail,
+        });
+    }
+
+    // 2. The new packet.json.
+    let verifying = key.verifying_key();
+    let key_id = keys::key_id(&verifying);
+    let sealed_at = format_time(opts.now);
+    let packet_path = dir.join(PACKET_JSON);
+    let mut packet = match fs::read(&packet_path) {
+        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => {
+                return Err(SealError::BadPacketJson {
+                    path: packet_path,
+                    source: None,
+                });
+            }
+            Err(e) => {
+                return Err(SealError::BadPacketJson {
+                    path: packet_path,
+                    source: Some(e),
+                });
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut m = Map::new();
+            m.insert("formatVersion".into(), json!(1));
+            m
+        }
+        Err(e) => return Err(io(&packet_path, "cannot read")(e)),
+    };
+    packet.insert(
+        "signer".into(),
+        json!({"keyId": key_id, "publicKey": keys::public_key_base64(&verifying)}),
+    );
+    packet.insert("sealedAt".into(), json!(sealed_at));
+    let packet = Value::Object(packet);
+    let mut packet_bytes = serde_json::to_vec_pretty(&packet).expect("JSON values serialize");
+    packet_bytes.push(b'\n');
+
+    // 3. Hash (in parallel), packet.json from memory.
+    let files: Vec<_> = listing
+        .files
+        .into_iter()
+        .filter(|(rel, _)| rel != PACKET_JSON)
+        .collect();
+    let digests = walk::hash_all(&files).map_err(io(dir, "cannot hash"))?;
+    let mut entries: Vec<manifest::Entry> = files
+        .into_iter()
+        .zip(digests)
+        .map(|((path, _), sha256)| manifest::Entry { path, sha256 })
+        .collect();
+    entries.push(manifest::Entry {
+        path: PACKET_JSON.into(),
+        sha256: Sha256::digest(&packet_bytes).into(),
+    });
+    entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    let manifest_bytes = manifest::render(&entries);
+
+    // 4. Sign.
+    let sig = key.sign(&manifest_bytes).to_bytes();
+    let ssh_private =
+        ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from(key.clone()));
+    let sshsig = ssh_private
+        .sign(SSH_NAMESPACE, ssh_key::HashAlg::Sha512, &manifest_bytes)
+        .and_then(|s| s.to_pem(ssh_key::LineEnding::LF))
+        .map_err(|e| SealError::Io {
+            path: dir.join(SSH_SIGNATURE),
+            action: "cannot create the SSH signature",
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    let envelope = dsse::envelope(&entries, &packet, key);
+
+    // 5. Stage everything (fsynced), then rename: the manifest last.
+    let stage = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        atomic::stage(&p, bytes).map_err(io(&p, "cannot write"))
+    };
+    let staged_packet = stage(PACKET_JSON, &packet_bytes)?;
+    let staged_sig = stage(SIGNATURE, &sig)?;
+    let staged_ssh = stage(SSH_SIGNATURE, sshsig.as_bytes())?;
+    let staged_dsse = stage(DSSE, &envelope)?;
+    let staged_manifest = stage(MANIFEST, &manifest_bytes)?;
+    if opts.force {
+        match fs::remove_file(&manifest_path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&manifest_path, "cannot remove the old manifest")(e)),
+        }
+    }
+    for (staged, name) in [
+        (staged_packet, PACKET_JSON),
+        (staged_sig, SIGNATURE),
+        (staged_ssh, SSH_SIGNATURE),
+        (staged_dsse, DSSE),
+        (staged_manifest, MANIFEST),
+    ] {
+        let p = dir.join(name);
+        staged.commit().map_err(io(&p, "cannot write"))?;
+    }
+    Ok(SealReport {
+        dir: dir.to_path_buf(),
+        files: entries.len(),
+        key_id,
+        sealed_at,
+        manifest_sha256: hex::encode(Sha256::digest(&manifest_bytes)),
+    })
+}
+
+/// The manifest and `packet.json` of a sealed packet, from a folder or an archive, read
+/// without verifying anything: for code that needs them after (or alongside)
+/// [`verify_path`], e.g. a chain verifier linking a packet to its predecessor.
+#[derive(Debug, Clone)]
+pub struct PacketSource {
+    /// The folder or archive.
+    pub path: PathBuf,
+    /// Bytes of `SHA256SUMS`.
+    pub manifest: Vec<u8>,
+    /// Bytes of `packet.json`, if present.
+    pub packet_json: Option<Vec<u8>>,
+}
+
+impl PacketSource {
+    /// Reads `SHA256SUMS` and `packet.json` from a folder or a `.tar.gz` (streamed).
+    pub fn open(path: &Path) -> Result<Self, VerifyError> {
+        let meta = fs::metadata(path).map_err(|source| VerifyError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let io = |source| VerifyError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let (manifest, packet_json) = if meta.is_dir() {
+            let manifest = fs::read(path.join(MANIFEST)).map_err(io)?;
+            let packet = match fs::read(path.join(PACKET_JSON)) {
+                Ok(b) => Some(b),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(io(e)),
+            };
+            (manifest, packet)
+        } else {
+            let mut found = archive::find_in_archive(path, &[MANIFEST, PACKET_JSON]).map_err(io)?;
+            let packet = found.pop().flatten();
+            let manifest = found.pop().flatten().ok_or_else(|| {
+                io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "the archive holds no SHA256SUMS",
+                ))
+            })?;
+            (manifest, packet)
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            manifest,
+            packet_json,
+        })
+    }
+
+    /// SHA-256 (hex) of the manifest bytes: the digest a later packet's `previousPacket`
+    /// link names.
+    pub fn manifest_sha256(&self) -> String {
+        hex::encode(Sha256::digest(&self.manifest))
+    }
+
+    /// `packet.json` parsed, if present and valid JSON.
+    pub fn packet_value(&self) -> Option<Value> {
+        self.packet_json
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok())
+    }
+}

@@ -1,0 +1,302 @@
+//! The keys a verifier trusts: `--key` files and `--trusted-keys` files with optional
+//! validity windows (key rotation).
+//!
+//! A trusted-keys file is text. Each key is a PEM public key block (`-----BEGIN PUBLIC
+//! KEY-----` … `-----END PUBLIC KEY-----`) or one OpenSSH `ssh-ed25519 AAAA…` line. Comment
+//! lines directly before a key may carry directives that apply to that key only:
+//!
+//! ```text
+//! # name: platform-2025
+//! # not-before: 2025-01-01T00:00:00Z
+//! # not-after: 2025-12-31T23:59:59Z
+//! -----BEGIN PUBLIC KEY-----
+//! MCowBQYDK2VwAyEA…
+//! -----END PUBLIC KEY-----
+//! ```
+//!
+//! Other `#` lines and blank lines are free comments. A directive given twice for one key,
+//! a directive after the last key, an unparsable time, or `not-before` after `not-after`
+//! is an error naming the line. A packet verifies with a windowed key only when its
+//! `sealedAt` lies inside the window (both bounds inclusive).
+
+use std::fs;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
+
+use crate::seal::keys::{self, KeyError};
+
+/// One key the user trusts, with its optional validity window.
+#[derive(Debug, Clone)]
+pub struct TrustedKey {
+    /// The public key.
+    pub key: VerifyingKey,
+    /// Its key id (see [`keys::key_id`]).
+    pub key_id: String,
+    /// A human name from `# name:`.
+    pub name: Option<String>,
+    /// Earliest `sealedAt` this key may sign.
+    pub not_before: Option<DateTime<Utc>>,
+    /// Latest `sealedAt` this key may sign.
+    pub not_after: Option<DateTime<Utc>>,
+    /// Where the key came from (`file` or `file:line`).
+    pub origin: String,
+}
+
+impl TrustedKey {
+    /// Whether a packet sealed at `sealed_at` (if known) falls inside this key's window. A
+    /// key with a window never covers a packet whose seal time is unknown.
+    pub fn covers(&self, sealed_at: Option<DateTime<Utc>>) -> bool {
+        if self.not_before.is_none() && self.not_after.is_none() {
+            return true;
+        }
+        let Some(t) = sealed_at else { return false };
+        self.not_before.is_none_or(|nb| t >= nb) && self.not_after.is_none_or(|na| t <= na)
+    }
+
+    /// The window as text, e.g. `2025-01-01T00:00:00Z..2025-12-31T23:59:59Z` (`..` open end).
+    pub fn window(&self) -> String {
+        let show = |t: Option<DateTime<Utc>>| {
+            t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default()
+        };
+        format!("{}..{}", show(self.not_before), show(self.not_after))
+    }
+}
+
+/// Errors reading a trusted-keys file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// A key inside could not be read.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A syntax error in a trusted-keys file.
+    #[error("{origin}:{line}: {detail}")]
+    Syntax {
+        /// The file.
+        origin: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and what to write instead.
+        detail: String,
+    },
+}
+
+/// The set of keys a verifier trusts.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    keys: Vec<TrustedKey>,
+}
+
+impl TrustStore {
+    /// An empty store (verifies nothing).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts a key without a validity window.
+    pub fn add(&mut self, key: VerifyingKey, origin: impl Into<String>) {
+        self.keys.push(TrustedKey {
+            key_id: keys::key_id(&key),
+            key,
+            name: None,
+            not_before: None,
+            not_after: None,
+            origin: origin.into(),
+        });
+    }
+
+    /// Trusts a key with its window and name.
+    pub fn add_trusted(&mut self, key: TrustedKey) {
+        self.keys.push(key);
+    }
+
+    /// Trusts the public key in a `--key` file (SPKI PEM or OpenSSH `.pub`).
+    pub fn add_key_file(&mut self, path: &Path) -> Result<(), TrustError> {
+        let key = keys::load_public_key(path)?;
+        self.add(key, path.display().to_string());
+        Ok(())
+    }
+
+    /// Trusts every key of a trusted-keys file (format in the module documentation).
+    pub fn add_trusted_keys_file(&mut self, path: &Path) -> Result<(), TrustError> {
+        let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source,
+        })?;
+        let origin = path.display().to_string();
+        for key in parse_trusted_keys(&text, &origin)? {
+            self.keys.push(key);
+        }
+        Ok(())
+    }
+
+    /// The trusted keys.
+    pub fn keys(&self) -> &[TrustedKey] {
+        &self.keys
+    }
+
+    /// Whether no key is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+#[derive(Default)]
+struct Pending {
+    name: Option<String>,
+    not_before: Option<DateTime<Utc>>,
+    not_after: Option<DateTime<Utc>>,
+    first_line: Option<usize>,
+}
+
+/// Parses a trusted-keys file (format in the module documentation).
+pub fn parse_trusted_keys(text: &str, origin: &str) -> Result<Vec<TrustedKey>, TrustError> {
+    let syntax = |line: usize, detail: String| TrustError::Syntax {
+        origin: origin.to_string(),
+        line,
+        detail,
+    };
+    if text.contains("PRIVATE KEY-----") {
+        return Err(KeyError::PrivateKeyGiven {
+            path: origin.into(),
+        }
+        .into());
+    }
+    let mut out = Vec::new();
+    let mut pending = Pending::default();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let lineno = i + 1;
+        let line = lines[i].trim();
+        if line.is_empty() {
+            i += 1;
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            let comment = comment.trim();
+            if let Some((key, value)) = comment.split_once(':') {
+                let key = key.trim().to_ascii_lowercase();
+                let value = value.trim();
+                let time = |v: &str| {
+                    DateTime::parse_from_rfc3339(v)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|e| {
+                            syntax(
+                                lineno,
+                                format!("{key}: {v:?} is not an RFC 3339 time ({e}), e.g. 2025-01-01T00:00:00Z"),
+                            )
+                        })
+                };
+                let dup =
+                    |what: &str| syntax(lineno, format!("`# {what}:` given twice for one key"));
+                match key.as_str() {
+                    "name" => {
+                        if pending.name.is_some() {
+                            return Err(dup("name"));
+                        }
+                        pending.name = Some(value.to_string());
+                    }
+                    "not-before" => {
+                        if pending.not_before.is_some() {
+                            return Err(dup("not-before"));
+                        }
+                        pending.not_before = Some(time(value)?);
+                    }
+                    "not-after" => {
+                        if pending.not_after.is_some() {
+                            return Err(dup("not-after"));
+                        }
+                        pending.not_after = Some(time(value)?);
+                    }
+                    _ => {}
+                }
+                if matches!(key.as_str(), "name" | "not-before" | "not-after") {
+                    pending.first_line.get_or_insert(lineno);
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let (key_text, next) = if line.starts_with("-----BEGIN ") {
+            let end = (i..lines.len())
+                .find(|&j| lines[j].trim().starts_with("-----END "))
+                .ok_or_else(|| syntax(lineno, "PEM block has no -----END line".into()))?;
+            (lines[i..=end].join("\n"), end + 1)
+        } else {
+            (line.to_string(), i + 1)
+        };
+        let key = keys::parse_public_key(&key_text, &format!("{origin}:{lineno}"))?;
+        if let (Some(nb), Some(na)) = (pending.not_before, pending.not_after)
+            && nb > na
+        {
+            return Err(syntax(lineno, "not-before is after not-after".into()));
+        }
+        let p = std::mem::take(&mut pending);
+        out.push(TrustedKey {
+            key_id: keys::key_id(&key),
+            key,
+            name: p.name,
+            not_before: p.not_before,
+            not_after: p.not_after,
+            origin: format!("{origin}:{lineno}"),
+        });
+        i = next;
+    }
+    if let Some(line) = pending.first_line {
+        return Err(syntax(
+            line,
+            "directive is not followed by a key (directives apply to the next key)".into(),
+        ));
+    }
+    if out.is_empty() {
+        return Err(syntax(1, "no public key found in the file".into()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+
+    fn pem(seed: u8) -> String {
+        keys::spki_pem(&SigningKey::from_bytes(&[seed; 32]).verifying_key()).unwrap()
+    }
+
+    #[test]
+    fn windows_attach_to_the_next_key_only() {
+        let text = format!(
+            "# team keys\n# name: old\n# not-before: 2024-01-01T00:00:00Z\n# not-after: 2024-12-31T23:59:59Z\n{}\n{}",
+            pem(1),
+            pem(2)
+        );
+        let keys = parse_trusted_keys(&text, "t").unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0].name.as_deref(), Some("old"));
+        let t = |s: &str| Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc));
+        assert!(keys[0].covers(t("2024-06-01T00:00:00Z")));
+        assert!(!keys[0].covers(t("2025-01-01T00:00:00Z")));
+        assert!(!keys[0].covers(None));
+        assert!(keys[1].covers(t("2030-01-01T00:00:00Z")));
+        assert!(keys[1].not_before.is_none());
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let bad = [
+            format!("# not-after: yesterday\n{}", pem(1)),
+            format!("{}\n# name: dangling\n", pem(1)),
+            format!("# name: a\n# name: b\n{}", pem(1)),
+            "# only comments\n".to_string(),
+            "-----BEGIN PUBLIC KEY-----\nMCow\n".to_string(),
+        ];
+        for text in bad {
+            assert!(parse_trusted_keys(&text, "t").is_err(), "{text}");
+        }
+    }
+}
