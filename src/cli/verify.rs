@@ -18,8 +18,13 @@ pub enum Output {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("trust").required(true).multiple(true).args(["key", "trusted_keys"])))]
 pub struct Args {
-    /// A packet folder or a .tar.gz made by `auditpack archive`.
-    pub path: PathBuf,
+    /// A packet folder or a .tar.gz made by `auditpack archive`; with `--chain`, the
+    /// series oldest first (packets, archives, or folders holding them).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Check that the packets form one complete, unbroken series.
+    #[arg(long)]
+    pub chain: bool,
     /// A trusted public key (SPKI PEM or OpenSSH .pub); repeatable.
     #[arg(long)]
     pub key: Vec<PathBuf>,
@@ -40,7 +45,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for f in &args.trusted_keys {
         trust.add_trusted_keys_file(f)?;
     }
-    let report = verify_path(&args.path, &trust)?;
+    if args.chain {
+        return run_chain(&args, &trust);
+    }
+    let [path] = args.paths.as_slice() else {
+        anyhow::bail!("verify takes one packet; to check a series give --chain");
+    };
+    let report = verify_path(path, &trust)?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
         Output::Text => {
@@ -70,6 +81,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if report.is_verified() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn run_chain(args: &Args, trust: &TrustStore) -> anyhow::Result<ExitCode> {
+    let paths = crate::history::chain::expand_paths(&args.paths)?;
+    if paths.is_empty() {
+        anyhow::bail!("no packets found in {:?}", args.paths);
+    }
+    let report = crate::history::chain::verify_chain(&paths, trust)?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Output::Text => print!("{}", report.to_text()),
+    }
+    Ok(if report.complete {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -1,5 +1,6 @@
 //! History: what changed between snapshots, and whether a series of packets is complete.
 
+pub mod chain;
 pub mod diff;
 
 pub use diff::{AccessChange, AccessDirection, Diff, access_changes, diff};

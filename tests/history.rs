@@ -1,0 +1,202 @@
+//! Packet chains and diffs, through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sha2::{Digest, Sha256};
+
+fn auditpack(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn keygen(dir: &Path, name: &str) {
+    let o = auditpack(dir, &["keygen", "--out", "keys", "--name", name]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Makes and seals a packet folder with the given period and previous link.
+fn packet(
+    dir: &Path,
+    name: &str,
+    quarter: u32,
+    previous: Option<&Path>,
+    key: &str,
+    content: &str,
+) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.join("evidence")).unwrap();
+    let start = format!("2026-{:02}-01T00:00:00Z", 3 * (quarter - 1) + 1);
+    let end = if quarter == 4 {
+        "2027-01-01T00:00:00Z".to_string()
+    } else {
+        format!("2026-{:02}-01T00:00:00Z", 3 * quarter + 1)
+    };
+    let previous = previous.map(|prev| {
+        let manifest = std::fs::read(prev.join("SHA256SUMS")).unwrap();
+        let packet: serde_json::Value = serde_json::from_slice(&std::fs::read(prev.join("packet.json")).unwrap()).unwrap();
+        serde_json::json!({"id": packet["id"], "manifestSha256": hex::encode(Sha256::digest(&manifest))})
+    });
+    let packet_json = serde_json::json!({
+        "formatVersion": 1, "id": format!("ap-test-2026Q{quarter}"),
+        "period": {"start": start, "end": end}, "previous": previous,
+    });
+    std::fs::write(
+        p.join("packet.json"),
+        serde_json::to_vec_pretty(&packet_json).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(p.join("evidence/snapshot.json"), content).unwrap();
+    let o = auditpack(
+        dir,
+        &[
+            "seal",
+            name,
+            "--key",
+            &format!("keys/{key}.key.pem"),
+            "--now",
+            &end,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    p
+}
+
+fn chain(dir: &Path, key: &str, paths: &[&str]) -> (bool, String) {
+    let mut args = vec!["verify", "--chain", "--key", key];
+    args.extend_from_slice(paths);
+    let o = auditpack(dir, &args);
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{}",
+        text(&o)
+    );
+    (o.status.success(), text(&o))
+}
+
+fn series() -> (tempfile::TempDir, &'static str) {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    keygen(d, "signer");
+    let q1 = packet(d, "q1", 1, None, "signer", "one");
+    let q2 = packet(d, "q2", 2, Some(&q1), "signer", "two");
+    packet(d, "q3", 3, Some(&q2), "signer", "three");
+    (t, "keys/signer.pub.pem")
+}
+
+#[test]
+fn a_three_quarter_series_verifies_as_a_chain_from_folders_and_archives() {
+    let (t, key) = series();
+    let d = t.path();
+    let (ok, out) = chain(d, key, &["q1", "q2", "q3"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("chain complete: 3 packets"), "{out}");
+
+    std::fs::create_dir(d.join("archive")).unwrap();
+    for q in ["q1", "q2", "q3"] {
+        let o = auditpack(d, &["archive", q, "--out", &format!("archive/{q}.tar.gz")]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    // A folder of archives stands for the series, in name order.
+    let (ok, out) = chain(d, key, &["archive"]);
+    assert!(ok, "{out}");
+    let o = auditpack(
+        d,
+        &[
+            "verify", "--chain", "--key", key, "--output", "json", "archive",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["links"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn removing_a_packet_is_named_as_the_first_broken_link() {
+    let (t, key) = series();
+    let (ok, out) = chain(t.path(), key, &["q1", "q3"]);
+    assert!(!ok);
+    assert!(
+        out.contains("first broken link at q3 (broken-link)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ap-test-2026Q2") && out.contains("not in the series"),
+        "{out}"
+    );
+}
+
+#[test]
+fn reordering_packets_is_detected() {
+    let (t, key) = series();
+    let (ok, out) = chain(t.path(), key, &["q1", "q3", "q2"]);
+    assert!(!ok);
+    assert!(
+        out.contains("first broken link at q3 (broken-link)"),
+        "{out}"
+    );
+    assert!(out.contains("out of order"), "{out}");
+}
+
+#[test]
+fn replacing_a_packet_even_with_a_trusted_signature_breaks_the_next_link() {
+    let (t, key) = series();
+    let d = t.path();
+    std::fs::remove_dir_all(d.join("q2")).unwrap();
+    // A different q2, properly signed by the same trusted key, linking correctly to q1.
+    packet(d, "q2", 2, Some(&d.join("q1")), "signer", "two, rewritten");
+    let (ok, out) = chain(d, key, &["q1", "q2", "q3"]);
+    assert!(!ok);
+    assert!(
+        out.contains("first broken link at q3 (broken-link)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_packet_signed_by_an_untrusted_key_breaks_the_chain_where_it_stands() {
+    let (t, key) = series();
+    let d = t.path();
+    keygen(d, "mallory");
+    std::fs::remove_dir_all(d.join("q2")).unwrap();
+    packet(d, "q2", 2, Some(&d.join("q1")), "mallory", "two");
+    let (ok, out) = chain(d, key, &["q1", "q2", "q3"]);
+    assert!(!ok);
+    assert!(
+        out.contains("first broken link at q2 (packet-not-verified)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn two_packets_following_the_same_one_are_a_fork() {
+    let (t, key) = series();
+    let d = t.path();
+    packet(d, "q2b", 2, Some(&d.join("q1")), "signer", "two again");
+    let (ok, out) = chain(d, key, &["q1", "q2", "q2b"]);
+    assert!(!ok);
+    assert!(out.contains("fork"), "{out}");
+}
+
+#[test]
+fn a_missing_quarter_with_intact_links_is_a_period_gap() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    keygen(d, "signer");
+    let q1 = packet(d, "q1", 1, None, "signer", "one");
+    packet(d, "q3", 3, Some(&q1), "signer", "three");
+    let (ok, out) = chain(d, "keys/signer.pub.pem", &["q1", "q3"]);
+    assert!(!ok);
+    assert!(out.contains("period-gap"), "{out}");
+}
