@@ -13,6 +13,7 @@ pub mod cli;
 pub mod collect;
 pub mod findings;
 pub mod snapshot;
+pub mod standin;
 
 pub use findings::{CheckResult, ControlResult, Findings, Status};
 pub use snapshot::{Collection, CollectionStatus, KINDS, KindInfo, Snapshot};
