@@ -436,6 +436,36 @@ fn validate_encryption(doc: &Value) -> Result<(), String> {
                     "resources[{i}].providers[{j}] must name one of aescbc, aesgcm, secretbox, kms, identity"
                 ));
             }
+            let at = format!("resources[{i}].providers[{j}].{}", types[0]);
+            let settings = &p[types[0].as_str()];
+            match types[0].as_str() {
+                "aescbc" | "aesgcm" | "secretbox" => {
+                    let keys = settings.get("keys").and_then(Value::as_array);
+                    if keys.is_none_or(|k| k.is_empty()) {
+                        return Err(format!("{at} has no keys"));
+                    }
+                }
+                "kms" => {
+                    if let Some(m) = settings.as_object() {
+                        if let Some(k) = m.keys().find(|k| {
+                            !matches!(
+                                k.as_str(),
+                                "apiVersion" | "name" | "endpoint" | "cachesize" | "timeout"
+                            )
+                        }) {
+                            return Err(format!("{at} has an unknown field {k:?}"));
+                        }
+                        if let Some(v) = m.get("apiVersion")
+                            && !matches!(v.as_str(), Some("v1" | "v2"))
+                        {
+                            return Err(format!("{at}.apiVersion must be v1 or v2, not {v}"));
+                        }
+                    } else {
+                        return Err(format!("{at} is not a map"));
+                    }
+                }
+                _ => {}
+            }
         }
     }
     Ok(())

@@ -111,19 +111,7 @@ async fn load_config(options: &LiveOptions) -> Result<Target, CollectError> {
         ),
         (None, false, None) => ("in-cluster service account".to_string(), None),
     };
-    let chain = |e: &dyn std::error::Error| {
-        let mut s = e.to_string();
-        let mut cur = e.source();
-        while let Some(c) = cur {
-            let t = c.to_string();
-            if !s.contains(&t) {
-                s.push_str(": ");
-                s.push_str(&t);
-            }
-            cur = c.source();
-        }
-        s
-    };
+    let chain = error_chain;
     let Some(kubeconfig) = kubeconfig else {
         let config = Config::incluster().map_err(|e| CollectError::Config {
             what: what.clone(),
@@ -206,11 +194,18 @@ struct Fetcher {
     max_attempts: u32,
 }
 
+/// An error and its causes on one line: each message's first line, repeats left out
+/// (kube's errors often repeat their source's text).
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
+    let first = |e: &dyn std::error::Error| {
+        let t = e.to_string();
+        let line = t.lines().next().unwrap_or("").trim();
+        line.strip_prefix("error: ").unwrap_or(line).to_string()
+    };
+    let mut s = first(e);
     let mut cur = e.source();
     while let Some(c) = cur {
-        let t = c.to_string();
+        let t = first(c);
         if !s.contains(&t) {
             s.push_str(": ");
             s.push_str(&t);
