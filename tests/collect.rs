@@ -870,3 +870,135 @@ fn audit_policy_is_kept_and_wrong_kinds_are_refused() {
         run.stderr
     );
 }
+
+fn deploy_docs(file: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/deploy")
+        .join(file);
+    serde_saphyr::from_multiple(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn deploy_clusterrole_grants_exactly_what_the_collector_uses() {
+    let docs = deploy_docs("rbac.yaml");
+    let role = docs
+        .iter()
+        .find(|d| d["kind"] == "ClusterRole")
+        .expect("a ClusterRole");
+    let mut granted = BTreeSet::new();
+    for rule in role["rules"].as_array().unwrap() {
+        let verbs = strings(&rule["verbs"]);
+        for v in &verbs {
+            assert!(
+                !matches!(
+                    v.as_str(),
+                    "*" | "update"
+                        | "patch"
+                        | "delete"
+                        | "deletecollection"
+                        | "escalate"
+                        | "bind"
+                        | "impersonate"
+                ) && (v != "create" || strings(&rule["resources"]) == ["selfsubjectreviews"]),
+                "write or wildcard verb {v} in {rule}"
+            );
+        }
+        for url in strings(&rule["nonResourceURLs"]) {
+            assert!(!url.contains('*'), "wildcard URL {url}");
+            for v in &verbs {
+                granted.insert(("url".to_string(), url.clone(), v.clone()));
+            }
+        }
+        for g in strings(&rule["apiGroups"]) {
+            for r in strings(&rule["resources"]) {
+                assert!(
+                    g != "*" && r != "*" && !r.contains('/'),
+                    "wildcard or subresource in {rule}"
+                );
+                for v in &verbs {
+                    granted.insert((g.clone(), r.clone(), v.clone()));
+                }
+            }
+        }
+        assert!(rule.get("resourceNames").is_none());
+    }
+    let mut expected = BTreeSet::new();
+    for k in KINDS {
+        expected.insert((
+            k.group.to_string(),
+            k.plural.to_string(),
+            "list".to_string(),
+        ));
+        if k.optional {
+            expected.insert((
+                "url".to_string(),
+                format!("/apis/{}/{}", k.group, k.version),
+                "get".to_string(),
+            ));
+        }
+    }
+    expected.insert((
+        "authentication.k8s.io".into(),
+        "selfsubjectreviews".into(),
+        "create".into(),
+    ));
+    for url in ["/version", "/apis"] {
+        expected.insert(("url".into(), url.into(), "get".into()));
+    }
+    let missing: Vec<_> = expected.difference(&granted).collect();
+    let extra: Vec<_> = granted.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    // Bound to the collector's ServiceAccount.
+    let binding = docs
+        .iter()
+        .find(|d| d["kind"] == "ClusterRoleBinding")
+        .unwrap();
+    assert_eq!(binding["roleRef"]["name"], role["metadata"]["name"]);
+    assert_eq!(binding["subjects"][0]["kind"], "ServiceAccount");
+    assert_eq!(binding["subjects"][0]["name"], "auditpack-collector");
+}
+
+#[test]
+fn deploy_cronjob_runs_packet_quarterly_restricted() {
+    let docs = deploy_docs("cronjob.yaml");
+    let cj = docs.iter().find(|d| d["kind"] == "CronJob").unwrap();
+    assert_eq!(cj["spec"]["schedule"], "0 0 1 */3 *");
+    let pod = &cj["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], "auditpack-collector");
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let c = &pod["containers"][0];
+    assert_eq!(c["args"][0], "packet");
+    assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
+    assert_eq!(
+        strings(&c["securityContext"]["capabilities"]["drop"]),
+        ["ALL"]
+    );
+    let claim = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|v| v["persistentVolumeClaim"]["claimName"].as_str())
+        .unwrap();
+    assert!(
+        docs.iter()
+            .any(|d| d["kind"] == "PersistentVolumeClaim" && d["metadata"]["name"] == claim)
+    );
+    let ns = deploy_docs("namespace.yaml");
+    assert_eq!(
+        ns[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "restricted"
+    );
+}
