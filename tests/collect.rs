@@ -376,12 +376,18 @@ fn namespace_scope_still_reads_control_plane_pods() {
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(
         run.names("pods"),
-        vec!["kube-system/kube-apiserver-cp1", "production/api-0"]
+        vec![
+            "kube-system/etcd-cp1",
+            "kube-system/kube-apiserver-cp1",
+            "production/api-0"
+        ]
     );
     assert_eq!(run.names("namespaces"), vec!["/production"]);
     assert_eq!(run.names("serviceaccounts"), vec!["production/api"]);
     assert_eq!(run.items("clusterroles.rbac.authorization.k8s.io").len(), 1);
     assert_eq!(run.snap()["source"]["namespaces"][0], "production");
+    // kube-apiserver-cp1 matches both selectors and is kept once, without a warning.
+    assert!(!run.stderr.contains("duplicate"), "{}", run.stderr);
 }
 
 fn assert_one_error_line(run: &Run, dir: &Path, needle: &str) {

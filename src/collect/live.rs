@@ -69,9 +69,13 @@ impl Default for LiveOptions {
     }
 }
 
-/// Label selector of the control-plane static pods kubeadm (and most installers) run in
-/// kube-system; they carry the kube-apiserver flags the checks read.
-pub const CONTROL_PLANE_SELECTOR: &str = "tier=control-plane";
+/// Label selectors of the control-plane static pods in kube-system (they carry the
+/// kube-apiserver flags the checks read): kubeadm labels them `tier=control-plane`, other
+/// installers only `component=...`. Both lists run; a pod matching both is kept once.
+pub const CONTROL_PLANE_SELECTORS: &[&str] = &[
+    "tier=control-plane",
+    "component in (kube-apiserver,kube-controller-manager,kube-scheduler,etcd)",
+];
 
 /// Reads the cluster into a snapshot (blocking; starts its own async runtime).
 pub fn collect_live(options: &LiveOptions) -> Result<(Snapshot, Vec<Warning>), CollectError> {
@@ -650,13 +654,15 @@ pub async fn collect_live_async(
     }
     if !options.namespaces.is_empty() && !options.namespaces.iter().any(|n| n == "kube-system") {
         let pods = crate::snapshot::kind_by_key("pods").expect("pods is a kind");
-        jobs.push(ListJob {
-            info: pods,
-            version: pods.version.to_string(),
-            namespace: Some("kube-system".into()),
-            labels: Some(CONTROL_PLANE_SELECTOR),
-            extra: true,
-        });
+        for selector in CONTROL_PLANE_SELECTORS {
+            jobs.push(ListJob {
+                info: pods,
+                version: pods.version.to_string(),
+                namespace: Some("kube-system".into()),
+                labels: Some(selector),
+                extra: true,
+            });
+        }
     }
 
     let bar = if options.progress {
@@ -686,7 +692,12 @@ pub async fn collect_live_async(
     // Fold the results per kind, in KINDS order so the outcome does not depend on timing.
     let mut results = results;
     results.sort_by(|(a, _), (b, _)| {
-        (a.info.key, &a.namespace, a.extra).cmp(&(b.info.key, &b.namespace, b.extra))
+        (a.info.key, &a.namespace, a.extra, a.labels).cmp(&(
+            b.info.key,
+            &b.namespace,
+            b.extra,
+            b.labels,
+        ))
     });
     let mut failures: std::collections::BTreeMap<&str, (CollectionStatus, Vec<String>)> =
         Default::default();
@@ -705,6 +716,15 @@ pub async fn collect_live_async(
                             continue;
                         }
                     }
+                    if job.extra {
+                        let r = crate::snapshot::object_ref(&item);
+                        let seen = snap.resources.get(key).is_some_and(|c| {
+                            c.items.iter().any(|o| crate::snapshot::object_ref(o) == r)
+                        });
+                        if seen {
+                            continue;
+                        }
+                    }
                     let r = redact_object(&mut item, key);
                     snap.redactions.extend(r);
                     snap.add_object(item);
@@ -713,7 +733,8 @@ pub async fn collect_live_async(
             Err(e) if job.extra => warnings.push(Warning {
                 subject: key.into(),
                 message: format!(
-                    "control-plane pods in kube-system ({CONTROL_PLANE_SELECTOR}) not read: {e}"
+                    "control-plane pods in kube-system ({}) not read: {e}",
+                    job.labels.unwrap_or("")
                 ),
             }),
             Err(ReqError::Status { code: 404, message }) => {
