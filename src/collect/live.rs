@@ -787,10 +787,14 @@ pub async fn collect_live_async(
     if let Some(c) = snap.resources.get_mut("secrets")
         && c.status == CollectionStatus::Collected
     {
-        c.reason = Some(
+        c.reason = Some(if c.items.iter().any(|i| i.get("type").is_some()) {
+            // The server ignored the metadata-only request; redaction removed the data.
+            "metadata only: the server sent whole Secrets; their data was removed (see redactions)"
+                .into()
+        } else {
             "metadata only: listed as PartialObjectMetadata, so Secret data and type are never read"
-                .into(),
-        );
+                .into()
+        });
     }
     super::dedup_items(&mut snap, &mut warnings);
     snap.normalize();
