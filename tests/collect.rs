@@ -691,6 +691,8 @@ fn import_takes_empty_lists_nested_folders_and_json_lists() {
     )
     .unwrap();
     std::fs::write(exports.join("notes.txt"), "not evidence: ignored").unwrap();
+    std::fs::create_dir_all(exports.join(".git")).unwrap();
+    std::fs::write(exports.join(".git/broken.json"), "{ not json").unwrap();
     let run = collect(dir.path(), &["--from-dir", "exports"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(run.status("networkpolicies.networking.k8s.io"), "collected");
@@ -1007,4 +1009,45 @@ fn deploy_cronjob_runs_packet_quarterly_restricted() {
         ns[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
         "restricted"
     );
+}
+
+#[test]
+fn a_failed_run_leaves_an_existing_snapshot_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    std::fs::write(exports.join("bad.json"), "{\"apiVersion\": ").unwrap();
+    std::fs::write(dir.path().join("previous.json"), "previous quarter").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .args(["collect", "--from-dir", "exports", "--out", "previous.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.json:1:"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("previous.json")).unwrap(),
+        "previous quarter"
+    );
+    // An output folder that does not exist: an error naming the path, and no temp file.
+    std::fs::write(exports.join("bad.json"), "{}").unwrap();
+    std::fs::remove_file(exports.join("bad.json")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .args([
+            "collect",
+            "--from-dir",
+            "exports",
+            "--out",
+            "nowhere/s.json",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere/s.json"));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
 }

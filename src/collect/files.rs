@@ -2,7 +2,8 @@
 //! (EncryptionConfiguration, audit Policy).
 //!
 //! The import walks a folder (nested folders too, in sorted order), reads every `.yaml`,
-//! `.yml` and `.json` file and ignores every other file. A file may hold several YAML
+//! `.yml` and `.json` file and ignores every other file, and hidden (`.`) files and
+//! folders. A file may hold several YAML
 //! documents, single objects, `kind: List` (kubectl's output) or typed lists such as
 //! `RoleBindingList` whose items carry no `apiVersion`/`kind` (the API server's output):
 //! those are inferred from the list. Only the kinds found are `collected`; an exported
@@ -103,6 +104,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CollectError> {
         .map_err(io)?;
     entries.sort();
     for p in entries {
+        // Hidden files and folders (`.git`, editor swap files) are not exports.
+        if p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
         if p.is_dir() {
             walk(&p, out)?;
         } else if matches!(
