@@ -1051,3 +1051,22 @@ fn a_failed_run_leaves_an_existing_snapshot_untouched() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+#[test]
+fn no_kubeconfig_and_not_in_a_cluster_says_what_was_tried() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .arg("collect")
+        .current_dir(dir.path())
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("in-cluster") && stderr.contains("--kubeconfig"), "{stderr}");
+    assert!(!dir.path().join("snapshot.json").exists());
+}
