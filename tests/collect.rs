@@ -1067,6 +1067,9 @@ fn no_kubeconfig_and_not_in_a_cluster_says_what_was_tried() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("in-cluster") && stderr.contains("--kubeconfig"), "{stderr}");
+    assert!(
+        stderr.contains("in-cluster") && stderr.contains("--kubeconfig"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("snapshot.json").exists());
 }
