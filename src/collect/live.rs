@@ -701,6 +701,7 @@ pub async fn collect_live_async(
     });
     let mut failures: std::collections::BTreeMap<&str, (CollectionStatus, Vec<String>)> =
         Default::default();
+    let mut extra_warnings = Vec::new();
     for (job, result) in results {
         let key = job.info.key;
         match result {
@@ -730,7 +731,7 @@ pub async fn collect_live_async(
                     snap.add_object(item);
                 }
             }
-            Err(e) if job.extra => warnings.push(Warning {
+            Err(e) if job.extra => extra_warnings.push(Warning {
                 subject: key.into(),
                 message: format!(
                     "control-plane pods in kube-system ({}) not read: {e}",
@@ -761,6 +762,9 @@ pub async fn collect_live_async(
             }
         }
     }
+    // A control-plane list that failed is only worth saying when Pods as a whole did not.
+    extra_warnings.retain(|w| !failures.contains_key(w.subject.as_str()));
+    warnings.extend(extra_warnings);
     for (key, (status, reasons)) in failures {
         let reason = reasons.join("; ");
         warnings.push(Warning {
