@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod collect;
 pub mod findings;
 pub mod history;
 pub mod seal;

@@ -79,6 +79,15 @@ pub fn kind_for_object(api_version: &str, kind: &str) -> Option<&'static KindInf
     KINDS.iter().find(|k| k.kind == kind && k.group == group)
 }
 
+/// The snapshot key of an object's kind: the [`KINDS`] key when auditpack knows the kind,
+/// else `plural.group` (what [`Snapshot::add_object`] files it under).
+pub fn object_key(api_version: &str, kind: &str) -> String {
+    match kind_for_object(api_version, kind) {
+        Some(info) => info.key.to_string(),
+        None => fallback_key(api_version, kind),
+    }
+}
+
 /// The whole snapshot document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -94,6 +103,9 @@ pub struct Snapshot {
     /// Who collected it, as the API server saw them (SelfSubjectReview).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_by: Option<Identity>,
+    /// Why `collected_by` is missing (SelfSubjectReview not allowed or not served).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by_reason: Option<String>,
     /// One entry per kind key of [`KINDS`] (and any other kind an import contained).
     pub resources: BTreeMap<String, Collection>,
     /// The EncryptionConfiguration given with `--encryption-config`, key material removed.
@@ -263,6 +275,7 @@ impl Snapshot {
             collected_at,
             source,
             collected_by: None,
+            collected_by_reason: None,
             resources,
             encryption_config: None,
             audit_policy: None,

@@ -1,12 +1,122 @@
-//! `auditpack collect`.
+//! `auditpack collect`: flags only; the work is in [`crate::collect`].
+//!
+//! Exit codes: 0 every kind collected (or absent: its CRD is not installed, or, for
+//! `--from-dir`, not in the imported files); 3 the snapshot was written but some kinds
+//! could not be read (forbidden or failed, listed on stderr); 2 nothing was written
+//! (unreachable server, broken kubeconfig, malformed file, I/O error).
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::collect::{self, ImportOptions, LiveOptions, Warning};
+use crate::snapshot::{CollectionStatus, Snapshot};
+
+/// Where the evidence comes from: shared by `collect` and `packet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster credentials).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Read namespaced kinds from this namespace only; repeat for several (default: all).
+    /// Cluster-scoped kinds and kube-system's control-plane pods are always read.
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Import `kubectl get -o yaml|json` exports from this folder instead of a live cluster.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["kubeconfig", "context"])]
+    pub from_dir: Option<PathBuf>,
+    /// kube-apiserver EncryptionConfiguration file (key material is removed).
+    #[arg(long, value_name = "FILE")]
+    pub encryption_config: Option<PathBuf>,
+    /// kube-apiserver audit Policy file.
+    #[arg(long, value_name = "FILE")]
+    pub audit_policy: Option<PathBuf>,
+    /// Timeout of each API request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_secs)]
+    pub request_timeout: f64,
+    /// Objects per page of a list (kubectl's --chunk-size).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    let s = s.strip_suffix('s').unwrap_or(s);
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
+}
 
 /// Flags of `auditpack collect`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Where the evidence comes from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Snapshot file to write (atomically; nothing is written on a fatal error).
+    #[arg(short, long, value_name = "FILE", default_value = "snapshot.json")]
+    pub out: PathBuf,
+}
+
+/// Collects a snapshot from the source the flags name (live cluster or `--from-dir`), adds
+/// the evidence files, and returns it with the warnings for the user.
+pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
+    let (mut snap, warnings) = match &args.from_dir {
+        Some(dir) => collect::import_dir_with_warnings(
+            dir,
+            &ImportOptions {
+                namespaces: args.namespaces.clone(),
+            },
+        )?,
+        None => collect::collect_live(&LiveOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            namespaces: args.namespaces.clone(),
+            request_timeout: Duration::from_secs_f64(args.request_timeout),
+            page_size: args.chunk_size,
+            progress: std::io::stderr().is_terminal(),
+            ..LiveOptions::default()
+        })?,
+    };
+    collect::add_evidence_files(
+        &mut snap,
+        args.encryption_config.as_deref(),
+        args.audit_policy.as_deref(),
+    )?;
+    Ok((snap, warnings.iter().map(Warning::to_string).collect()))
+}
 
 /// Runs `auditpack collect`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`auditpack collect` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (snap, warnings) = collect(&args.source)?;
+    collect::write_snapshot(&snap, &args.out)?;
+    for w in &warnings {
+        eprintln!("auditpack: warning: {w}");
+    }
+    let incomplete = collect::incomplete_kinds(&snap);
+    let collected = snap
+        .resources
+        .values()
+        .filter(|c| c.status == CollectionStatus::Collected)
+        .count();
+    let objects: usize = snap.resources.values().map(|c| c.items.len()).sum();
+    eprintln!(
+        "auditpack: wrote {} ({collected} kinds collected, {objects} objects, {} redactions{})",
+        args.out.display(),
+        snap.redactions.len(),
+        if incomplete.is_empty() {
+            String::new()
+        } else {
+            format!(", {} kinds NOT collected", incomplete.len())
+        }
+    );
+    if incomplete.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(3))
+    }
 }

@@ -1,0 +1,806 @@
+//! Live collection through the cluster's API with the `kube` client.
+//!
+//! Every list is paginated (`limit` + `continue` until the token is empty; a `410 Gone`
+//! on an expired continue token restarts that list from the beginning, a bounded number
+//! of times). Lists run a few at a time. Throttling (429) and server errors (5xx) are
+//! retried with exponential backoff, honouring `Retry-After`; every request has a
+//! timeout. A kind the collector may not read (403) is recorded `forbidden`, one that
+//! keeps failing `failed`, one the server does not serve (404, CRD not installed)
+//! `absent`; collection carries on. Only a configuration that cannot be loaded, a server
+//! that cannot be reached or credentials it rejects stop collection.
+//!
+//! Requests are built with kube's request builders (`kube::core::Request::list` and
+//! `list_metadata`, the same ones `Api` uses) and sent with [`kube::Client::send`], so the
+//! collector sees the raw status and the `Retry-After` header, and items keep the API's
+//! own JSON shape.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures::StreamExt;
+use http_body_util::BodyExt;
+use kube::api::{ApiResource, DynamicObject, ListParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::Resource;
+use kube::{Client, Config};
+use serde_json::{Value, json};
+
+use super::redact::redact_object;
+use super::{CollectError, Warning};
+use crate::snapshot::{CollectionStatus, Identity, KINDS, KindInfo, Snapshot, Source, SourceMode};
+
+/// How to reach the cluster and how hard to try.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// kubeconfig file; `None` uses `KUBECONFIG`, `~/.kube/config`, then in-cluster
+    /// credentials.
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context; `None` uses the current context.
+    pub context: Option<String>,
+    /// Namespaces to read namespaced kinds from; empty reads all.
+    pub namespaces: Vec<String>,
+    /// Timeout of each request (each page of a list).
+    pub request_timeout: Duration,
+    /// Objects per page.
+    pub page_size: u32,
+    /// Lists running at once.
+    pub concurrency: usize,
+    /// Attempts per request for 429, 5xx and connection errors.
+    pub max_attempts: u32,
+    /// Restarts of one list after an expired continue token (410).
+    pub max_list_restarts: u32,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            kubeconfig: None,
+            context: None,
+            namespaces: Vec::new(),
+            request_timeout: Duration::from_secs(30),
+            page_size: 500,
+            concurrency: 6,
+            max_attempts: 5,
+            max_list_restarts: 3,
+            progress: false,
+        }
+    }
+}
+
+/// Label selectors of the control-plane static pods in kube-system (they carry the
+/// kube-apiserver flags the checks read): kubeadm labels them `tier=control-plane`, other
+/// installers only `component=...`. Both lists run; a pod matching both is kept once.
+pub const CONTROL_PLANE_SELECTORS: &[&str] = &[
+    "tier=control-plane",
+    "component in (kube-apiserver,kube-controller-manager,kube-scheduler,etcd)",
+];
+
+/// Reads the cluster into a snapshot (blocking; starts its own async runtime).
+pub fn collect_live(options: &LiveOptions) -> Result<(Snapshot, Vec<Warning>), CollectError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CollectError::Runtime)?;
+    rt.block_on(collect_live_async(options))
+}
+
+/// What the kubeconfig says about where we are connecting.
+struct Target {
+    config: Config,
+    context: Option<String>,
+    cluster: Option<String>,
+}
+
+async fn load_config(options: &LiveOptions) -> Result<Target, CollectError> {
+    let explicit = options.kubeconfig.is_some()
+        || options.context.is_some()
+        || std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty());
+    let home_config = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".kube").join("config"))
+        .filter(|p| p.exists());
+    let (what, kubeconfig) = match (&options.kubeconfig, explicit, &home_config) {
+        (Some(p), _, _) => (
+            format!("kubeconfig {}", p.display()),
+            Some(Kubeconfig::read_from(p)),
+        ),
+        (None, true, _) | (None, false, Some(_)) => (
+            match std::env::var("KUBECONFIG") {
+                Ok(v) if !v.is_empty() => format!("kubeconfig from KUBECONFIG={v}"),
+                _ => "kubeconfig ~/.kube/config".to_string(),
+            },
+            Some(Kubeconfig::read()),
+        ),
+        (None, false, None) => ("in-cluster service account".to_string(), None),
+    };
+    let chain = error_chain;
+    let Some(kubeconfig) = kubeconfig else {
+        let config = Config::incluster().map_err(|e| CollectError::Config {
+            what: what.clone(),
+            detail: format!(
+                "{} (no kubeconfig found either: give --kubeconfig or set KUBECONFIG)",
+                chain(&e)
+            ),
+        })?;
+        return Ok(Target {
+            config,
+            context: None,
+            cluster: None,
+        });
+    };
+    let kubeconfig = kubeconfig.map_err(|e| CollectError::Config {
+        what: what.clone(),
+        detail: chain(&e),
+    })?;
+    let context = options
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
+    let cluster = context.as_ref().and_then(|c| {
+        kubeconfig
+            .contexts
+            .iter()
+            .find(|n| &n.name == c)
+            .and_then(|n| n.context.as_ref())
+            .map(|c| c.cluster.clone())
+    });
+    let kopts = KubeConfigOptions {
+        context: options.context.clone(),
+        ..KubeConfigOptions::default()
+    };
+    let config = Config::from_custom_kubeconfig(kubeconfig, &kopts)
+        .await
+        .map_err(|e| CollectError::Config {
+            what,
+            detail: chain(&e),
+        })?;
+    Ok(Target {
+        config,
+        context,
+        cluster,
+    })
+}
+
+/// Why one request did not give a JSON document.
+#[derive(Debug)]
+enum ReqError {
+    /// The server answered with this HTTP status.
+    Status { code: u16, message: String },
+    /// No complete answer within the request timeout.
+    Timeout(Duration),
+    /// Connection-level failure.
+    Transport(String),
+    /// The answer was not the JSON expected.
+    Decode(String),
+}
+
+impl std::fmt::Display for ReqError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReqError::Status { code, message } if message.is_empty() => write!(f, "HTTP {code}"),
+            ReqError::Status { code, message } => write!(f, "HTTP {code}: {message}"),
+            ReqError::Timeout(d) => write!(
+                f,
+                "timed out after {}s (raise --request-timeout for a slow API server)",
+                d.as_secs_f64()
+            ),
+            ReqError::Transport(m) => write!(f, "connection failed: {m}"),
+            ReqError::Decode(m) => write!(f, "unreadable response: {m}"),
+        }
+    }
+}
+
+struct Fetcher {
+    client: Client,
+    timeout: Duration,
+    max_attempts: u32,
+}
+
+/// An error and its causes on one line: each message's first line, repeats left out
+/// (kube's errors often repeat their source's text).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let first = |e: &dyn std::error::Error| {
+        let t = e.to_string();
+        let line = t.lines().next().unwrap_or("").trim();
+        line.strip_prefix("error: ").unwrap_or(line).to_string()
+    };
+    let mut s = first(e);
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = first(c);
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+impl Fetcher {
+    /// Sends a request built by `build`, retrying 429, 5xx and connection errors with
+    /// exponential backoff (or the server's `Retry-After`).
+    async fn fetch<F>(&self, build: F) -> Result<Value, ReqError>
+    where
+        F: Fn() -> http::Request<Vec<u8>>,
+    {
+        let mut attempt = 1;
+        loop {
+            let (result, retry_after) = self.once(build()).await;
+            let retryable = match &result {
+                Ok(_) => false,
+                Err(ReqError::Status { code, .. }) => *code == 429 || (500..600).contains(code),
+                Err(ReqError::Transport(_)) => true,
+                Err(ReqError::Timeout(_) | ReqError::Decode(_)) => false,
+            };
+            if !retryable || attempt >= self.max_attempts {
+                return match result {
+                    Err(e @ ReqError::Status { .. } | e @ ReqError::Transport(_))
+                        if attempt > 1 =>
+                    {
+                        Err(match e {
+                            ReqError::Status { code, message } => ReqError::Status {
+                                code,
+                                message: format!("{message} (after {attempt} attempts)"),
+                            },
+                            ReqError::Transport(m) => {
+                                ReqError::Transport(format!("{m} (after {attempt} attempts)"))
+                            }
+                            other => other,
+                        })
+                    }
+                    other => other,
+                };
+            }
+            let backoff = Duration::from_millis(250u64 << (attempt - 1).min(5));
+            let wait = retry_after
+                .map(|s| Duration::from_secs(s.min(60)))
+                .unwrap_or(backoff.min(Duration::from_secs(8)));
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn once(&self, req: http::Request<Vec<u8>>) -> (Result<Value, ReqError>, Option<u64>) {
+        let client = &self.client;
+        let fut = async move {
+            let res = client
+                .send(req.map(kube::client::Body::from))
+                .await
+                .map_err(|e| (ReqError::Transport(error_chain(&e)), None))?;
+            let status = res.status();
+            let retry_after = res
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let body = res
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| (ReqError::Transport(error_chain(&e)), None))?
+                .to_bytes();
+            if status.is_success() {
+                return serde_json::from_slice::<Value>(&body)
+                    .map_err(|e| (ReqError::Decode(e.to_string()), None));
+            }
+            let message = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_else(|| {
+                    String::from_utf8_lossy(&body[..body.len().min(200)])
+                        .trim()
+                        .to_string()
+                });
+            Err((
+                ReqError::Status {
+                    code: status.as_u16(),
+                    message,
+                },
+                retry_after,
+            ))
+        };
+        match tokio::time::timeout(self.timeout, fut).await {
+            Err(_) => (Err(ReqError::Timeout(self.timeout)), None),
+            Ok(Ok(v)) => (Ok(v), None),
+            Ok(Err((e, ra))) => (Err(e), ra),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Result<Value, ReqError> {
+        self.fetch(|| {
+            http::Request::get(path)
+                .header(http::header::ACCEPT, "application/json")
+                .body(Vec::new())
+                .expect("valid request")
+        })
+        .await
+    }
+}
+
+/// One list to run: a kind, cluster-wide or in one namespace.
+#[derive(Debug, Clone)]
+struct ListJob {
+    info: &'static KindInfo,
+    /// Version to read (discovery may pick another than the preferred one).
+    version: String,
+    namespace: Option<String>,
+    labels: Option<&'static str>,
+    /// The extra control-plane pods list: its failure is a warning, not a failed kind.
+    extra: bool,
+}
+
+/// Lists every page of one job; restarts on an expired continue token.
+async fn run_list(
+    fetcher: &Fetcher,
+    job: &ListJob,
+    options: &LiveOptions,
+) -> Result<Vec<Value>, ReqError> {
+    let ar = ApiResource {
+        group: job.info.group.to_string(),
+        version: job.version.clone(),
+        api_version: if job.info.group.is_empty() {
+            job.version.clone()
+        } else {
+            format!("{}/{}", job.info.group, job.version)
+        },
+        kind: job.info.kind.to_string(),
+        plural: job.info.plural.to_string(),
+    };
+    let url = DynamicObject::url_path(&ar, job.namespace.as_deref());
+    let request = kube::core::Request::new(url);
+    let mut restarts = 0;
+    'restart: loop {
+        let mut items = Vec::new();
+        let mut token = String::new();
+        loop {
+            let mut lp = ListParams::default().limit(options.page_size);
+            if !token.is_empty() {
+                lp = lp.continue_token(&token);
+            }
+            if let Some(l) = job.labels {
+                lp = lp.labels(l);
+            }
+            let page = fetcher
+                .fetch(|| {
+                    if job.info.metadata_only {
+                        request.list_metadata(&lp)
+                    } else {
+                        request.list(&lp)
+                    }
+                    .expect("list request builds")
+                })
+                .await;
+            let mut page = match page {
+                Err(ReqError::Status { code: 410, .. })
+                    if !token.is_empty() && restarts < options.max_list_restarts =>
+                {
+                    restarts += 1;
+                    continue 'restart;
+                }
+                Err(ReqError::Status { code: 410, message }) if !token.is_empty() => {
+                    return Err(ReqError::Status {
+                        code: 410,
+                        message: format!(
+                            "{message} (the continue token kept expiring; list restarted {restarts} times)"
+                        ),
+                    });
+                }
+                other => other?,
+            };
+            match page.get_mut("items").map(Value::take) {
+                Some(Value::Array(page_items)) => {
+                    for mut item in page_items {
+                        if let Some(obj) = item.as_object_mut() {
+                            // List items carry no apiVersion/kind; metadata-only items say
+                            // PartialObjectMetadata. File them as what they are.
+                            obj.insert("apiVersion".into(), json!(ar.api_version));
+                            obj.insert("kind".into(), json!(ar.kind));
+                            items.push(item);
+                        }
+                    }
+                }
+                Some(Value::Null) | None => {}
+                Some(_) => return Err(ReqError::Decode("items is not a list".into())),
+            }
+            token = page
+                .pointer("/metadata/continue")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if token.is_empty() {
+                return Ok(items);
+            }
+        }
+    }
+}
+
+/// What discovery says about an optional kind.
+enum Served {
+    Yes(String),
+    No(String),
+    Unknown(String),
+}
+
+async fn discover(fetcher: &Fetcher, info: &KindInfo, groups: &Result<Value, String>) -> Served {
+    let groups = match groups {
+        Ok(g) => g,
+        Err(e) => return Served::Unknown(format!("API discovery (/apis) failed: {e}")),
+    };
+    let group = groups
+        .get("groups")
+        .and_then(Value::as_array)
+        .and_then(|gs| {
+            gs.iter()
+                .find(|g| g.get("name").and_then(Value::as_str) == Some(info.group))
+        });
+    let Some(group) = group else {
+        return Served::No(format!(
+            "API group {} is not served by this cluster (its CRD is not installed)",
+            info.group
+        ));
+    };
+    let mut versions: Vec<String> = group
+        .get("versions")
+        .and_then(Value::as_array)
+        .map(|vs| {
+            vs.iter()
+                .filter_map(|v| v.get("version").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Try our version first, then the group's preferred, then the rest.
+    let preferred = group
+        .pointer("/preferredVersion/version")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    versions.sort_by_key(|v| (v != info.version, Some(v) != preferred.as_ref(), v.clone()));
+    for v in &versions {
+        match fetcher.get(&format!("/apis/{}/{}", info.group, v)).await {
+            Ok(list) => {
+                let served = list
+                    .get("resources")
+                    .and_then(Value::as_array)
+                    .is_some_and(|rs| {
+                        rs.iter()
+                            .any(|r| r.get("name").and_then(Value::as_str) == Some(info.plural))
+                    });
+                if served {
+                    return Served::Yes(v.clone());
+                }
+            }
+            Err(e) => {
+                return Served::Unknown(format!("API discovery of {}/{v} failed: {e}", info.group));
+            }
+        }
+    }
+    Served::No(format!(
+        "API group {} is served but not the resource {} (versions {})",
+        info.group,
+        info.plural,
+        versions.join(", ")
+    ))
+}
+
+async fn whoami(fetcher: &Fetcher) -> Result<Identity, String> {
+    let body = serde_json::to_vec(&json!({
+        "apiVersion": "authentication.k8s.io/v1",
+        "kind": "SelfSubjectReview",
+    }))
+    .expect("json");
+    let review = fetcher
+        .fetch(|| {
+            http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+                .header(http::header::ACCEPT, "application/json")
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
+                .expect("valid request")
+        })
+        .await
+        .map_err(|e| format!("SelfSubjectReview (authentication.k8s.io/v1) failed: {e}"))?;
+    let user = review
+        .pointer("/status/userInfo")
+        .ok_or("SelfSubjectReview response has no status.userInfo")?;
+    let username = user
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if username.is_empty() {
+        return Err("SelfSubjectReview response names no user".into());
+    }
+    Ok(Identity {
+        username,
+        uid: user
+            .get("uid")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        groups: user
+            .get("groups")
+            .and_then(Value::as_array)
+            .map(|g| {
+                g.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// The async body of [`collect_live`].
+pub async fn collect_live_async(
+    options: &LiveOptions,
+) -> Result<(Snapshot, Vec<Warning>), CollectError> {
+    let started = chrono::Utc::now();
+    let target = load_config(options).await?;
+    let mut config = target.config;
+    let server = config.cluster_url.to_string();
+    let server = server.trim_end_matches('/').to_string();
+    // Our own retry (honouring Retry-After) replaces kube's; our own timeout bounds each
+    // request, kube's read timeout is a backstop.
+    config.default_retry = false;
+    config.read_timeout = Some(options.request_timeout + Duration::from_secs(5));
+    config.connect_timeout = Some(options.request_timeout.min(Duration::from_secs(30)));
+    let client = Client::try_from(config).map_err(|e| CollectError::Config {
+        what: format!("client for {server}"),
+        detail: error_chain(&e),
+    })?;
+    let fetcher = Fetcher {
+        client,
+        timeout: options.request_timeout,
+        max_attempts: options.max_attempts.max(1),
+    };
+    let mut warnings = Vec::new();
+
+    // /version first: it tells whether the server is there at all and takes our
+    // credentials.
+    let version = match fetcher.get("/version").await {
+        Ok(v) => v
+            .get("gitVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        Err(ReqError::Transport(detail)) => {
+            return Err(CollectError::Unreachable { server, detail });
+        }
+        Err(e @ ReqError::Timeout(_)) => {
+            return Err(CollectError::Unreachable {
+                server,
+                detail: e.to_string(),
+            });
+        }
+        Err(ReqError::Status { code: 401, message }) => {
+            return Err(CollectError::Unauthorized {
+                server,
+                detail: message,
+            });
+        }
+        Err(e) => {
+            warnings.push(Warning {
+                subject: "version".into(),
+                message: format!("Kubernetes version unknown: /version: {e}"),
+            });
+            None
+        }
+    };
+
+    let mut snap = Snapshot::new(
+        started,
+        Source {
+            mode: SourceMode::Live,
+            server: Some(server.clone()),
+            context: target.context,
+            cluster: target.cluster,
+            kubernetes_version: version,
+            namespaces: options.namespaces.clone(),
+            files: Vec::new(),
+        },
+    );
+
+    let (identity, groups) = tokio::join!(whoami(&fetcher), async {
+        fetcher.get("/apis").await.map_err(|e| e.to_string())
+    });
+    match identity {
+        Ok(id) => snap.collected_by = Some(id),
+        Err(reason) => {
+            warnings.push(Warning {
+                subject: "identity".into(),
+                message: format!("collecting identity unknown: {reason}"),
+            });
+            snap.collected_by_reason = Some(reason);
+        }
+    }
+
+    // Which kinds to list, at which version.
+    let mut kinds: Vec<(&'static KindInfo, String)> = Vec::new();
+    for info in KINDS {
+        if !info.optional {
+            kinds.push((info, info.version.to_string()));
+            continue;
+        }
+        match discover(&fetcher, info, &groups).await {
+            Served::Yes(v) => kinds.push((info, v)),
+            Served::No(reason) => snap.mark(info.key, CollectionStatus::Absent, reason),
+            Served::Unknown(reason) => {
+                snap.mark(info.key, CollectionStatus::Failed, reason);
+            }
+        }
+    }
+
+    let mut jobs = Vec::new();
+    for (info, version) in &kinds {
+        if info.namespaced && !options.namespaces.is_empty() {
+            for ns in &options.namespaces {
+                jobs.push(ListJob {
+                    info,
+                    version: version.clone(),
+                    namespace: Some(ns.clone()),
+                    labels: None,
+                    extra: false,
+                });
+            }
+        } else {
+            jobs.push(ListJob {
+                info,
+                version: version.clone(),
+                namespace: None,
+                labels: None,
+                extra: false,
+            });
+        }
+    }
+    if !options.namespaces.is_empty() && !options.namespaces.iter().any(|n| n == "kube-system") {
+        let pods = crate::snapshot::kind_by_key("pods").expect("pods is a kind");
+        for selector in CONTROL_PLANE_SELECTORS {
+            jobs.push(ListJob {
+                info: pods,
+                version: pods.version.to_string(),
+                namespace: Some("kube-system".into()),
+                labels: Some(selector),
+                extra: true,
+            });
+        }
+    }
+
+    let bar = if options.progress {
+        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} collecting {pos}/{len} lists {msg}")
+                .expect("valid template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let fetcher = &fetcher;
+    let bar_ref = &bar;
+    let results: Vec<(ListJob, Result<Vec<Value>, ReqError>)> =
+        futures::stream::iter(jobs.into_iter().map(|job| async move {
+            let r = run_list(fetcher, &job, options).await;
+            bar_ref.set_message(job.info.key);
+            bar_ref.inc(1);
+            (job, r)
+        }))
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    bar.finish_and_clear();
+
+    // Fold the results per kind, in KINDS order so the outcome does not depend on timing.
+    let mut results = results;
+    results.sort_by(|(a, _), (b, _)| {
+        (a.info.key, &a.namespace, a.extra, a.labels).cmp(&(
+            b.info.key,
+            &b.namespace,
+            b.extra,
+            b.labels,
+        ))
+    });
+    let mut failures: std::collections::BTreeMap<&str, (CollectionStatus, Vec<String>)> =
+        Default::default();
+    let mut extra_warnings = Vec::new();
+    for (job, result) in results {
+        let key = job.info.key;
+        match result {
+            Ok(items) => {
+                if failures.contains_key(key) {
+                    continue;
+                }
+                snap.mark_collected(key);
+                for mut item in items {
+                    if key == "namespaces" && !options.namespaces.is_empty() {
+                        let name = crate::snapshot::object_ref(&item).1;
+                        if !options.namespaces.iter().any(|n| n == name) {
+                            continue;
+                        }
+                    }
+                    if job.extra {
+                        let r = crate::snapshot::object_ref(&item);
+                        let seen = snap.resources.get(key).is_some_and(|c| {
+                            c.items.iter().any(|o| crate::snapshot::object_ref(o) == r)
+                        });
+                        if seen {
+                            continue;
+                        }
+                    }
+                    let r = redact_object(&mut item, key);
+                    snap.redactions.extend(r);
+                    snap.add_object(item);
+                }
+            }
+            Err(e) if job.extra => extra_warnings.push(Warning {
+                subject: key.into(),
+                message: format!(
+                    "control-plane pods in kube-system ({}) not read: {e}",
+                    job.labels.unwrap_or("")
+                ),
+            }),
+            Err(ReqError::Status { code: 404, message }) => {
+                snap.mark(
+                    key,
+                    CollectionStatus::Absent,
+                    format!("not served by this API server (HTTP 404: {message})"),
+                );
+            }
+            Err(e) => {
+                let status = match e {
+                    ReqError::Status { code: 403, .. } => CollectionStatus::Forbidden,
+                    _ => CollectionStatus::Failed,
+                };
+                let text = match &job.namespace {
+                    Some(ns) => format!("namespace {ns}: {e}"),
+                    None => e.to_string(),
+                };
+                let entry = failures.entry(key).or_insert((status, Vec::new()));
+                if status == CollectionStatus::Forbidden {
+                    entry.0 = status;
+                }
+                entry.1.push(text);
+            }
+        }
+    }
+    // A control-plane list that failed is only worth saying when Pods as a whole did not.
+    extra_warnings.retain(|w| !failures.contains_key(w.subject.as_str()));
+    warnings.extend(extra_warnings);
+    for (key, (status, reasons)) in failures {
+        let reason = reasons.join("; ");
+        warnings.push(Warning {
+            subject: key.into(),
+            message: format!(
+                "{}: {reason}",
+                if status == CollectionStatus::Forbidden {
+                    "forbidden"
+                } else {
+                    "failed"
+                }
+            ),
+        });
+        snap.mark(key, status, reason);
+    }
+    for (key, c) in &snap.resources {
+        if c.status == CollectionStatus::Failed && !warnings.iter().any(|w| &w.subject == key) {
+            warnings.push(Warning {
+                subject: key.clone(),
+                message: format!("failed: {}", c.reason.as_deref().unwrap_or("")),
+            });
+        }
+    }
+    if let Some(c) = snap.resources.get_mut("secrets")
+        && c.status == CollectionStatus::Collected
+    {
+        c.reason = Some(if c.items.iter().any(|i| i.get("type").is_some()) {
+            // The server ignored the metadata-only request; redaction removed the data.
+            "metadata only: the server sent whole Secrets; their data was removed (see redactions)"
+                .into()
+        } else {
+            "metadata only: listed as PartialObjectMetadata, so Secret data and type are never read"
+                .into()
+        });
+    }
+    super::dedup_items(&mut snap, &mut warnings);
+    snap.normalize();
+    Ok((snap, warnings))
+}

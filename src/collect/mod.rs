@@ -1,0 +1,210 @@
+//! Collection: reads a cluster's security controls into a [`Snapshot`].
+//!
+//! Two sources, one result shape:
+//! - [`collect_live`] reads a cluster through its API (kubeconfig or in-cluster
+//!   credentials): every kind of [`crate::snapshot::KINDS`], paginated, a few kinds at a
+//!   time, retrying throttling and server errors, recording a kind it may not read as
+//!   `forbidden` and one that keeps failing as `failed`, and carrying on;
+//! - [`import_dir`] reads a folder of `kubectl get -o yaml|json` exports.
+//!
+//! Either way every object passes through [`redact::redact_object`] before it is added,
+//! so secret material never enters a snapshot; [`add_evidence_files`] adds the
+//! EncryptionConfiguration and audit Policy files. [`write_snapshot`] writes the result
+//! atomically: a reader never sees a half-written snapshot, and a failed run leaves none.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::snapshot::{CollectionStatus, Snapshot};
+
+pub mod files;
+pub mod live;
+pub mod redact;
+
+pub use files::{ImportOptions, add_evidence_files, import_dir, import_dir_with_warnings};
+pub use live::{LiveOptions, collect_live};
+
+/// Something the user should know that did not stop collection: a kind not collected,
+/// the collecting identity unknown, an empty export of unknown kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// What it is about: a kind key, a file, `identity`.
+    pub subject: String,
+    /// What happened, in plain words.
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.subject, self.message)
+    }
+}
+
+/// Errors that stop collection: no snapshot is written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CollectError {
+    /// A file or folder could not be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// `--from-dir` is not a folder.
+    #[error(
+        "{path} is not a folder: --from-dir takes the folder the kubectl exports were written to"
+    )]
+    NotADirectory {
+        /// Path.
+        path: String,
+    },
+    /// A file is not valid YAML or JSON.
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        /// Path.
+        path: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A document is not a Kubernetes object or list.
+    #[error(
+        "{path}:{line}: document is not a Kubernetes object (needs apiVersion and kind; lists need an items list): is this a `kubectl get -o yaml` export?"
+    )]
+    NotAnObject {
+        /// Path.
+        path: String,
+        /// Line the document starts at.
+        line: usize,
+    },
+    /// An evidence file of the wrong kind.
+    #[error("{path}: expected {expected}, found {found}: {hint}")]
+    WrongEvidence {
+        /// Path.
+        path: String,
+        /// What was expected.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+        /// What to do.
+        hint: &'static str,
+    },
+    /// No usable client configuration (kubeconfig, context, in-cluster).
+    #[error("cannot load the cluster configuration ({what}): {detail}")]
+    Config {
+        /// Which configuration was tried.
+        what: String,
+        /// What was wrong, with kube's causes.
+        detail: String,
+    },
+    /// The API server could not be reached at all.
+    #[error("cannot reach the API server at {server}: {detail}")]
+    Unreachable {
+        /// Server URL.
+        server: String,
+        /// What happened.
+        detail: String,
+    },
+    /// The API server rejected the credentials.
+    #[error(
+        "the API server at {server} rejected the credentials (HTTP 401): {detail}; check the kubeconfig user or token"
+    )]
+    Unauthorized {
+        /// Server URL.
+        server: String,
+        /// The server's message.
+        detail: String,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The snapshot could not be written.
+    #[error("cannot write snapshot {path}")]
+    Write {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// The kinds that were meant to be read but could not be (`forbidden` or `failed`), with
+/// their reasons: what makes `auditpack collect` exit 3.
+pub fn incomplete_kinds(snap: &Snapshot) -> Vec<(&str, CollectionStatus, &str)> {
+    snap.resources
+        .iter()
+        .filter(|(_, c)| {
+            matches!(
+                c.status,
+                CollectionStatus::Forbidden | CollectionStatus::Failed
+            )
+        })
+        .map(|(k, c)| (k.as_str(), c.status, c.reason.as_deref().unwrap_or("")))
+        .collect()
+}
+
+/// Removes objects that appear twice under one kind (same namespace and name), keeping
+/// the first, and warns about each.
+pub(crate) fn dedup_items(snap: &mut Snapshot, warnings: &mut Vec<Warning>) {
+    for (key, c) in snap.resources.iter_mut() {
+        let mut seen = std::collections::HashSet::new();
+        let before = c.items.len();
+        c.items.retain(|o| {
+            let (ns, name) = crate::snapshot::object_ref(o);
+            seen.insert((ns.to_string(), name.to_string()))
+        });
+        if c.items.len() != before {
+            warnings.push(Warning {
+                subject: key.clone(),
+                message: format!(
+                    "{} duplicate object(s) (same namespace and name) dropped",
+                    before - c.items.len()
+                ),
+            });
+        }
+    }
+}
+
+/// Writes the snapshot atomically: to a temporary file beside `path`, flushed to disk,
+/// then renamed over `path`. On error the temporary file is removed and `path` is
+/// untouched.
+pub fn write_snapshot(snap: &Snapshot, path: &Path) -> Result<(), CollectError> {
+    let err = |source| CollectError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| err(std::io::Error::other("the path names no file")))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        serde_json::to_writer_pretty(&mut w, snap)?;
+        w.write_all(b"\n")?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok::<_, std::io::Error>(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
+}
