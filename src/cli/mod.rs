@@ -1,8 +1,9 @@
 //! Command-line interface: flags are parsed here, each command's `run` validates them into
 //! a configuration and calls the library. Nothing below this module prints or exits.
 //!
-//! Exit codes (every command): 0 success, 1 a negative verdict (`verify` did not verify,
-//! `collect` could not read some kinds — see each command's help), 2 usage or I/O error.
+//! Exit codes (every command): 0 success; 1 a negative verdict (`verify` did not verify, a
+//! chain is broken); 2 usage or I/O error; 3 `collect` or `packet` wrote their output but
+//! some kinds could not be read (the snapshot says which and why).
 
 use std::process::ExitCode;
 
