@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod findings;
+pub mod render;
 pub mod snapshot;
 
 pub use findings::{CheckResult, ControlResult, Findings, Status};
