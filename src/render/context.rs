@@ -28,6 +28,7 @@ pub struct Inputs<'a> {
     pub findings: &'a Findings,
     pub index: &'a ObjectIndex<'a>,
     pub id: &'a str,
+    pub snapshot_sha256: &'a str,
     pub period: &'a Period,
     pub now: DateTime<Utc>,
     pub previous: Option<&'a PreviousPacket>,
@@ -724,7 +725,7 @@ pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
         server: s.source.server.clone(),
         context: s.source.context.clone(),
         scope,
-        snapshot_sha256: super::sha256_hex(s.to_json().as_bytes()),
+        snapshot_sha256: inp.snapshot_sha256.to_string(),
         previous_id: previous.and_then(|p| p.id.clone()),
         previous_manifest_sha256: previous.and_then(|p| p.manifest_sha256.clone()),
     };

@@ -55,6 +55,36 @@ pub fn to_yaml(v: &Value) -> Result<String, RenderError> {
     })
 }
 
+/// A `kind: List` as `kubectl get -o yaml` prints it (keys in kubectl's order), without
+/// copying the items.
+fn list_yaml(items: &[Value]) -> Result<String, RenderError> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct List<'a> {
+        api_version: &'static str,
+        items: &'a [Value],
+        kind: &'static str,
+        metadata: ListMeta,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ListMeta {
+        resource_version: &'static str,
+    }
+    serde_saphyr::to_string(&List {
+        api_version: "v1",
+        items,
+        kind: "List",
+        metadata: ListMeta {
+            resource_version: "",
+        },
+    })
+    .map_err(|e| RenderError::Serialize {
+        what: "YAML".into(),
+        message: e.to_string(),
+    })
+}
+
 /// `evidence/` files: one `kubectl get KIND -A -o yaml`-shaped List per kind that is
 /// evidence (collected, or absent), plus the EncryptionConfiguration and audit Policy
 /// given as files. Names are relative to `evidence/`.
@@ -67,14 +97,7 @@ pub fn evidence_files(snapshot: &Snapshot) -> Result<Vec<(String, Vec<u8>)>, Ren
         let Some(name) = evidence_file_name(key) else {
             continue;
         };
-        let mut list = Map::new();
-        list.insert("apiVersion".into(), Value::from("v1"));
-        list.insert("items".into(), Value::Array(c.items.clone()));
-        list.insert("kind".into(), Value::from("List"));
-        let mut meta = Map::new();
-        meta.insert("resourceVersion".into(), Value::from(""));
-        list.insert("metadata".into(), Value::Object(meta));
-        out.push((name, to_yaml(&Value::Object(list))?.into_bytes()));
+        out.push((name, list_yaml(&c.items)?.into_bytes()));
     }
     if let Some(f) = &snapshot.encryption_config {
         out.push((

@@ -357,12 +357,15 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The packet id: `ap-<cluster>-<period label>-<first 8 hex of sha256(cluster, period,
-/// snapshot digest)>`.
+/// snapshot digest)>`, where the snapshot digest is the SHA-256 of `evidence/snapshot.json`.
 pub fn packet_id(snapshot: &Snapshot, period: &Period) -> String {
+    packet_id_for(snapshot, period, &sha256_hex(snapshot.to_json().as_bytes()))
+}
+
+fn packet_id_for(snapshot: &Snapshot, period: &Period, snapshot_sha256: &str) -> String {
     let cluster = context::cluster_name(snapshot);
-    let digest = sha256_hex(snapshot.to_json().as_bytes());
     let seed = format!(
-        "{cluster}\n{}\n{}\n{digest}",
+        "{cluster}\n{}\n{}\n{snapshot_sha256}",
         period.start.to_rfc3339(),
         period.end.to_rfc3339()
     );
@@ -391,7 +394,9 @@ pub fn render_files(
         });
     }
     let tpl = templates::Templates::load(opts.templates_dir.as_deref())?;
-    let id = packet_id(snapshot, &period);
+    let snapshot_json = snapshot.to_json();
+    let snapshot_sha256 = sha256_hex(snapshot_json.as_bytes());
+    let id = packet_id_for(snapshot, &period, &snapshot_sha256);
     let index = evidence::ObjectIndex::new(snapshot);
     let computed;
     let changes = match (&opts.changes, &opts.previous) {
@@ -408,6 +413,7 @@ pub fn render_files(
         findings,
         index: &index,
         id: &id,
+        snapshot_sha256: &snapshot_sha256,
         period: &period,
         now: opts.now,
         previous: opts.previous.as_ref(),
@@ -428,10 +434,7 @@ pub fn render_files(
     for (name, bytes) in evidence::evidence_files(snapshot)? {
         files.insert(format!("evidence/{name}"), bytes);
     }
-    files.insert(
-        "evidence/snapshot.json".into(),
-        snapshot.to_json().into_bytes(),
-    );
+    files.insert("evidence/snapshot.json".into(), snapshot_json.into_bytes());
     let ar = oscal::assessment_results(snapshot, findings, &ctx);
     files.insert("oscal/assessment-results.json".into(), json_bytes(&ar)?);
     files.insert("packet.json".into(), json_bytes(&ctx.packet_json())?);
