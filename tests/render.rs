@@ -147,8 +147,8 @@ fn opts(dir: &Path) -> auditpack::render::RenderOptions {
 
 fn render_md(snap: &Snapshot, findings: &Findings) -> String {
     let tmp = tempfile::tempdir().unwrap();
-    let p = auditpack::render::render_files(snap, findings, &opts(tmp.path())).unwrap();
-    String::from_utf8(p.files["packet.md"].clone()).unwrap()
+    let (_, files) = auditpack::render::render_files(snap, findings, &opts(tmp.path())).unwrap();
+    String::from_utf8(files["packet.md"].clone()).unwrap()
 }
 
 // Same inputs and `now` must give byte-identical folders, so that a recipient can
@@ -237,7 +237,7 @@ fn packet_json_describes_the_packet() {
     // A different snapshot gives a different id for the same cluster and period.
     let mut other = sample_snapshot();
     other.mark("pods", auditpack::CollectionStatus::Forbidden, "403");
-    let p2 =
+    let (p2, _) =
         auditpack::render::render_files(&other, &sample_findings(), &opts(tmp.path())).unwrap();
     assert_ne!(p2.id, id);
     assert!(p2.id.starts_with("ap-task-api-prod-2026Q4-"));
@@ -608,9 +608,9 @@ fn oscal_assessment_results_are_schema_valid_and_deterministic() {
 fn oscal_of_hostile_names_is_schema_valid() {
     let (snap, findings) = hostile_inputs();
     let tmp = tempfile::tempdir().unwrap();
-    let p = auditpack::render::render_files(&snap, &findings, &opts(tmp.path())).unwrap();
+    let (_, files) = auditpack::render::render_files(&snap, &findings, &opts(tmp.path())).unwrap();
     let ar: serde_json::Value =
-        serde_json::from_slice(&p.files["oscal/assessment-results.json"]).unwrap();
+        serde_json::from_slice(&files["oscal/assessment-results.json"]).unwrap();
     assert_eq!(oscal_errors(&oscal_validator(), &ar), Vec::<String>::new());
 }
 

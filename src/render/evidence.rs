@@ -88,8 +88,10 @@ fn list_yaml(items: &[Value]) -> Result<String, RenderError> {
 /// `evidence/` files: one `kubectl get KIND -A -o yaml`-shaped List per kind that is
 /// evidence (collected, or absent), plus the EncryptionConfiguration and audit Policy
 /// given as files. Names are relative to `evidence/`.
-pub fn evidence_files(snapshot: &Snapshot) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
-    let mut out = Vec::new();
+pub fn evidence_files(
+    snapshot: &Snapshot,
+    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), RenderError>,
+) -> Result<(), RenderError> {
     for (key, c) in &snapshot.resources {
         if !c.status.is_evidence() {
             continue;
@@ -97,21 +99,21 @@ pub fn evidence_files(snapshot: &Snapshot) -> Result<Vec<(String, Vec<u8>)>, Ren
         let Some(name) = evidence_file_name(key) else {
             continue;
         };
-        out.push((name, list_yaml(&c.items)?.into_bytes()));
+        emit(name, list_yaml(&c.items)?.into_bytes())?;
     }
     if let Some(f) = &snapshot.encryption_config {
-        out.push((
+        emit(
             "encryption-configuration.yaml".into(),
             to_yaml(&f.document)?.into_bytes(),
-        ));
+        )?;
     }
     if let Some(f) = &snapshot.audit_policy {
-        out.push((
+        emit(
             "audit-policy.yaml".into(),
             to_yaml(&f.document)?.into_bytes(),
-        ));
+        )?;
     }
-    Ok(out)
+    Ok(())
 }
 
 const NOISY_METADATA: &[&str] = &[

@@ -93,12 +93,14 @@ mod tests {
     #[test]
     fn raw_html_is_text_and_links_stay_local() {
         let page = to_page(
-            "## A {#a}\n\n<script>x</script> [l](https://e.example/) ![i](http://e.example/i.png)\n",
+            "## A {#a}\n\n<script>x</script>\n\nsee [l](https://e.example/) ![i](http://e.example/i.png) and <b>x</b>\n",
             "t",
             "",
         );
         assert!(!page.contains("<script>"));
-        assert!(!page.contains("https://e.example"));
+        assert!(!page.contains("<b>"));
+        assert!(page.contains("<a href=\"#\">l</a>"), "{page}");
+        assert!(!page.contains("https://e.example"), "{page}");
         assert!(!page.contains("http://e.example"));
         assert!(page.contains("<a href=\"#a\">A</a>"));
         assert!(page.contains("id=\"a\""));

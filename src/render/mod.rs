@@ -195,15 +195,15 @@ impl RenderOptions {
     }
 }
 
-/// A rendered packet: its id and its files (relative path → bytes), sorted by path.
+/// A rendered packet: its id, its period and the paths of its files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedPacket {
     /// Packet id (`ap-<cluster>-<period>-<8 hex>`).
     pub id: String,
     /// The reporting period.
     pub period: Period,
-    /// Every file, by path relative to the packet folder (`/`-separated).
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Every file, by path relative to the packet folder (`/`-separated), sorted.
+    pub files: Vec<String>,
 }
 
 /// Errors while rendering a packet.
@@ -378,11 +378,28 @@ fn packet_id_for(snapshot: &Snapshot, period: &Period, snapshot_sha256: &str) ->
     )
 }
 
-/// Renders every file of the packet in memory.
+/// Renders every file of the packet in memory: the summary and the files (relative path →
+/// bytes).
 pub fn render_files(
     snapshot: &Snapshot,
     findings: &Findings,
     opts: &RenderOptions,
+) -> Result<(RenderedPacket, BTreeMap<String, Vec<u8>>), RenderError> {
+    let mut files = BTreeMap::new();
+    let packet = render_into(snapshot, findings, opts, &mut |path, bytes| {
+        files.insert(path, bytes);
+        Ok(())
+    })?;
+    Ok((packet, files))
+}
+
+/// Renders every file and hands each to `emit` as soon as it is ready, so that a large
+/// packet is never held in memory whole.
+fn render_into(
+    snapshot: &Snapshot,
+    findings: &Findings,
+    opts: &RenderOptions,
+    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), RenderError>,
 ) -> Result<RenderedPacket, RenderError> {
     let period = opts
         .period
@@ -394,9 +411,20 @@ pub fn render_files(
         });
     }
     let tpl = templates::Templates::load(opts.templates_dir.as_deref())?;
+    let questions = load_questions(&tpl)?;
+    let mut paths: Vec<String> = Vec::new();
+    let mut put = |path: &str, bytes: Vec<u8>| {
+        paths.push(path.to_string());
+        emit(path.to_string(), bytes)
+    };
     let snapshot_json = snapshot.to_json();
     let snapshot_sha256 = sha256_hex(snapshot_json.as_bytes());
+    put("evidence/snapshot.json", snapshot_json.into_bytes())?;
     let id = packet_id_for(snapshot, &period, &snapshot_sha256);
+    evidence::evidence_files(snapshot, &mut |name, bytes| {
+        put(&format!("evidence/{name}"), bytes)
+    })?;
+    put("findings.json", json_bytes(findings)?)?;
     let index = evidence::ObjectIndex::new(snapshot);
     let computed;
     let changes = match (&opts.changes, &opts.previous) {
@@ -407,7 +435,6 @@ pub fn render_files(
         }
         (None, None) => None,
     };
-    let questions = load_questions(&tpl)?;
     let ctx = context::build(context::Inputs {
         snapshot,
         findings,
@@ -419,60 +446,39 @@ pub fn render_files(
         previous: opts.previous.as_ref(),
         changes,
     })?;
+    drop(index);
+    let m = matrix::Matrix::build(findings, &ctx);
+    put("control-matrix.csv", m.to_csv()?)?;
+    put("control-matrix.json", json_bytes(&m.to_json())?)?;
+    let ar = oscal::assessment_results(snapshot, findings, &ctx);
+    put("oscal/assessment-results.json", json_bytes(&ar)?)?;
+    drop(ar);
+    put("packet.json", json_bytes(&ctx.packet_json())?)?;
     let answers = questions::answer_all(&tpl, &questions, &ctx)?;
     let markdown = tpl.render_packet(&ctx, &answers)?;
+    drop(answers);
     let title = format!("Audit packet {id} — {}", ctx.packet.cluster);
+    drop(ctx);
     let html = html::to_page(&markdown, &title, &tpl.css()?);
-
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    files.insert("packet.md".into(), markdown.into_bytes());
-    files.insert("index.html".into(), html.into_bytes());
-    let m = matrix::Matrix::build(findings, &ctx);
-    files.insert("control-matrix.csv".into(), m.to_csv()?);
-    files.insert("control-matrix.json".into(), json_bytes(&m.to_json())?);
-    files.insert("findings.json".into(), json_bytes(findings)?);
-    for (name, bytes) in evidence::evidence_files(snapshot)? {
-        files.insert(format!("evidence/{name}"), bytes);
-    }
-    files.insert("evidence/snapshot.json".into(), snapshot_json.into_bytes());
-    let ar = oscal::assessment_results(snapshot, findings, &ctx);
-    files.insert("oscal/assessment-results.json".into(), json_bytes(&ar)?);
-    files.insert("packet.json".into(), json_bytes(&ctx.packet_json())?);
-    Ok(RenderedPacket { id, period, files })
+    put("packet.md", markdown.into_bytes())?;
+    put("index.html", html.into_bytes())?;
+    paths.sort();
+    Ok(RenderedPacket {
+        id,
+        period,
+        files: paths,
+    })
 }
 
 /// Renders the packet and writes it into `opts.out_dir`, which must not exist or be empty.
-/// The files are written into a temporary sibling folder first, which is renamed into
-/// place when complete.
+/// Each file is written as soon as it is rendered, into a temporary sibling folder that is
+/// renamed into place when the packet is complete (and removed on error).
 pub fn render_packet(
     snapshot: &Snapshot,
     findings: &Findings,
     opts: &RenderOptions,
 ) -> Result<RenderedPacket, RenderError> {
-    let out = &opts.out_dir;
-    check_out_dir(out)?;
-    let packet = render_files(snapshot, findings, opts)?;
-    write_packet(&packet, out)?;
-    Ok(packet)
-}
-
-fn check_out_dir(out: &Path) -> Result<(), RenderError> {
-    if out.exists() {
-        let mut rd = std::fs::read_dir(out).map_err(|e| RenderError::Io {
-            path: out.to_path_buf(),
-            source: e,
-        })?;
-        if rd.next().is_some() {
-            return Err(RenderError::OutDirNotEmpty {
-                path: out.to_path_buf(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Writes a rendered packet into `out` (absent or empty) via a temporary sibling folder.
-pub fn write_packet(packet: &RenderedPacket, out: &Path) -> Result<(), RenderError> {
+    let out = opts.out_dir.as_path();
     check_out_dir(out)?;
     let io = |p: &Path, e: std::io::Error| RenderError::Io {
         path: p.to_path_buf(),
@@ -491,23 +497,41 @@ pub fn write_packet(packet: &RenderedPacket, out: &Path) -> Result<(), RenderErr
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
     }
+    std::fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
     let result = (|| {
-        for (rel, bytes) in &packet.files {
-            let p = tmp.join(rel);
+        let packet = render_into(snapshot, findings, opts, &mut |rel, bytes| {
+            let p = tmp.join(&rel);
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
             }
-            std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
-        }
+            std::fs::write(&p, bytes).map_err(|e| io(&p, e))
+        })?;
+        check_out_dir(out)?;
         if out.exists() {
             std::fs::remove_dir(out).map_err(|e| io(out, e))?;
         }
-        std::fs::rename(&tmp, out).map_err(|e| io(out, e))
+        std::fs::rename(&tmp, out).map_err(|e| io(out, e))?;
+        Ok(packet)
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+fn check_out_dir(out: &Path) -> Result<(), RenderError> {
+    if out.exists() {
+        let mut rd = std::fs::read_dir(out).map_err(|e| RenderError::Io {
+            path: out.to_path_buf(),
+            source: e,
+        })?;
+        if rd.next().is_some() {
+            return Err(RenderError::OutDirNotEmpty {
+                path: out.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn json_bytes<T: Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, RenderError> {

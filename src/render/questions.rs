@@ -91,7 +91,8 @@ struct AnswerCtx<'a> {
     question: &'a Question,
     checks: Vec<&'a CheckView>,
     packet: &'a super::context::PacketInfo,
-    access_review: &'a [super::context::AccessRow],
+    /// Subjects with a flag or cluster-wide access (the rest are in the packet's table).
+    access_review: &'a [&'a super::context::AccessRow],
 }
 
 /// Renders every question's answer.
@@ -103,6 +104,11 @@ pub fn answer_all(
     // Answer templates are added to a copy of the Tera instance, named `.md` so that
     // autoescape applies to them too.
     let mut t2 = t.clone();
+    let notable: Vec<&super::context::AccessRow> = ctx
+        .access_review
+        .iter()
+        .filter(|a| !a.flags.is_empty() || a.scope.starts_with("cluster-wide"))
+        .collect();
     let mut out = Vec::with_capacity(questions.len());
     for q in questions {
         let name = format!("question-{}.md", super::escape::slug(&q.id));
@@ -114,7 +120,7 @@ pub fn answer_all(
                 question: q,
                 checks: checks.clone(),
                 packet: &ctx.packet,
-                access_review: &ctx.access_review,
+                access_review: &notable,
             },
         )?;
         out.push(Answer {
