@@ -1136,3 +1136,37 @@ fn chromium_renders_prints_and_stays_offline() {
         "the network detector saw nothing: the check above proves nothing"
     );
 }
+
+// A user-defined framework gets its own matrix column, section and anchors.
+#[test]
+fn another_selected_framework_gets_a_column() {
+    use auditpack::findings::{ControlResult, FrameworkInfo, Status};
+    let mut findings = sample_findings();
+    findings.frameworks.push(FrameworkInfo {
+        id: "pci-dss".into(),
+        name: "PCI DSS".into(),
+        source: "catalogs/pci.yaml".into(),
+    });
+    findings.controls.push(ControlResult {
+        framework: "pci-dss".into(),
+        id: "7.2.1".into(),
+        title: "Access control model".into(),
+        requirement: "An access control model is defined and grants least privilege.".into(),
+        status: Status::Fail,
+        checks: vec!["rbac.least-privilege".into()],
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = render_cli(tmp.path(), &sample_snapshot(), &findings, "p", &[]);
+    let csv_text = text(&out, "control-matrix.csv");
+    assert!(csv_text.starts_with("check,title,kubernetes_resource,SOC 2,HIPAA,PCI DSS,status,evidence_location,command\r\n"), "{csv_text}");
+    let md = text(&out, "packet.md");
+    assert!(md.contains("| Check | Kubernetes resource | SOC 2 | HIPAA | PCI DSS | Status |"));
+    assert!(md.contains("[7.2.1](#control-pci-dss-7-2-1)"));
+    let html = text(&out, "index.html");
+    assert!(html.contains("id=\"framework-pci-dss\""));
+    assert!(html.contains("id=\"control-pci-dss-7-2-1\""));
+    let ar: serde_json::Value =
+        serde_json::from_str(&text(&out, "oscal/assessment-results.json")).unwrap();
+    assert_eq!(oscal_errors(&oscal_validator(), &ar), Vec::<String>::new());
+    assert!(text(&out, "oscal/assessment-results.json").contains("\"pci-dss_7.2.1\""));
+}
