@@ -2,8 +2,9 @@
 //! the evidence folder and OSCAL assessment results.
 //!
 //! [`render_files`] turns a [`Snapshot`] and its [`Findings`] into the packet's files in
-//! memory; [`render_packet`] does the same and writes them into a new folder (through a
-//! temporary sibling folder renamed into place, so a half-written packet never appears).
+//! memory; [`render_packet`] does the same and writes each file as it is rendered into a
+//! temporary sibling folder that is renamed into place, so a half-written packet never
+//! appears.
 //!
 //! The Markdown (`packet.md`) is the source: it comes from Tera templates embedded in the
 //! binary (overridable per file with a templates folder), and `index.html` is made from it
