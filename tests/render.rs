@@ -351,6 +351,42 @@ fn findings_that_are_not_findings_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("auditpack evaluate"));
     assert!(!out.exists());
+    // Findings of another snapshot are refused: a packet never pairs them.
+    let mut other = sample_findings();
+    other.snapshot_collected_at = "2026-11-19T09:30:00Z".into();
+    let (s, f) = write_inputs(tmp.path(), &sample_snapshot(), &other);
+    let o = auditpack(&[
+        "render",
+        s.to_str().unwrap(),
+        "--findings",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("2026-11-19T09:30:00Z") && err.contains("2026-11-20T09:30:00Z"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // A --previous that does not exist is a usage error.
+    let (s, f) = write_inputs(tmp.path(), &sample_snapshot(), &sample_findings());
+    let o = auditpack(&[
+        "render",
+        s.to_str().unwrap(),
+        "--findings",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--previous",
+        tmp.path().join("nope").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope"));
+    assert!(!out.exists());
 }
 
 #[test]
@@ -778,6 +814,7 @@ fn previous_packet_links_and_shows_changes() {
     );
     snap.normalize();
     let mut findings = sample_findings();
+    findings.snapshot_collected_at = "2027-01-15T09:00:00Z".into();
     findings
         .checks
         .iter_mut()

@@ -267,6 +267,16 @@ pub enum RenderError {
         /// What is wrong.
         message: String,
     },
+    /// The findings were evaluated from another snapshot.
+    #[error(
+        "the findings were evaluated from a snapshot collected at {findings_collected_at}, but this snapshot was collected at {snapshot_collected_at}: run `auditpack evaluate` on this snapshot"
+    )]
+    FindingsMismatch {
+        /// `snapshotCollectedAt` of the findings.
+        findings_collected_at: String,
+        /// `collectedAt` of the snapshot.
+        snapshot_collected_at: String,
+    },
     /// A time could not be parsed.
     #[error(
         "cannot read time {value:?}: give RFC 3339 (2026-10-01T00:00:00Z) or a date (2026-10-01)"
@@ -411,6 +421,7 @@ fn render_into(
             end: period.end.to_rfc3339(),
         });
     }
+    check_findings_match(snapshot, findings)?;
     let tpl = templates::Templates::load(opts.templates_dir.as_deref())?;
     let questions = load_questions(&tpl)?;
     let mut paths: Vec<String> = Vec::new();
@@ -518,6 +529,24 @@ pub fn render_packet(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Findings carry the collection time of the snapshot they were evaluated from: a packet
+/// must not pair a snapshot with another snapshot's findings. Compared to the second, so
+/// that a writer that drops fractions of a second still matches.
+fn check_findings_match(snapshot: &Snapshot, findings: &Findings) -> Result<(), RenderError> {
+    let same = DateTime::parse_from_rfc3339(&findings.snapshot_collected_at)
+        .is_ok_and(|t| t.timestamp() == snapshot.collected_at.timestamp());
+    if same {
+        Ok(())
+    } else {
+        Err(RenderError::FindingsMismatch {
+            findings_collected_at: findings.snapshot_collected_at.clone(),
+            snapshot_collected_at: snapshot
+                .collected_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        })
+    }
 }
 
 fn check_out_dir(out: &Path) -> Result<(), RenderError> {
