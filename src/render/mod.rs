@@ -572,3 +572,48 @@ fn json_bytes<T: Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, RenderError> {
     s.push('\n');
     Ok(s.into_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn default_period_is_the_calendar_quarter() {
+        let q = Period::quarter_containing(t("2026-11-20T09:30:00Z"));
+        assert_eq!(q.start, t("2026-10-01T00:00:00Z"));
+        assert_eq!(q.end, t("2026-12-31T23:59:59Z"));
+        assert_eq!(q.label(), "2026Q4");
+        let q = Period::quarter_containing(t("2027-03-31T23:59:59Z"));
+        assert_eq!(
+            (q.start, q.label()),
+            (t("2027-01-01T00:00:00Z"), "2027Q1".into())
+        );
+        let custom = Period {
+            start: t("2026-10-01T00:00:00Z"),
+            end: t("2026-11-30T23:59:59Z"),
+        };
+        assert_eq!(custom.label(), "20261001-20261130");
+    }
+
+    #[test]
+    fn now_comes_from_the_flag_then_source_date_epoch() {
+        assert_eq!(
+            resolve_now(Some("2026-12-01T12:00:00Z"), Some("0")).unwrap(),
+            t("2026-12-01T12:00:00Z")
+        );
+        assert_eq!(
+            resolve_now(None, Some("1764590400")).unwrap(),
+            t("2025-12-01T12:00:00Z")
+        );
+        assert!(resolve_now(None, Some("soon")).is_err());
+        assert!(resolve_now(Some("yesterday"), None).is_err());
+        assert_eq!(
+            parse_instant("2026-11-30", true).unwrap(),
+            t("2026-11-30T23:59:59Z")
+        );
+    }
+}
