@@ -13,6 +13,7 @@ pub mod cli;
 pub mod collect;
 pub mod findings;
 pub mod history;
+pub mod render;
 pub mod seal;
 pub mod snapshot;
 pub mod standin;

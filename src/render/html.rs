@@ -1,0 +1,108 @@
+//! `index.html`: the Markdown rendered by pulldown-cmark inside one self-contained page
+//! (inline CSS, no scripts, nothing fetched from the network).
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::escape::html as esc;
+
+/// Renders the page. Raw HTML in the Markdown is shown as text, never passed through.
+pub fn to_page(markdown: &str, title: &str, css: &str) -> String {
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
+    let mut nav: Vec<(String, String)> = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    let events: Vec<Event> = Parser::new_ext(markdown, opts)
+        .map(|ev| match ev {
+            Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+            other => other,
+        })
+        .inspect(|ev| match ev {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                id: Some(id),
+                ..
+            }) => current = Some((id.to_string(), String::new())),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = current.as_mut() {
+                    text.push_str(t);
+                }
+            }
+            Event::End(TagEnd::Heading(HeadingLevel::H2)) => {
+                if let Some(h) = current.take() {
+                    nav.push(h);
+                }
+            }
+            _ => {}
+        })
+        .collect();
+    let mut body = String::with_capacity(markdown.len() * 2);
+    pulldown_cmark::html::push_html(&mut body, events.into_iter().map(strip_unsafe_links));
+    let mut page = String::with_capacity(body.len() + css.len() + 4096);
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    page.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n",
+    );
+    page.push_str(&format!("<title>{}</title>\n", esc(title)));
+    page.push_str("<style>\n");
+    page.push_str(&css.replace("</", "<\\/"));
+    page.push_str("\n</style>\n</head>\n<body>\n<nav class=\"toc\" aria-label=\"Contents\">\n<p class=\"toc-title\">Contents</p>\n<ol>\n");
+    for (id, text) in &nav {
+        page.push_str(&format!(
+            "<li><a href=\"#{}\">{}</a></li>\n",
+            esc(id),
+            esc(text)
+        ));
+    }
+    page.push_str("</ol>\n</nav>\n<main>\n");
+    page.push_str(&body);
+    page.push_str("</main>\n</body>\n</html>\n");
+    page
+}
+
+/// Links may only point inside the page (`#anchor`) or to packet files (relative paths):
+/// any other destination is dropped so the page never reaches the network.
+fn strip_unsafe_links(ev: Event<'_>) -> Event<'_> {
+    match ev {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let safe = is_local(&dest_url);
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url: if safe { dest_url } else { CowStr::from("#") },
+                title,
+                id,
+            })
+        }
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => Event::Text("".into()),
+        other => other,
+    }
+}
+
+fn is_local(url: &str) -> bool {
+    !url.contains(':') && !url.starts_with("//")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_text_and_links_stay_local() {
+        let page = to_page(
+            "## A {#a}\n\n<script>x</script>\n\nsee [l](https://e.example/) ![i](http://e.example/i.png) and <b>x</b>\n",
+            "t",
+            "",
+        );
+        assert!(!page.contains("<script>"));
+        assert!(!page.contains("<b>"));
+        assert!(page.contains("<a href=\"#\">l</a>"), "{page}");
+        assert!(!page.contains("https://e.example"), "{page}");
+        assert!(!page.contains("http://e.example"));
+        assert!(page.contains("<a href=\"#a\">A</a>"));
+        assert!(page.contains("id=\"a\""));
+    }
+}

@@ -1,0 +1,619 @@
+//! The audit packet: Markdown and HTML rendering, the control matrix, auditor answers,
+//! the evidence folder and OSCAL assessment results.
+//!
+//! [`render_files`] turns a [`Snapshot`] and its [`Findings`] into the packet's files in
+//! memory; [`render_packet`] does the same and writes each file as it is rendered into a
+//! temporary sibling folder that is renamed into place, so a half-written packet never
+//! appears.
+//!
+//! The Markdown (`packet.md`) is the source: it comes from Tera templates embedded in the
+//! binary (overridable per file with a templates folder), and `index.html` is made from it
+//! with pulldown-cmark. Every value taken from the cluster passes through a Markdown
+//! escape (Tera's autoescape for `.md` templates), and raw HTML is never passed through to
+//! the page, so an object name cannot inject markup.
+//!
+//! Rendering is deterministic: the same snapshot, findings and options (including
+//! [`RenderOptions::now`]) give byte-identical files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use serde::Serialize;
+
+use crate::findings::Findings;
+use crate::snapshot::Snapshot;
+
+mod changes;
+mod context;
+mod escape;
+mod evidence;
+mod html;
+mod matrix;
+mod oscal;
+mod questions;
+#[doc(hidden)]
+pub mod sample;
+mod templates;
+
+pub use changes::{AccessChange, Changes, StatusChange, compute_changes};
+pub use questions::{Question, load_questions};
+pub use templates::BUILTIN_TEMPLATES;
+
+/// The reporting period a packet covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// First instant of the period (inclusive).
+    pub start: DateTime<Utc>,
+    /// Last instant of the period (inclusive, e.g. `2026-12-31T23:59:59Z`).
+    pub end: DateTime<Utc>,
+}
+
+impl Period {
+    /// The calendar quarter (UTC) containing `t`: from the first second of its first day
+    /// to the last second of its last day.
+    pub fn quarter_containing(t: DateTime<Utc>) -> Period {
+        let q0 = (t.month0() / 3) * 3 + 1;
+        let start_date = NaiveDate::from_ymd_opt(t.year(), q0, 1).expect("valid quarter start");
+        let (ny, nm) = if q0 == 10 {
+            (t.year() + 1, 1)
+        } else {
+            (t.year(), q0 + 3)
+        };
+        let next = NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid quarter end");
+        let start = Utc.from_utc_datetime(&start_date.and_hms_opt(0, 0, 0).expect("midnight"));
+        let end = Utc.from_utc_datetime(&next.and_hms_opt(0, 0, 0).expect("midnight"))
+            - chrono::Duration::seconds(1);
+        Period { start, end }
+    }
+
+    /// `2026Q4` when the period is exactly one calendar quarter, else `20261001-20261215`.
+    pub fn label(&self) -> String {
+        let q = Period::quarter_containing(self.start);
+        if q == *self {
+            format!("{}Q{}", self.start.year(), self.start.month0() / 3 + 1)
+        } else {
+            format!(
+                "{}-{}",
+                self.start.format("%Y%m%d"),
+                self.end.format("%Y%m%d")
+            )
+        }
+    }
+}
+
+/// The packet this one follows (for the chain and the "changes since" section).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreviousPacket {
+    /// Its packet id, when known (read from its `packet.json`).
+    pub id: Option<String>,
+    /// Lowercase hex SHA-256 of its `SHA256SUMS`, when it was sealed.
+    pub manifest_sha256: Option<String>,
+    /// Its snapshot, to compare access and objects with.
+    pub snapshot: Option<Snapshot>,
+    /// Its findings, to compare statuses and the access review with.
+    pub findings: Option<Findings>,
+}
+
+impl PreviousPacket {
+    /// Reads a previous packet folder (`packet.json`, `SHA256SUMS`,
+    /// `evidence/snapshot.json`, `findings.json`, each used when present) or a snapshot file.
+    pub fn load(path: &Path) -> Result<PreviousPacket, RenderError> {
+        let io = |p: &Path, e: std::io::Error| RenderError::Io {
+            path: p.to_path_buf(),
+            source: e,
+        };
+        if path.is_file() {
+            let snapshot = Snapshot::read(path).map_err(|e| RenderError::Previous {
+                path: path.to_path_buf(),
+                message: format!("{e:#}"),
+            })?;
+            return Ok(PreviousPacket {
+                snapshot: Some(snapshot),
+                ..PreviousPacket::default()
+            });
+        }
+        if !path.is_dir() {
+            return Err(RenderError::Previous {
+                path: path.to_path_buf(),
+                message: "neither a snapshot file nor a packet folder".into(),
+            });
+        }
+        let mut prev = PreviousPacket::default();
+        let pj = path.join("packet.json");
+        if pj.is_file() {
+            let text = std::fs::read_to_string(&pj).map_err(|e| io(&pj, e))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| RenderError::Previous {
+                    path: pj.clone(),
+                    message: format!("not valid JSON: {e}"),
+                })?;
+            prev.id = v.get("id").and_then(|x| x.as_str()).map(str::to_string);
+        }
+        let sums = path.join("SHA256SUMS");
+        if sums.is_file() {
+            let bytes = std::fs::read(&sums).map_err(|e| io(&sums, e))?;
+            prev.manifest_sha256 = Some(sha256_hex(&bytes));
+        }
+        let sp = path.join("evidence").join("snapshot.json");
+        if sp.is_file() {
+            prev.snapshot = Some(Snapshot::read(&sp).map_err(|e| RenderError::Previous {
+                path: sp.clone(),
+                message: format!("{e:#}"),
+            })?);
+        }
+        let fp = path.join("findings.json");
+        if fp.is_file() {
+            let text = std::fs::read_to_string(&fp).map_err(|e| io(&fp, e))?;
+            prev.findings =
+                Some(
+                    serde_json::from_str(&text).map_err(|e| RenderError::Previous {
+                        path: fp.clone(),
+                        message: format!("not a findings document: {e}"),
+                    })?,
+                );
+        }
+        if prev.id.is_none() && prev.snapshot.is_none() {
+            return Err(RenderError::Previous {
+                path: path.to_path_buf(),
+                message: "no packet.json and no evidence/snapshot.json: is it a packet folder?"
+                    .into(),
+            });
+        }
+        Ok(prev)
+    }
+}
+
+/// How to render a packet.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Folder to create (must not exist, or be empty).
+    pub out_dir: PathBuf,
+    /// A folder whose files replace the built-in templates of the same name.
+    pub templates_dir: Option<PathBuf>,
+    /// Rendering time, written as `renderedAt` (from `--now` or `SOURCE_DATE_EPOCH`).
+    pub now: DateTime<Utc>,
+    /// Reporting period; `None` means the calendar quarter containing the collection time.
+    pub period: Option<Period>,
+    /// The packet this one follows.
+    pub previous: Option<PreviousPacket>,
+    /// Changes since the previous packet, when the caller computed them (e.g. with the
+    /// history module); otherwise they are computed from [`RenderOptions::previous`].
+    pub changes: Option<Changes>,
+}
+
+impl RenderOptions {
+    /// Options with defaults: built-in templates, quarter period, no previous packet.
+    pub fn new(out_dir: impl Into<PathBuf>, now: DateTime<Utc>) -> Self {
+        RenderOptions {
+            out_dir: out_dir.into(),
+            templates_dir: None,
+            now,
+            period: None,
+            previous: None,
+            changes: None,
+        }
+    }
+}
+
+/// A rendered packet: its id, its period and the paths of its files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedPacket {
+    /// Packet id (`ap-<cluster>-<period>-<8 hex>`).
+    pub id: String,
+    /// The reporting period.
+    pub period: Period,
+    /// Every file, by path relative to the packet folder (`/`-separated), sorted.
+    pub files: Vec<String>,
+}
+
+/// Errors while rendering a packet.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// A template did not parse or failed to render.
+    #[error(
+        "template {name}: {message} (fix the template, or remove it from --templates to use the built-in one)"
+    )]
+    Template {
+        /// Template name.
+        name: String,
+        /// Tera's message with its causes.
+        message: String,
+    },
+    /// `questions.yaml` is not valid.
+    #[error("questions file {name}: {message}")]
+    Questions {
+        /// File name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("cannot access {}", path.display())]
+    Io {
+        /// Path.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The output folder exists and is not empty.
+    #[error("output folder {} exists and is not empty: choose a new folder", path.display())]
+    OutDirNotEmpty {
+        /// Path.
+        path: PathBuf,
+    },
+    /// The previous packet could not be read.
+    #[error("previous packet {}: {message}", path.display())]
+    Previous {
+        /// Path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The period is empty or reversed.
+    #[error("period start {start} is after its end {end}: give --period-start before --period-end")]
+    BadPeriod {
+        /// Start.
+        start: String,
+        /// End.
+        end: String,
+    },
+    /// An input file is not what it should be.
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// Path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The findings were evaluated from another snapshot.
+    #[error(
+        "the findings were evaluated from a snapshot collected at {findings_collected_at}, but this snapshot was collected at {snapshot_collected_at}: run `auditpack evaluate` on this snapshot"
+    )]
+    FindingsMismatch {
+        /// `snapshotCollectedAt` of the findings.
+        findings_collected_at: String,
+        /// `collectedAt` of the snapshot.
+        snapshot_collected_at: String,
+    },
+    /// A time could not be parsed.
+    #[error(
+        "cannot read time {value:?}: give RFC 3339 (2026-10-01T00:00:00Z) or a date (2026-10-01)"
+    )]
+    BadTime {
+        /// The value given.
+        value: String,
+    },
+    /// A document could not be serialized (YAML/CSV/JSON).
+    #[error("cannot serialize {what}: {message}")]
+    Serialize {
+        /// Which output.
+        what: String,
+        /// Cause.
+        message: String,
+    },
+}
+
+/// Reads a findings file written by `auditpack evaluate`.
+pub fn read_findings(path: &Path) -> Result<Findings, RenderError> {
+    let text = std::fs::read_to_string(path).map_err(|e| RenderError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let f: Findings = serde_json::from_str(&text).map_err(|e| RenderError::Input {
+        path: path.to_path_buf(),
+        message: format!(
+            "not a findings document (line {}, column {}): {e}; give the file written by `auditpack evaluate`",
+            e.line(),
+            e.column()
+        ),
+    })?;
+    if f.kind != "Findings" || f.api_version != crate::snapshot::API_VERSION {
+        return Err(RenderError::Input {
+            path: path.to_path_buf(),
+            message: format!(
+                "expected apiVersion auditpack/v1 kind Findings, found {} {}",
+                f.api_version, f.kind
+            ),
+        });
+    }
+    Ok(f)
+}
+
+/// Parses a time given on the command line: RFC 3339, or `YYYY-MM-DD` (the start of that
+/// day, or its last second when `end_of_day`).
+pub fn parse_instant(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, RenderError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let t = if end_of_day {
+            d.and_hms_opt(23, 59, 59)
+        } else {
+            d.and_hms_opt(0, 0, 0)
+        };
+        return Ok(Utc.from_utc_datetime(&t.expect("valid time")));
+    }
+    Err(RenderError::BadTime {
+        value: s.to_string(),
+    })
+}
+
+/// The rendering time: `--now` if given, else `SOURCE_DATE_EPOCH` (seconds since the
+/// epoch), else the current time (whole seconds).
+pub fn resolve_now(
+    flag: Option<&str>,
+    source_date_epoch: Option<&str>,
+) -> Result<DateTime<Utc>, RenderError> {
+    if let Some(f) = flag {
+        return parse_instant(f, false);
+    }
+    if let Some(e) = source_date_epoch.filter(|e| !e.trim().is_empty()) {
+        let secs: i64 = e.trim().parse().map_err(|_| RenderError::BadTime {
+            value: format!("SOURCE_DATE_EPOCH={e}"),
+        })?;
+        return DateTime::from_timestamp(secs, 0).ok_or(RenderError::BadTime {
+            value: format!("SOURCE_DATE_EPOCH={e}"),
+        });
+    }
+    let now = Utc::now();
+    Ok(DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now))
+}
+
+/// Lowercase hex SHA-256.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The packet id: `ap-<cluster>-<period label>-<first 8 hex of sha256(cluster, period,
+/// snapshot digest)>`, where the snapshot digest is the SHA-256 of `evidence/snapshot.json`.
+pub fn packet_id(snapshot: &Snapshot, period: &Period) -> String {
+    packet_id_for(snapshot, period, &sha256_hex(snapshot.to_json().as_bytes()))
+}
+
+fn packet_id_for(snapshot: &Snapshot, period: &Period, snapshot_sha256: &str) -> String {
+    let cluster = context::cluster_name(snapshot);
+    let seed = format!(
+        "{cluster}\n{}\n{}\n{snapshot_sha256}",
+        period.start.to_rfc3339(),
+        period.end.to_rfc3339()
+    );
+    let h = sha256_hex(seed.as_bytes());
+    format!(
+        "ap-{}-{}-{}",
+        escape::slug(&cluster),
+        period.label(),
+        &h[..8]
+    )
+}
+
+/// Renders every file of the packet in memory: the summary and the files (relative path →
+/// bytes).
+pub fn render_files(
+    snapshot: &Snapshot,
+    findings: &Findings,
+    opts: &RenderOptions,
+) -> Result<(RenderedPacket, BTreeMap<String, Vec<u8>>), RenderError> {
+    let mut files = BTreeMap::new();
+    let packet = render_into(snapshot, findings, opts, &mut |path, bytes| {
+        files.insert(path, bytes);
+        Ok(())
+    })?;
+    Ok((packet, files))
+}
+
+/// Renders every file and hands each to `emit` as soon as it is ready, so that a large
+/// packet is never held in memory whole.
+fn render_into(
+    snapshot: &Snapshot,
+    findings: &Findings,
+    opts: &RenderOptions,
+    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), RenderError>,
+) -> Result<RenderedPacket, RenderError> {
+    let period = opts
+        .period
+        .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
+    if period.start > period.end {
+        return Err(RenderError::BadPeriod {
+            start: period.start.to_rfc3339(),
+            end: period.end.to_rfc3339(),
+        });
+    }
+    check_findings_match(snapshot, findings)?;
+    let tpl = templates::Templates::load(opts.templates_dir.as_deref())?;
+    let questions = load_questions(&tpl)?;
+    let mut paths: Vec<String> = Vec::new();
+    let mut put = |path: &str, bytes: Vec<u8>| {
+        paths.push(path.to_string());
+        emit(path.to_string(), bytes)
+    };
+    let snapshot_json = snapshot.to_json();
+    let snapshot_sha256 = sha256_hex(snapshot_json.as_bytes());
+    put("evidence/snapshot.json", snapshot_json.into_bytes())?;
+    let id = packet_id_for(snapshot, &period, &snapshot_sha256);
+    evidence::evidence_files(snapshot, &mut |name, bytes| {
+        put(&format!("evidence/{name}"), bytes)
+    })?;
+    put("findings.json", json_bytes(findings)?)?;
+    let index = evidence::ObjectIndex::new(snapshot);
+    let computed;
+    let changes = match (&opts.changes, &opts.previous) {
+        (Some(c), _) => Some(c),
+        (None, Some(prev)) => {
+            computed = compute_changes(prev, snapshot, findings);
+            Some(&computed)
+        }
+        (None, None) => None,
+    };
+    let ctx = context::build(context::Inputs {
+        snapshot,
+        findings,
+        index: &index,
+        id: &id,
+        snapshot_sha256: &snapshot_sha256,
+        period: &period,
+        now: opts.now,
+        previous: opts.previous.as_ref(),
+        changes,
+    })?;
+    drop(index);
+    let m = matrix::Matrix::build(findings, &ctx);
+    put("control-matrix.csv", m.to_csv()?)?;
+    put("control-matrix.json", json_bytes(&m.to_json())?)?;
+    let ar = oscal::assessment_results(snapshot, findings, &ctx);
+    put("oscal/assessment-results.json", json_bytes(&ar)?)?;
+    drop(ar);
+    put("packet.json", json_bytes(&ctx.packet_json())?)?;
+    let answers = questions::answer_all(&tpl, &questions, &ctx)?;
+    let markdown = tpl.render_packet(&ctx, &answers)?;
+    drop(answers);
+    let title = format!("Audit packet {id} — {}", ctx.packet.cluster);
+    drop(ctx);
+    let html = html::to_page(&markdown, &title, &tpl.css()?);
+    put("packet.md", markdown.into_bytes())?;
+    put("index.html", html.into_bytes())?;
+    paths.sort();
+    Ok(RenderedPacket {
+        id,
+        period,
+        files: paths,
+    })
+}
+
+/// Renders the packet and writes it into `opts.out_dir`, which must not exist or be empty.
+/// Each file is written as soon as it is rendered, into a temporary sibling folder that is
+/// renamed into place when the packet is complete (and removed on error).
+pub fn render_packet(
+    snapshot: &Snapshot,
+    findings: &Findings,
+    opts: &RenderOptions,
+) -> Result<RenderedPacket, RenderError> {
+    let out = opts.out_dir.as_path();
+    check_out_dir(out)?;
+    let io = |p: &Path, e: std::io::Error| RenderError::Io {
+        path: p.to_path_buf(),
+        source: e,
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+    let base = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "packet".into());
+    let tmp = parent.join(format!(".{base}.partial-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+    }
+    std::fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
+    let result = (|| {
+        let packet = render_into(snapshot, findings, opts, &mut |rel, bytes| {
+            let p = tmp.join(&rel);
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
+            }
+            std::fs::write(&p, bytes).map_err(|e| io(&p, e))
+        })?;
+        check_out_dir(out)?;
+        if out.exists() {
+            std::fs::remove_dir(out).map_err(|e| io(out, e))?;
+        }
+        std::fs::rename(&tmp, out).map_err(|e| io(out, e))?;
+        Ok(packet)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// Findings carry the collection time of the snapshot they were evaluated from: a packet
+/// must not pair a snapshot with another snapshot's findings. Compared to the second, so
+/// that a writer that drops fractions of a second still matches.
+fn check_findings_match(snapshot: &Snapshot, findings: &Findings) -> Result<(), RenderError> {
+    let same = DateTime::parse_from_rfc3339(&findings.snapshot_collected_at)
+        .is_ok_and(|t| t.timestamp() == snapshot.collected_at.timestamp());
+    if same {
+        Ok(())
+    } else {
+        Err(RenderError::FindingsMismatch {
+            findings_collected_at: findings.snapshot_collected_at.clone(),
+            snapshot_collected_at: snapshot
+                .collected_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        })
+    }
+}
+
+fn check_out_dir(out: &Path) -> Result<(), RenderError> {
+    if out.exists() {
+        let mut rd = std::fs::read_dir(out).map_err(|e| RenderError::Io {
+            path: out.to_path_buf(),
+            source: e,
+        })?;
+        if rd.next().is_some() {
+            return Err(RenderError::OutDirNotEmpty {
+                path: out.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn json_bytes<T: Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, RenderError> {
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| RenderError::Serialize {
+        what: "JSON".into(),
+        message: e.to_string(),
+    })?;
+    s.push('\n');
+    Ok(s.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn default_period_is_the_calendar_quarter() {
+        let q = Period::quarter_containing(t("2026-11-20T09:30:00Z"));
+        assert_eq!(q.start, t("2026-10-01T00:00:00Z"));
+        assert_eq!(q.end, t("2026-12-31T23:59:59Z"));
+        assert_eq!(q.label(), "2026Q4");
+        let q = Period::quarter_containing(t("2027-03-31T23:59:59Z"));
+        assert_eq!(
+            (q.start, q.label()),
+            (t("2027-01-01T00:00:00Z"), "2027Q1".into())
+        );
+        let custom = Period {
+            start: t("2026-10-01T00:00:00Z"),
+            end: t("2026-11-30T23:59:59Z"),
+        };
+        assert_eq!(custom.label(), "20261001-20261130");
+    }
+
+    #[test]
+    fn now_comes_from_the_flag_then_source_date_epoch() {
+        assert_eq!(
+            resolve_now(Some("2026-12-01T12:00:00Z"), Some("0")).unwrap(),
+            t("2026-12-01T12:00:00Z")
+        );
+        assert_eq!(
+            resolve_now(None, Some("1764590400")).unwrap(),
+            t("2025-12-01T12:00:00Z")
+        );
+        assert!(resolve_now(None, Some("soon")).is_err());
+        assert!(resolve_now(Some("yesterday"), None).is_err());
+        assert_eq!(
+            parse_instant("2026-11-30", true).unwrap(),
+            t("2026-11-30T23:59:59Z")
+        );
+    }
+}
