@@ -295,12 +295,13 @@ pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogE
     };
     let batch_len = rayon::current_num_threads().max(1) * 2;
     let (tx, rx) = sync_channel::<Msg>(batch_len * 2);
+    let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let mut global = Acc::default();
     let mut stats: Vec<FileStat> = Vec::new();
     let hash = opts.hash_files;
     let result = std::thread::scope(|scope| {
         let files_ref = &files;
-        scope.spawn(move || read_all(files_ref, hash, &tx));
+        scope.spawn(move || read_all(files_ref, hash, &tx, &pool_rx));
         let mut cur = FileRun::default();
         for msg in &rx {
             match msg {
@@ -320,17 +321,17 @@ pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogE
                         _ => {
                             cur.batch.push(data);
                             if cur.batch.len() >= batch_len {
-                                cur.flush(&mut global, &lim);
+                                cur.flush(&mut global, &lim, &pool_tx);
                             }
                         }
                     }
                 }
                 Msg::ReadError { error } => {
-                    cur.flush(&mut global, &lim);
+                    cur.flush(&mut global, &lim, &pool_tx);
                     cur.read_error = Some(error);
                 }
                 Msg::End { sha256 } => {
-                    cur.flush(&mut global, &lim);
+                    cur.flush(&mut global, &lim, &pool_tx);
                     stats.push(cur.finish(&mut global, &lim, &files[cur.file], sha256));
                 }
                 Msg::OpenError { file, error } => {
@@ -390,7 +391,7 @@ fn detect(data: &[u8]) -> Mode {
 
 impl FileRun {
     /// Parses the batched chunks in parallel and merges them in order.
-    fn flush(&mut self, global: &mut Acc, lim: &Limits) {
+    fn flush(&mut self, global: &mut Acc, lim: &Limits, pool: &std::sync::mpsc::Sender<Vec<u8>>) {
         if self.batch.is_empty() {
             return;
         }
@@ -400,7 +401,9 @@ impl FileRun {
             .par_iter()
             .map(|data| parse_chunk(data, file, lim))
             .collect();
-        self.batch.clear();
+        for buf in self.batch.drain(..) {
+            let _ = pool.send(buf);
+        }
         for part in parts {
             let lines = part.lines;
             self.lines += lines;

@@ -2,9 +2,9 @@
 //! a newline; the caller parses batches of chunks on rayon and merges them in order.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest, Sha256};
@@ -44,7 +44,13 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 /// Reads every file in order and sends its chunks. Stops early when the receiver hangs up.
-pub(crate) fn read_all(files: &[PathBuf], hash: bool, tx: &SyncSender<Msg>) {
+/// Buffers sent back on `pool` are reused, so memory is not re-faulted for every chunk.
+pub(crate) fn read_all(
+    files: &[PathBuf],
+    hash: bool,
+    tx: &SyncSender<Msg>,
+    pool: &Receiver<Vec<u8>>,
+) {
     for (i, path) in files.iter().enumerate() {
         let f = match File::open(path) {
             Ok(f) => f,
@@ -53,34 +59,49 @@ pub(crate) fn read_all(files: &[PathBuf], hash: bool, tx: &SyncSender<Msg>) {
                 return;
             }
         };
-        let hashing = Hashing {
+        let mut src = Hashing {
             inner: f,
             hasher: hash.then(Sha256::new),
         };
-        let mut buf = BufReader::with_capacity(1 << 20, hashing);
-        let gzip = match buf.fill_buf() {
-            Ok(head) => head.starts_with(&[0x1f, 0x8b]),
-            Err(_) => false,
-        };
+        // The first bytes tell gzip (1f 8b) from text.
+        let mut head = Vec::with_capacity(64 * 1024);
+        let mut head_err = None;
+        while head.len() < 2 {
+            match src.by_ref().take(64 * 1024).read_to_end(&mut head) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    head_err = Some(e);
+                    break;
+                }
+            }
+        }
+        let gzip = head.starts_with(&[0x1f, 0x8b]);
         if tx.send(Msg::Start { file: i, gzip }).is_err() {
             return;
         }
-        let (ok, mut hashing) = if gzip {
-            let mut dec = MultiGzDecoder::new(buf);
-            let ok = chunks(&mut dec, tx);
-            (ok, dec.into_inner().into_inner())
+        let (ok, mut src) = if let Some(error) = head_err {
+            (tx.send(Msg::ReadError { error }).is_ok(), src)
+        } else if gzip {
+            let mut dec = MultiGzDecoder::new(BufReader::with_capacity(
+                1 << 20,
+                io::Cursor::new(head).chain(src),
+            ));
+            let ok = chunks(&mut dec, Vec::new(), tx, pool);
+            (ok, dec.into_inner().into_inner().into_inner().1)
         } else {
-            let ok = chunks(&mut buf, tx);
-            (ok, buf.into_inner())
+            let ok = chunks(&mut src, head, tx, pool);
+            (ok, src)
         };
         if !ok {
             return;
         }
-        // Hash what the decoder left unread (trailing bytes after a corrupt stream).
-        let sha256 = match hashing.hasher.is_some() {
+        // Hash what was left unread (trailing bytes after a corrupt stream).
+        let sha256 = match src.hasher.is_some() {
             true => {
-                let _ = io::copy(&mut hashing, &mut io::sink());
-                hashing.hasher.map(|h| hex::encode(h.finalize()))
+                let _ = io::copy(&mut src, &mut io::sink());
+                src.hasher.map(|h| hex::encode(h.finalize()))
             }
             false => None,
         };
@@ -90,12 +111,19 @@ pub(crate) fn read_all(files: &[PathBuf], hash: bool, tx: &SyncSender<Msg>) {
     }
 }
 
-/// Sends the text of `src` in chunks that end at a newline. False when the receiver hung
-/// up.
-fn chunks<R: Read>(src: &mut R, tx: &SyncSender<Msg>) -> bool {
-    let mut carry: Vec<u8> = Vec::new();
+/// Sends the text of `src` (after the bytes already in `carry`) in chunks that end at a
+/// newline. False when the receiver hung up.
+fn chunks<R: Read>(
+    src: &mut R,
+    mut carry: Vec<u8>,
+    tx: &SyncSender<Msg>,
+    pool: &Receiver<Vec<u8>>,
+) -> bool {
     loop {
-        let mut data = Vec::with_capacity(CHUNK + carry.len() + 64 * 1024);
+        let mut data = pool
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 128 * 1024));
+        data.clear();
         data.append(&mut carry);
         let mut eof = false;
         let mut failed = None;
