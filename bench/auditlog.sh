@@ -53,18 +53,16 @@ echo "== checking that auditpack and jq agree" >&2
 jq -n -c "$JQ_PROG" "$SMALL" > "$DIR/jq.json"
 diff <(jq -S '.byUser' "$DIR/ap.json") <(jq -S '.users' "$DIR/jq.json") >/dev/null \
   || { echo "per-user counts differ" >&2; exit 1; }
-diff <(jq -c '[.rbacChanges[] | [.time, .user, .verb, .resource, .namespace, .name, .code]] | sort' "$DIR/ap.json") \
-     <(jq -c '[.rbac[] | [(.time | sub("(?<s>\\.[0-9]*?)0+Z$"; "\(.s)Z") | sub("\\.Z$"; "Z")), .user, .verb, .resource, .namespace, .name, .code]] | sort' "$DIR/jq.json") >/dev/null \
+NORM='def t: sub("(?<s>\\.[0-9]*?)0+Z$"; "\(.s)Z") | sub("\\.Z$"; "Z");'
+diff <(jq -c "$NORM"' [.rbacChanges[] | [(.time | t), .user, .verb, .resource, .namespace, .name, .code]] | sort' "$DIR/ap.json") \
+     <(jq -c "$NORM"' [.rbac[] | [(.time | t), .user, .verb, .resource, .namespace, .name, .code]] | sort' "$DIR/jq.json") >/dev/null \
   || { echo "RBAC change lists differ" >&2; exit 1; }
 echo "   agree: $(jq '.events' "$DIR/ap.json") requests, $(jq '.rbacChanges | length' "$DIR/ap.json") RBAC changes" >&2
 
-# secs CMD...: wall seconds of one run (output discarded).
+# secs CMD...: "wall cpu" seconds of one run (output discarded; cpu = user + system).
 secs() {
-  local s e
-  s=$(date +%s.%N)
-  "$@" > /dev/null
-  e=$(date +%s.%N)
-  echo "$e - $s" | bc -l
+  /usr/bin/time -f '%e %U %S' -o "$DIR/time.txt" "$@" > /dev/null
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$DIR/time.txt"
 }
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
 
@@ -78,11 +76,12 @@ for r in $(seq 1 "$ROUNDS"); do
   T_ZCAT+=("$(secs zcat "$LOG.gz")")
 done
 
-ap=$(printf '%s\n' "${T_AP[@]}" | median)
-ap1=$(printf '%s\n' "${T_AP1[@]}" | median)
-jqm=$(printf '%s\n' "${T_JQ[@]}" | median)
-gz=$(printf '%s\n' "${T_GZ[@]}" | median)
-zc=$(printf '%s\n' "${T_ZCAT[@]}" | median)
+wall() { printf '%s\n' "$@" | awk '{print $1}' | median; }
+cpu() { printf '%s\n' "$@" | awk '{print $2}' | median; }
+ap=$(wall "${T_AP[@]}"); ap1=$(wall "${T_AP1[@]}"); jqm=$(wall "${T_JQ[@]}")
+gz=$(wall "${T_GZ[@]}"); zc=$(wall "${T_ZCAT[@]}")
+apc=$(cpu "${T_AP[@]}"); ap1c=$(cpu "${T_AP1[@]}"); jqc=$(cpu "${T_JQ[@]}")
+gzc=$(cpu "${T_GZ[@]}"); zcc=$(cpu "${T_ZCAT[@]}")
 mbs() { echo "$BYTES / 1000000 / $1" | bc -l | xargs printf '%.0f'; }
 
 rss() { /usr/bin/time -f '%M' "$BIN" auditlog "$1" 2>&1 >/dev/null | tail -1; }
@@ -90,12 +89,12 @@ RSS_SMALL=$(rss "$SMALL")
 RSS_BIG=$(rss "$LOG")
 
 cat <<EOF
-auditlog benchmark: $(( BYTES >> 20 )) MiB, $ROUNDS rounds, $(nproc) cores, medians
-  auditpack (all cores)      ${ap}s   $(mbs "$ap") MB/s
-  auditpack (taskset 1 core) ${ap1}s   $(mbs "$ap1") MB/s
-  jq (same RBAC list + per-user counts) ${jqm}s   $(mbs "$jqm") MB/s
-  ratio jq / auditpack: $(echo "$jqm / $ap" | bc -l | xargs printf '%.1f')x (1 core: $(echo "$jqm / $ap1" | bc -l | xargs printf '%.1f')x)
-  gzip input: auditpack ${gz}s vs zcat > /dev/null ${zc}s (ratio $(echo "$gz / $zc" | bc -l | xargs printf '%.2f'))
+auditlog benchmark: $(( BYTES >> 20 )) MiB, $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg); medians of wall (cpu = user+sys) seconds
+  auditpack (all cores)      ${ap}s (cpu ${apc}s)   $(mbs "$ap") MB/s wall, $(mbs "$apc") MB/s per cpu-second
+  auditpack (taskset 1 core) ${ap1}s (cpu ${ap1c}s)   $(mbs "$ap1") MB/s wall
+  jq (same RBAC list + per-user counts) ${jqm}s (cpu ${jqc}s)   $(mbs "$jqm") MB/s
+  ratio jq / auditpack: $(echo "$jqm / $ap" | bc -l | xargs printf '%.1f')x wall (1 core: $(echo "$jqm / $ap1" | bc -l | xargs printf '%.1f')x), $(echo "$jqc / $apc" | bc -l | xargs printf '%.1f')x cpu
+  gzip input: auditpack ${gz}s (cpu ${gzc}s) vs zcat > /dev/null ${zc}s (cpu ${zcc}s): ratio $(echo "$gz / $zc" | bc -l | xargs printf '%.2f')
   peak RSS: ${RSS_SMALL} KiB at ${SMALL_SIZE} MiB, ${RSS_BIG} KiB at $(( BYTES >> 20 )) MiB
   scratch: $DIR
 EOF

@@ -9,20 +9,60 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+/// A string borrowed from the input when it has no escapes, owned otherwise.
+///
+/// serde borrows a bare `Cow<str>` field with `#[serde(borrow)]`, but not one inside an
+/// `Option`: that allocates every string of every event. This newtype borrows wherever it
+/// sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Str<'a>(pub Cow<'a, str>);
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// One `audit.k8s.io` `Event` (v1 or v1beta1), or an `EventList` with `items`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Event<'a> {
     #[serde(borrow, default)]
-    pub kind: Option<Cow<'a, str>>,
+    pub kind: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub api_version: Option<Cow<'a, str>>,
+    pub api_version: Option<Str<'a>>,
     #[serde(borrow, default, rename = "auditID")]
-    pub audit_id: Option<Cow<'a, str>>,
+    pub audit_id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub stage: Option<Cow<'a, str>>,
+    pub stage: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub verb: Option<Cow<'a, str>>,
+    pub verb: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub user: Option<UserInfo<'a>>,
     #[serde(borrow, default)]
@@ -32,12 +72,12 @@ pub(crate) struct Event<'a> {
     #[serde(default)]
     pub response_status: Option<ResponseStatus>,
     #[serde(borrow, default)]
-    pub request_received_timestamp: Option<Cow<'a, str>>,
+    pub request_received_timestamp: Option<Str<'a>>,
     /// v1beta1 (and logs converted from it) carry `timestamp`.
     #[serde(borrow, default)]
-    pub timestamp: Option<Cow<'a, str>>,
+    pub timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub stage_timestamp: Option<Cow<'a, str>>,
+    pub stage_timestamp: Option<Str<'a>>,
     /// `EventList.items`.
     #[serde(borrow, default)]
     pub items: Option<Vec<Event<'a>>>,
@@ -47,7 +87,7 @@ pub(crate) struct Event<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct UserInfo<'a> {
     #[serde(borrow, default)]
-    pub username: Option<Cow<'a, str>>,
+    pub username: Option<Str<'a>>,
 }
 
 /// `objectRef`.
@@ -55,17 +95,17 @@ pub(crate) struct UserInfo<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ObjectRef<'a> {
     #[serde(borrow, default)]
-    pub resource: Option<Cow<'a, str>>,
+    pub resource: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub namespace: Option<Cow<'a, str>>,
+    pub namespace: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub api_group: Option<Cow<'a, str>>,
+    pub api_group: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub api_version: Option<Cow<'a, str>>,
+    pub api_version: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub subresource: Option<Cow<'a, str>>,
+    pub subresource: Option<Str<'a>>,
 }
 
 /// `responseStatus`: only the code is kept (its `message` may quote user data).
@@ -244,6 +284,13 @@ mod tests {
         let r: ObjectRef =
             serde_json::from_str(r#"{"resource":"pods","apiVersion":"v1","apiGroup":""}"#).unwrap();
         assert_eq!(r.group(), "");
+    }
+
+    #[test]
+    fn strings_are_borrowed_unless_escaped() {
+        let r: ObjectRef = serde_json::from_str(r#"{"name":"plain","namespace":"a\\b"}"#).unwrap();
+        assert!(matches!(r.name.unwrap().0, Cow::Borrowed("plain")));
+        assert!(matches!(r.namespace.unwrap().0, Cow::Owned(ref s) if s == "a\\b"));
     }
 
     #[test]

@@ -294,7 +294,7 @@ pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogE
         max_problems: opts.max_problems,
     };
     let batch_len = rayon::current_num_threads().max(1) * 2;
-    let (tx, rx) = sync_channel::<Msg>(batch_len * 2);
+    let (tx, rx) = sync_channel::<Msg>(batch_len);
     let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let mut global = Acc::default();
     let mut stats: Vec<FileStat> = Vec::new();
