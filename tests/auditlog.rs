@@ -538,6 +538,17 @@ fn pretty_printed_event_list_documents_are_read_item_by_item() {
     assert!(reason.starts_with("items[3]: "), "{reason}");
     assert_eq!(s["problems"][0]["line"], 1);
 
+    // The same list on one line (as `kubectl get --raw` prints it) is read as a line.
+    let one_line = serde_json::to_string(
+        &json!({"kind": "EventList", "items": list["items"].as_array().unwrap()[..3]}),
+    )
+    .unwrap();
+    std::fs::write(&doc, one_line + "\n").unwrap();
+    let s = summary(&[&doc], &[]);
+    assert_eq!(s["files"][0]["format"], "lines");
+    assert_eq!(s["events"], 3);
+    assert_eq!(s["rbacChanges"].as_array().unwrap().len(), 2);
+
     // A truncated document is one problem, not a crash.
     let text = serde_json::to_string_pretty(&list).unwrap();
     std::fs::write(&doc, &text[..text.len() / 2]).unwrap();
@@ -645,4 +656,99 @@ fn markdown_report_has_the_verdict_and_tables() {
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
+}
+
+/// A log several chunks long (chunks are 2 MiB): line numbers, stage matching and counts
+/// must not depend on where the chunks are cut.
+fn big_log(dir: &Path) -> (PathBuf, String) {
+    let mut text = String::new();
+    let pad = "x".repeat(900);
+    for i in 0..12_000u32 {
+        let (min, sec) = (i / 60 % 60, i % 60);
+        let ts = format!("2026-01-01T{:02}:{min:02}:{sec:02}.000001Z", i / 3600);
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        if i % 1000 == 999 {
+            // Every 1000th request is also logged at RequestReceived, just before.
+            text.push_str(&format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","stage":"RequestReceived","verb":"get","user":{{"username":"u{}"}},"requestReceivedTimestamp":"{ts}","objectRef":{{"resource":"secrets","namespace":"n","name":"s"}}}}"#,
+                i % 7
+            ));
+            text.push('\n');
+        }
+        if i == 7777 {
+            text.push_str("{\"kind\":\"Event\",\"verb\":\n");
+        }
+        text.push_str(&format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","stage":"ResponseComplete","verb":"get","user":{{"username":"u{}"}},"requestReceivedTimestamp":"{ts}","objectRef":{{"resource":"secrets","namespace":"n","name":"s"}},"responseStatus":{{"code":200}},"requestObject":{{"pad":"{pad}"}}}}"#,
+            i % 7
+        ));
+        text.push('\n');
+    }
+    let log = dir.join("big.log");
+    std::fs::write(&log, &text).unwrap();
+    (log, text)
+}
+
+#[test]
+fn results_do_not_depend_on_chunk_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, text) = big_log(dir.path());
+    assert!(text.len() > 5 << 20, "spans several chunks");
+    let bad_line = text
+        .lines()
+        .position(|l| l == "{\"kind\":\"Event\",\"verb\":")
+        .unwrap() as u64
+        + 1;
+    let s = summary(&[&log], &[]);
+    assert_eq!(s["events"], 12_000);
+    assert_eq!(s["duplicateStages"], 12);
+    assert_eq!(s["problemsTotal"], 1);
+    assert_eq!(s["problems"][0]["line"], bad_line);
+    assert_eq!(s["files"][0]["lines"], text.lines().count() as u64);
+    assert_eq!(s["secretAccess"].as_array().unwrap().len(), 7);
+    let total: u64 = s["secretAccess"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 12_000);
+    assert_eq!(s["gaps"], json!([]));
+    assert_eq!(s["lastEvent"], "2026-01-01T03:19:59.000001Z");
+}
+
+#[test]
+fn a_truncated_gzip_keeps_what_was_read_and_reports_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = big_log(dir.path());
+    let plain = std::fs::read(&log).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&plain).unwrap();
+    let gz = enc.finish().unwrap();
+    let cut = dir.path().join("audit-cut.log.gz");
+    std::fs::write(&cut, &gz[..gz.len() * 2 / 3]).unwrap();
+    let s = summary(&[&cut], &[]);
+    let events = s["events"].as_u64().unwrap();
+    assert!(events > 1000 && events < 12_000, "{events}");
+    let last = s["problems"].as_array().unwrap().last().unwrap().clone();
+    let reason = last["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("gzip stream is corrupt or truncated"),
+        "{reason}"
+    );
+    assert_eq!(s["files"][0]["gzip"], true);
+}
+
+#[test]
+fn problems_are_capped_but_all_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("junk.log");
+    std::fs::write(&log, "garbage\n".repeat(250)).unwrap();
+    let s = summary(&[&log], &[]);
+    assert_eq!(s["problemsTotal"], 250);
+    assert_eq!(s["problems"].as_array().unwrap().len(), 100);
+    assert_eq!(s["problems"][99]["line"], 100);
+    assert_eq!(s["files"][0]["malformed"], 250);
+    assert_eq!(s["events"], 0);
+    assert_eq!(s["firstEvent"], Value::Null);
 }
