@@ -66,12 +66,13 @@ secs() {
 }
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
 
-declare -a T_AP T_AP1 T_JQ T_GZ T_ZCAT
+declare -a T_AP T_AP1 T_AP1N T_JQ T_GZ T_ZCAT
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r/$ROUNDS" >&2
   T_AP+=("$(secs "$BIN" auditlog "$LOG")")
   T_JQ+=("$(secs jq -n -c "$JQ_PROG" "$LOG")")
   T_AP1+=("$(secs taskset -c 0 "$BIN" auditlog "$LOG")")
+  T_AP1N+=("$(secs taskset -c 0 "$BIN" auditlog --no-hash "$LOG")")
   T_GZ+=("$(secs "$BIN" auditlog "$LOG.gz")")
   T_ZCAT+=("$(secs zcat "$LOG.gz")")
 done
@@ -81,6 +82,7 @@ cpu() { printf '%s\n' "$@" | awk '{print $2}' | median; }
 ap=$(wall "${T_AP[@]}"); ap1=$(wall "${T_AP1[@]}"); jqm=$(wall "${T_JQ[@]}")
 gz=$(wall "${T_GZ[@]}"); zc=$(wall "${T_ZCAT[@]}")
 apc=$(cpu "${T_AP[@]}"); ap1c=$(cpu "${T_AP1[@]}"); jqc=$(cpu "${T_JQ[@]}")
+ap1n=$(wall "${T_AP1N[@]}"); ap1nc=$(cpu "${T_AP1N[@]}")
 gzc=$(cpu "${T_GZ[@]}"); zcc=$(cpu "${T_ZCAT[@]}")
 mbs() { echo "$BYTES / 1000000 / $1" | bc -l | xargs printf '%.0f'; }
 
@@ -92,6 +94,7 @@ cat <<EOF
 auditlog benchmark: $(( BYTES >> 20 )) MiB, $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg); medians of wall (cpu = user+sys) seconds
   auditpack (all cores)      ${ap}s (cpu ${apc}s)   $(mbs "$ap") MB/s wall, $(mbs "$apc") MB/s per cpu-second
   auditpack (taskset 1 core) ${ap1}s (cpu ${ap1c}s)   $(mbs "$ap1") MB/s wall
+  auditpack (1 core, --no-hash) ${ap1n}s (cpu ${ap1nc}s)   $(mbs "$ap1n") MB/s wall
   jq (same RBAC list + per-user counts) ${jqm}s (cpu ${jqc}s)   $(mbs "$jqm") MB/s
   ratio jq / auditpack: $(echo "$jqm / $ap" | bc -l | xargs printf '%.1f')x wall (1 core: $(echo "$jqm / $ap1" | bc -l | xargs printf '%.1f')x), $(echo "$jqc / $apc" | bc -l | xargs printf '%.1f')x cpu
   gzip input: auditpack ${gz}s (cpu ${gzc}s) vs zcat > /dev/null ${zc}s (cpu ${zcc}s): ratio $(echo "$gz / $zc" | bc -l | xargs printf '%.2f')
