@@ -253,9 +253,21 @@ impl Acc {
         }
     }
 
-    /// Parses and applies one line (without its newline).
-    pub fn line(&mut self, line: &[u8], rel: u64, truncated: bool, lim: &Limits) {
-        match serde_json::from_slice::<Event<'_>>(line) {
+    /// Parses and applies one line (without its newline). `text` is the same line when
+    /// it is already known to be UTF-8, which spares serde_json checking every string.
+    pub fn line(
+        &mut self,
+        line: &[u8],
+        text: Option<&str>,
+        rel: u64,
+        truncated: bool,
+        lim: &Limits,
+    ) {
+        let parsed = match text {
+            Some(t) => serde_json::from_str::<Event<'_>>(t),
+            None => serde_json::from_slice::<Event<'_>>(line),
+        };
+        match parsed {
             Ok(ev) => self.event(&ev, rel, "", lim),
             Err(e) => {
                 let what = if truncated && e.is_eof() {

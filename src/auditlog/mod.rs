@@ -473,6 +473,8 @@ fn parse_chunk(data: &[u8], file: usize, lim: &Limits) -> Acc {
         file,
         ..Acc::default()
     };
+    // One UTF-8 check for the whole chunk (fast on ASCII) instead of one per string.
+    let text = std::str::from_utf8(data).ok();
     let mut start = 0usize;
     let mut rel = 0u64;
     let mut lines = memchr::memchr_iter(b'\n', data);
@@ -488,7 +490,9 @@ fn parse_chunk(data: &[u8], file: usize, lim: &Limits) -> Acc {
             line = rest;
         }
         if !line.trim_ascii().is_empty() {
-            acc.line(line, rel, last, lim);
+            // Cut at ASCII bytes, so the same range of a valid chunk is valid UTF-8.
+            let t = text.map(|t| &t[start..start + line.len()]);
+            acc.line(line, t, rel, last, lim);
         }
         start = next;
         if last {
@@ -753,9 +757,9 @@ mod tests {
         let rc = br#"{"auditID":"a","stage":"ResponseComplete","verb":"create","user":{"username":"u"},"requestReceivedTimestamp":"2026-01-01T00:00:00Z","objectRef":{"resource":"pods","subresource":"exec","name":"p","namespace":"n"},"responseStatus":{"code":101}}"#;
         let l = lim();
         let mut c1 = Acc::default();
-        c1.line(rr, 1, false, &l);
+        c1.line(rr, None, 1, false, &l);
         let mut c2 = Acc::default();
-        c2.line(rc, 1, false, &l);
+        c2.line(rc, None, 1, false, &l);
         let mut g = Acc::default();
         g.merge(c1, 0, &l);
         g.merge(c2, 1, &l);
@@ -768,8 +772,8 @@ mod tests {
         // Only the early stage: counted once at the end.
         let mut g = Acc::default();
         let mut c1 = Acc::default();
-        c1.line(rr, 1, false, &l);
-        c1.line(rr, 2, false, &l);
+        c1.line(rr, None, 1, false, &l);
+        c1.line(rr, None, 2, false, &l);
         g.merge(c1, 0, &l);
         g.settle(&l);
         assert_eq!(g.events, 1);
