@@ -752,3 +752,33 @@ fn problems_are_capped_but_all_counted() {
     assert_eq!(s["events"], 0);
     assert_eq!(s["firstEvent"], Value::Null);
 }
+
+#[test]
+fn a_line_without_end_is_skipped_not_buffered() {
+    // A 70 MiB "line" (a binary or a wrong file) must not be held in memory whole.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&log).unwrap());
+    let block = vec![b'x'; 1 << 20];
+    for _ in 0..70 {
+        f.write_all(&block).unwrap();
+    }
+    f.write_all(b"\n").unwrap();
+    let good = std::fs::read_to_string(falco("create_secret.json")).unwrap();
+    f.write_all(good.lines().next().unwrap().as_bytes())
+        .unwrap();
+    f.write_all(b"\n").unwrap();
+    drop(f);
+    let s = summary(&[&log], &["--no-hash"]);
+    assert_eq!(s["problemsTotal"], 1);
+    assert_eq!(s["problems"][0]["line"], 1);
+    assert!(
+        s["problems"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("line longer than 64 MiB")
+    );
+    assert_eq!(s["events"], 1);
+    assert_eq!(s["files"][0]["lines"], 2);
+    assert_eq!(s["secretAccess"][0]["name"], "example-secret");
+}

@@ -326,6 +326,10 @@ pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogE
                         }
                     }
                 }
+                Msg::LongLine => {
+                    cur.flush(&mut global, &lim, &pool_tx);
+                    cur.skip_line(&mut global, &lim);
+                }
                 Msg::ReadError { error } => {
                     cur.flush(&mut global, &lim, &pool_tx);
                     cur.read_error = Some(error);
@@ -412,6 +416,26 @@ impl FileRun {
             global.merge(part, self.line_base, lim);
             self.line_base += lines;
         }
+    }
+
+    /// Records a line too long to read as a problem, and counts it.
+    fn skip_line(&mut self, global: &mut Acc, lim: &Limits) {
+        let mut part = Acc {
+            file: self.file,
+            ..Acc::default()
+        };
+        part.problem(
+            self.line_base + 1,
+            format!(
+                "line longer than {} MiB: not an audit event, skipped",
+                read::MAX_LINE >> 20
+            ),
+            lim,
+        );
+        self.lines += 1;
+        self.line_base += 1;
+        self.malformed += 1;
+        global.merge(part, 0, lim);
     }
 
     fn finish(

@@ -12,12 +12,17 @@ use sha2::{Digest, Sha256};
 /// Bytes per chunk handed to one rayon task.
 pub(crate) const CHUNK: usize = 2 << 20;
 
+/// A line longer than this is reported and skipped, not held in memory.
+pub(crate) const MAX_LINE: usize = 64 << 20;
+
 /// What the reader thread sends.
 pub(crate) enum Msg {
     /// A file was opened.
     Start { file: usize, gzip: bool },
     /// Whole lines of text (the last chunk of a file may lack its final newline).
     Chunk { data: Vec<u8> },
+    /// A line longer than [`MAX_LINE`] was skipped.
+    LongLine,
     /// Reading failed part-way (corrupt or truncated gzip, I/O error): what was read
     /// before stands.
     ReadError { error: io::Error },
@@ -127,6 +132,8 @@ fn chunks<R: Read>(
         data.append(&mut carry);
         let mut eof = false;
         let mut failed = None;
+        let mut scanned = 0usize;
+        let mut long_line = false;
         // Fill to CHUNK, and on until a newline if the chunk holds none (a long line).
         loop {
             let want = (CHUNK.saturating_sub(data.len())).max(64 * 1024) as u64;
@@ -142,9 +149,37 @@ fn chunks<R: Read>(
                     break;
                 }
             }
-            if data.len() >= CHUNK && memchr::memrchr(b'\n', &data).is_some() {
-                break;
+            if data.len() >= CHUNK {
+                if memchr::memrchr(b'\n', &data[scanned..]).is_some() {
+                    break;
+                }
+                scanned = data.len();
+                if data.len() > MAX_LINE {
+                    long_line = true;
+                    break;
+                }
             }
+        }
+        if long_line {
+            // One line (the chunk starts at a line start and holds no newline) longer than
+            // any audit event: report it and skip to its end rather than buffer it.
+            if tx.send(Msg::LongLine).is_err() {
+                return false;
+            }
+            loop {
+                data.clear();
+                match src.by_ref().take(CHUNK as u64).read_to_end(&mut data) {
+                    Ok(0) => return true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) => return tx.send(Msg::ReadError { error }).is_ok(),
+                }
+                if let Some(nl) = memchr::memchr(b'\n', &data) {
+                    carry.extend_from_slice(&data[nl + 1..]);
+                    break;
+                }
+            }
+            continue;
         }
         if eof || failed.is_some() {
             if !data.is_empty() && tx.send(Msg::Chunk { data }).is_err() {
