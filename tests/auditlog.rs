@@ -782,3 +782,18 @@ fn a_line_without_end_is_skipped_not_buffered() {
     assert_eq!(s["files"][0]["lines"], 2);
     assert_eq!(s["secretAccess"][0]["name"], "example-secret");
 }
+
+#[test]
+fn a_log_whose_first_event_is_cut_short_is_still_read_line_by_line() {
+    // The first line looks like the start of a pretty-printed document but is a cut event.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let text = std::fs::read_to_string(demo_v1()).unwrap();
+    let first = text.lines().next().unwrap();
+    std::fs::write(&log, format!("{}\n{text}", &first[..40])).unwrap();
+    let s = summary(&[&log], &[]);
+    assert_eq!(s["files"][0]["format"], "lines");
+    assert_eq!(s["events"], 37);
+    assert_eq!(s["problemsTotal"], 1);
+    assert_eq!(s["problems"][0]["line"], 1);
+}

@@ -446,7 +446,16 @@ impl FileRun {
         sha256: Option<String>,
     ) -> FileStat {
         if self.mode == Mode::Document {
-            let part = parse_document(&self.doc, self.file, lim);
+            let mut part = parse_document(&self.doc, self.file, lim);
+            if part.objects == 0 {
+                // Not a document after all (say, a log whose first event was cut short):
+                // read it line by line if that finds events.
+                let lines = parse_chunk(&self.doc, self.file, lim);
+                if lines.objects > 0 {
+                    part = lines;
+                    self.mode = Mode::Lines;
+                }
+            }
             self.lines += part.lines;
             self.objects += part.objects;
             self.malformed += part.malformed;
