@@ -627,6 +627,19 @@ fn globs_and_folders_expand_in_name_order_and_missing_inputs_exit_2() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("last tuesday"));
+    let demo = demo_v1();
+    let out = run(
+        &[
+            demo.to_str().unwrap(),
+            "--since",
+            "2026-02-01",
+            "--until",
+            "2026-01-01",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("period is empty"));
 }
 
 #[test]

@@ -123,7 +123,7 @@ pub enum AuditLogError {
         value: String,
     },
     /// `since` is not before `until`.
-    #[error("the period is empty: --since {since} is not before --until {until}")]
+    #[error("the period is empty: --since {since:?} is not before --until {until:?}")]
     EmptyPeriod {
         /// Start.
         since: DateTime<Utc>,
