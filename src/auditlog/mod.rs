@@ -36,7 +36,6 @@ use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rayon::prelude::*;
 use serde::Deserialize;
 
 pub use summary::{Denied, Exec, FileStat, Gap, KIND, Problem, RbacChange, SecretAccess, Summary};
@@ -293,9 +292,16 @@ pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogE
             .saturating_mul(1_000_000),
         max_problems: opts.max_problems,
     };
-    let batch_len = rayon::current_num_threads().max(1) * 2;
-    let (tx, rx) = sync_channel::<Msg>(batch_len);
+    let threads = rayon::current_num_threads().max(1);
+    let (tx, rx) = sync_channel::<Msg>(threads * 2);
     let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let (res_tx, res_rx) = std::sync::mpsc::channel::<Parsed>();
+    let pipe = Pipe {
+        res_tx,
+        res_rx,
+        pool: pool_tx,
+        max: threads * 2 + 1,
+    };
     let mut global = Acc::default();
     let mut stats: Vec<FileStat> = Vec::new();
     let hash = opts.hash_files;
@@ -318,24 +324,19 @@ pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogE
                     }
                     match cur.mode {
                         Mode::Document => cur.doc.extend_from_slice(&data),
-                        _ => {
-                            cur.batch.push(data);
-                            if cur.batch.len() >= batch_len {
-                                cur.flush(&mut global, &lim, &pool_tx);
-                            }
-                        }
+                        _ => cur.spawn(data, &mut global, &lim, &pipe),
                     }
                 }
                 Msg::LongLine => {
-                    cur.flush(&mut global, &lim, &pool_tx);
+                    cur.flush(&mut global, &lim, &pipe);
                     cur.skip_line(&mut global, &lim);
                 }
                 Msg::ReadError { error } => {
-                    cur.flush(&mut global, &lim, &pool_tx);
+                    cur.flush(&mut global, &lim, &pipe);
                     cur.read_error = Some(error);
                 }
                 Msg::End { sha256 } => {
-                    cur.flush(&mut global, &lim, &pool_tx);
+                    cur.flush(&mut global, &lim, &pipe);
                     stats.push(cur.finish(&mut global, &lim, &files[cur.file], sha256));
                 }
                 Msg::OpenError { file, error } => {
@@ -361,13 +362,28 @@ enum Mode {
     Document,
 }
 
+/// A parsed chunk: its sequence number in the file, its partial summary, its buffer.
+type Parsed = (u64, Acc, Vec<u8>);
+
+/// Chunks being parsed on rayon, and the way back for their results and buffers.
+struct Pipe {
+    res_tx: std::sync::mpsc::Sender<Parsed>,
+    res_rx: std::sync::mpsc::Receiver<Parsed>,
+    pool: std::sync::mpsc::Sender<Vec<u8>>,
+    /// Chunks in flight at most (bounds memory).
+    max: usize,
+}
+
 /// The file being read.
 #[derive(Default)]
 struct FileRun {
+    next_spawn: u64,
+    next_merge: u64,
+    inflight: usize,
+    ready: std::collections::BTreeMap<u64, Acc>,
     file: usize,
     gzip: bool,
     mode: Mode,
-    batch: Vec<Vec<u8>>,
     doc: Vec<u8>,
     line_base: u64,
     lines: u64,
@@ -394,27 +410,46 @@ fn detect(data: &[u8]) -> Mode {
 }
 
 impl FileRun {
-    /// Parses the batched chunks in parallel and merges them in order.
-    fn flush(&mut self, global: &mut Acc, lim: &Limits, pool: &std::sync::mpsc::Sender<Vec<u8>>) {
-        if self.batch.is_empty() {
-            return;
+    /// Hands a chunk to rayon, first taking in results while too many are in flight. No
+    /// barrier: workers stay busy while the results are merged in order here.
+    fn spawn(&mut self, data: Vec<u8>, global: &mut Acc, lim: &Limits, pipe: &Pipe) {
+        while self.inflight >= pipe.max {
+            let done = pipe.res_rx.recv().expect("the sender is held here");
+            self.accept(done, global, lim, pipe);
         }
-        let file = self.file;
-        let parts: Vec<Acc> = self
-            .batch
-            .par_iter()
-            .map(|data| parse_chunk(data, file, lim))
-            .collect();
-        for buf in self.batch.drain(..) {
-            let _ = pool.send(buf);
+        while let Ok(done) = pipe.res_rx.try_recv() {
+            self.accept(done, global, lim, pipe);
         }
-        for part in parts {
+        let (seq, file, lim2, tx) = (self.next_spawn, self.file, *lim, pipe.res_tx.clone());
+        rayon::spawn(move || {
+            let acc = parse_chunk(&data, file, &lim2);
+            let _ = tx.send((seq, acc, data));
+        });
+        self.next_spawn += 1;
+        self.inflight += 1;
+    }
+
+    /// Waits for every chunk in flight and merges them all.
+    fn flush(&mut self, global: &mut Acc, lim: &Limits, pipe: &Pipe) {
+        while self.inflight > 0 {
+            let done = pipe.res_rx.recv().expect("the sender is held here");
+            self.accept(done, global, lim, pipe);
+        }
+    }
+
+    /// Takes in one result; merges every result now next in order.
+    fn accept(&mut self, (seq, part, buf): Parsed, global: &mut Acc, lim: &Limits, pipe: &Pipe) {
+        let _ = pipe.pool.send(buf);
+        self.inflight -= 1;
+        self.ready.insert(seq, part);
+        while let Some(part) = self.ready.remove(&self.next_merge) {
             let lines = part.lines;
             self.lines += lines;
             self.objects += part.objects;
             self.malformed += part.malformed;
             global.merge(part, self.line_base, lim);
             self.line_base += lines;
+            self.next_merge += 1;
         }
     }
 
