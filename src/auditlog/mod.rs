@@ -867,4 +867,75 @@ mod tests {
             a.problems
         );
     }
+
+    fn split_and_merge(text: &str, cuts: &[usize]) -> Acc {
+        let l = lim();
+        let mut g = Acc::default();
+        let mut start = 0;
+        let mut base = 0;
+        for &cut in cuts.iter().chain([&text.len()]) {
+            if cut <= start {
+                continue;
+            }
+            let part = parse_chunk(&text.as_bytes()[start..cut], 0, &l);
+            let lines = part.lines;
+            g.merge(part, base, &l);
+            base += lines;
+            start = cut;
+        }
+        g.settle(&l);
+        g
+    }
+
+    proptest::proptest! {
+        /// Where the reader cuts chunks must not change the summary: stages of one
+        /// request in different chunks still count once.
+        #[test]
+        fn chunk_cuts_do_not_change_the_summary(
+            reqs in proptest::collection::vec((0u8..4, 0u8..3, 0u8..3, proptest::bool::ANY), 1..40),
+            cuts in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..6),
+        ) {
+            let mut text = String::new();
+            for (i, (user, pattern, res, denied)) in reqs.iter().enumerate() {
+                let obj = match res {
+                    0 => r#"{"resource":"pods","subresource":"exec","namespace":"n","name":"p"}"#,
+                    1 => r#"{"resource":"secrets","namespace":"n","name":"s"}"#,
+                    _ => r#"{"resource":"rolebindings","apiGroup":"rbac.authorization.k8s.io","namespace":"n","name":"b"}"#,
+                };
+                let code = if *denied { 403 } else { 200 };
+                let line = |stage: &str| format!(
+                    r#"{{"auditID":"id-{i}","stage":"{stage}","verb":"create","user":{{"username":"u{user}"}},"requestReceivedTimestamp":"2026-01-01T00:00:{:02}Z","objectRef":{obj},"responseStatus":{{"code":{code}}}}}"#,
+                    i % 60
+                );
+                if *pattern >= 1 {
+                    text.push_str(&line("RequestReceived"));
+                    text.push('\n');
+                }
+                if *pattern <= 1 {
+                    text.push_str(&line("ResponseComplete"));
+                    text.push('\n');
+                }
+            }
+            let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            let mut at: Vec<usize> = cuts.iter().map(|c| newlines[c.index(newlines.len())]).collect();
+            at.sort_unstable();
+            let whole = split_and_merge(&text, &[]);
+            let split = split_and_merge(&text, &at);
+            proptest::prop_assert_eq!(whole.events, reqs.len() as u64);
+            proptest::prop_assert_eq!(split.events, whole.events);
+            proptest::prop_assert_eq!(split.duplicate_stages, whole.duplicate_stages);
+            proptest::prop_assert_eq!(&split.by_user, &whole.by_user);
+            proptest::prop_assert_eq!(&split.by_resource, &whole.by_resource);
+            proptest::prop_assert_eq!(&split.secrets, &whole.secrets);
+            proptest::prop_assert_eq!(&split.denied, &whole.denied);
+            let key = |a: &Acc| {
+                let mut r: Vec<_> = a.rbac.iter().map(|r| (r.audit_id.clone(), r.code)).collect();
+                r.sort();
+                let mut e: Vec<_> = a.execs.iter().map(|e| (e.time, e.user.clone(), e.code)).collect();
+                e.sort();
+                (r, e)
+            };
+            proptest::prop_assert_eq!(key(&split), key(&whole));
+        }
+    }
 }
