@@ -10,9 +10,9 @@
 //! Design, for speed and flat memory:
 //! - One reader thread reads each file with large buffered reads, un-gzips it, hashes its
 //!   bytes (SHA-256) and cuts the text into ~2 MiB chunks that end at a newline.
-//! - Batches of chunks are parsed in parallel on rayon. Each line is deserialized into a
-//!   borrowed struct holding only the fields the summary needs; `requestObject` and
-//!   `responseObject` are skipped by the parser and never copied anywhere.
+//! - Chunks are parsed in parallel on rayon, a bounded number in flight. Each line is
+//!   deserialized into a borrowed struct holding only the fields the summary needs;
+//!   `requestObject` and `responseObject` are skipped by the parser and never copied.
 //! - Per-chunk partial summaries are merged in file order. What is kept is bounded by the
 //!   number of users, verbs, resources, Secrets, RBAC changes and execs — never by the
 //!   number of events.

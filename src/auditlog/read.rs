@@ -1,5 +1,5 @@
 //! Reading: one thread reads (and un-gzips, and hashes) the files into chunks that end at
-//! a newline; the caller parses batches of chunks on rayon and merges them in order.
+//! a newline; the caller parses them on rayon and merges the results in order.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
