@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auditlog;
 pub mod cli;
 pub mod collect;
 pub mod findings;

@@ -1,0 +1,294 @@
+//! The Markdown form of a [`Summary`]: a report an auditor can read.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::summary::Summary;
+
+/// Rows shown per table before "… and N more".
+const ROWS: usize = 200;
+
+fn t(d: &DateTime<Utc>) -> String {
+    d.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn ot(d: &Option<DateTime<Utc>>) -> String {
+    d.as_ref().map_or_else(|| "—".to_string(), t)
+}
+
+/// Escapes a value for a Markdown table cell.
+fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' | '*' | '_' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn oc(s: &Option<String>) -> String {
+    s.as_deref().map_or_else(String::new, cell)
+}
+
+fn code(c: Option<i32>) -> String {
+    c.map_or_else(|| "—".to_string(), |c| c.to_string())
+}
+
+fn who(user: &str, imp: &Option<String>) -> String {
+    match imp {
+        Some(i) => format!("{} as {}", cell(user), cell(i)),
+        None => cell(user),
+    }
+}
+
+fn human(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    for (n, u) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            let _ = write!(out, "{n}{u}");
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
+fn more(out: &mut String, n: usize) {
+    if n > ROWS {
+        let _ = writeln!(out, "\n… and {} more (see the JSON summary).", n - ROWS);
+    }
+}
+
+impl Summary {
+    /// A readable Markdown report: period, continuity verdict, gaps, RBAC changes, Secret
+    /// access, execs, denied requests and the most active users.
+    pub fn to_markdown(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "# Kubernetes audit log summary\n");
+        let _ = writeln!(
+            o,
+            "- Period: {} to {}",
+            self.since.as_ref().map_or("(not given)".to_string(), t),
+            self.until.as_ref().map_or("(not given)".to_string(), t)
+        );
+        let _ = writeln!(
+            o,
+            "- Events: first {}, last {}",
+            ot(&self.first_event),
+            ot(&self.last_event)
+        );
+        let _ = writeln!(
+            o,
+            "- Requests in the period: {} ({} outside the period, {} duplicate stages folded)",
+            self.events, self.outside, self.duplicate_stages
+        );
+        let _ = writeln!(
+            o,
+            "- Files read: {}; problems: {}",
+            self.files.len(),
+            self.problems_total
+        );
+
+        let _ = writeln!(o, "\n## Continuity\n");
+        let thr = human(self.gap_threshold_seconds);
+        if self.events == 0 {
+            let _ = writeln!(
+                o,
+                "**Finding:** no audit events in the period — the logs give no evidence that changes were monitored."
+            );
+        } else if !self.gaps.is_empty() {
+            let total: u64 = self.gaps.iter().map(|g| g.seconds).sum();
+            let _ = writeln!(
+                o,
+                "**Finding:** {} gap(s) longer than {thr} without any audit event ({} in all): logging may have been interrupted.",
+                self.gaps.len(),
+                human(total)
+            );
+        } else if self.since.is_some() && self.until.is_some() {
+            let _ = writeln!(
+                o,
+                "**Continuous:** events cover the whole period with no gap longer than {thr}."
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "**Continuous between the first and last event:** no gap longer than {thr}. No full period was given (`--since`/`--until`), so a late start or early end cannot be judged."
+            );
+        }
+        if !self.gaps.is_empty() {
+            let _ = writeln!(o, "\n| start | end | length |\n| --- | --- | --- |");
+            for g in self.gaps.iter().take(ROWS) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    t(&g.start),
+                    t(&g.end),
+                    human(g.seconds)
+                );
+            }
+            more(&mut o, self.gaps.len());
+        }
+
+        let _ = writeln!(o, "\n## RBAC changes ({})\n", self.rbac_changes.len());
+        if self.rbac_changes.is_empty() {
+            let _ = writeln!(o, "None in the period.");
+        } else {
+            let _ = writeln!(
+                o,
+                "| time | user | verb | resource | namespace | name | code |\n| --- | --- | --- | --- | --- | --- | --- |"
+            );
+            for r in self.rbac_changes.iter().take(ROWS) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    t(&r.time),
+                    who(&r.user, &r.impersonated_user),
+                    cell(&r.verb),
+                    cell(&r.resource),
+                    oc(&r.namespace),
+                    oc(&r.name),
+                    code(r.code)
+                );
+            }
+            more(&mut o, self.rbac_changes.len());
+        }
+
+        let _ = writeln!(
+            o,
+            "\n## Secret access ({} rows, metadata only)\n",
+            self.secret_access.len()
+        );
+        if self.secret_access.is_empty() {
+            let _ = writeln!(o, "None in the period.");
+        } else {
+            let _ = writeln!(
+                o,
+                "| namespace | name | user | verb | requests | denied | first | last |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+            );
+            for s in self.secret_access.iter().take(ROWS) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    oc(&s.namespace),
+                    oc(&s.name),
+                    who(&s.user, &s.impersonated_user),
+                    cell(&s.verb),
+                    s.count,
+                    s.denied,
+                    t(&s.first),
+                    t(&s.last)
+                );
+            }
+            more(&mut o, self.secret_access.len());
+        }
+
+        let _ = writeln!(o, "\n## Exec and attach into pods ({})\n", self.execs.len());
+        if self.execs.is_empty() {
+            let _ = writeln!(o, "None in the period.");
+        } else {
+            let _ = writeln!(
+                o,
+                "| time | user | kind | namespace | pod | code |\n| --- | --- | --- | --- | --- | --- |"
+            );
+            for e in self.execs.iter().take(ROWS) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    t(&e.time),
+                    who(&e.user, &e.impersonated_user),
+                    cell(&e.subresource),
+                    oc(&e.namespace),
+                    oc(&e.pod),
+                    code(e.code)
+                );
+            }
+            more(&mut o, self.execs.len());
+        }
+
+        let _ = writeln!(o, "\n## Denied requests (403)\n");
+        if self.denied.is_empty() {
+            let _ = writeln!(o, "None in the period.");
+        } else {
+            let _ = writeln!(
+                o,
+                "| user | denied | first | last |\n| --- | --- | --- | --- |"
+            );
+            for d in self.denied.iter().take(ROWS) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} |",
+                    who(&d.user, &d.impersonated_user),
+                    d.count,
+                    t(&d.first),
+                    t(&d.last)
+                );
+            }
+            more(&mut o, self.denied.len());
+        }
+
+        let _ = writeln!(o, "\n## Top users\n");
+        let mut users: Vec<(&String, &u64)> = self.by_user.iter().collect();
+        users.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        if users.is_empty() {
+            let _ = writeln!(o, "None in the period.");
+        } else {
+            let _ = writeln!(o, "| user | requests |\n| --- | --- |");
+            for (u, n) in users.iter().take(20) {
+                let _ = writeln!(o, "| {} | {n} |", cell(u));
+            }
+        }
+
+        let _ = writeln!(
+            o,
+            "\n## Files\n\n| file | gzip | lines | events | malformed | sha256 |\n| --- | --- | --- | --- | --- | --- |"
+        );
+        for f in &self.files {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&f.path),
+                if f.gzip { "yes" } else { "no" },
+                f.lines,
+                f.events,
+                f.malformed,
+                f.sha256.as_deref().unwrap_or("—")
+            );
+        }
+        if self.problems_total > 0 {
+            let _ = writeln!(
+                o,
+                "\n## Problems ({})\n\n| file | line | reason |\n| --- | --- | --- |",
+                self.problems_total
+            );
+            for p in &self.problems {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    cell(&p.file),
+                    p.line,
+                    cell(&p.reason)
+                );
+            }
+            if self.problems_total > self.problems.len() as u64 {
+                let _ = writeln!(
+                    o,
+                    "\n… and {} more.",
+                    self.problems_total - self.problems.len() as u64
+                );
+            }
+        }
+        o
+    }
+}
