@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod controls;
 pub mod findings;
 pub mod snapshot;
 

@@ -1,0 +1,271 @@
+//! Small helpers shared by the check families: evidence references, JSON access, selectors.
+
+use serde_json::{Map, Value};
+
+use crate::findings::{CheckResult, EvidenceRef, Observation, Status};
+
+/// `metadata.name` of an object.
+pub fn name(o: &Value) -> &str {
+    o.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// `metadata.namespace` of an object.
+pub fn namespace(o: &Value) -> Option<&str> {
+    o.pointer("/metadata/namespace").and_then(Value::as_str)
+}
+
+/// `metadata.labels` of an object (empty map when absent).
+pub fn labels(o: &Value) -> &Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    o.pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+}
+
+/// A string field at a JSON pointer.
+pub fn str_at<'a>(o: &'a Value, pointer: &str) -> Option<&'a str> {
+    o.pointer(pointer).and_then(Value::as_str)
+}
+
+/// A boolean field at a JSON pointer.
+pub fn bool_at(o: &Value, pointer: &str) -> Option<bool> {
+    o.pointer(pointer).and_then(Value::as_bool)
+}
+
+/// An array at a JSON pointer (empty when absent or null).
+pub fn arr<'a>(o: &'a Value, pointer: &str) -> &'a [Value] {
+    o.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+/// Strings of an array at a JSON pointer.
+pub fn strs<'a>(o: &'a Value, pointer: &str) -> Vec<&'a str> {
+    arr(o, pointer).iter().filter_map(Value::as_str).collect()
+}
+
+/// Escapes one JSON pointer token (RFC 6901).
+pub fn esc(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// An evidence reference to an object of a snapshot kind.
+pub fn evidence(kind: &str, o: &Value, pointer: impl Into<String>) -> EvidenceRef {
+    EvidenceRef {
+        kind: kind.to_string(),
+        namespace: namespace(o).map(str::to_string),
+        name: name(o).to_string(),
+        pointer: pointer.into(),
+    }
+}
+
+/// An evidence reference to something that is not an API object (a file, the snapshot).
+pub fn evidence_file(kind: &str, name: &str, pointer: impl Into<String>) -> EvidenceRef {
+    EvidenceRef {
+        kind: kind.to_string(),
+        namespace: None,
+        name: name.to_string(),
+        pointer: pointer.into(),
+    }
+}
+
+/// An observation.
+pub fn obs(status: Status, message: impl Into<String>, evidence: EvidenceRef) -> Observation {
+    Observation {
+        status,
+        message: message.into(),
+        evidence,
+    }
+}
+
+/// Whether a label selector (`matchLabels` + `matchExpressions`) matches a label set.
+/// An empty selector matches everything; an invalid operator matches nothing.
+pub fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
+    if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {
+        for (k, v) in ml {
+            if labels.get(k).and_then(Value::as_str) != v.as_str() {
+                return false;
+            }
+        }
+    }
+    for expr in arr(selector, "/matchExpressions") {
+        let key = str_at(expr, "/key").unwrap_or("");
+        let values = strs(expr, "/values");
+        let have = labels.get(key).and_then(Value::as_str);
+        let ok = match str_at(expr, "/operator").unwrap_or("") {
+            "In" => have.is_some_and(|h| values.contains(&h)),
+            "NotIn" => have.is_none_or(|h| !values.contains(&h)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// Builds a check result, deriving its status from its observations: any `fail` fails the
+/// check, any `partial` makes it partial, otherwise it passes. `empty` is the status and
+/// explanation when there is nothing to observe.
+pub struct Builder {
+    /// Id.
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Resources.
+    pub resource: &'static str,
+    /// Observations so far.
+    pub observations: Vec<Observation>,
+    /// Commands.
+    pub commands: Vec<String>,
+}
+
+impl Builder {
+    /// Starts a result.
+    pub fn new(id: &'static str, title: &'static str, resource: &'static str) -> Self {
+        Builder {
+            id,
+            title,
+            resource,
+            observations: Vec::new(),
+            commands: Vec::new(),
+        }
+    }
+
+    /// Adds a command.
+    pub fn cmd(&mut self, c: impl Into<String>) -> &mut Self {
+        let c = c.into();
+        if !self.commands.contains(&c) {
+            self.commands.push(c);
+        }
+        self
+    }
+
+    /// Adds an observation.
+    pub fn push(&mut self, status: Status, message: impl Into<String>, evidence: EvidenceRef) {
+        self.observations.push(obs(status, message, evidence));
+    }
+
+    /// The worst status among the observations (fail > partial > not-collected > manual >
+    /// pass), or `None` when there are none.
+    pub fn derived(&self) -> Option<Status> {
+        let has = |s| self.observations.iter().any(|o| o.status == s);
+        if self.observations.is_empty() {
+            None
+        } else if has(Status::Fail) {
+            Some(Status::Fail)
+        } else if has(Status::Partial) {
+            Some(Status::Partial)
+        } else if has(Status::NotCollected) {
+            Some(Status::NotCollected)
+        } else if has(Status::Manual) {
+            Some(Status::Manual)
+        } else if has(Status::Pass) {
+            Some(Status::Pass)
+        } else {
+            Some(Status::NotApplicable)
+        }
+    }
+
+    /// Finishes with an explicit status.
+    pub fn finish(
+        self,
+        status: Status,
+        explanation: impl Into<String>,
+        remediation: Option<&str>,
+    ) -> CheckResult {
+        let mut observations = self.observations;
+        observations.sort_by(|a, b| {
+            (&a.evidence, &a.message, a.status).cmp(&(&b.evidence, &b.message, b.status))
+        });
+        observations.dedup();
+        CheckResult {
+            id: self.id.to_string(),
+            title: self.title.to_string(),
+            resource: self.resource.to_string(),
+            status,
+            explanation: explanation.into(),
+            remediation: if status == Status::Pass || status == Status::NotApplicable {
+                None
+            } else {
+                remediation.map(str::to_string)
+            },
+            observations,
+            commands: self.commands,
+        }
+    }
+}
+
+/// The result of a check whose input kind was not collected.
+pub fn not_collected(
+    b: Builder,
+    err: &crate::snapshot::NotCollected,
+    what: &str,
+) -> CheckResult {
+    let mut b = b;
+    b.push(
+        Status::NotCollected,
+        format!("{} was not collected ({:?}): {what} cannot be judged", err.key, err.status),
+        evidence_file(&err.key, "", ""),
+    );
+    let reason = err.reason.clone().unwrap_or_default();
+    b.finish(
+        Status::NotCollected,
+        format!(
+            "The snapshot does not contain {}{}, so {what} cannot be judged. This is missing evidence, not a pass.",
+            err.key,
+            if reason.is_empty() { String::new() } else { format!(" ({reason})") }
+        ),
+        Some("Collect the snapshot with an identity that may list this kind (see `kubectl auth can-i list KIND -A`)."),
+    )
+}
+
+/// Namespaces exempt from workload and network checks by convention (the control plane's own).
+pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
+
+/// The pod template of a workload object, with the JSON pointer to its pod spec, or the
+/// pod's own spec.
+pub fn pod_spec<'a>(kind_key: &str, o: &'a Value) -> Option<(&'a Value, &'a Value, &'static str)> {
+    let (meta_ptr, spec_ptr) = match kind_key {
+        "pods" => ("/metadata", "/spec"),
+        "cronjobs.batch" => (
+            "/spec/jobTemplate/spec/template/metadata",
+            "/spec/jobTemplate/spec/template/spec",
+        ),
+        _ => ("/spec/template/metadata", "/spec/template/spec"),
+    };
+    static NULL: Value = Value::Null;
+    let spec = o.pointer(spec_ptr)?;
+    let meta = o.pointer(meta_ptr).unwrap_or(&NULL);
+    Some((meta, spec, spec_ptr))
+}
+
+/// Kinds that carry a pod spec, in evaluation order.
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "pods",
+    "deployments.apps",
+    "statefulsets.apps",
+    "daemonsets.apps",
+    "jobs.batch",
+    "cronjobs.batch",
+];
+
+/// The `Kind` of a kind key.
+pub fn kind_name(key: &str) -> &str {
+    crate::snapshot::kind_by_key(key).map_or(key, |k| k.kind)
+}
+
+/// Static (mirror) pods, run by the kubelet from files: they get no ServiceAccount token.
+pub fn is_static_pod(o: &Value) -> bool {
+    o.pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+        .is_some()
+        || str_at(o, "/metadata/annotations/kubernetes.io~1config.source") == Some("file")
+        || arr(o, "/metadata/ownerReferences")
+            .iter()
+            .any(|r| str_at(r, "/kind") == Some("Node"))
+}
