@@ -166,3 +166,123 @@ fn rbac_wildcards_subresources_and_resource_names() {
     assert!(m.can(&bot, "deletecollection", "apps", "deployments", None, None));
     assert!(!m.can(&bot, "get", "apps", "deployments/scale", None, None));
 }
+
+fn task_api_snapshot() -> auditpack::Snapshot {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/task-api");
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    let mut snap = auditpack::controls::fixture::load_dir(&dir, at).unwrap();
+    snap.encryption_config = Some(auditpack::controls::fixture::load_evidence(&dir.join("evidence/encryption-config.yaml")).unwrap());
+    snap.audit_policy = Some(auditpack::controls::fixture::load_evidence(&dir.join("evidence/audit-policy.yaml")).unwrap());
+    snap
+}
+
+fn summary(f: &auditpack::Findings) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &f.checks {
+        out.push(format!("{} {}", c.id, c.status));
+        for o in &c.observations {
+            if o.status != auditpack::Status::Pass {
+                out.push(format!("  {} {}", o.status, o.message));
+            }
+        }
+    }
+    out
+}
+
+/// Every check that is not `pass`, with its non-passing observations. The Task API fixture
+/// plants four problems (cluster-admin for jane@example.com, frontend without default-deny,
+/// a privileged pod in legacy, a RoleBinding to a deleted ServiceAccount); everything listed
+/// here follows from one of them, except two honest gaps of the inputs themselves: the
+/// lesson's audit policy has no catch-all rule, and no audit-log summary was supplied.
+const TASK_API_EXPECTED: &[&str] = &[
+    "rbac.cluster-admin fail",
+    "  fail User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "rbac.secrets-read fail",
+    "  fail User jane@example.com holds read-secrets cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "rbac.escalation fail",
+    "  fail User jane@example.com holds escalate, bind, impersonate cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "rbac.pods-exec fail",
+    "  fail User jane@example.com holds pods-exec cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "rbac.default-serviceaccount pass",
+    "network.pod-isolation fail",
+    "  fail pod frontend/web-5f6d7c8b9a-q4w5e is not selected by any NetworkPolicy for ingress or egress: that traffic is unrestricted",
+    "network.allow-all pass",
+    "lifecycle.orphaned-bindings fail",
+    "  manual User jane@example.com is bound by jane-admin: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records",
+    "  fail RoleBinding/production/ci-deployer-read names ServiceAccount production/ci-deployer, which does not exist: the grant lingers and would apply to any ServiceAccount later created with that name",
+    "lifecycle.unused-serviceaccounts pass",
+    "lifecycle.token-secrets pass",
+    "lifecycle.automount pass",
+    "lifecycle.access-changes not-applicable",
+    "pss.namespace-labels pass",
+    "pss.baseline fail",
+    "  fail Pod legacy/report-runner violates baseline: container report-runner is privileged (privileged)",
+    "pss.restricted fail",
+    "  fail Pod legacy/report-runner violates restricted: container report-runner is privileged (privileged); container report-runner does not set allowPrivilegeEscalation=false (allowPrivilegeEscalation); container report-runner does not set runAsNonRoot=true (nor does the pod) (runAsNonRoot); container report-runner has no seccomp profile (nor does the pod) (seccompProfile); container report-runner does not drop ALL capabilities (capabilities)",
+    "network.default-deny fail",
+    "  fail namespace frontend has no default-deny NetworkPolicy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted",
+    "audit.policy fail",
+    "  fail no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at None, and so are exec into pods and namespace deletion)",
+    "audit.log-backend pass",
+    "audit.log-continuity not-collected",
+    "  not-collected no audit-log summary in the snapshot",
+    "encryption.at-rest pass",
+    "integrity.image-signing pass",
+    "integrity.image-digests pass",
+    "transit.api-tls pass",
+    "transit.service-mtls pass",
+];
+
+#[test]
+fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
+    let snap = task_api_snapshot();
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(summary(&f).join("\n"), TASK_API_EXPECTED.join("\n"));
+    let controls: Vec<String> = f.controls.iter().map(|c| format!("{} {} {}", c.framework, c.id, c.status)).collect();
+    assert_eq!(
+        controls,
+        [
+            "soc2 CC6.1 partial",
+            "soc2 CC6.2 partial",
+            "soc2 CC6.3 partial",
+            "soc2 CC6.6 partial",
+            "soc2 CC7.2 partial",
+            "hipaa 164.312(a)(1) partial",
+            "hipaa 164.312(a)(2)(iv) pass",
+            "hipaa 164.312(b) partial",
+            "hipaa 164.312(c)(1) partial",
+            "hipaa 164.312(e)(1) pass",
+        ]
+    );
+    // Evidence points into the objects.
+    let orphan = f.checks.iter().find(|c| c.id == "lifecycle.orphaned-bindings").unwrap();
+    let o = orphan.observations.iter().find(|o| o.status == auditpack::Status::Fail).unwrap();
+    assert_eq!(o.evidence.kind, "rolebindings.rbac.authorization.k8s.io");
+    assert_eq!(o.evidence.namespace.as_deref(), Some("production"));
+    assert_eq!(o.evidence.name, "ci-deployer-read");
+    assert_eq!(o.evidence.pointer, "/subjects/0");
+    let pss = f.checks.iter().find(|c| c.id == "pss.baseline").unwrap();
+    assert_eq!(pss.observations[0].evidence.pointer, "/spec/containers/0/securityContext/privileged");
+    assert!(pss.commands.contains(&"kubectl get pod report-runner -n legacy -o yaml".to_string()));
+    let enc = f.checks.iter().find(|c| c.id == "encryption.at-rest").unwrap();
+    assert!(enc.observations.iter().any(|o| o.message.contains("aescbc") && o.evidence.pointer == "/resources/0/providers/0"));
+    // The access review follows aggregation: the task-api ServiceAccount holds only its Role.
+    let sa = f.access_review.iter().find(|a| a.subject.name == "task-api-sa").unwrap();
+    assert_eq!(sa.grants.len(), 1);
+    assert_eq!(sa.grants[0].verbs, ["get", "list"]);
+    assert!(sa.flags.is_empty());
+    let jane = f.access_review.iter().find(|a| a.subject.name == "jane@example.com").unwrap();
+    assert!(jane.flags.contains(&"cluster-admin".to_string()));
+}
+
+#[test]
+fn pci_dss_catalog_needs_no_code() {
+    let snap = task_api_snapshot();
+    let pci = auditpack::controls::catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogs/pci-dss.yaml")).unwrap();
+    let opts = auditpack::controls::EvalOptions { frameworks: vec!["pci-dss".into()], catalogs: vec![pci], previous: None };
+    let f = auditpack::controls::evaluate(&snap, &opts).unwrap();
+    let controls: Vec<String> = f.controls.iter().map(|c| format!("{} {}", c.id, c.status)).collect();
+    assert_eq!(controls, ["1.3 partial", "2.2 partial", "3.5 pass", "4.2 pass", "7.2 partial", "8.2 partial", "10.2 partial"]);
+    assert_eq!(f.frameworks.len(), 1);
+    assert!(f.frameworks[0].source.ends_with("pci-dss.yaml"));
+}
