@@ -286,3 +286,349 @@ fn pci_dss_catalog_needs_no_code() {
     assert_eq!(f.frameworks.len(), 1);
     assert!(f.frameworks[0].source.ends_with("pci-dss.yaml"));
 }
+
+mod net {
+    use super::*;
+    use auditpack::controls::network::{Endpoint, Port, allow_all_rules, allowed, is_default_deny, policy_types};
+    use serde_json::{Map, json};
+    use std::collections::BTreeMap;
+
+    fn recipe(prefix: &str) -> Value {
+        let dir = realdata("ahmetb-kubernetes-network-policy-recipes");
+        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix)).collect();
+        files.sort();
+        let mut p = objects(&files[0]).remove(0);
+        if p.pointer("/metadata/namespace").is_none() {
+            p["metadata"]["namespace"] = json!("default");
+        }
+        p
+    }
+
+    fn l(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn namespaces() -> BTreeMap<String, Map<String, Value>> {
+        let mut m = BTreeMap::new();
+        m.insert("default".into(), l(json!({"kubernetes.io/metadata.name": "default"})));
+        m.insert("prod".into(), l(json!({"kubernetes.io/metadata.name": "prod", "purpose": "production"})));
+        m.insert("ops".into(), l(json!({"kubernetes.io/metadata.name": "ops", "team": "operations"})));
+        m.insert("other".into(), l(json!({"kubernetes.io/metadata.name": "other"})));
+        m.insert("kube-system".into(), l(json!({"kubernetes.io/metadata.name": "kube-system"})));
+        m
+    }
+
+    fn tcp(n: u16) -> Option<Port<'static>> {
+        Some(Port { protocol: "TCP", number: n, name: None })
+    }
+
+    #[test]
+    fn network_policy_recipes_behave_as_documented() {
+        let ns = namespaces();
+        let web = l(json!({"app": "web"}));
+        let db = l(json!({"app": "db"}));
+        let any = l(json!({"app": "client"}));
+        let pod = |n: &'static str, labels: &'static Map<String, Value>| Endpoint::Pod { namespace: n, labels };
+        let web: &'static _ = Box::leak(Box::new(web));
+        let db: &'static _ = Box::leak(Box::new(db));
+        let any: &'static _ = Box::leak(Box::new(any));
+        let outside = Endpoint::External("203.0.113.9".parse().unwrap());
+
+        // 01: deny all traffic to app=web; other pods unaffected.
+        let p01 = [recipe("01-")];
+        assert!(!allowed(&p01, &ns, &pod("default", any), &pod("default", web), tcp(80)));
+        assert!(allowed(&p01, &ns, &pod("default", any), &pod("default", db), tcp(80)));
+        // 01 + 02a: policies are additive, the allow-all wins.
+        let p02a = [recipe("01-"), recipe("02a-")];
+        assert!(allowed(&p02a, &ns, &pod("other", any), &pod("default", web), tcp(80)));
+        assert!(allowed(&p02a, &ns, &outside, &pod("default", web), tcp(80)));
+        assert_eq!(allow_all_rules(&recipe("02a-")).len(), 1);
+        // 02: only app=bookstore pods reach the api.
+        let api = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "api"}))));
+        let shop = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "web"}))));
+        let p02 = [recipe("02-")];
+        assert!(allowed(&p02, &ns, &pod("default", shop), &pod("default", api), tcp(80)));
+        assert!(!allowed(&p02, &ns, &pod("default", any), &pod("default", api), tcp(80)));
+        assert!(!allowed(&p02, &ns, &pod("other", shop), &pod("default", api), tcp(80)), "podSelector alone means the policy's namespace");
+        // 03: default-deny ingress for the namespace (Ingress only).
+        let p03 = recipe("03-");
+        assert!(is_default_deny(&p03, true));
+        assert!(!is_default_deny(&p03, false));
+        assert_eq!(policy_types(&p03), (true, false));
+        assert!(!allowed(std::slice::from_ref(&p03), &ns, &pod("default", any), &pod("default", db), None));
+        // 04: deny from other namespaces (null matchLabels selects every pod).
+        let p04 = [recipe("04-")];
+        assert!(allowed(&p04, &ns, &pod("default", any), &pod("default", db), tcp(80)));
+        assert!(!allowed(&p04, &ns, &pod("other", any), &pod("default", db), tcp(80)));
+        // 05: from every namespace, but not from outside the cluster.
+        let p05 = [recipe("05-")];
+        assert!(allowed(&p05, &ns, &pod("other", any), &pod("default", web), tcp(80)));
+        assert!(!allowed(&p05, &ns, &outside, &pod("default", web), tcp(80)));
+        assert!(allow_all_rules(&p05[0]).is_empty(), "namespaceSelector {{}} is every pod, not every address");
+        // 06: only namespaces labelled purpose=production.
+        let p06 = [recipe("06-")];
+        assert!(allowed(&p06, &ns, &pod("prod", any), &pod("default", web), tcp(80)));
+        assert!(!allowed(&p06, &ns, &pod("default", any), &pod("default", web), tcp(80)));
+        // 07: namespaceSelector AND podSelector in one peer.
+        let mon = Box::leak(Box::new(l(json!({"type": "monitoring"}))));
+        let p07 = [recipe("07-")];
+        assert!(allowed(&p07, &ns, &pod("ops", mon), &pod("default", web), tcp(80)));
+        assert!(!allowed(&p07, &ns, &pod("ops", any), &pod("default", web), tcp(80)));
+        assert!(!allowed(&p07, &ns, &pod("other", mon), &pod("default", web), tcp(80)));
+        // 08: external traffic allowed, flagged as admitting everything.
+        let p08 = [recipe("08-")];
+        assert!(allowed(&p08, &ns, &outside, &pod("default", web), tcp(443)));
+        assert!(!allow_all_rules(&p08[0]).is_empty());
+        // 09: port 5000 from role=monitoring only.
+        let apisrv = Box::leak(Box::new(l(json!({"app": "apiserver"}))));
+        let monrole = Box::leak(Box::new(l(json!({"role": "monitoring"}))));
+        let p09 = [recipe("09-")];
+        assert!(allowed(&p09, &ns, &pod("default", monrole), &pod("default", apisrv), tcp(5000)));
+        assert!(!allowed(&p09, &ns, &pod("default", monrole), &pod("default", apisrv), tcp(8080)));
+        assert!(!allowed(&p09, &ns, &pod("default", monrole), &pod("default", apisrv), Some(Port { protocol: "UDP", number: 5000, name: None })));
+        assert!(!allowed(&p09, &ns, &pod("default", any), &pod("default", apisrv), tcp(5000)));
+        // 10: several podSelectors are ORed.
+        let redis = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "db"}))));
+        let search = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "search"}))));
+        let p10 = [recipe("10-")];
+        assert!(allowed(&p10, &ns, &pod("default", search), &pod("default", redis), tcp(6379)));
+        assert!(!allowed(&p10, &ns, &pod("default", shop), &pod("default", redis), tcp(6379)));
+        // 11: egress denied for app=foo; Egress-only policy leaves ingress open.
+        let foo = Box::leak(Box::new(l(json!({"app": "foo"}))));
+        let p11 = [recipe("11-deny-egress-traffic-from-an-application-1")];
+        assert_eq!(policy_types(&p11[0]), (false, true));
+        assert!(!allowed(&p11, &ns, &pod("default", foo), &pod("default", db), tcp(80)));
+        assert!(allowed(&p11, &ns, &pod("default", db), &pod("default", foo), tcp(80)));
+        // 11-2 and 14: DNS to kube-dns only.
+        let dns = Box::leak(Box::new(l(json!({"k8s-app": "kube-dns"}))));
+        for r in ["11-deny-egress-traffic-from-an-application-2", "14-"] {
+            let p = [recipe(r)];
+            assert!(allowed(&p, &ns, &pod("default", foo), &pod("kube-system", dns), Some(Port { protocol: "UDP", number: 53, name: None })), "{r}");
+            assert!(!allowed(&p, &ns, &pod("default", foo), &pod("kube-system", dns), tcp(80)), "{r}");
+            assert!(!allowed(&p, &ns, &pod("default", foo), &outside, tcp(443)), "{r}");
+        }
+        // 12: namespace default-deny for egress.
+        let p12 = recipe("12-");
+        assert!(is_default_deny(&p12, false));
+        assert!(!is_default_deny(&p12, true));
+    }
+}
+
+fn check<'a>(f: &'a auditpack::Findings, id: &str) -> &'a auditpack::CheckResult {
+    f.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}"))
+}
+
+fn evidence_doc(path: &Path) -> auditpack::snapshot::EvidenceFile {
+    auditpack::controls::fixture::load_evidence(path).unwrap()
+}
+
+#[test]
+fn audit_policy_rules_match_in_order_first_match_wins() {
+    use auditpack::controls::platform::{AuditRequest, audit_level};
+    let web = evidence_doc(&realdata("kubernetes-website/content/en/examples/audit/audit-policy.yaml")).document;
+    let g = ["system:authenticated"];
+    let req = |verb, res: Option<(&'static str, &'static str, &'static str, &'static str)>, path| AuditRequest { user: "bob", groups: &g, verb, resource: res, path };
+    assert_eq!(audit_level(&web, &req("get", Some(("", "pods", "a", "p")), "")), ("RequestResponse".into(), Some(0)));
+    assert_eq!(audit_level(&web, &req("get", Some(("", "pods/log", "a", "p")), "")), ("Metadata".into(), Some(1)));
+    assert_eq!(audit_level(&web, &req("update", Some(("", "configmaps", "a", "controller-leader")), "")), ("None".into(), Some(2)));
+    assert_eq!(audit_level(&web, &req("update", Some(("", "configmaps", "kube-system", "x")), "")), ("Request".into(), Some(5)));
+    assert_eq!(audit_level(&web, &req("get", Some(("", "secrets", "a", "s")), "")), ("Metadata".into(), Some(6)));
+    assert_eq!(audit_level(&web, &req("get", None, "/apis/apps")), ("None".into(), Some(4)));
+    assert_eq!(audit_level(&web, &req("get", None, "/healthz")), ("Metadata".into(), Some(8)));
+    let proxy = AuditRequest { user: "system:kube-proxy", groups: &g, verb: "watch", resource: Some(("", "endpoints", "a", "")), path: "" };
+    assert_eq!(audit_level(&web, &proxy), ("None".into(), Some(3)));
+    assert_eq!(audit_level(&web, &req("create", Some(("apps", "deployments", "a", "d")), "")), ("Metadata".into(), Some(8)));
+
+    // The check over each real policy.
+    let mut snap = task_api_snapshot();
+    let verdict = |snap: &auditpack::Snapshot| {
+        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let c = check(&f, "audit.policy").clone();
+        (c.status, c.observations.iter().map(|o| format!("{} {}", o.status, o.message)).collect::<Vec<_>>())
+    };
+    snap.audit_policy = Some(evidence_doc(&realdata("kubernetes-website/content/en/examples/audit/audit-policy.yaml")));
+    let (st, obs) = verdict(&snap);
+    assert_eq!(st, auditpack::Status::Partial, "{obs:#?}");
+    assert!(obs.iter().any(|o| o.starts_with("pass every operation on Secrets is logged at Metadata") && o.ends_with("by rule 6")), "{obs:#?}");
+    assert!(obs.iter().any(|o| o.starts_with("partial every RBAC change: logged at Metadata (rule 8)")), "{obs:#?}");
+    assert!(obs.iter().any(|o| o.starts_with("pass rule 8 is a catch-all at Metadata")), "{obs:#?}");
+
+    snap.audit_policy = Some(evidence_doc(&realdata("falcosecurity-plugins/plugins/k8saudit/configs/audit-policy.yaml")));
+    let (st, obs) = verdict(&snap);
+    assert_eq!(st, auditpack::Status::Partial);
+    assert!(obs.iter().any(|o| o.contains("create clusterroles") || o.contains("clusterrolebindings") && o.contains("RequestResponse (rule 1)")), "{obs:#?}");
+    assert!(obs.iter().any(|o| o.starts_with("partial create roles") && o.contains("Metadata (rule 10)")), "{obs:#?}");
+
+    snap.audit_policy = Some(evidence_doc(&realdata("liggitt-audit2rbac/testdata/demo-policy.yaml")));
+    let (st, obs) = verdict(&snap);
+    assert_eq!(st, auditpack::Status::Fail);
+    assert!(obs.iter().any(|o| o.starts_with("fail `get secrets` is logged at None (no rule matches)")), "{obs:#?}");
+    assert!(obs.iter().any(|o| o.starts_with("fail no catch-all rule")), "{obs:#?}");
+
+    // A policy that copies Secret bodies into the log fails.
+    snap.audit_policy.as_mut().unwrap().document = serde_json::json!({"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "rules": [{"level": "RequestResponse"}]});
+    let (st, obs) = verdict(&snap);
+    assert_eq!(st, auditpack::Status::Fail);
+    assert!(obs.iter().any(|o| o.contains("`get secrets` is logged at RequestResponse (rule 0): logged with request bodies")), "{obs:#?}");
+}
+
+#[test]
+fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
+    let base = realdata("kubernetes-apiserver/pkg/server/options/encryptionconfig/testdata");
+    let mut snap = task_api_snapshot();
+    let run = |snap: &auditpack::Snapshot| {
+        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let c = check(&f, "encryption.at-rest").clone();
+        (c.status, c.observations.iter().map(|o| format!("{} {}", o.status, o.message)).collect::<Vec<_>>().join("\n"))
+    };
+    for (file, status, needle) in [
+        ("valid-configs/kmsv2-first.yaml", auditpack::Status::Pass, "kms v2"),
+        ("valid-configs/aes-gcm-first.yaml", auditpack::Status::Pass, "aesgcm"),
+        ("valid-configs/secret-box-first.yaml", auditpack::Status::Pass, "secretbox"),
+        ("valid-configs/aes-cbc-first.yaml", auditpack::Status::Pass, "aescbc as the first provider: weaker"),
+        ("valid-configs/kms-first.yaml", auditpack::Status::Pass, "kms v1 (deprecated)"),
+        ("valid-configs/identity-first.yaml", auditpack::Status::Fail, "identity (no encryption): new Secrets are written unencrypted"),
+        ("valid-configs/legacy.yaml", auditpack::Status::Fail, "identity"),
+        ("valid-configs/aes/aes-cbc-multiple-providers.json", auditpack::Status::Fail, "no resources entry covers secrets"),
+    ] {
+        let ec = evidence_doc(&base.join(file));
+        assert!(!serde_json::to_string(&ec.document).unwrap().contains("\"secret\":"), "key material removed");
+        snap.encryption_config = Some(ec);
+        let (st, obs) = run(&snap);
+        assert_eq!(st, status, "{file}: {obs}");
+        assert!(obs.contains(needle), "{file}: {obs}");
+    }
+    // No file, but the API server names one: partial, asking for the file.
+    snap.encryption_config = None;
+    let (st, obs) = run(&snap);
+    assert_eq!(st, auditpack::Status::Partial, "{obs}");
+    assert!(obs.contains("--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml"));
+    // Managed control plane (no apiserver pod): manual, with an attestation request.
+    let pods = snap.resources.get_mut("pods").unwrap();
+    pods.items.retain(|p| p.pointer("/metadata/namespace").and_then(Value::as_str) != Some("kube-system"));
+    let (st, _) = run(&snap);
+    assert_eq!(st, auditpack::Status::Manual);
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    assert!(check(&f, "encryption.at-rest").remediation.as_deref().unwrap().contains("attestation"));
+    assert_eq!(check(&f, "audit.log-backend").status, auditpack::Status::Manual);
+    // Pods not collected: not-collected, never pass.
+    snap.mark("pods", auditpack::CollectionStatus::Forbidden, "403");
+    assert_eq!(run(&snap).0, auditpack::Status::NotCollected);
+}
+
+#[test]
+fn uncollected_kinds_are_never_pass() {
+    let mut snap = task_api_snapshot();
+    snap.mark("pods", auditpack::CollectionStatus::Forbidden, "pods is forbidden: User \"auditor\" cannot list resource \"pods\"");
+    snap.mark("rolebindings.rbac.authorization.k8s.io", auditpack::CollectionStatus::Failed, "timeout");
+    snap.mark("configurations.dapr.io", auditpack::CollectionStatus::NotCollected, "not requested");
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    for id in [
+        "rbac.cluster-admin", "rbac.secrets-read", "rbac.escalation", "rbac.pods-exec", "rbac.default-serviceaccount",
+        "lifecycle.orphaned-bindings", "lifecycle.unused-serviceaccounts", "lifecycle.automount",
+        "network.pod-isolation", "pss.baseline", "pss.restricted", "integrity.image-digests",
+        "transit.service-mtls", "audit.log-backend",
+    ] {
+        let c = check(&f, id);
+        assert_eq!(c.status, auditpack::Status::NotCollected, "{id}: {}", c.explanation);
+        assert!(c.explanation.contains("not"), "{id}");
+    }
+    assert!(f.access_review.is_empty());
+    // Kinds that were collected still give verdicts.
+    assert_eq!(check(&f, "network.default-deny").status, auditpack::Status::Fail);
+    assert_eq!(check(&f, "pss.namespace-labels").status, auditpack::Status::Pass);
+    // No control that rests on an uncollected check passes.
+    for c in &f.controls {
+        let rests = c.checks.iter().any(|id| check(&f, id).status == auditpack::Status::NotCollected);
+        assert!(!(rests && c.status == auditpack::Status::Pass), "{} {}", c.framework, c.id);
+    }
+    // An optional kind that is absent (CRD not installed) is evidence of absence.
+    let mut snap = task_api_snapshot();
+    snap.mark("clusterpolicies.kyverno.io", auditpack::CollectionStatus::Absent, "CRD not installed");
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(check(&f, "integrity.image-signing").status, auditpack::Status::Fail);
+    snap.mark("clusterpolicies.kyverno.io", auditpack::CollectionStatus::Forbidden, "403");
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(check(&f, "integrity.image-signing").status, auditpack::Status::NotCollected);
+}
+
+#[test]
+fn access_changes_since_previous_snapshot() {
+    let now = task_api_snapshot();
+    let mut prev = task_api_snapshot();
+    prev.collected_at = chrono::DateTime::parse_from_rfc3339("2026-08-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    // Last quarter jane had no binding, and a removed contractor could read pods in production.
+    let crbs = prev.resources.get_mut("clusterrolebindings.rbac.authorization.k8s.io").unwrap();
+    crbs.items.retain(|b| b["metadata"]["name"] != "jane-admin");
+    prev.resources.get_mut("rolebindings.rbac.authorization.k8s.io").unwrap().items.push(serde_json::json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "contractor", "namespace": "production"},
+        "roleRef": {"kind": "Role", "name": "task-api-role"},
+        "subjects": [{"kind": "User", "name": "contractor@example.com"}]
+    }));
+    let old = auditpack::controls::rbac::Model::from_snapshot(&prev).unwrap().access_review();
+    let new = auditpack::controls::rbac::Model::from_snapshot(&now).unwrap().access_review();
+    let changes = auditpack::controls::access_changes(&old, &new);
+    let lines: Vec<String> = changes.iter().map(|c| format!("{:?} {} {:?} {}", c.change, c.subject.name, c.grant.resources, c.grant.via)).collect();
+    assert_eq!(lines, [
+        // cluster-admin's two rules: non-resource URLs `*`, then every resource.
+        "Granted jane@example.com [] ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin",
+        "Granted jane@example.com [\"*\"] ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin",
+        "Removed contractor@example.com [\"pods\", \"configmaps\"] RoleBinding/production/contractor -> Role/task-api-role",
+    ]);
+    assert!(auditpack::controls::access_changes(&new, &new).is_empty());
+    let opts = auditpack::controls::EvalOptions { previous: Some(prev), ..Default::default() };
+    let f = auditpack::controls::evaluate(&now, &opts).unwrap();
+    let c = check(&f, "lifecycle.access-changes");
+    assert_eq!(c.status, auditpack::Status::Manual);
+    assert!(c.explanation.contains("2 permission(s) were granted and 1 removed"), "{}", c.explanation);
+    assert!(c.observations.iter().any(|o| o.message.starts_with("removed: User contractor@example.com may get,list on pods,configmaps (groups core) in production")));
+}
+
+#[test]
+fn audit_log_summary_continuity() {
+    let mut snap = task_api_snapshot();
+    let run = |snap: &auditpack::Snapshot| {
+        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        check(&f, "audit.log-continuity").clone()
+    };
+    assert_eq!(run(&snap).status, auditpack::Status::NotCollected);
+    snap.audit_log = Some(serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z",
+        "firstEvent": "2026-10-01T00:00:03Z", "lastEvent": "2026-10-01T23:59:58Z", "events": 81234, "gaps": [], "gapThresholdSeconds": 900}));
+    assert_eq!(run(&snap).status, auditpack::Status::Pass);
+    snap.audit_log.as_mut().unwrap()["gaps"] = serde_json::json!([{"start": "2026-10-01T03:10:00Z", "end": "2026-10-01T05:40:00Z", "seconds": 9000}]);
+    let c = run(&snap);
+    assert_eq!(c.status, auditpack::Status::Partial);
+    assert!(c.observations.iter().any(|o| o.message.contains("from 2026-10-01T03:10:00Z to 2026-10-01T05:40:00Z (9000 s")));
+    snap.audit_log.as_mut().unwrap()["firstEvent"] = serde_json::json!("2026-10-01T08:00:00Z");
+    assert!(run(&snap).observations.iter().any(|o| o.message.contains("until the first event (2026-10-01T08:00:00+00:00)")));
+    snap.audit_log = Some(serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z", "events": 0, "gaps": [], "gapThresholdSeconds": 900}));
+    assert_eq!(run(&snap).status, auditpack::Status::Fail);
+}
+
+#[test]
+fn catalog_errors_name_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("internal.yaml");
+    std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    requirement: r\n    checks:\n      - rbac.cluster-admin\n      - rbac.no-such-check\n").unwrap();
+    let e = auditpack::controls::catalog::load(&p).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{}:9:", p.display())), "{e}");
+    assert!(e.contains("`checks`") && e.contains("\"rbac.no-such-check\"") && e.contains("IC-1"), "{e}");
+    std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    checks: []\n").unwrap();
+    let e = auditpack::controls::catalog::load(&p).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{}:6:", p.display())) && e.contains("missing field `requirement`"), "{e}");
+    assert!(!e.contains("error: line"), "location given once: {e}");
+    std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    requirement: r\n    checks: []\n    chekcs: []\n").unwrap();
+    let e = auditpack::controls::catalog::load(&p).unwrap_err().to_string();
+    assert!(e.contains("chekcs"), "{e}");
+    // A catalog with a built-in id replaces it.
+    std::fs::write(&p, "id: soc2\nname: Our SOC 2 mapping\ncontrols:\n  - id: CC6.6\n    title: Boundaries\n    requirement: r\n    checks: [network.default-deny]\n").unwrap();
+    let soc2 = auditpack::controls::catalog::load(&p).unwrap();
+    let opts = auditpack::controls::EvalOptions { frameworks: vec!["soc2".into()], catalogs: vec![soc2], previous: None };
+    let f = auditpack::controls::evaluate(&task_api_snapshot(), &opts).unwrap();
+    assert_eq!(f.controls.len(), 1);
+    assert_eq!(f.frameworks[0].name, "Our SOC 2 mapping");
+    assert_eq!(f.checks.len(), 1);
+    let e = auditpack::controls::evaluate(&task_api_snapshot(), &auditpack::controls::EvalOptions { frameworks: vec!["iso27001".into()], ..Default::default() }).unwrap_err();
+    assert!(e.to_string().contains("soc2, hipaa"), "{e}");
+}

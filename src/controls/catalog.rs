@@ -120,7 +120,15 @@ pub fn parse(source: &str, text: &str) -> Result<Framework, CatalogError> {
         let loc = e.location();
         let full = e.to_string();
         // The first line is the message; the rest is a rendered snippet.
-        let message = full.lines().next().unwrap_or("").to_string();
+        let first = full.lines().next().unwrap_or("");
+        // Drop the parser's own "error: line L column C: " prefix: the location is ours.
+        let message = match first.split_once(": ") {
+            Some((head, rest)) if head.starts_with("error") => match rest.split_once(": ") {
+                Some((loc, msg)) if loc.starts_with("line ") => msg.to_string(),
+                _ => rest.to_string(),
+            },
+            _ => first.to_string(),
+        };
         CatalogError::Malformed {
             path: source.to_string(),
             line: loc.map_or(0, |l| l.line()),

@@ -306,6 +306,9 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
     b.finish(status, explanation, Some("Make the mesh's certificate authority healthy, enable mTLS explicitly (STRICT), and inject every application pod."))
 }
 
+/// The ordinary user the audit policy is asked about: someone no rule names specifically.
+const PROBE_USER: &str = "someone@example.com";
+
 /// One request an audit policy is asked about.
 #[derive(Debug, Clone)]
 pub struct AuditRequest<'a> {
@@ -428,7 +431,7 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
     let mut bad_secrets = Vec::new();
     let mut secret_rule = None;
     for verb in ["get", "list", "watch", "create", "update", "patch", "delete"] {
-        let req = AuditRequest { user: "alice", groups: &groups, verb, resource: Some(("", "secrets", "production", "db-password")), path: "" };
+        let req = AuditRequest { user: PROBE_USER, groups: &groups, verb, resource: Some(("", "secrets", "production", "db-password")), path: "" };
         let (level, i) = audit_level(doc, &req);
         secret_rule = secret_rule.or(i);
         if level != "Metadata" {
@@ -447,7 +450,7 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
     let mut rbac_levels = BTreeMap::new();
     for res in ["roles", "rolebindings", "clusterroles", "clusterrolebindings"] {
         for verb in ["create", "update", "patch", "delete"] {
-            let req = AuditRequest { user: "alice", groups: &groups, verb, resource: Some(("rbac.authorization.k8s.io", res, if res.starts_with("cluster") { "" } else { "production" }, "x")), path: "" };
+            let req = AuditRequest { user: PROBE_USER, groups: &groups, verb, resource: Some(("rbac.authorization.k8s.io", res, if res.starts_with("cluster") { "" } else { "production" }, "x")), path: "" };
             let (level, i) = audit_level(doc, &req);
             rbac_levels.entry((level, i)).or_insert_with(Vec::new).push(format!("{verb} {res}"));
         }
@@ -470,7 +473,7 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
             b.push(Status::Fail, format!("rule {i} is a catch-all at level None: every request no earlier rule names is dropped"), fref(format!("/rules/{i}")));
         }
         None => {
-            let (level, _) = audit_level(doc, &AuditRequest { user: "alice", groups: &groups, verb: "create", resource: Some(("apps", "deployments", "production", "x")), path: "" });
+            let (level, _) = audit_level(doc, &AuditRequest { user: PROBE_USER, groups: &groups, verb: "create", resource: Some(("apps", "deployments", "production", "x")), path: "" });
             b.push(Status::Fail, format!("no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at {level}, and so are exec into pods and namespace deletion)"), fref("/rules".into()));
         }
     }
