@@ -632,3 +632,65 @@ fn catalog_errors_name_file_line_and_field() {
     let e = auditpack::controls::evaluate(&task_api_snapshot(), &auditpack::controls::EvalOptions { frameworks: vec!["iso27001".into()], ..Default::default() }).unwrap_err();
     assert!(e.to_string().contains("soc2, hipaa"), "{e}");
 }
+
+mod cli {
+    use super::*;
+    use std::process::Command;
+
+    fn bin() -> Command {
+        Command::new(env!("CARGO_BIN_EXE_auditpack"))
+    }
+
+    #[test]
+    fn evaluate_command_writes_deterministic_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap_path = dir.path().join("snapshot.json");
+        std::fs::write(&snap_path, task_api_snapshot().to_json()).unwrap();
+        let run = |args: &[&str]| {
+            let out = bin().current_dir(dir.path()).arg("evaluate").args(args).output().unwrap();
+            (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+        };
+        let (code, stdout, stderr) = run(&["snapshot.json"]);
+        assert_eq!(code, Some(1), "failing controls are a negative verdict: {stderr}");
+        let f: auditpack::Findings = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(f.frameworks.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["soc2", "hipaa"]);
+        assert_eq!(f.snapshot_collected_at, "2026-11-01T00:00:00Z");
+        assert_eq!(f.controls.len(), 10);
+        // Same input, same bytes; --out writes the same document.
+        let (_, again, _) = run(&["snapshot.json"]);
+        assert_eq!(stdout, again);
+        let (code, empty, _) = run(&["snapshot.json", "--out", "findings.json"]);
+        assert_eq!((code, empty.as_str()), (Some(1), ""));
+        assert_eq!(std::fs::read_to_string(dir.path().join("findings.json")).unwrap(), stdout);
+
+        let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogs/pci-dss.yaml");
+        let (code, text, _) = run(&["snapshot.json", "--framework", "pci-dss", "--catalog", catalog.to_str().unwrap(), "--output", "text"]);
+        assert_eq!(code, Some(1));
+        assert!(text.contains("PCI DSS v4.0"), "{text}");
+        assert!(text.contains("  1.3                partial"), "{text}");
+        assert!(text.contains("[fail] rbac.cluster-admin"), "{text}");
+        assert!(text.contains("$ kubectl get rolebindings,clusterrolebindings -A -o yaml"), "{text}");
+
+        // Usage errors exit 2 and say where.
+        std::fs::write(dir.path().join("bad.yaml"), "id: x\nname: X\ncontrols:\n  - id: A\n    title: a\n    requirement: r\n    checks: [nope]\n").unwrap();
+        let (code, _, stderr) = run(&["snapshot.json", "--catalog", "bad.yaml"]);
+        assert_eq!(code, Some(2));
+        assert!(stderr.contains("bad.yaml:7:") && stderr.contains("unknown check \"nope\""), "{stderr}");
+        let (code, _, stderr) = run(&["snapshot.json", "--framework", "iso27001"]);
+        assert_eq!(code, Some(2));
+        assert!(stderr.contains("unknown framework \"iso27001\""), "{stderr}");
+        let (code, _, stderr) = run(&["missing.json"]);
+        assert_eq!(code, Some(2));
+        assert!(stderr.contains("missing.json"), "{stderr}");
+
+        // --previous adds the access changes.
+        let mut prev = task_api_snapshot();
+        prev.resources.get_mut("clusterrolebindings.rbac.authorization.k8s.io").unwrap().items.retain(|b| b["metadata"]["name"] != "jane-admin");
+        std::fs::write(dir.path().join("prev.json"), prev.to_json()).unwrap();
+        let (_, stdout, _) = run(&["snapshot.json", "--previous", "prev.json"]);
+        let f: auditpack::Findings = serde_json::from_str(&stdout).unwrap();
+        let c = f.checks.iter().find(|c| c.id == "lifecycle.access-changes").unwrap();
+        assert_eq!(c.status, auditpack::Status::Manual);
+        assert_eq!(c.observations.len(), 2);
+    }
+}
