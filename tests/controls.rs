@@ -34,7 +34,10 @@ fn pss_agrees_with_every_upstream_fixture() {
     let mut total = 0;
     let mut agree = 0;
     let mut disagreements = Vec::new();
-    for (level_dir, level) in [("baseline", Level::Baseline), ("restricted", Level::Restricted)] {
+    for (level_dir, level) in [
+        ("baseline", Level::Baseline),
+        ("restricted", Level::Restricted),
+    ] {
         for verdict in ["pass", "fail"] {
             let dir = base.join(level_dir).join("v1.37").join(verdict);
             let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -50,7 +53,10 @@ fn pss_agrees_with_every_upstream_fixture() {
                     if passes == (verdict == "pass") {
                         agree += 1;
                     } else {
-                        disagreements.push(format!("{level_dir}/{verdict}/{}: {v:?}", f.file_name().unwrap().to_string_lossy()));
+                        disagreements.push(format!(
+                            "{level_dir}/{verdict}/{}: {v:?}",
+                            f.file_name().unwrap().to_string_lossy()
+                        ));
                     }
                 }
             }
@@ -61,11 +67,16 @@ fn pss_agrees_with_every_upstream_fixture() {
         100.0 * agree as f64 / total as f64
     );
     assert!(total >= 57, "expected every fixture, found {total}");
-    assert!(disagreements.is_empty(), "disagreements:\n{}", disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "disagreements:\n{}",
+        disagreements.join("\n")
+    );
 }
 
 fn default_rbac() -> (Vec<Value>, Vec<Value>, Vec<Value>, Vec<Value>) {
-    let t = realdata("kubernetes-kubernetes/plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata");
+    let t =
+        realdata("kubernetes-kubernetes/plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata");
     (
         objects(&t.join("at-6bb6c993/namespace-roles.yaml")),
         objects(&t.join("at-1892e4de/namespace-role-bindings.yaml")),
@@ -75,7 +86,11 @@ fn default_rbac() -> (Vec<Value>, Vec<Value>, Vec<Value>, Vec<Value>) {
 }
 
 fn user(n: &str) -> Subject {
-    Subject { kind: "User".into(), name: n.into(), namespace: None }
+    Subject {
+        kind: "User".into(),
+        name: n.into(),
+        namespace: None,
+    }
 }
 
 fn rolebinding(ns: &str, name: &str, role: &str, subject: Value) -> Value {
@@ -90,38 +105,120 @@ fn rolebinding(ns: &str, name: &str, role: &str, subject: Value) -> Value {
 #[test]
 fn rbac_default_roles_answer_like_kubectl_auth_can_i() {
     let (roles, mut rbs, crs, crbs) = default_rbac();
-    rbs.push(rolebinding("dev", "viewer", "view", serde_json::json!({"kind": "User", "name": "vera"})));
-    rbs.push(rolebinding("dev", "editor", "edit", serde_json::json!({"kind": "User", "name": "ed"})));
-    rbs.push(rolebinding("dev", "adm", "admin", serde_json::json!({"kind": "Group", "name": "dev-admins"})));
-    rbs.push(rolebinding("dev", "ci", "edit", serde_json::json!({"kind": "ServiceAccount", "name": "ci"})));
+    rbs.push(rolebinding(
+        "dev",
+        "viewer",
+        "view",
+        serde_json::json!({"kind": "User", "name": "vera"}),
+    ));
+    rbs.push(rolebinding(
+        "dev",
+        "editor",
+        "edit",
+        serde_json::json!({"kind": "User", "name": "ed"}),
+    ));
+    rbs.push(rolebinding(
+        "dev",
+        "adm",
+        "admin",
+        serde_json::json!({"kind": "Group", "name": "dev-admins"}),
+    ));
+    rbs.push(rolebinding(
+        "dev",
+        "ci",
+        "edit",
+        serde_json::json!({"kind": "ServiceAccount", "name": "ci"}),
+    ));
     let m = Model::build(&roles, &rbs, &crs, &crbs);
     let dev = Some("dev");
     let vera = user("vera");
     // view: aggregated from system:aggregate-to-view; stored rules of `view` are ignored.
     assert!(m.can(&vera, "get", "", "pods", dev, Some("p")));
     assert!(m.can(&vera, "list", "apps", "deployments", dev, None));
-    assert!(!m.can(&vera, "get", "", "secrets", dev, Some("s")), "view must not read secrets");
+    assert!(
+        !m.can(&vera, "get", "", "secrets", dev, Some("s")),
+        "view must not read secrets"
+    );
     assert!(!m.can(&vera, "create", "", "pods/exec", dev, Some("p")));
-    assert!(!m.can(&vera, "get", "", "pods", Some("other"), Some("p")), "RoleBinding is namespaced");
+    assert!(
+        !m.can(&vera, "get", "", "pods", Some("other"), Some("p")),
+        "RoleBinding is namespaced"
+    );
     assert!(!m.can(&vera, "delete", "", "pods", dev, Some("p")));
     let ed = user("ed");
-    assert!(m.can(&ed, "create", "", "pods/exec", dev, Some("p")), "edit may exec into pods");
-    assert!(m.can(&ed, "get", "", "secrets", dev, Some("s")), "edit may read secrets");
-    assert!(m.can(&ed, "list", "", "pods", dev, None), "edit includes view (aggregation)");
-    assert!(!m.can(&ed, "create", "rbac.authorization.k8s.io", "roles", dev, None), "edit cannot manage RBAC");
-    let adm = Subject { kind: "Group".into(), name: "dev-admins".into(), namespace: None };
-    assert!(m.can(&adm, "create", "rbac.authorization.k8s.io", "rolebindings", dev, None));
-    assert!(m.can(&adm, "create", "", "pods/exec", dev, None), "admin includes edit");
+    assert!(
+        m.can(&ed, "create", "", "pods/exec", dev, Some("p")),
+        "edit may exec into pods"
+    );
+    assert!(
+        m.can(&ed, "get", "", "secrets", dev, Some("s")),
+        "edit may read secrets"
+    );
+    assert!(
+        m.can(&ed, "list", "", "pods", dev, None),
+        "edit includes view (aggregation)"
+    );
+    assert!(
+        !m.can(
+            &ed,
+            "create",
+            "rbac.authorization.k8s.io",
+            "roles",
+            dev,
+            None
+        ),
+        "edit cannot manage RBAC"
+    );
+    let adm = Subject {
+        kind: "Group".into(),
+        name: "dev-admins".into(),
+        namespace: None,
+    };
+    assert!(m.can(
+        &adm,
+        "create",
+        "rbac.authorization.k8s.io",
+        "rolebindings",
+        dev,
+        None
+    ));
+    assert!(
+        m.can(&adm, "create", "", "pods/exec", dev, None),
+        "admin includes edit"
+    );
     assert!(!m.can(&adm, "create", "", "namespaces", None, None));
     // ServiceAccount subject, namespace defaulted from the RoleBinding.
-    let ci = Subject { kind: "ServiceAccount".into(), name: "ci".into(), namespace: Some("dev".into()) };
+    let ci = Subject {
+        kind: "ServiceAccount".into(),
+        name: "ci".into(),
+        namespace: Some("dev".into()),
+    };
     assert!(m.can(&ci, "update", "apps", "deployments", dev, Some("d")));
     // system:masters can do anything; cluster-admin is bound to it.
     let root = user("root");
     assert!(!m.can(&root, "delete", "", "nodes", None, Some("n")));
-    assert!(m.can_with_groups(&root, &["system:masters"], "delete", "", "nodes", None, Some("n")));
-    let masters = Subject { kind: "Group".into(), name: "system:masters".into(), namespace: None };
-    assert!(m.can(&masters, "escalate", "rbac.authorization.k8s.io", "clusterroles", None, None));
+    assert!(m.can_with_groups(
+        &root,
+        &["system:masters"],
+        "delete",
+        "",
+        "nodes",
+        None,
+        Some("n")
+    ));
+    let masters = Subject {
+        kind: "Group".into(),
+        name: "system:masters".into(),
+        namespace: None,
+    };
+    assert!(m.can(
+        &masters,
+        "escalate",
+        "rbac.authorization.k8s.io",
+        "clusterroles",
+        None,
+        None
+    ));
     // Everyone authenticated may discover APIs (system:discovery via system:authenticated).
     assert!(m.can_url(&vera, "get", "/apis"));
     assert!(!m.can_url(&vera, "get", "/metrics"));
@@ -131,14 +228,35 @@ fn rbac_default_roles_answer_like_kubectl_auth_can_i() {
     assert!(!m.can(&sched, "delete", "", "secrets", Some("any"), Some("x")));
     // The system:node ClusterRoleBinding has no subjects in current clusters: nodes are
     // authorized by the Node authorizer, not RBAC.
-    assert!(!m.can(&user("system:node:n1"), "get", "", "secrets", Some("dev"), Some("s")));
+    assert!(!m.can(
+        &user("system:node:n1"),
+        "get",
+        "",
+        "secrets",
+        Some("dev"),
+        Some("s")
+    ));
 
     let review = m.access_review();
     let find = |s: &Subject| review.iter().find(|a| &a.subject == s).unwrap();
-    assert_eq!(find(&masters).flags, ["bind", "cluster-admin", "escalate", "impersonate", "pods-exec", "read-secrets", "wildcard"]);
+    assert_eq!(
+        find(&masters).flags,
+        [
+            "bind",
+            "cluster-admin",
+            "escalate",
+            "impersonate",
+            "pods-exec",
+            "read-secrets",
+            "wildcard"
+        ]
+    );
     assert_eq!(find(&vera).flags, Vec::<String>::new());
     // edit may impersonate ServiceAccounts of its namespace (system:aggregate-to-edit).
-    assert_eq!(find(&ed).flags, ["impersonate", "pods-exec", "read-secrets"]);
+    assert_eq!(
+        find(&ed).flags,
+        ["impersonate", "pods-exec", "read-secrets"]
+    );
     assert!(m.can(&ed, "impersonate", "", "serviceaccounts", dev, Some("ci")));
     assert!(!m.can(&ed, "impersonate", "", "users", None, Some("jane")));
     assert!(find(&adm).flags.contains(&"pods-exec".to_string()));
@@ -147,32 +265,61 @@ fn rbac_default_roles_answer_like_kubectl_auth_can_i() {
 #[test]
 fn rbac_wildcards_subresources_and_resource_names() {
     let cr = serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-        "metadata": {"name": "odd"},
-        "rules": [
-            {"apiGroups": ["*"], "resources": ["*/status"], "verbs": ["get"]},
-            {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["app-config"], "verbs": ["get", "update"]},
-            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["*"]}
-        ]});
+    "metadata": {"name": "odd"},
+    "rules": [
+        {"apiGroups": ["*"], "resources": ["*/status"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["app-config"], "verbs": ["get", "update"]},
+        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["*"]}
+    ]});
     let crb = serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
         "metadata": {"name": "odd"}, "roleRef": {"kind": "ClusterRole", "name": "odd"},
         "subjects": [{"kind": "User", "name": "system:serviceaccount:ops:bot"}]});
     let m = Model::build(&[], &[], &[cr], &[crb]);
-    let bot = Subject { kind: "ServiceAccount".into(), name: "bot".into(), namespace: Some("ops".into()) };
-    assert!(m.can(&bot, "get", "apps", "deployments/status", Some("x"), Some("d")));
-    assert!(!m.can(&bot, "get", "apps", "deployments/scale", Some("x"), Some("d")));
+    let bot = Subject {
+        kind: "ServiceAccount".into(),
+        name: "bot".into(),
+        namespace: Some("ops".into()),
+    };
+    assert!(m.can(
+        &bot,
+        "get",
+        "apps",
+        "deployments/status",
+        Some("x"),
+        Some("d")
+    ));
+    assert!(!m.can(
+        &bot,
+        "get",
+        "apps",
+        "deployments/scale",
+        Some("x"),
+        Some("d")
+    ));
     assert!(m.can(&bot, "get", "", "configmaps", Some("x"), Some("app-config")));
     assert!(!m.can(&bot, "get", "", "configmaps", Some("x"), Some("other")));
-    assert!(!m.can(&bot, "list", "", "configmaps", Some("x"), None), "resourceNames never allow list");
+    assert!(
+        !m.can(&bot, "list", "", "configmaps", Some("x"), None),
+        "resourceNames never allow list"
+    );
     assert!(m.can(&bot, "deletecollection", "apps", "deployments", None, None));
     assert!(!m.can(&bot, "get", "apps", "deployments/scale", None, None));
 }
 
 fn task_api_snapshot() -> auditpack::Snapshot {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/task-api");
-    let at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     let mut snap = auditpack::controls::fixture::load_dir(&dir, at).unwrap();
-    snap.encryption_config = Some(auditpack::controls::fixture::load_evidence(&dir.join("evidence/encryption-config.yaml")).unwrap());
-    snap.audit_policy = Some(auditpack::controls::fixture::load_evidence(&dir.join("evidence/audit-policy.yaml")).unwrap());
+    snap.encryption_config = Some(
+        auditpack::controls::fixture::load_evidence(&dir.join("evidence/encryption-config.yaml"))
+            .unwrap(),
+    );
+    snap.audit_policy = Some(
+        auditpack::controls::fixture::load_evidence(&dir.join("evidence/audit-policy.yaml"))
+            .unwrap(),
+    );
     snap
 }
 
@@ -238,7 +385,11 @@ fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
     let snap = task_api_snapshot();
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
     assert_eq!(summary(&f).join("\n"), TASK_API_EXPECTED.join("\n"));
-    let controls: Vec<String> = f.controls.iter().map(|c| format!("{} {} {}", c.framework, c.id, c.status)).collect();
+    let controls: Vec<String> = f
+        .controls
+        .iter()
+        .map(|c| format!("{} {} {}", c.framework, c.id, c.status))
+        .collect();
     assert_eq!(
         controls,
         [
@@ -255,47 +406,106 @@ fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
         ]
     );
     // Evidence points into the objects.
-    let orphan = f.checks.iter().find(|c| c.id == "lifecycle.orphaned-bindings").unwrap();
-    let o = orphan.observations.iter().find(|o| o.status == auditpack::Status::Fail).unwrap();
+    let orphan = f
+        .checks
+        .iter()
+        .find(|c| c.id == "lifecycle.orphaned-bindings")
+        .unwrap();
+    let o = orphan
+        .observations
+        .iter()
+        .find(|o| o.status == auditpack::Status::Fail)
+        .unwrap();
     assert_eq!(o.evidence.kind, "rolebindings.rbac.authorization.k8s.io");
     assert_eq!(o.evidence.namespace.as_deref(), Some("production"));
     assert_eq!(o.evidence.name, "ci-deployer-read");
     assert_eq!(o.evidence.pointer, "/subjects/0");
     let pss = f.checks.iter().find(|c| c.id == "pss.baseline").unwrap();
-    assert_eq!(pss.observations[0].evidence.pointer, "/spec/containers/0/securityContext/privileged");
-    assert!(pss.commands.contains(&"kubectl get pod report-runner -n legacy -o yaml".to_string()));
-    let enc = f.checks.iter().find(|c| c.id == "encryption.at-rest").unwrap();
-    assert!(enc.observations.iter().any(|o| o.message.contains("aescbc") && o.evidence.pointer == "/resources/0/providers/0"));
+    assert_eq!(
+        pss.observations[0].evidence.pointer,
+        "/spec/containers/0/securityContext/privileged"
+    );
+    assert!(
+        pss.commands
+            .contains(&"kubectl get pod report-runner -n legacy -o yaml".to_string())
+    );
+    let enc = f
+        .checks
+        .iter()
+        .find(|c| c.id == "encryption.at-rest")
+        .unwrap();
+    assert!(
+        enc.observations
+            .iter()
+            .any(|o| o.message.contains("aescbc")
+                && o.evidence.pointer == "/resources/0/providers/0")
+    );
     // The access review follows aggregation: the task-api ServiceAccount holds only its Role.
-    let sa = f.access_review.iter().find(|a| a.subject.name == "task-api-sa").unwrap();
+    let sa = f
+        .access_review
+        .iter()
+        .find(|a| a.subject.name == "task-api-sa")
+        .unwrap();
     assert_eq!(sa.grants.len(), 1);
     assert_eq!(sa.grants[0].verbs, ["get", "list"]);
     assert!(sa.flags.is_empty());
-    let jane = f.access_review.iter().find(|a| a.subject.name == "jane@example.com").unwrap();
+    let jane = f
+        .access_review
+        .iter()
+        .find(|a| a.subject.name == "jane@example.com")
+        .unwrap();
     assert!(jane.flags.contains(&"cluster-admin".to_string()));
 }
 
 #[test]
 fn pci_dss_catalog_needs_no_code() {
     let snap = task_api_snapshot();
-    let pci = auditpack::controls::catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogs/pci-dss.yaml")).unwrap();
-    let opts = auditpack::controls::EvalOptions { frameworks: vec!["pci-dss".into()], catalogs: vec![pci], previous: None };
+    let pci = auditpack::controls::catalog::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogs/pci-dss.yaml"),
+    )
+    .unwrap();
+    let opts = auditpack::controls::EvalOptions {
+        frameworks: vec!["pci-dss".into()],
+        catalogs: vec![pci],
+        previous: None,
+    };
     let f = auditpack::controls::evaluate(&snap, &opts).unwrap();
-    let controls: Vec<String> = f.controls.iter().map(|c| format!("{} {}", c.id, c.status)).collect();
-    assert_eq!(controls, ["1.3 partial", "2.2 partial", "3.5 pass", "4.2 pass", "7.2 partial", "8.2 partial", "10.2 partial"]);
+    let controls: Vec<String> = f
+        .controls
+        .iter()
+        .map(|c| format!("{} {}", c.id, c.status))
+        .collect();
+    assert_eq!(
+        controls,
+        [
+            "1.3 partial",
+            "2.2 partial",
+            "3.5 pass",
+            "4.2 pass",
+            "7.2 partial",
+            "8.2 partial",
+            "10.2 partial"
+        ]
+    );
     assert_eq!(f.frameworks.len(), 1);
     assert!(f.frameworks[0].source.ends_with("pci-dss.yaml"));
 }
 
 mod net {
     use super::*;
-    use auditpack::controls::network::{Endpoint, Port, allow_all_rules, allowed, is_default_deny, policy_types};
+    use auditpack::controls::network::{
+        Endpoint, Port, allow_all_rules, allowed, is_default_deny, policy_types,
+    };
     use serde_json::{Map, json};
     use std::collections::BTreeMap;
 
     fn recipe(prefix: &str) -> Value {
         let dir = realdata("ahmetb-kubernetes-network-policy-recipes");
-        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix)).collect();
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+            .collect();
         files.sort();
         let mut p = objects(&files[0]).remove(0);
         if p.pointer("/metadata/namespace").is_none() {
@@ -310,16 +520,35 @@ mod net {
 
     fn namespaces() -> BTreeMap<String, Map<String, Value>> {
         let mut m = BTreeMap::new();
-        m.insert("default".into(), l(json!({"kubernetes.io/metadata.name": "default"})));
-        m.insert("prod".into(), l(json!({"kubernetes.io/metadata.name": "prod", "purpose": "production"})));
-        m.insert("ops".into(), l(json!({"kubernetes.io/metadata.name": "ops", "team": "operations"})));
-        m.insert("other".into(), l(json!({"kubernetes.io/metadata.name": "other"})));
-        m.insert("kube-system".into(), l(json!({"kubernetes.io/metadata.name": "kube-system"})));
+        m.insert(
+            "default".into(),
+            l(json!({"kubernetes.io/metadata.name": "default"})),
+        );
+        m.insert(
+            "prod".into(),
+            l(json!({"kubernetes.io/metadata.name": "prod", "purpose": "production"})),
+        );
+        m.insert(
+            "ops".into(),
+            l(json!({"kubernetes.io/metadata.name": "ops", "team": "operations"})),
+        );
+        m.insert(
+            "other".into(),
+            l(json!({"kubernetes.io/metadata.name": "other"})),
+        );
+        m.insert(
+            "kube-system".into(),
+            l(json!({"kubernetes.io/metadata.name": "kube-system"})),
+        );
         m
     }
 
     fn tcp(n: u16) -> Option<Port<'static>> {
-        Some(Port { protocol: "TCP", number: n, name: None })
+        Some(Port {
+            protocol: "TCP",
+            number: n,
+            name: None,
+        })
     }
 
     #[test]
@@ -328,7 +557,10 @@ mod net {
         let web = l(json!({"app": "web"}));
         let db = l(json!({"app": "db"}));
         let any = l(json!({"app": "client"}));
-        let pod = |n: &'static str, labels: &'static Map<String, Value>| Endpoint::Pod { namespace: n, labels };
+        let pod = |n: &'static str, labels: &'static Map<String, Value>| Endpoint::Pod {
+            namespace: n,
+            labels,
+        };
         let web: &'static _ = Box::leak(Box::new(web));
         let db: &'static _ = Box::leak(Box::new(db));
         let any: &'static _ = Box::leak(Box::new(any));
@@ -336,45 +568,141 @@ mod net {
 
         // 01: deny all traffic to app=web; other pods unaffected.
         let p01 = [recipe("01-")];
-        assert!(!allowed(&p01, &ns, &pod("default", any), &pod("default", web), tcp(80)));
-        assert!(allowed(&p01, &ns, &pod("default", any), &pod("default", db), tcp(80)));
+        assert!(!allowed(
+            &p01,
+            &ns,
+            &pod("default", any),
+            &pod("default", web),
+            tcp(80)
+        ));
+        assert!(allowed(
+            &p01,
+            &ns,
+            &pod("default", any),
+            &pod("default", db),
+            tcp(80)
+        ));
         // 01 + 02a: policies are additive, the allow-all wins.
         let p02a = [recipe("01-"), recipe("02a-")];
-        assert!(allowed(&p02a, &ns, &pod("other", any), &pod("default", web), tcp(80)));
+        assert!(allowed(
+            &p02a,
+            &ns,
+            &pod("other", any),
+            &pod("default", web),
+            tcp(80)
+        ));
         assert!(allowed(&p02a, &ns, &outside, &pod("default", web), tcp(80)));
         assert_eq!(allow_all_rules(&recipe("02a-")).len(), 1);
         // 02: only app=bookstore pods reach the api.
         let api = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "api"}))));
         let shop = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "web"}))));
         let p02 = [recipe("02-")];
-        assert!(allowed(&p02, &ns, &pod("default", shop), &pod("default", api), tcp(80)));
-        assert!(!allowed(&p02, &ns, &pod("default", any), &pod("default", api), tcp(80)));
-        assert!(!allowed(&p02, &ns, &pod("other", shop), &pod("default", api), tcp(80)), "podSelector alone means the policy's namespace");
+        assert!(allowed(
+            &p02,
+            &ns,
+            &pod("default", shop),
+            &pod("default", api),
+            tcp(80)
+        ));
+        assert!(!allowed(
+            &p02,
+            &ns,
+            &pod("default", any),
+            &pod("default", api),
+            tcp(80)
+        ));
+        assert!(
+            !allowed(
+                &p02,
+                &ns,
+                &pod("other", shop),
+                &pod("default", api),
+                tcp(80)
+            ),
+            "podSelector alone means the policy's namespace"
+        );
         // 03: default-deny ingress for the namespace (Ingress only).
         let p03 = recipe("03-");
         assert!(is_default_deny(&p03, true));
         assert!(!is_default_deny(&p03, false));
         assert_eq!(policy_types(&p03), (true, false));
-        assert!(!allowed(std::slice::from_ref(&p03), &ns, &pod("default", any), &pod("default", db), None));
+        assert!(!allowed(
+            std::slice::from_ref(&p03),
+            &ns,
+            &pod("default", any),
+            &pod("default", db),
+            None
+        ));
         // 04: deny from other namespaces (null matchLabels selects every pod).
         let p04 = [recipe("04-")];
-        assert!(allowed(&p04, &ns, &pod("default", any), &pod("default", db), tcp(80)));
-        assert!(!allowed(&p04, &ns, &pod("other", any), &pod("default", db), tcp(80)));
+        assert!(allowed(
+            &p04,
+            &ns,
+            &pod("default", any),
+            &pod("default", db),
+            tcp(80)
+        ));
+        assert!(!allowed(
+            &p04,
+            &ns,
+            &pod("other", any),
+            &pod("default", db),
+            tcp(80)
+        ));
         // 05: from every namespace, but not from outside the cluster.
         let p05 = [recipe("05-")];
-        assert!(allowed(&p05, &ns, &pod("other", any), &pod("default", web), tcp(80)));
+        assert!(allowed(
+            &p05,
+            &ns,
+            &pod("other", any),
+            &pod("default", web),
+            tcp(80)
+        ));
         assert!(!allowed(&p05, &ns, &outside, &pod("default", web), tcp(80)));
-        assert!(allow_all_rules(&p05[0]).is_empty(), "namespaceSelector {{}} is every pod, not every address");
+        assert!(
+            allow_all_rules(&p05[0]).is_empty(),
+            "namespaceSelector {{}} is every pod, not every address"
+        );
         // 06: only namespaces labelled purpose=production.
         let p06 = [recipe("06-")];
-        assert!(allowed(&p06, &ns, &pod("prod", any), &pod("default", web), tcp(80)));
-        assert!(!allowed(&p06, &ns, &pod("default", any), &pod("default", web), tcp(80)));
+        assert!(allowed(
+            &p06,
+            &ns,
+            &pod("prod", any),
+            &pod("default", web),
+            tcp(80)
+        ));
+        assert!(!allowed(
+            &p06,
+            &ns,
+            &pod("default", any),
+            &pod("default", web),
+            tcp(80)
+        ));
         // 07: namespaceSelector AND podSelector in one peer.
         let mon = Box::leak(Box::new(l(json!({"type": "monitoring"}))));
         let p07 = [recipe("07-")];
-        assert!(allowed(&p07, &ns, &pod("ops", mon), &pod("default", web), tcp(80)));
-        assert!(!allowed(&p07, &ns, &pod("ops", any), &pod("default", web), tcp(80)));
-        assert!(!allowed(&p07, &ns, &pod("other", mon), &pod("default", web), tcp(80)));
+        assert!(allowed(
+            &p07,
+            &ns,
+            &pod("ops", mon),
+            &pod("default", web),
+            tcp(80)
+        ));
+        assert!(!allowed(
+            &p07,
+            &ns,
+            &pod("ops", any),
+            &pod("default", web),
+            tcp(80)
+        ));
+        assert!(!allowed(
+            &p07,
+            &ns,
+            &pod("other", mon),
+            &pod("default", web),
+            tcp(80)
+        ));
         // 08: external traffic allowed, flagged as admitting everything.
         let p08 = [recipe("08-")];
         assert!(allowed(&p08, &ns, &outside, &pod("default", web), tcp(443)));
@@ -383,29 +711,106 @@ mod net {
         let apisrv = Box::leak(Box::new(l(json!({"app": "apiserver"}))));
         let monrole = Box::leak(Box::new(l(json!({"role": "monitoring"}))));
         let p09 = [recipe("09-")];
-        assert!(allowed(&p09, &ns, &pod("default", monrole), &pod("default", apisrv), tcp(5000)));
-        assert!(!allowed(&p09, &ns, &pod("default", monrole), &pod("default", apisrv), tcp(8080)));
-        assert!(!allowed(&p09, &ns, &pod("default", monrole), &pod("default", apisrv), Some(Port { protocol: "UDP", number: 5000, name: None })));
-        assert!(!allowed(&p09, &ns, &pod("default", any), &pod("default", apisrv), tcp(5000)));
+        assert!(allowed(
+            &p09,
+            &ns,
+            &pod("default", monrole),
+            &pod("default", apisrv),
+            tcp(5000)
+        ));
+        assert!(!allowed(
+            &p09,
+            &ns,
+            &pod("default", monrole),
+            &pod("default", apisrv),
+            tcp(8080)
+        ));
+        assert!(!allowed(
+            &p09,
+            &ns,
+            &pod("default", monrole),
+            &pod("default", apisrv),
+            Some(Port {
+                protocol: "UDP",
+                number: 5000,
+                name: None
+            })
+        ));
+        assert!(!allowed(
+            &p09,
+            &ns,
+            &pod("default", any),
+            &pod("default", apisrv),
+            tcp(5000)
+        ));
         // 10: several podSelectors are ORed.
         let redis = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "db"}))));
         let search = Box::leak(Box::new(l(json!({"app": "bookstore", "role": "search"}))));
         let p10 = [recipe("10-")];
-        assert!(allowed(&p10, &ns, &pod("default", search), &pod("default", redis), tcp(6379)));
-        assert!(!allowed(&p10, &ns, &pod("default", shop), &pod("default", redis), tcp(6379)));
+        assert!(allowed(
+            &p10,
+            &ns,
+            &pod("default", search),
+            &pod("default", redis),
+            tcp(6379)
+        ));
+        assert!(!allowed(
+            &p10,
+            &ns,
+            &pod("default", shop),
+            &pod("default", redis),
+            tcp(6379)
+        ));
         // 11: egress denied for app=foo; Egress-only policy leaves ingress open.
         let foo = Box::leak(Box::new(l(json!({"app": "foo"}))));
         let p11 = [recipe("11-deny-egress-traffic-from-an-application-1")];
         assert_eq!(policy_types(&p11[0]), (false, true));
-        assert!(!allowed(&p11, &ns, &pod("default", foo), &pod("default", db), tcp(80)));
-        assert!(allowed(&p11, &ns, &pod("default", db), &pod("default", foo), tcp(80)));
+        assert!(!allowed(
+            &p11,
+            &ns,
+            &pod("default", foo),
+            &pod("default", db),
+            tcp(80)
+        ));
+        assert!(allowed(
+            &p11,
+            &ns,
+            &pod("default", db),
+            &pod("default", foo),
+            tcp(80)
+        ));
         // 11-2 and 14: DNS to kube-dns only.
         let dns = Box::leak(Box::new(l(json!({"k8s-app": "kube-dns"}))));
         for r in ["11-deny-egress-traffic-from-an-application-2", "14-"] {
             let p = [recipe(r)];
-            assert!(allowed(&p, &ns, &pod("default", foo), &pod("kube-system", dns), Some(Port { protocol: "UDP", number: 53, name: None })), "{r}");
-            assert!(!allowed(&p, &ns, &pod("default", foo), &pod("kube-system", dns), tcp(80)), "{r}");
-            assert!(!allowed(&p, &ns, &pod("default", foo), &outside, tcp(443)), "{r}");
+            assert!(
+                allowed(
+                    &p,
+                    &ns,
+                    &pod("default", foo),
+                    &pod("kube-system", dns),
+                    Some(Port {
+                        protocol: "UDP",
+                        number: 53,
+                        name: None
+                    })
+                ),
+                "{r}"
+            );
+            assert!(
+                !allowed(
+                    &p,
+                    &ns,
+                    &pod("default", foo),
+                    &pod("kube-system", dns),
+                    tcp(80)
+                ),
+                "{r}"
+            );
+            assert!(
+                !allowed(&p, &ns, &pod("default", foo), &outside, tcp(443)),
+                "{r}"
+            );
         }
         // 12: namespace default-deny for egress.
         let p12 = recipe("12-");
@@ -415,7 +820,10 @@ mod net {
 }
 
 fn check<'a>(f: &'a auditpack::Findings, id: &str) -> &'a auditpack::CheckResult {
-    f.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}"))
+    f.checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
 }
 
 fn evidence_doc(path: &Path) -> auditpack::snapshot::EvidenceFile {
@@ -425,51 +833,151 @@ fn evidence_doc(path: &Path) -> auditpack::snapshot::EvidenceFile {
 #[test]
 fn audit_policy_rules_match_in_order_first_match_wins() {
     use auditpack::controls::platform::{AuditRequest, audit_level};
-    let web = evidence_doc(&realdata("kubernetes-website/content/en/examples/audit/audit-policy.yaml")).document;
+    let web = evidence_doc(&realdata(
+        "kubernetes-website/content/en/examples/audit/audit-policy.yaml",
+    ))
+    .document;
     let g = ["system:authenticated"];
-    let req = |verb, res: Option<(&'static str, &'static str, &'static str, &'static str)>, path| AuditRequest { user: "bob", groups: &g, verb, resource: res, path };
-    assert_eq!(audit_level(&web, &req("get", Some(("", "pods", "a", "p")), "")), ("RequestResponse".into(), Some(0)));
-    assert_eq!(audit_level(&web, &req("get", Some(("", "pods/log", "a", "p")), "")), ("Metadata".into(), Some(1)));
-    assert_eq!(audit_level(&web, &req("update", Some(("", "configmaps", "a", "controller-leader")), "")), ("None".into(), Some(2)));
-    assert_eq!(audit_level(&web, &req("update", Some(("", "configmaps", "kube-system", "x")), "")), ("Request".into(), Some(5)));
-    assert_eq!(audit_level(&web, &req("get", Some(("", "secrets", "a", "s")), "")), ("Metadata".into(), Some(6)));
-    assert_eq!(audit_level(&web, &req("get", None, "/apis/apps")), ("None".into(), Some(4)));
-    assert_eq!(audit_level(&web, &req("get", None, "/healthz")), ("Metadata".into(), Some(8)));
-    let proxy = AuditRequest { user: "system:kube-proxy", groups: &g, verb: "watch", resource: Some(("", "endpoints", "a", "")), path: "" };
+    let req = |verb,
+               res: Option<(&'static str, &'static str, &'static str, &'static str)>,
+               path| AuditRequest {
+        user: "bob",
+        groups: &g,
+        verb,
+        resource: res,
+        path,
+    };
+    assert_eq!(
+        audit_level(&web, &req("get", Some(("", "pods", "a", "p")), "")),
+        ("RequestResponse".into(), Some(0))
+    );
+    assert_eq!(
+        audit_level(&web, &req("get", Some(("", "pods/log", "a", "p")), "")),
+        ("Metadata".into(), Some(1))
+    );
+    assert_eq!(
+        audit_level(
+            &web,
+            &req(
+                "update",
+                Some(("", "configmaps", "a", "controller-leader")),
+                ""
+            )
+        ),
+        ("None".into(), Some(2))
+    );
+    assert_eq!(
+        audit_level(
+            &web,
+            &req("update", Some(("", "configmaps", "kube-system", "x")), "")
+        ),
+        ("Request".into(), Some(5))
+    );
+    assert_eq!(
+        audit_level(&web, &req("get", Some(("", "secrets", "a", "s")), "")),
+        ("Metadata".into(), Some(6))
+    );
+    assert_eq!(
+        audit_level(&web, &req("get", None, "/apis/apps")),
+        ("None".into(), Some(4))
+    );
+    assert_eq!(
+        audit_level(&web, &req("get", None, "/healthz")),
+        ("Metadata".into(), Some(8))
+    );
+    let proxy = AuditRequest {
+        user: "system:kube-proxy",
+        groups: &g,
+        verb: "watch",
+        resource: Some(("", "endpoints", "a", "")),
+        path: "",
+    };
     assert_eq!(audit_level(&web, &proxy), ("None".into(), Some(3)));
-    assert_eq!(audit_level(&web, &req("create", Some(("apps", "deployments", "a", "d")), "")), ("Metadata".into(), Some(8)));
+    assert_eq!(
+        audit_level(
+            &web,
+            &req("create", Some(("apps", "deployments", "a", "d")), "")
+        ),
+        ("Metadata".into(), Some(8))
+    );
 
     // The check over each real policy.
     let mut snap = task_api_snapshot();
     let verdict = |snap: &auditpack::Snapshot| {
         let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
         let c = check(&f, "audit.policy").clone();
-        (c.status, c.observations.iter().map(|o| format!("{} {}", o.status, o.message)).collect::<Vec<_>>())
+        (
+            c.status,
+            c.observations
+                .iter()
+                .map(|o| format!("{} {}", o.status, o.message))
+                .collect::<Vec<_>>(),
+        )
     };
-    snap.audit_policy = Some(evidence_doc(&realdata("kubernetes-website/content/en/examples/audit/audit-policy.yaml")));
+    snap.audit_policy = Some(evidence_doc(&realdata(
+        "kubernetes-website/content/en/examples/audit/audit-policy.yaml",
+    )));
     let (st, obs) = verdict(&snap);
     assert_eq!(st, auditpack::Status::Partial, "{obs:#?}");
-    assert!(obs.iter().any(|o| o.starts_with("pass every operation on Secrets is logged at Metadata") && o.ends_with("by rule 6")), "{obs:#?}");
-    assert!(obs.iter().any(|o| o.starts_with("partial every RBAC change: logged at Metadata (rule 8)")), "{obs:#?}");
-    assert!(obs.iter().any(|o| o.starts_with("pass rule 8 is a catch-all at Metadata")), "{obs:#?}");
+    assert!(
+        obs.iter().any(
+            |o| o.starts_with("pass every operation on Secrets is logged at Metadata")
+                && o.ends_with("by rule 6")
+        ),
+        "{obs:#?}"
+    );
+    assert!(
+        obs.iter()
+            .any(|o| o.starts_with("partial every RBAC change: logged at Metadata (rule 8)")),
+        "{obs:#?}"
+    );
+    assert!(
+        obs.iter()
+            .any(|o| o.starts_with("pass rule 8 is a catch-all at Metadata")),
+        "{obs:#?}"
+    );
 
-    snap.audit_policy = Some(evidence_doc(&realdata("falcosecurity-plugins/plugins/k8saudit/configs/audit-policy.yaml")));
+    snap.audit_policy = Some(evidence_doc(&realdata(
+        "falcosecurity-plugins/plugins/k8saudit/configs/audit-policy.yaml",
+    )));
     let (st, obs) = verdict(&snap);
     assert_eq!(st, auditpack::Status::Partial);
-    assert!(obs.iter().any(|o| o.contains("create clusterroles") || o.contains("clusterrolebindings") && o.contains("RequestResponse (rule 1)")), "{obs:#?}");
-    assert!(obs.iter().any(|o| o.starts_with("partial create roles") && o.contains("Metadata (rule 10)")), "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.contains("create clusterroles")
+            || o.contains("clusterrolebindings") && o.contains("RequestResponse (rule 1)")),
+        "{obs:#?}"
+    );
+    assert!(
+        obs.iter()
+            .any(|o| o.starts_with("partial create roles") && o.contains("Metadata (rule 10)")),
+        "{obs:#?}"
+    );
 
-    snap.audit_policy = Some(evidence_doc(&realdata("liggitt-audit2rbac/testdata/demo-policy.yaml")));
+    snap.audit_policy = Some(evidence_doc(&realdata(
+        "liggitt-audit2rbac/testdata/demo-policy.yaml",
+    )));
     let (st, obs) = verdict(&snap);
     assert_eq!(st, auditpack::Status::Fail);
-    assert!(obs.iter().any(|o| o.starts_with("fail `get secrets` is logged at None (no rule matches)")), "{obs:#?}");
-    assert!(obs.iter().any(|o| o.starts_with("fail no catch-all rule")), "{obs:#?}");
+    assert!(
+        obs.iter()
+            .any(|o| o.starts_with("fail `get secrets` is logged at None (no rule matches)")),
+        "{obs:#?}"
+    );
+    assert!(
+        obs.iter().any(|o| o.starts_with("fail no catch-all rule")),
+        "{obs:#?}"
+    );
 
     // A policy that copies Secret bodies into the log fails.
     snap.audit_policy.as_mut().unwrap().document = serde_json::json!({"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "rules": [{"level": "RequestResponse"}]});
     let (st, obs) = verdict(&snap);
     assert_eq!(st, auditpack::Status::Fail);
-    assert!(obs.iter().any(|o| o.contains("`get secrets` is logged at RequestResponse (rule 0): logged with request bodies")), "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.contains(
+            "`get secrets` is logged at RequestResponse (rule 0): logged with request bodies"
+        )),
+        "{obs:#?}"
+    );
 }
 
 #[test]
@@ -479,20 +987,64 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
     let run = |snap: &auditpack::Snapshot| {
         let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
         let c = check(&f, "encryption.at-rest").clone();
-        (c.status, c.observations.iter().map(|o| format!("{} {}", o.status, o.message)).collect::<Vec<_>>().join("\n"))
+        (
+            c.status,
+            c.observations
+                .iter()
+                .map(|o| format!("{} {}", o.status, o.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     };
     for (file, status, needle) in [
-        ("valid-configs/kmsv2-first.yaml", auditpack::Status::Pass, "kms v2"),
-        ("valid-configs/aes-gcm-first.yaml", auditpack::Status::Pass, "aesgcm"),
-        ("valid-configs/secret-box-first.yaml", auditpack::Status::Pass, "secretbox"),
-        ("valid-configs/aes-cbc-first.yaml", auditpack::Status::Pass, "aescbc as the first provider: weaker"),
-        ("valid-configs/kms-first.yaml", auditpack::Status::Pass, "kms v1 (deprecated)"),
-        ("valid-configs/identity-first.yaml", auditpack::Status::Fail, "identity (no encryption): new Secrets are written unencrypted"),
-        ("valid-configs/legacy.yaml", auditpack::Status::Fail, "identity"),
-        ("valid-configs/aes/aes-cbc-multiple-providers.json", auditpack::Status::Fail, "no resources entry covers secrets"),
+        (
+            "valid-configs/kmsv2-first.yaml",
+            auditpack::Status::Pass,
+            "kms v2",
+        ),
+        (
+            "valid-configs/aes-gcm-first.yaml",
+            auditpack::Status::Pass,
+            "aesgcm",
+        ),
+        (
+            "valid-configs/secret-box-first.yaml",
+            auditpack::Status::Pass,
+            "secretbox",
+        ),
+        (
+            "valid-configs/aes-cbc-first.yaml",
+            auditpack::Status::Pass,
+            "aescbc as the first provider: weaker",
+        ),
+        (
+            "valid-configs/kms-first.yaml",
+            auditpack::Status::Pass,
+            "kms v1 (deprecated)",
+        ),
+        (
+            "valid-configs/identity-first.yaml",
+            auditpack::Status::Fail,
+            "identity (no encryption): new Secrets are written unencrypted",
+        ),
+        (
+            "valid-configs/legacy.yaml",
+            auditpack::Status::Fail,
+            "identity",
+        ),
+        (
+            "valid-configs/aes/aes-cbc-multiple-providers.json",
+            auditpack::Status::Fail,
+            "no resources entry covers secrets",
+        ),
     ] {
         let ec = evidence_doc(&base.join(file));
-        assert!(!serde_json::to_string(&ec.document).unwrap().contains("\"secret\":"), "key material removed");
+        assert!(
+            !serde_json::to_string(&ec.document)
+                .unwrap()
+                .contains("\"secret\":"),
+            "key material removed"
+        );
         snap.encryption_config = Some(ec);
         let (st, obs) = run(&snap);
         assert_eq!(st, status, "{file}: {obs}");
@@ -502,15 +1054,28 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
     snap.encryption_config = None;
     let (st, obs) = run(&snap);
     assert_eq!(st, auditpack::Status::Partial, "{obs}");
-    assert!(obs.contains("--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml"));
+    assert!(
+        obs.contains("--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml")
+    );
     // Managed control plane (no apiserver pod): manual, with an attestation request.
     let pods = snap.resources.get_mut("pods").unwrap();
-    pods.items.retain(|p| p.pointer("/metadata/namespace").and_then(Value::as_str) != Some("kube-system"));
+    pods.items.retain(|p| {
+        p.pointer("/metadata/namespace").and_then(Value::as_str) != Some("kube-system")
+    });
     let (st, _) = run(&snap);
     assert_eq!(st, auditpack::Status::Manual);
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
-    assert!(check(&f, "encryption.at-rest").remediation.as_deref().unwrap().contains("attestation"));
-    assert_eq!(check(&f, "audit.log-backend").status, auditpack::Status::Manual);
+    assert!(
+        check(&f, "encryption.at-rest")
+            .remediation
+            .as_deref()
+            .unwrap()
+            .contains("attestation")
+    );
+    assert_eq!(
+        check(&f, "audit.log-backend").status,
+        auditpack::Status::Manual
+    );
     // Pods not collected: not-collected, never pass.
     snap.mark("pods", auditpack::CollectionStatus::Forbidden, "403");
     assert_eq!(run(&snap).0, auditpack::Status::NotCollected);
@@ -519,69 +1084,156 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
 #[test]
 fn uncollected_kinds_are_never_pass() {
     let mut snap = task_api_snapshot();
-    snap.mark("pods", auditpack::CollectionStatus::Forbidden, "pods is forbidden: User \"auditor\" cannot list resource \"pods\"");
-    snap.mark("rolebindings.rbac.authorization.k8s.io", auditpack::CollectionStatus::Failed, "timeout");
-    snap.mark("configurations.dapr.io", auditpack::CollectionStatus::NotCollected, "not requested");
+    snap.mark(
+        "pods",
+        auditpack::CollectionStatus::Forbidden,
+        "pods is forbidden: User \"auditor\" cannot list resource \"pods\"",
+    );
+    snap.mark(
+        "rolebindings.rbac.authorization.k8s.io",
+        auditpack::CollectionStatus::Failed,
+        "timeout",
+    );
+    snap.mark(
+        "configurations.dapr.io",
+        auditpack::CollectionStatus::NotCollected,
+        "not requested",
+    );
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
     for id in [
-        "rbac.cluster-admin", "rbac.secrets-read", "rbac.escalation", "rbac.pods-exec", "rbac.default-serviceaccount",
-        "lifecycle.orphaned-bindings", "lifecycle.unused-serviceaccounts", "lifecycle.automount",
-        "network.pod-isolation", "pss.baseline", "pss.restricted", "integrity.image-digests",
-        "transit.service-mtls", "audit.log-backend",
+        "rbac.cluster-admin",
+        "rbac.secrets-read",
+        "rbac.escalation",
+        "rbac.pods-exec",
+        "rbac.default-serviceaccount",
+        "lifecycle.orphaned-bindings",
+        "lifecycle.unused-serviceaccounts",
+        "lifecycle.automount",
+        "network.pod-isolation",
+        "pss.baseline",
+        "pss.restricted",
+        "integrity.image-digests",
+        "transit.service-mtls",
+        "audit.log-backend",
     ] {
         let c = check(&f, id);
-        assert_eq!(c.status, auditpack::Status::NotCollected, "{id}: {}", c.explanation);
+        assert_eq!(
+            c.status,
+            auditpack::Status::NotCollected,
+            "{id}: {}",
+            c.explanation
+        );
         assert!(c.explanation.contains("not"), "{id}");
     }
     assert!(f.access_review.is_empty());
     // Kinds that were collected still give verdicts.
-    assert_eq!(check(&f, "network.default-deny").status, auditpack::Status::Fail);
-    assert_eq!(check(&f, "pss.namespace-labels").status, auditpack::Status::Pass);
+    assert_eq!(
+        check(&f, "network.default-deny").status,
+        auditpack::Status::Fail
+    );
+    assert_eq!(
+        check(&f, "pss.namespace-labels").status,
+        auditpack::Status::Pass
+    );
     // No control that rests on an uncollected check passes.
     for c in &f.controls {
-        let rests = c.checks.iter().any(|id| check(&f, id).status == auditpack::Status::NotCollected);
-        assert!(!(rests && c.status == auditpack::Status::Pass), "{} {}", c.framework, c.id);
+        let rests = c
+            .checks
+            .iter()
+            .any(|id| check(&f, id).status == auditpack::Status::NotCollected);
+        assert!(
+            !(rests && c.status == auditpack::Status::Pass),
+            "{} {}",
+            c.framework,
+            c.id
+        );
     }
     // An optional kind that is absent (CRD not installed) is evidence of absence.
     let mut snap = task_api_snapshot();
-    snap.mark("clusterpolicies.kyverno.io", auditpack::CollectionStatus::Absent, "CRD not installed");
+    snap.mark(
+        "clusterpolicies.kyverno.io",
+        auditpack::CollectionStatus::Absent,
+        "CRD not installed",
+    );
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
-    assert_eq!(check(&f, "integrity.image-signing").status, auditpack::Status::Fail);
-    snap.mark("clusterpolicies.kyverno.io", auditpack::CollectionStatus::Forbidden, "403");
+    assert_eq!(
+        check(&f, "integrity.image-signing").status,
+        auditpack::Status::Fail
+    );
+    snap.mark(
+        "clusterpolicies.kyverno.io",
+        auditpack::CollectionStatus::Forbidden,
+        "403",
+    );
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
-    assert_eq!(check(&f, "integrity.image-signing").status, auditpack::Status::NotCollected);
+    assert_eq!(
+        check(&f, "integrity.image-signing").status,
+        auditpack::Status::NotCollected
+    );
 }
 
 #[test]
 fn access_changes_since_previous_snapshot() {
     let now = task_api_snapshot();
     let mut prev = task_api_snapshot();
-    prev.collected_at = chrono::DateTime::parse_from_rfc3339("2026-08-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    prev.collected_at = chrono::DateTime::parse_from_rfc3339("2026-08-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     // Last quarter jane had no binding, and a removed contractor could read pods in production.
-    let crbs = prev.resources.get_mut("clusterrolebindings.rbac.authorization.k8s.io").unwrap();
+    let crbs = prev
+        .resources
+        .get_mut("clusterrolebindings.rbac.authorization.k8s.io")
+        .unwrap();
     crbs.items.retain(|b| b["metadata"]["name"] != "jane-admin");
-    prev.resources.get_mut("rolebindings.rbac.authorization.k8s.io").unwrap().items.push(serde_json::json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-        "metadata": {"name": "contractor", "namespace": "production"},
-        "roleRef": {"kind": "Role", "name": "task-api-role"},
-        "subjects": [{"kind": "User", "name": "contractor@example.com"}]
-    }));
-    let old = auditpack::controls::rbac::Model::from_snapshot(&prev).unwrap().access_review();
-    let new = auditpack::controls::rbac::Model::from_snapshot(&now).unwrap().access_review();
+    prev.resources
+        .get_mut("rolebindings.rbac.authorization.k8s.io")
+        .unwrap()
+        .items
+        .push(serde_json::json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "contractor", "namespace": "production"},
+            "roleRef": {"kind": "Role", "name": "task-api-role"},
+            "subjects": [{"kind": "User", "name": "contractor@example.com"}]
+        }));
+    let old = auditpack::controls::rbac::Model::from_snapshot(&prev)
+        .unwrap()
+        .access_review();
+    let new = auditpack::controls::rbac::Model::from_snapshot(&now)
+        .unwrap()
+        .access_review();
     let changes = auditpack::controls::access_changes(&old, &new);
-    let lines: Vec<String> = changes.iter().map(|c| format!("{:?} {} {:?} {}", c.change, c.subject.name, c.grant.resources, c.grant.via)).collect();
-    assert_eq!(lines, [
-        // cluster-admin's two rules: non-resource URLs `*`, then every resource.
-        "Granted jane@example.com [] ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin",
-        "Granted jane@example.com [\"*\"] ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin",
-        "Removed contractor@example.com [\"pods\", \"configmaps\"] RoleBinding/production/contractor -> Role/task-api-role",
-    ]);
+    let lines: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{:?} {} {:?} {}",
+                c.change, c.subject.name, c.grant.resources, c.grant.via
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            // cluster-admin's two rules: non-resource URLs `*`, then every resource.
+            "Granted jane@example.com [] ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin",
+            "Granted jane@example.com [\"*\"] ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin",
+            "Removed contractor@example.com [\"pods\", \"configmaps\"] RoleBinding/production/contractor -> Role/task-api-role",
+        ]
+    );
     assert!(auditpack::controls::access_changes(&new, &new).is_empty());
-    let opts = auditpack::controls::EvalOptions { previous: Some(prev), ..Default::default() };
+    let opts = auditpack::controls::EvalOptions {
+        previous: Some(prev),
+        ..Default::default()
+    };
     let f = auditpack::controls::evaluate(&now, &opts).unwrap();
     let c = check(&f, "lifecycle.access-changes");
     assert_eq!(c.status, auditpack::Status::Manual);
-    assert!(c.explanation.contains("2 permission(s) were granted and 1 removed"), "{}", c.explanation);
+    assert!(
+        c.explanation
+            .contains("2 permission(s) were granted and 1 removed"),
+        "{}",
+        c.explanation
+    );
     assert!(c.observations.iter().any(|o| o.message.starts_with("removed: User contractor@example.com may get,list on pods,configmaps (groups core) in production")));
 }
 
@@ -593,16 +1245,26 @@ fn audit_log_summary_continuity() {
         check(&f, "audit.log-continuity").clone()
     };
     assert_eq!(run(&snap).status, auditpack::Status::NotCollected);
-    snap.audit_log = Some(serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z",
-        "firstEvent": "2026-10-01T00:00:03Z", "lastEvent": "2026-10-01T23:59:58Z", "events": 81234, "gaps": [], "gapThresholdSeconds": 900}));
+    snap.audit_log = Some(
+        serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z",
+        "firstEvent": "2026-10-01T00:00:03Z", "lastEvent": "2026-10-01T23:59:58Z", "events": 81234, "gaps": [], "gapThresholdSeconds": 900}),
+    );
     assert_eq!(run(&snap).status, auditpack::Status::Pass);
     snap.audit_log.as_mut().unwrap()["gaps"] = serde_json::json!([{"start": "2026-10-01T03:10:00Z", "end": "2026-10-01T05:40:00Z", "seconds": 9000}]);
     let c = run(&snap);
     assert_eq!(c.status, auditpack::Status::Partial);
-    assert!(c.observations.iter().any(|o| o.message.contains("from 2026-10-01T03:10:00Z to 2026-10-01T05:40:00Z (9000 s")));
+    assert!(c.observations.iter().any(|o| {
+        o.message
+            .contains("from 2026-10-01T03:10:00Z to 2026-10-01T05:40:00Z (9000 s")
+    }));
     snap.audit_log.as_mut().unwrap()["firstEvent"] = serde_json::json!("2026-10-01T08:00:00Z");
-    assert!(run(&snap).observations.iter().any(|o| o.message.contains("until the first event (2026-10-01T08:00:00+00:00)")));
-    snap.audit_log = Some(serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z", "events": 0, "gaps": [], "gapThresholdSeconds": 900}));
+    assert!(run(&snap).observations.iter().any(|o| {
+        o.message
+            .contains("until the first event (2026-10-01T08:00:00+00:00)")
+    }));
+    snap.audit_log = Some(
+        serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z", "events": 0, "gaps": [], "gapThresholdSeconds": 900}),
+    );
     assert_eq!(run(&snap).status, auditpack::Status::Fail);
 }
 
@@ -611,25 +1273,52 @@ fn catalog_errors_name_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("internal.yaml");
     std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    requirement: r\n    checks:\n      - rbac.cluster-admin\n      - rbac.no-such-check\n").unwrap();
-    let e = auditpack::controls::catalog::load(&p).unwrap_err().to_string();
+    let e = auditpack::controls::catalog::load(&p)
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with(&format!("{}:9:", p.display())), "{e}");
-    assert!(e.contains("`checks`") && e.contains("\"rbac.no-such-check\"") && e.contains("IC-1"), "{e}");
-    std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    checks: []\n").unwrap();
-    let e = auditpack::controls::catalog::load(&p).unwrap_err().to_string();
-    assert!(e.starts_with(&format!("{}:6:", p.display())) && e.contains("missing field `requirement`"), "{e}");
+    assert!(
+        e.contains("`checks`") && e.contains("\"rbac.no-such-check\"") && e.contains("IC-1"),
+        "{e}"
+    );
+    std::fs::write(
+        &p,
+        "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    checks: []\n",
+    )
+    .unwrap();
+    let e = auditpack::controls::catalog::load(&p)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!("{}:6:", p.display())) && e.contains("missing field `requirement`"),
+        "{e}"
+    );
     assert!(!e.contains("error: line"), "location given once: {e}");
     std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    requirement: r\n    checks: []\n    chekcs: []\n").unwrap();
-    let e = auditpack::controls::catalog::load(&p).unwrap_err().to_string();
+    let e = auditpack::controls::catalog::load(&p)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("chekcs"), "{e}");
     // A catalog with a built-in id replaces it.
     std::fs::write(&p, "id: soc2\nname: Our SOC 2 mapping\ncontrols:\n  - id: CC6.6\n    title: Boundaries\n    requirement: r\n    checks: [network.default-deny]\n").unwrap();
     let soc2 = auditpack::controls::catalog::load(&p).unwrap();
-    let opts = auditpack::controls::EvalOptions { frameworks: vec!["soc2".into()], catalogs: vec![soc2], previous: None };
+    let opts = auditpack::controls::EvalOptions {
+        frameworks: vec!["soc2".into()],
+        catalogs: vec![soc2],
+        previous: None,
+    };
     let f = auditpack::controls::evaluate(&task_api_snapshot(), &opts).unwrap();
     assert_eq!(f.controls.len(), 1);
     assert_eq!(f.frameworks[0].name, "Our SOC 2 mapping");
     assert_eq!(f.checks.len(), 1);
-    let e = auditpack::controls::evaluate(&task_api_snapshot(), &auditpack::controls::EvalOptions { frameworks: vec!["iso27001".into()], ..Default::default() }).unwrap_err();
+    let e = auditpack::controls::evaluate(
+        &task_api_snapshot(),
+        &auditpack::controls::EvalOptions {
+            frameworks: vec!["iso27001".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("soc2, hipaa"), "{e}");
 }
 
@@ -647,13 +1336,32 @@ mod cli {
         let snap_path = dir.path().join("snapshot.json");
         std::fs::write(&snap_path, task_api_snapshot().to_json()).unwrap();
         let run = |args: &[&str]| {
-            let out = bin().current_dir(dir.path()).arg("evaluate").args(args).output().unwrap();
-            (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+            let out = bin()
+                .current_dir(dir.path())
+                .arg("evaluate")
+                .args(args)
+                .output()
+                .unwrap();
+            (
+                out.status.code(),
+                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            )
         };
         let (code, stdout, stderr) = run(&["snapshot.json"]);
-        assert_eq!(code, Some(1), "failing controls are a negative verdict: {stderr}");
+        assert_eq!(
+            code,
+            Some(1),
+            "failing controls are a negative verdict: {stderr}"
+        );
         let f: auditpack::Findings = serde_json::from_str(&stdout).unwrap();
-        assert_eq!(f.frameworks.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["soc2", "hipaa"]);
+        assert_eq!(
+            f.frameworks
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>(),
+            ["soc2", "hipaa"]
+        );
         assert_eq!(f.snapshot_collected_at, "2026-11-01T00:00:00Z");
         assert_eq!(f.controls.len(), 10);
         // Same input, same bytes; --out writes the same document.
@@ -661,35 +1369,63 @@ mod cli {
         assert_eq!(stdout, again);
         let (code, empty, _) = run(&["snapshot.json", "--out", "findings.json"]);
         assert_eq!((code, empty.as_str()), (Some(1), ""));
-        assert_eq!(std::fs::read_to_string(dir.path().join("findings.json")).unwrap(), stdout);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("findings.json")).unwrap(),
+            stdout
+        );
 
         let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogs/pci-dss.yaml");
-        let (code, text, _) = run(&["snapshot.json", "--framework", "pci-dss", "--catalog", catalog.to_str().unwrap(), "--output", "text"]);
+        let (code, text, _) = run(&[
+            "snapshot.json",
+            "--framework",
+            "pci-dss",
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--output",
+            "text",
+        ]);
         assert_eq!(code, Some(1));
         assert!(text.contains("PCI DSS v4.0"), "{text}");
         assert!(text.contains("  1.3                partial"), "{text}");
         assert!(text.contains("[fail] rbac.cluster-admin"), "{text}");
-        assert!(text.contains("$ kubectl get rolebindings,clusterrolebindings -A -o yaml"), "{text}");
+        assert!(
+            text.contains("$ kubectl get rolebindings,clusterrolebindings -A -o yaml"),
+            "{text}"
+        );
 
         // Usage errors exit 2 and say where.
         std::fs::write(dir.path().join("bad.yaml"), "id: x\nname: X\ncontrols:\n  - id: A\n    title: a\n    requirement: r\n    checks: [nope]\n").unwrap();
         let (code, _, stderr) = run(&["snapshot.json", "--catalog", "bad.yaml"]);
         assert_eq!(code, Some(2));
-        assert!(stderr.contains("bad.yaml:7:") && stderr.contains("unknown check \"nope\""), "{stderr}");
+        assert!(
+            stderr.contains("bad.yaml:7:") && stderr.contains("unknown check \"nope\""),
+            "{stderr}"
+        );
         let (code, _, stderr) = run(&["snapshot.json", "--framework", "iso27001"]);
         assert_eq!(code, Some(2));
-        assert!(stderr.contains("unknown framework \"iso27001\""), "{stderr}");
+        assert!(
+            stderr.contains("unknown framework \"iso27001\""),
+            "{stderr}"
+        );
         let (code, _, stderr) = run(&["missing.json"]);
         assert_eq!(code, Some(2));
         assert!(stderr.contains("missing.json"), "{stderr}");
 
         // --previous adds the access changes.
         let mut prev = task_api_snapshot();
-        prev.resources.get_mut("clusterrolebindings.rbac.authorization.k8s.io").unwrap().items.retain(|b| b["metadata"]["name"] != "jane-admin");
+        prev.resources
+            .get_mut("clusterrolebindings.rbac.authorization.k8s.io")
+            .unwrap()
+            .items
+            .retain(|b| b["metadata"]["name"] != "jane-admin");
         std::fs::write(dir.path().join("prev.json"), prev.to_json()).unwrap();
         let (_, stdout, _) = run(&["snapshot.json", "--previous", "prev.json"]);
         let f: auditpack::Findings = serde_json::from_str(&stdout).unwrap();
-        let c = f.checks.iter().find(|c| c.id == "lifecycle.access-changes").unwrap();
+        let c = f
+            .checks
+            .iter()
+            .find(|c| c.id == "lifecycle.access-changes")
+            .unwrap();
         assert_eq!(c.status, auditpack::Status::Manual);
         assert_eq!(c.observations.len(), 2);
     }

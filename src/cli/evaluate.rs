@@ -64,8 +64,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Output::Text => controls::render_text(&findings),
     };
     match &args.out {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?,
-        None => print!("{text}"),
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                // A reader that stops early (`| head`) is not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(e).context("cannot write to standard output");
+                }
+                _ => {}
+            }
+        }
     }
     Ok(if controls::is_negative(&findings) {
         ExitCode::from(1)

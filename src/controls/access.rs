@@ -57,7 +57,11 @@ const SPECS: &[Spec] = &[
 ];
 
 fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
-    let mut b = Builder::new(spec.id, spec.title, "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings");
+    let mut b = Builder::new(
+        spec.id,
+        spec.title,
+        "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
+    );
     b.cmd("kubectl get rolebindings,clusterrolebindings -A -o yaml");
     b.cmd("kubectl get roles,clusterroles -A -o yaml");
     let model = match ctx.rbac() {
@@ -67,12 +71,22 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
     let mut holders = BTreeSet::new();
     let mut system_holders = BTreeSet::new();
     for bd in &model.bindings {
-        let Some(rules) = model.binding_rules(bd) else { continue };
-        let mut flags: BTreeSet<&str> = rules.iter().flat_map(|r| rule_flags(r, bd.namespace.is_none())).collect();
+        let Some(rules) = model.binding_rules(bd) else {
+            continue;
+        };
+        let mut flags: BTreeSet<&str> = rules
+            .iter()
+            .flat_map(|r| rule_flags(r, bd.namespace.is_none()))
+            .collect();
         if bd.role_kind == "ClusterRole" && bd.role_name == "cluster-admin" {
             flags.insert("cluster-admin");
         }
-        let hit: Vec<&str> = spec.flags.iter().copied().filter(|f| flags.contains(f)).collect();
+        let hit: Vec<&str> = spec
+            .flags
+            .iter()
+            .copied()
+            .filter(|f| flags.contains(f))
+            .collect();
         if hit.is_empty() {
             continue;
         }
@@ -83,10 +97,20 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
                 continue;
             }
             holders.insert(subject_display(s));
-            let scope = bd.namespace.as_deref().map_or("cluster-wide".to_string(), |n| format!("in namespace {n}"));
+            let scope = bd
+                .namespace
+                .as_deref()
+                .map_or("cluster-wide".to_string(), |n| format!("in namespace {n}"));
             b.push(
                 Status::Fail,
-                format!("{} holds {} {scope} through {} -> {} {}", subject_display(s), hit.join(", "), bd.display(), bd.role_kind, bd.role_name),
+                format!(
+                    "{} holds {} {scope} through {} -> {} {}",
+                    subject_display(s),
+                    hit.join(", "),
+                    bd.display(),
+                    bd.role_kind,
+                    bd.role_name
+                ),
                 evidence(bd.key, obj, format!("/subjects/{i}")),
             );
         }
@@ -94,10 +118,20 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
     let sys = if system_holders.is_empty() {
         String::new()
     } else {
-        format!(" Kubernetes system identities holding it through bootstrap bindings ({}) are expected and not counted.", system_holders.into_iter().collect::<Vec<_>>().join(", "))
+        format!(
+            " Kubernetes system identities holding it through bootstrap bindings ({}) are expected and not counted.",
+            super::util::name_list(system_holders.iter())
+        )
     };
     if holders.is_empty() {
-        b.push(Status::Pass, format!("no subject outside Kubernetes' system identities holds {}", spec.power), evidence_file("clusterrolebindings.rbac.authorization.k8s.io", "", ""));
+        b.push(
+            Status::Pass,
+            format!(
+                "no subject outside Kubernetes' system identities holds {}",
+                spec.power
+            ),
+            evidence_file("clusterrolebindings.rbac.authorization.k8s.io", "", ""),
+        );
         return b.finish(
             Status::Pass,
             format!("No user, group or ServiceAccount outside Kubernetes' own bootstrap bindings holds {}, following every binding to its role, aggregation and wildcards included.{sys}", spec.power),
@@ -106,7 +140,13 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
     }
     b.finish(
         Status::Fail,
-        format!("{} subject(s) hold {}: {}. {}{sys}", holders.len(), spec.power, holders.into_iter().collect::<Vec<_>>().join(", "), spec.risk),
+        format!(
+            "{} subject(s) hold {}: {}. {}{sys}",
+            holders.len(),
+            spec.power,
+            super::util::name_list(holders.iter()),
+            spec.risk
+        ),
         Some(spec.remediation),
     )
 }
@@ -157,7 +197,11 @@ pub fn default_service_account(ctx: &Ctx) -> CheckResult {
     }
     let n = b.observations.len();
     if n == 0 {
-        b.push(Status::Pass, "no binding names a `default` ServiceAccount", evidence_file("rolebindings.rbac.authorization.k8s.io", "", ""));
+        b.push(
+            Status::Pass,
+            "no binding names a `default` ServiceAccount",
+            evidence_file("rolebindings.rbac.authorization.k8s.io", "", ""),
+        );
         return b.finish(Status::Pass, "No RoleBinding or ClusterRoleBinding names a namespace's `default` ServiceAccount, so pods that name no ServiceAccount get no permissions.", None);
     }
     b.finish(

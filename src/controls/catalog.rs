@@ -75,7 +75,9 @@ pub enum CatalogError {
         source: std::io::Error,
     },
     /// Not a valid catalog document.
-    #[error("{path}:{line}:{column}: invalid catalog: {message} (a catalog is `id`, `name`, `controls: [{{id, title, requirement, checks: [CHECK-ID...]}}]`)")]
+    #[error(
+        "{path}:{line}:{column}: invalid catalog: {message} (a catalog is `id`, `name`, `controls: [{{id, title, requirement, checks: [CHECK-ID...]}}]`)"
+    )]
     Malformed {
         /// Path.
         path: String,
@@ -87,7 +89,9 @@ pub enum CatalogError {
         message: String,
     },
     /// A control names a check this build does not implement.
-    #[error("{path}:{line}:{column}: control {control:?} field `checks` names unknown check {check:?}; known checks: {known}")]
+    #[error(
+        "{path}:{line}:{column}: control {control:?} field `checks` names unknown check {check:?}; known checks: {known}"
+    )]
     UnknownCheck {
         /// Path.
         path: String,
@@ -195,7 +199,8 @@ pub fn built_in() -> Vec<Framework> {
     BUILT_IN
         .iter()
         .map(|(id, text)| {
-            let mut f = parse(&format!("built-in:{id}"), text).expect("built-in catalogs are valid");
+            let mut f =
+                parse(&format!("built-in:{id}"), text).expect("built-in catalogs are valid");
             f.source = "built-in".to_string();
             f
         })

@@ -43,11 +43,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FixtureError + '_ {
 
 /// Parses multi-document YAML (or JSON) into objects, flattening `kind: List`.
 pub fn parse_objects(path: &Path, text: &str) -> Result<Vec<Value>, FixtureError> {
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple(text).map_err(|e| FixtureError::Yaml {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| FixtureError::Yaml {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     let mut out = Vec::new();
     for d in docs {
         flatten(d, &mut out);
@@ -59,7 +58,9 @@ fn flatten(d: Value, out: &mut Vec<Value>) {
     if d.is_null() {
         return;
     }
-    if d.get("kind").and_then(Value::as_str).is_some_and(|k| k == "List" || k.ends_with("List"))
+    if d.get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k == "List" || k.ends_with("List"))
         && let Some(Value::Array(items)) = d.get("items")
     {
         for i in items.clone() {
@@ -108,11 +109,7 @@ pub fn load_dir(dir: &Path, collected_at: DateTime<Utc>) -> Result<Snapshot, Fix
         let bytes = std::fs::read(&f).map_err(io(&f))?;
         let text = String::from_utf8_lossy(&bytes);
         snap.source.files.push(crate::snapshot::ImportedFile {
-            path: f
-                .strip_prefix(dir)
-                .unwrap_or(&f)
-                .display()
-                .to_string(),
+            path: f.strip_prefix(dir).unwrap_or(&f).display().to_string(),
             sha256: hex::encode(Sha256::digest(&bytes)),
         });
         for o in parse_objects(&f, &text)? {
@@ -125,7 +122,11 @@ pub fn load_dir(dir: &Path, collected_at: DateTime<Utc>) -> Result<Snapshot, Fix
             .get(k.key)
             .is_some_and(|c| c.status == CollectionStatus::Collected);
         if k.optional && !present {
-            snap.mark(k.key, CollectionStatus::Absent, "no objects of this kind in the export (CRD not installed)");
+            snap.mark(
+                k.key,
+                CollectionStatus::Absent,
+                "no objects of this kind in the export (CRD not installed)",
+            );
         } else {
             snap.mark_collected(k.key);
         }

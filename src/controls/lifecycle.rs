@@ -64,7 +64,8 @@ pub fn access_changes(old: &[SubjectAccess], new: &[SubjectAccess]) -> Vec<Acces
         let mut m: BTreeMap<(Subject, GrantKey), Grant> = BTreeMap::new();
         for a in list {
             for g in &a.grants {
-                m.entry((a.subject.clone(), key(g))).or_insert_with(|| g.clone());
+                m.entry((a.subject.clone(), key(g)))
+                    .or_insert_with(|| g.clone());
             }
         }
         m
@@ -73,12 +74,20 @@ pub fn access_changes(old: &[SubjectAccess], new: &[SubjectAccess]) -> Vec<Acces
     let mut out = Vec::new();
     for ((s, k), g) in &n {
         if !o.contains_key(&(s.clone(), k.clone())) {
-            out.push(AccessChange { change: ChangeKind::Granted, subject: s.clone(), grant: g.clone() });
+            out.push(AccessChange {
+                change: ChangeKind::Granted,
+                subject: s.clone(),
+                grant: g.clone(),
+            });
         }
     }
     for ((s, k), g) in &o {
         if !n.contains_key(&(s.clone(), k.clone())) {
-            out.push(AccessChange { change: ChangeKind::Removed, subject: s.clone(), grant: g.clone() });
+            out.push(AccessChange {
+                change: ChangeKind::Removed,
+                subject: s.clone(),
+                grant: g.clone(),
+            });
         }
     }
     out.sort();
@@ -86,16 +95,32 @@ pub fn access_changes(old: &[SubjectAccess], new: &[SubjectAccess]) -> Vec<Acces
 }
 
 fn grant_text(g: &Grant) -> String {
-    let scope = g.namespace.as_deref().map_or("cluster-wide".to_string(), |n| format!("in {n}"));
+    let scope = g
+        .namespace
+        .as_deref()
+        .map_or("cluster-wide".to_string(), |n| format!("in {n}"));
     if !g.non_resource_urls.is_empty() {
-        return format!("{} on {} {scope} via {}", g.verbs.join(","), g.non_resource_urls.join(","), g.via);
+        return format!(
+            "{} on {} {scope} via {}",
+            g.verbs.join(","),
+            g.non_resource_urls.join(","),
+            g.via
+        );
     }
-    let names = if g.resource_names.is_empty() { String::new() } else { format!(" named {}", g.resource_names.join(",")) };
+    let names = if g.resource_names.is_empty() {
+        String::new()
+    } else {
+        format!(" named {}", g.resource_names.join(","))
+    };
     format!(
         "{} on {} (groups {}){names} {scope} via {}",
         g.verbs.join(","),
         g.resources.join(","),
-        g.api_groups.iter().map(|a| if a.is_empty() { "core" } else { a.as_str() }).collect::<Vec<_>>().join(","),
+        g.api_groups
+            .iter()
+            .map(|a| if a.is_empty() { "core" } else { a.as_str() })
+            .collect::<Vec<_>>()
+            .join(","),
         g.via
     )
 }
@@ -117,7 +142,10 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "whether bindings outlived their subjects"),
     };
-    let existing: HashSet<(&str, &str)> = sas.iter().map(|s| (namespace(s).unwrap_or(""), name(s))).collect();
+    let existing: HashSet<(&str, &str)> = sas
+        .iter()
+        .map(|s| (namespace(s).unwrap_or(""), name(s)))
+        .collect();
     let mut users: BTreeMap<(String, &str, usize, usize), &Value> = BTreeMap::new();
     let mut orphans = 0;
     for bd in &model.bindings {
@@ -197,7 +225,10 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
         };
         for o in items {
             if let Some((_, spec, _)) = pod_spec(k, o) {
-                used.insert((namespace(o).unwrap_or("").to_string(), sa_of(spec).to_string()));
+                used.insert((
+                    namespace(o).unwrap_or("").to_string(),
+                    sa_of(spec).to_string(),
+                ));
             }
         }
     }
@@ -219,13 +250,24 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
         }
     }
     if unused == 0 && judged > 0 {
-        b.push(Status::Pass, format!("all {judged} application ServiceAccounts are used by a workload"), evidence_file("serviceaccounts", "", ""));
+        b.push(
+            Status::Pass,
+            format!("all {judged} application ServiceAccounts are used by a workload"),
+            evidence_file("serviceaccounts", "", ""),
+        );
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
-        Status::Pass => format!("Each of the {judged} application ServiceAccounts (not counting each namespace's `default` and the system namespaces) is used by a pod or pod template."),
-        Status::NotApplicable => "There are no application ServiceAccounts besides each namespace's `default`.".to_string(),
-        _ => format!("{unused} ServiceAccount(s) are used by no workload. Identities nobody uses are access that was not removed when it stopped being needed (unless an external system uses their tokens, which should then be recorded)."),
+        Status::Pass => format!(
+            "Each of the {judged} application ServiceAccounts (not counting each namespace's `default` and the system namespaces) is used by a pod or pod template."
+        ),
+        Status::NotApplicable => {
+            "There are no application ServiceAccounts besides each namespace's `default`."
+                .to_string()
+        }
+        _ => format!(
+            "{unused} ServiceAccount(s) are used by no workload. Identities nobody uses are access that was not removed when it stopped being needed (unless an external system uses their tokens, which should then be recorded)."
+        ),
     };
     b.finish(status, explanation, Some("Delete unused ServiceAccounts and their bindings, or record which external system uses each one."))
 }
@@ -246,30 +288,59 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
     let mut found = 0;
     for s in secrets {
         let by_type = str_at(s, "/type") == Some("kubernetes.io/service-account-token");
-        let sa = str_at(s, "/metadata/annotations/kubernetes.io~1service-account.name");
+        let sa = str_at(
+            s,
+            "/metadata/annotations/kubernetes.io~1service-account.name",
+        );
         if by_type || (s.get("type").is_none() && sa.is_some()) {
             found += 1;
             b.push(
                 Status::Fail,
-                format!("Secret {}/{} holds a non-expiring token for ServiceAccount {}", namespace(s).unwrap_or(""), name(s), sa.unwrap_or("?")),
-                evidence("secrets", s, if by_type { "/type" } else { "/metadata/annotations" }),
+                format!(
+                    "Secret {}/{} holds a non-expiring token for ServiceAccount {}",
+                    namespace(s).unwrap_or(""),
+                    name(s),
+                    sa.unwrap_or("?")
+                ),
+                evidence(
+                    "secrets",
+                    s,
+                    if by_type {
+                        "/type"
+                    } else {
+                        "/metadata/annotations"
+                    },
+                ),
             );
         }
     }
     let untyped = secrets.len() - typed;
     let note = if untyped > 0 {
-        format!(" {untyped} Secret(s) in the snapshot carry no `type`; for those, token Secrets were recognised by their kubernetes.io/service-account.name annotation only.")
+        format!(
+            " {untyped} Secret(s) in the snapshot carry no `type`; for those, token Secrets were recognised by their kubernetes.io/service-account.name annotation only."
+        )
     } else {
         String::new()
     };
     if found == 0 {
-        b.push(Status::Pass, format!("none of the {} Secrets is a ServiceAccount token Secret", secrets.len()), evidence_file("secrets", "", "/type"));
+        b.push(
+            Status::Pass,
+            format!(
+                "none of the {} Secrets is a ServiceAccount token Secret",
+                secrets.len()
+            ),
+            evidence_file("secrets", "", "/type"),
+        );
     }
     let status = b.derived().unwrap_or(Status::Pass);
     let explanation = if found == 0 {
-        format!("No Secret of type kubernetes.io/service-account-token exists; ServiceAccounts use short-lived projected tokens.{note}")
+        format!(
+            "No Secret of type kubernetes.io/service-account-token exists; ServiceAccounts use short-lived projected tokens.{note}"
+        )
     } else {
-        format!("{found} Secret(s) hold non-expiring ServiceAccount tokens, which stay valid until the Secret is deleted, however long ago they were handed out.{note}")
+        format!(
+            "{found} Secret(s) hold non-expiring ServiceAccount tokens, which stay valid until the Secret is deleted, however long ago they were handed out.{note}"
+        )
     };
     b.finish(status, explanation, Some("Delete the token Secrets and use short-lived tokens (`kubectl create token SA` or projected volumes)."))
 }
@@ -293,7 +364,12 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
     };
     let sa_auto: BTreeMap<(&str, &str), Option<bool>> = sas
         .iter()
-        .map(|s| ((namespace(s).unwrap_or(""), name(s)), bool_at(s, "/automountServiceAccountToken")))
+        .map(|s| {
+            (
+                (namespace(s).unwrap_or(""), name(s)),
+                bool_at(s, "/automountServiceAccountToken"),
+            )
+        })
         .collect();
     let mut bad = 0;
     let mut judged = 0;
@@ -307,7 +383,9 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
             if SYSTEM_NAMESPACES.contains(&ns) || (*k == "pods" && is_static_pod(o)) {
                 continue;
             }
-            let Some((_, spec, ptr)) = pod_spec(k, o) else { continue };
+            let Some((_, spec, ptr)) = pod_spec(k, o) else {
+                continue;
+            };
             judged += 1;
             let sa = sa_of(spec);
             let pod_level = bool_at(spec, "/automountServiceAccountToken");
@@ -316,8 +394,14 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
             if !mounted {
                 continue;
             }
-            let subject = Subject { kind: "ServiceAccount".into(), name: sa.into(), namespace: Some(ns.into()) };
-            let has_grants = model.bindings_of(&subject).any(|bd| model.binding_rules(bd).is_some_and(|r| !r.is_empty()));
+            let subject = Subject {
+                kind: "ServiceAccount".into(),
+                name: sa.into(),
+                namespace: Some(ns.into()),
+            };
+            let has_grants = model
+                .bindings_of(&subject)
+                .any(|bd| model.binding_rules(bd).is_some_and(|r| !r.is_empty()));
             let why = if sa == "default" {
                 Some("runs as the namespace's `default` ServiceAccount")
             } else if !has_grants {
@@ -329,12 +413,18 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
                 bad += 1;
                 let source = match (pod_level, sa_level) {
                     (Some(true), _) => "the pod sets automountServiceAccountToken: true",
-                    (None, Some(true)) => "the ServiceAccount sets automountServiceAccountToken: true",
+                    (None, Some(true)) => {
+                        "the ServiceAccount sets automountServiceAccountToken: true"
+                    }
                     _ => "automountServiceAccountToken is left at its default (true)",
                 };
                 b.push(
                     Status::Fail,
-                    format!("{} {ns}/{} mounts an API token although it {why}; {source}", kind_name(k), name(o)),
+                    format!(
+                        "{} {ns}/{} mounts an API token although it {why}; {source}",
+                        kind_name(k),
+                        name(o)
+                    ),
                     evidence(k, o, format!("{ptr}/automountServiceAccountToken")),
                 );
             }
@@ -345,9 +435,15 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
-        Status::Pass => format!("Of {judged} application pods and pod templates, none mounts an API token it has no use for: each either disables automounting or runs as a ServiceAccount that holds RBAC grants. (A pod-level setting overrides the ServiceAccount's; unset means mounted.)"),
-        Status::NotApplicable => "There are no application pods or pod templates to judge.".to_string(),
-        _ => format!("{bad} pod(s) or pod template(s) mount a ServiceAccount token they have no RBAC use for; a compromised container could use it against the API server."),
+        Status::Pass => format!(
+            "Of {judged} application pods and pod templates, none mounts an API token it has no use for: each either disables automounting or runs as a ServiceAccount that holds RBAC grants. (A pod-level setting overrides the ServiceAccount's; unset means mounted.)"
+        ),
+        Status::NotApplicable => {
+            "There are no application pods or pod templates to judge.".to_string()
+        }
+        _ => format!(
+            "{bad} pod(s) or pod template(s) mount a ServiceAccount token they have no RBAC use for; a compromised container could use it against the API server."
+        ),
     };
     b.finish(status, explanation, Some("Set `automountServiceAccountToken: false` on the ServiceAccount or pod spec wherever the workload does not call the Kubernetes API."))
 }
@@ -383,16 +479,33 @@ pub fn access_changes_check(ctx: &Ctx) -> CheckResult {
         };
         b.push(
             Status::Manual,
-            format!("{verb}: {} may {}", subject_display(&c.subject), grant_text(&c.grant)),
+            format!(
+                "{verb}: {} may {}",
+                subject_display(&c.subject),
+                grant_text(&c.grant)
+            ),
             evidence_file("rolebindings.rbac.authorization.k8s.io", &c.grant.via, ""),
         );
     }
     let (g, r) = (
-        changes.iter().filter(|c| c.change == ChangeKind::Granted).count(),
-        changes.iter().filter(|c| c.change == ChangeKind::Removed).count(),
+        changes
+            .iter()
+            .filter(|c| c.change == ChangeKind::Granted)
+            .count(),
+        changes
+            .iter()
+            .filter(|c| c.change == ChangeKind::Removed)
+            .count(),
     );
     if changes.is_empty() {
-        b.finish(Status::Pass, format!("Effective access is unchanged since the previous snapshot (collected {}).", prev.collected_at.to_rfc3339()), None)
+        b.finish(
+            Status::Pass,
+            format!(
+                "Effective access is unchanged since the previous snapshot (collected {}).",
+                prev.collected_at.to_rfc3339()
+            ),
+            None,
+        )
     } else {
         b.finish(
             Status::Manual,

@@ -66,30 +66,102 @@ pub struct CheckDef {
 
 /// Every check this build implements.
 pub const CHECKS: &[CheckDef] = &[
-    CheckDef { id: "rbac.cluster-admin", run: access::cluster_admin },
-    CheckDef { id: "rbac.secrets-read", run: access::secrets_read },
-    CheckDef { id: "rbac.escalation", run: access::escalation },
-    CheckDef { id: "rbac.pods-exec", run: access::pods_exec },
-    CheckDef { id: "rbac.default-serviceaccount", run: access::default_service_account },
-    CheckDef { id: "lifecycle.orphaned-bindings", run: lifecycle::orphaned_bindings },
-    CheckDef { id: "lifecycle.unused-serviceaccounts", run: lifecycle::unused_service_accounts },
-    CheckDef { id: "lifecycle.token-secrets", run: lifecycle::token_secrets },
-    CheckDef { id: "lifecycle.automount", run: lifecycle::automount },
-    CheckDef { id: "lifecycle.access-changes", run: lifecycle::access_changes_check },
-    CheckDef { id: "network.default-deny", run: network::default_deny },
-    CheckDef { id: "network.pod-isolation", run: network::pod_isolation },
-    CheckDef { id: "network.allow-all", run: network::allow_all },
-    CheckDef { id: "pss.namespace-labels", run: workloads::namespace_labels },
-    CheckDef { id: "pss.baseline", run: workloads::baseline },
-    CheckDef { id: "pss.restricted", run: workloads::restricted },
-    CheckDef { id: "integrity.image-digests", run: workloads::image_digests },
-    CheckDef { id: "integrity.image-signing", run: platform::image_signing },
-    CheckDef { id: "encryption.at-rest", run: platform::at_rest },
-    CheckDef { id: "transit.api-tls", run: platform::api_tls },
-    CheckDef { id: "transit.service-mtls", run: platform::service_mtls },
-    CheckDef { id: "audit.policy", run: platform::audit_policy },
-    CheckDef { id: "audit.log-backend", run: platform::log_backend },
-    CheckDef { id: "audit.log-continuity", run: platform::log_continuity },
+    CheckDef {
+        id: "rbac.cluster-admin",
+        run: access::cluster_admin,
+    },
+    CheckDef {
+        id: "rbac.secrets-read",
+        run: access::secrets_read,
+    },
+    CheckDef {
+        id: "rbac.escalation",
+        run: access::escalation,
+    },
+    CheckDef {
+        id: "rbac.pods-exec",
+        run: access::pods_exec,
+    },
+    CheckDef {
+        id: "rbac.default-serviceaccount",
+        run: access::default_service_account,
+    },
+    CheckDef {
+        id: "lifecycle.orphaned-bindings",
+        run: lifecycle::orphaned_bindings,
+    },
+    CheckDef {
+        id: "lifecycle.unused-serviceaccounts",
+        run: lifecycle::unused_service_accounts,
+    },
+    CheckDef {
+        id: "lifecycle.token-secrets",
+        run: lifecycle::token_secrets,
+    },
+    CheckDef {
+        id: "lifecycle.automount",
+        run: lifecycle::automount,
+    },
+    CheckDef {
+        id: "lifecycle.access-changes",
+        run: lifecycle::access_changes_check,
+    },
+    CheckDef {
+        id: "network.default-deny",
+        run: network::default_deny,
+    },
+    CheckDef {
+        id: "network.pod-isolation",
+        run: network::pod_isolation,
+    },
+    CheckDef {
+        id: "network.allow-all",
+        run: network::allow_all,
+    },
+    CheckDef {
+        id: "pss.namespace-labels",
+        run: workloads::namespace_labels,
+    },
+    CheckDef {
+        id: "pss.baseline",
+        run: workloads::baseline,
+    },
+    CheckDef {
+        id: "pss.restricted",
+        run: workloads::restricted,
+    },
+    CheckDef {
+        id: "integrity.image-digests",
+        run: workloads::image_digests,
+    },
+    CheckDef {
+        id: "integrity.image-signing",
+        run: platform::image_signing,
+    },
+    CheckDef {
+        id: "encryption.at-rest",
+        run: platform::at_rest,
+    },
+    CheckDef {
+        id: "transit.api-tls",
+        run: platform::api_tls,
+    },
+    CheckDef {
+        id: "transit.service-mtls",
+        run: platform::service_mtls,
+    },
+    CheckDef {
+        id: "audit.policy",
+        run: platform::audit_policy,
+    },
+    CheckDef {
+        id: "audit.log-backend",
+        run: platform::log_backend,
+    },
+    CheckDef {
+        id: "audit.log-continuity",
+        run: platform::log_continuity,
+    },
 ];
 
 /// The ids of every check.
@@ -145,10 +217,17 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
     } else {
         let mut v = Vec::new();
         for id in &opts.frameworks {
-            let f = all.iter().find(|f| &f.id == id).ok_or_else(|| EvalError::UnknownFramework {
-                id: id.clone(),
-                available: all.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(", "),
-            })?;
+            let f =
+                all.iter()
+                    .find(|f| &f.id == id)
+                    .ok_or_else(|| EvalError::UnknownFramework {
+                        id: id.clone(),
+                        available: all
+                            .iter()
+                            .map(|f| f.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })?;
             if !v.iter().any(|x: &&Framework| x.id == f.id) {
                 v.push(f);
             }
@@ -171,7 +250,10 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
     let checks: Vec<CheckResult> = ids
         .par_iter()
         .map(|id| {
-            let def = CHECKS.iter().find(|d| d.id == *id).expect("catalog check ids are validated");
+            let def = CHECKS
+                .iter()
+                .find(|d| d.id == *id)
+                .expect("catalog check ids are validated");
             (def.run)(&ctx)
         })
         .collect();
@@ -179,7 +261,10 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
     for f in &selected {
         for c in &f.controls {
             let status = Status::combine(c.checks.iter().map(|id| {
-                checks.iter().find(|r| &r.id == id).map_or(Status::NotCollected, |r| r.status)
+                checks
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map_or(Status::NotCollected, |r| r.status)
             }));
             controls.push(ControlResult {
                 framework: f.id.clone(),
@@ -191,7 +276,10 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
             });
         }
     }
-    let access_review = ctx.rbac().map(rbac::Model::access_review).unwrap_or_default();
+    let access_review = ctx
+        .rbac()
+        .map(rbac::Model::access_review)
+        .unwrap_or_default();
     Ok(Findings {
         api_version: crate::snapshot::API_VERSION.to_string(),
         kind: "Findings".to_string(),

@@ -77,7 +77,11 @@ pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
             u32::from(n) & mask == u32::from(i) & mask
         }
         (IpAddr::V6(n), IpAddr::V6(i)) if len <= 128 => {
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
             u128::from(n) & mask == u128::from(i) & mask
         }
         _ => false,
@@ -119,7 +123,9 @@ fn peer_matches(
         Some(sel) => selector_matches(sel, labels),
         None => true,
     };
-    ns_ok && pod_ok && (peer.get("namespaceSelector").is_some() || peer.get("podSelector").is_some())
+    ns_ok
+        && pod_ok
+        && (peer.get("namespaceSelector").is_some() || peer.get("podSelector").is_some())
 }
 
 fn port_matches(rule: &Value, port: Option<Port>) -> bool {
@@ -163,17 +169,26 @@ pub fn allowed(
             return true; // outside the cluster, no policy applies
         };
         let mut isolated = false;
-        for p in policies.iter().filter(|p| super::util::namespace(p) == Some(namespace)) {
+        for p in policies
+            .iter()
+            .filter(|p| super::util::namespace(p) == Some(namespace))
+        {
             let (ing, eg) = policy_types(p);
             if !(if ingress { ing } else { eg }) || !selects(p, labels) {
                 continue;
             }
             isolated = true;
-            let (rules, peers) = if ingress { ("/spec/ingress", "/from") } else { ("/spec/egress", "/to") };
+            let (rules, peers) = if ingress {
+                ("/spec/ingress", "/from")
+            } else {
+                ("/spec/egress", "/to")
+            };
             for rule in arr(p, rules) {
                 let ps = arr(rule, peers);
                 let peer_ok = ps.is_empty()
-                    || ps.iter().any(|peer| peer_matches(peer, namespace, other, ns_labels));
+                    || ps
+                        .iter()
+                        .any(|peer| peer_matches(peer, namespace, other, ns_labels));
                 if peer_ok && port_matches(rule, port) {
                     return true;
                 }
@@ -188,10 +203,17 @@ pub fn allowed(
 /// peer list, or an ipBlock of `0.0.0.0/0` or `::/0`. Returns `(pointer, description)`.
 pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (field, peers, word) in [("ingress", "from", "source"), ("egress", "to", "destination")] {
+    for (field, peers, word) in [
+        ("ingress", "from", "source"),
+        ("egress", "to", "destination"),
+    ] {
         for (i, rule) in arr(p, &format!("/spec/{field}")).iter().enumerate() {
             let ps = arr(rule, &format!("/{peers}"));
-            let ports = if arr(rule, "/ports").is_empty() { "on every port".to_string() } else { "on the listed ports".to_string() };
+            let ports = if arr(rule, "/ports").is_empty() {
+                "on every port".to_string()
+            } else {
+                "on the listed ports".to_string()
+            };
             if ps.is_empty() {
                 out.push((
                     format!("/spec/{field}/{i}"),
@@ -220,7 +242,9 @@ pub fn is_default_deny(p: &Value, ingress: bool) -> bool {
     let all = match sel {
         None | Some(Value::Null) => true,
         Some(s) => {
-            s.get("matchLabels").and_then(Value::as_object).is_none_or(Map::is_empty)
+            s.get("matchLabels")
+                .and_then(Value::as_object)
+                .is_none_or(Map::is_empty)
                 && arr(s, "/matchExpressions").is_empty()
         }
     };
@@ -241,9 +265,15 @@ fn inputs<'a>(ctx: &Ctx<'a>) -> Result<Inputs<'a>, crate::snapshot::NotCollected
     let namespaces = ctx.snap.items("namespaces")?;
     let mut policies: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
     for p in ctx.snap.items("networkpolicies.networking.k8s.io")? {
-        policies.entry(namespace(p).unwrap_or("")).or_default().push(p);
+        policies
+            .entry(namespace(p).unwrap_or(""))
+            .or_default()
+            .push(p);
     }
-    Ok(Inputs { namespaces, policies })
+    Ok(Inputs {
+        namespaces,
+        policies,
+    })
 }
 
 const NP: &str = "networkpolicies.networking.k8s.io";
@@ -275,15 +305,26 @@ pub fn default_deny(ctx: &Ctx) -> CheckResult {
         match (i, e) {
             (Some(pi), Some(pe)) => {
                 let msg = if name(pi) == name(pe) {
-                    format!("namespace {n}: NetworkPolicy {} denies ingress and egress by default", name(pi))
+                    format!(
+                        "namespace {n}: NetworkPolicy {} denies ingress and egress by default",
+                        name(pi)
+                    )
                 } else {
-                    format!("namespace {n}: NetworkPolicy {} denies ingress and {} denies egress by default", name(pi), name(pe))
+                    format!(
+                        "namespace {n}: NetworkPolicy {} denies ingress and {} denies egress by default",
+                        name(pi),
+                        name(pe)
+                    )
                 };
                 b.push(Status::Pass, msg, evidence(NP, pi, "/spec"));
             }
             (Some(p), None) | (None, Some(p)) => {
                 failing += 1;
-                let (has, lacks) = if i.is_some() { ("ingress", "egress") } else { ("egress", "ingress") };
+                let (has, lacks) = if i.is_some() {
+                    ("ingress", "egress")
+                } else {
+                    ("egress", "ingress")
+                };
                 b.push(
                     Status::Partial,
                     format!("namespace {n}: {} denies {has} by default, but nothing denies {lacks} by default", name(p)),
@@ -302,11 +343,22 @@ pub fn default_deny(ctx: &Ctx) -> CheckResult {
         }
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
-    let note = if skipped.is_empty() { String::new() } else { format!(" System namespaces ({}) are not judged here.", skipped.join(", ")) };
+    let note = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " System namespaces ({}) are not judged here.",
+            skipped.join(", ")
+        )
+    };
     let explanation = match status {
-        Status::Pass => format!("Every application namespace has a NetworkPolicy that selects all of its pods and denies ingress and egress unless another policy allows it.{note}"),
+        Status::Pass => format!(
+            "Every application namespace has a NetworkPolicy that selects all of its pods and denies ingress and egress unless another policy allows it.{note}"
+        ),
         Status::NotApplicable => format!("There are no application namespaces to judge.{note}"),
-        _ => format!("{failing} namespace(s) lack a default-deny NetworkPolicy for ingress, egress or both, so traffic into or out of their pods is not bounded by default.{note}"),
+        _ => format!(
+            "{failing} namespace(s) lack a default-deny NetworkPolicy for ingress, egress or both, so traffic into or out of their pods is not bounded by default.{note}"
+        ),
     };
     b.finish(status, explanation, Some("Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` and no rules to each namespace, then allow the flows each application needs explicitly."))
 }
@@ -364,9 +416,15 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
-        Status::Pass => format!("Each of the {covered} application pods is isolated by at least one NetworkPolicy in both directions (system namespaces are not judged)."),
-        Status::NotApplicable => "There are no application pods to judge (system namespaces are not judged).".to_string(),
-        _ => format!("{open} application pod(s) are not selected by a NetworkPolicy in one or both directions, so the network does not restrict who reaches them or what they reach."),
+        Status::Pass => format!(
+            "Each of the {covered} application pods is isolated by at least one NetworkPolicy in both directions (system namespaces are not judged)."
+        ),
+        Status::NotApplicable => {
+            "There are no application pods to judge (system namespaces are not judged).".to_string()
+        }
+        _ => format!(
+            "{open} application pod(s) are not selected by a NetworkPolicy in one or both directions, so the network does not restrict who reaches them or what they reach."
+        ),
     };
     b.finish(status, explanation, Some("Add a default-deny NetworkPolicy to the pod's namespace, or a policy whose podSelector matches the pod."))
 }
@@ -387,7 +445,11 @@ pub fn allow_all(ctx: &Ctx) -> CheckResult {
         for (ptr, msg) in allow_all_rules(p) {
             b.push(
                 Status::Fail,
-                format!("NetworkPolicy {}/{}: {msg}", namespace(p).unwrap_or(""), name(p)),
+                format!(
+                    "NetworkPolicy {}/{}: {msg}",
+                    namespace(p).unwrap_or(""),
+                    name(p)
+                ),
                 evidence(NP, p, ptr),
             );
         }
@@ -402,9 +464,14 @@ pub fn allow_all(ctx: &Ctx) -> CheckResult {
     }
     let status = b.derived().unwrap_or(Status::Pass);
     let explanation = if bad == 0 {
-        format!("None of the {} NetworkPolicies has a rule that admits every source or destination.", pols.len())
+        format!(
+            "None of the {} NetworkPolicies has a rule that admits every source or destination.",
+            pols.len()
+        )
     } else {
-        format!("{bad} NetworkPolicy rule(s) admit every source or destination (an empty `from`/`to`, or 0.0.0.0/0 or ::/0), which undoes the isolation those policies would otherwise give.")
+        format!(
+            "{bad} NetworkPolicy rule(s) admit every source or destination (an empty `from`/`to`, or 0.0.0.0/0 or ::/0), which undoes the isolation those policies would otherwise give."
+        )
     };
     b.finish(status, explanation, Some("Replace empty peer lists and all-address ipBlocks with the namespaces, pods or address ranges that need access."))
 }

@@ -40,7 +40,10 @@ pub fn apiserver<'a>(ctx: &Ctx<'a>) -> ApiServer<'a> {
     };
     let mut flags = BTreeMap::new();
     for c in arr(pod, "/spec/containers") {
-        let args: Vec<&str> = strs(c, "/command").into_iter().chain(strs(c, "/args")).collect();
+        let args: Vec<&str> = strs(c, "/command")
+            .into_iter()
+            .chain(strs(c, "/args"))
+            .collect();
         let mut i = 0;
         while i < args.len() {
             if let Some(f) = args[i].strip_prefix("--") {
@@ -76,8 +79,12 @@ const APISERVER_CMD: &str = "kubectl get pods -n kube-system -l component=kube-a
 
 /// Provider names by strength, strongest first.
 fn provider_strength(p: &Value) -> (u8, String) {
-    let Some(obj) = p.as_object() else { return (0, "unknown".into()) };
-    let Some((k, v)) = obj.iter().next() else { return (0, "empty".into()) };
+    let Some(obj) = p.as_object() else {
+        return (0, "unknown".into());
+    };
+    let Some((k, v)) = obj.iter().next() else {
+        return (0, "empty".into());
+    };
     match k.as_str() {
         "kms" if str_at(v, "/apiVersion") == Some("v2") => (5, "kms v2".into()),
         "kms" => (3, "kms v1 (deprecated)".into()),
@@ -127,11 +134,21 @@ pub fn at_rest(ctx: &Ctx) -> CheckResult {
     let kind = str_at(doc, "/kind").unwrap_or("");
     let file_ref = |ptr: String| evidence_file("EncryptionConfiguration", &ec.path, ptr);
     if kind != "EncryptionConfiguration" && kind != "EncryptionConfig" {
-        b.push(Status::Fail, format!("{} is not an EncryptionConfiguration (kind {kind:?})", ec.path), file_ref("/kind".into()));
+        b.push(
+            Status::Fail,
+            format!(
+                "{} is not an EncryptionConfiguration (kind {kind:?})",
+                ec.path
+            ),
+            file_ref("/kind".into()),
+        );
         return b.finish(Status::Fail, "The supplied encryption configuration is not an EncryptionConfiguration document, so it shows nothing about encryption at rest.", Some("Supply the file named by kube-apiserver's --encryption-provider-config."));
     }
     let covers = |r: &str| r == "secrets" || r == "*." || r == "*.*";
-    let entry = arr(doc, "/resources").iter().enumerate().find(|(_, e)| strs(e, "/resources").iter().any(|r| covers(r)));
+    let entry = arr(doc, "/resources")
+        .iter()
+        .enumerate()
+        .find(|(_, e)| strs(e, "/resources").iter().any(|r| covers(r)));
     match entry {
         None => {
             b.push(Status::Fail, "no resources entry covers secrets (nor `*.` or `*.*`): Secrets are stored unencrypted", file_ref("/resources".into()));
@@ -162,20 +179,37 @@ pub fn at_rest(ctx: &Ctx) -> CheckResult {
     }
     let status = b.derived().unwrap_or(Status::Fail);
     let explanation = match status {
-        Status::Pass => format!("The EncryptionConfiguration ({}) encrypts Secrets with a real provider first, and the API server is started with it. Persistent-volume encryption is a property of the storage backend and is not visible here.", ec.path),
-        Status::Manual => format!("The EncryptionConfiguration ({}) encrypts Secrets, but the API server's flags are not visible, so its use needs an attestation.", ec.path),
-        _ => format!("The encryption configuration ({}) does not show Secrets encrypted at rest; see the observations.", ec.path),
+        Status::Pass => format!(
+            "The EncryptionConfiguration ({}) encrypts Secrets with a real provider first, and the API server is started with it. Persistent-volume encryption is a property of the storage backend and is not visible here.",
+            ec.path
+        ),
+        Status::Manual => format!(
+            "The EncryptionConfiguration ({}) encrypts Secrets, but the API server's flags are not visible, so its use needs an attestation.",
+            ec.path
+        ),
+        _ => format!(
+            "The encryption configuration ({}) does not show Secrets encrypted at rest; see the observations.",
+            ec.path
+        ),
     };
     b.finish(status, explanation, Some("Put a kms v2, secretbox or aesgcm provider first for secrets, restart kube-apiserver with --encryption-provider-config, and rewrite existing Secrets."))
 }
 
 /// `transit.api-tls`: the API server is reached over HTTPS.
 pub fn api_tls(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new("transit.api-tls", "API server serves TLS only", "API endpoint, kube-apiserver flags");
+    let mut b = Builder::new(
+        "transit.api-tls",
+        "API server serves TLS only",
+        "API endpoint, kube-apiserver flags",
+    );
     b.cmd("kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'");
     if let Some(server) = &ctx.snap.source.server {
         let ok = server.starts_with("https://");
-        b.push(if ok { Status::Pass } else { Status::Fail }, format!("the snapshot was collected from {server}"), evidence_file("Snapshot", "source", "/source/server"));
+        b.push(
+            if ok { Status::Pass } else { Status::Fail },
+            format!("the snapshot was collected from {server}"),
+            evidence_file("Snapshot", "source", "/source/server"),
+        );
         return b.finish(
             if ok { Status::Pass } else { Status::Fail },
             if ok { format!("The API server was reached over HTTPS ({server}); kube-apiserver has served no plain-HTTP port since Kubernetes 1.20.") } else { format!("The API server was reached over plain HTTP ({server}): credentials and objects cross the network unencrypted.") },
@@ -186,50 +220,100 @@ pub fn api_tls(ctx: &Ctx) -> CheckResult {
     match apiserver(ctx) {
         ApiServer::Visible(pod, flags) => {
             let cert = flags.get("tls-cert-file").cloned();
-            let port = flags.get("secure-port").cloned().unwrap_or_else(|| "6443".into());
+            let port = flags
+                .get("secure-port")
+                .cloned()
+                .unwrap_or_else(|| "6443".into());
             if port == "0" {
-                b.push(Status::Fail, "kube-apiserver is started with --secure-port=0", evidence("pods", pod, flag_ptr(pod, "secure-port")));
-                return b.finish(Status::Fail, "The API server's secure port is disabled.", Some("Remove --secure-port=0."));
+                b.push(
+                    Status::Fail,
+                    "kube-apiserver is started with --secure-port=0",
+                    evidence("pods", pod, flag_ptr(pod, "secure-port")),
+                );
+                return b.finish(
+                    Status::Fail,
+                    "The API server's secure port is disabled.",
+                    Some("Remove --secure-port=0."),
+                );
             }
-            b.push(Status::Pass, format!("kube-apiserver serves HTTPS on port {port}{}", cert.map(|c| format!(" with certificate {c}")).unwrap_or_default()), evidence("pods", pod, flag_ptr(pod, "tls-cert-file")));
+            b.push(
+                Status::Pass,
+                format!(
+                    "kube-apiserver serves HTTPS on port {port}{}",
+                    cert.map(|c| format!(" with certificate {c}"))
+                        .unwrap_or_default()
+                ),
+                evidence("pods", pod, flag_ptr(pod, "tls-cert-file")),
+            );
             b.finish(Status::Pass, "The API server serves HTTPS only (its flags show the secure port and certificate; plain HTTP serving no longer exists since Kubernetes 1.20).", None)
         }
         _ => {
-            b.push(Status::NotCollected, "imported files do not show the API endpoint, and no kube-apiserver pod is visible", evidence_file("Snapshot", "source", "/source/server"));
+            b.push(
+                Status::NotCollected,
+                "imported files do not show the API endpoint, and no kube-apiserver pod is visible",
+                evidence_file("Snapshot", "source", "/source/server"),
+            );
             b.finish(Status::NotCollected, "The snapshot was imported from files without the API server's address, and the control plane is not visible, so the API transport cannot be judged.", Some("Collect from the live cluster, or attach the cluster endpoint (`kubectl cluster-info`)."))
         }
     }
 }
 
 fn healthy_deployment(d: &Value) -> bool {
-    let want = d.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
-    let ready = d.pointer("/status/readyReplicas").and_then(Value::as_i64).unwrap_or(0);
-    let available = d.pointer("/status/availableReplicas").and_then(Value::as_i64).unwrap_or(0);
+    let want = d
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let ready = d
+        .pointer("/status/readyReplicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let available = d
+        .pointer("/status/availableReplicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     want > 0 && ready >= 1 && available >= 1
 }
 
 fn pod_ready(p: &Value) -> bool {
     str_at(p, "/status/phase") == Some("Running")
-        && arr(p, "/status/conditions").iter().any(|c| str_at(c, "/type") == Some("Ready") && str_at(c, "/status") == Some("True"))
+        && arr(p, "/status/conditions")
+            .iter()
+            .any(|c| str_at(c, "/type") == Some("Ready") && str_at(c, "/status") == Some("True"))
 }
 
 /// `transit.service-mtls`: service-to-service traffic is encrypted by a mesh (Dapr, Istio,
 /// Linkerd).
 pub fn service_mtls(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new("transit.service-mtls", "Service-to-service mTLS", "Dapr Sentry and Configuration, Istio PeerAuthentication, Linkerd control plane");
+    let mut b = Builder::new(
+        "transit.service-mtls",
+        "Service-to-service mTLS",
+        "Dapr Sentry and Configuration, Istio PeerAuthentication, Linkerd control plane",
+    );
     let (deps, pods) = match (ctx.snap.items("deployments.apps"), ctx.snap.items("pods")) {
         (Ok(d), Ok(p)) => (d, p),
-        (Err(e), _) | (_, Err(e)) => return super::util::not_collected(b, &e, "whether a service mesh encrypts traffic"),
+        (Err(e), _) | (_, Err(e)) => {
+            return super::util::not_collected(b, &e, "whether a service mesh encrypts traffic");
+        }
     };
     let mut meshes = Vec::new();
     let mut uncollected = Vec::new();
     // Dapr
     if let Some(sentry) = deps.iter().find(|d| name(d) == "dapr-sentry") {
         b.cmd("dapr status -k");
-        b.cmd(format!("kubectl get deployment dapr-sentry -n {} -o yaml", namespace(sentry).unwrap_or("dapr-system")));
+        b.cmd(format!(
+            "kubectl get deployment dapr-sentry -n {} -o yaml",
+            namespace(sentry).unwrap_or("dapr-system")
+        ));
         b.cmd("kubectl get configurations.dapr.io -A -o yaml");
         meshes.push("Dapr");
-        let sentry_pods: Vec<&Value> = pods.iter().filter(|p| namespace(p) == namespace(sentry) && (str_at(p, "/metadata/labels/app") == Some("dapr-sentry") || name(p).starts_with("dapr-sentry-"))).collect();
+        let sentry_pods: Vec<&Value> = pods
+            .iter()
+            .filter(|p| {
+                namespace(p) == namespace(sentry)
+                    && (str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
+                        || name(p).starts_with("dapr-sentry-"))
+            })
+            .collect();
         let ready = sentry_pods.iter().filter(|p| pod_ready(p)).count();
         if healthy_deployment(sentry) && ready > 0 {
             b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: Deployment ready, {ready} pod(s) Running and Ready"), evidence("deployments.apps", sentry, "/status"));
@@ -240,9 +324,18 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
             Ok(cfgs) => {
                 let mut any = false;
                 for c in cfgs {
-                    if let Some(enabled) = c.pointer("/spec/mtls/enabled").and_then(Value::as_bool) {
+                    if let Some(enabled) = c.pointer("/spec/mtls/enabled").and_then(Value::as_bool)
+                    {
                         any = true;
-                        b.push(if enabled { Status::Pass } else { Status::Fail }, format!("Dapr Configuration {}/{} sets mtls.enabled: {enabled}", namespace(c).unwrap_or(""), name(c)), evidence("configurations.dapr.io", c, "/spec/mtls/enabled"));
+                        b.push(
+                            if enabled { Status::Pass } else { Status::Fail },
+                            format!(
+                                "Dapr Configuration {}/{} sets mtls.enabled: {enabled}",
+                                namespace(c).unwrap_or(""),
+                                name(c)
+                            ),
+                            evidence("configurations.dapr.io", c, "/spec/mtls/enabled"),
+                        );
                     }
                 }
                 if !any {
@@ -251,15 +344,31 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
             }
             Err(e) => uncollected.push(e.key),
         }
-        let app_pods: Vec<&Value> = pods.iter().filter(|p| {
-            let ns = namespace(p).unwrap_or("");
-            !SYSTEM_NAMESPACES.contains(&ns) && ns != namespace(sentry).unwrap_or("") && !is_static_pod(p)
-        }).collect();
-        let outside: Vec<String> = app_pods.iter().filter(|p| str_at(p, "/metadata/annotations/dapr.io~1enabled") != Some("true")).map(|p| format!("{}/{}", namespace(p).unwrap_or(""), name(p))).collect();
-        if !outside.is_empty() {
-            b.push(Status::Partial, format!("{} application pod(s) have no Dapr sidecar (dapr.io/enabled != \"true\"), so their traffic is not covered by Dapr mTLS: {}", outside.len(), outside.join(", ")), evidence_file("pods", "", "/metadata/annotations"));
-        } else if !app_pods.is_empty() {
-            b.push(Status::Pass, format!("all {} application pods run a Dapr sidecar (dapr.io/enabled: \"true\")", app_pods.len()), evidence_file("pods", "", "/metadata/annotations"));
+        let app_pods: Vec<&Value> = pods
+            .iter()
+            .filter(|p| {
+                let ns = namespace(p).unwrap_or("");
+                !SYSTEM_NAMESPACES.contains(&ns)
+                    && ns != namespace(sentry).unwrap_or("")
+                    && !is_static_pod(p)
+            })
+            .collect();
+        let outside: Vec<&&Value> = app_pods
+            .iter()
+            .filter(|p| str_at(p, "/metadata/annotations/dapr.io~1enabled") != Some("true"))
+            .collect();
+        for p in &outside {
+            b.push(Status::Partial, format!("pod {}/{} has no Dapr sidecar (dapr.io/enabled is not \"true\"), so its traffic is not covered by Dapr mTLS", namespace(p).unwrap_or(""), name(p)), evidence("pods", p, "/metadata/annotations"));
+        }
+        if outside.is_empty() && !app_pods.is_empty() {
+            b.push(
+                Status::Pass,
+                format!(
+                    "all {} application pods run a Dapr sidecar (dapr.io/enabled: \"true\")",
+                    app_pods.len()
+                ),
+                evidence_file("pods", "", "/metadata/annotations"),
+            );
         }
     }
     // Istio
@@ -269,9 +378,36 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
             b.cmd("kubectl get peerauthentications -A -o yaml");
             for pa in pas {
                 let mode = str_at(pa, "/spec/mtls/mode").unwrap_or("UNSET");
-                let scope = if pa.pointer("/spec/selector").is_some() { "workloads it selects" } else if namespace(pa) == Some("istio-system") { "the whole mesh" } else { "its namespace" };
-                let st = match mode { "STRICT" => Status::Pass, "DISABLE" => Status::Fail, _ => Status::Partial };
-                b.push(st, format!("Istio PeerAuthentication {}/{} sets mTLS mode {mode} for {scope}{}", namespace(pa).unwrap_or(""), name(pa), if st == Status::Partial { " (plain text still accepted)" } else { "" }), evidence("peerauthentications.security.istio.io", pa, "/spec/mtls/mode"));
+                let scope = if pa.pointer("/spec/selector").is_some() {
+                    "workloads it selects"
+                } else if namespace(pa) == Some("istio-system") {
+                    "the whole mesh"
+                } else {
+                    "its namespace"
+                };
+                let st = match mode {
+                    "STRICT" => Status::Pass,
+                    "DISABLE" => Status::Fail,
+                    _ => Status::Partial,
+                };
+                b.push(
+                    st,
+                    format!(
+                        "Istio PeerAuthentication {}/{} sets mTLS mode {mode} for {scope}{}",
+                        namespace(pa).unwrap_or(""),
+                        name(pa),
+                        if st == Status::Partial {
+                            " (plain text still accepted)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    evidence(
+                        "peerauthentications.security.istio.io",
+                        pa,
+                        "/spec/mtls/mode",
+                    ),
+                );
             }
         }
         Ok(_) => {}
@@ -284,24 +420,55 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         meshes.push("Linkerd");
         b.cmd("linkerd check --proxy");
         let ok = healthy_deployment(id) && injector.is_some_and(healthy_deployment);
-        b.push(if ok { Status::Pass } else { Status::Fail }, format!("Linkerd identity{} {}: meshed pods get mTLS automatically", if injector.is_some() { " and proxy injector" } else { " (no proxy injector)" }, if ok { "healthy" } else { "not healthy" }), evidence("deployments.apps", id, "/status"));
+        b.push(
+            if ok { Status::Pass } else { Status::Fail },
+            format!(
+                "Linkerd identity{} {}: meshed pods get mTLS automatically",
+                if injector.is_some() {
+                    " and proxy injector"
+                } else {
+                    " (no proxy injector)"
+                },
+                if ok { "healthy" } else { "not healthy" }
+            ),
+            evidence("deployments.apps", id, "/status"),
+        );
     }
     if meshes.is_empty() {
         if !uncollected.is_empty() {
-            b.push(Status::NotCollected, format!("no Dapr or Linkerd control plane found, and {} not collected", uncollected.join(", ")), evidence_file(&uncollected[0], "", ""));
+            b.push(
+                Status::NotCollected,
+                format!(
+                    "no Dapr or Linkerd control plane found, and {} not collected",
+                    uncollected.join(", ")
+                ),
+                evidence_file(&uncollected[0], "", ""),
+            );
             return b.finish(Status::NotCollected, "No service mesh was found, but some mesh kinds were not collected, so it cannot be shown that none is present.", Some("Collect the mesh's kinds, or deploy a mesh with mTLS."));
         }
-        b.push(Status::Fail, "no Dapr Sentry, Istio PeerAuthentication or Linkerd identity found", evidence_file("deployments.apps", "", ""));
+        b.push(
+            Status::Fail,
+            "no Dapr Sentry, Istio PeerAuthentication or Linkerd identity found",
+            evidence_file("deployments.apps", "", ""),
+        );
         return b.finish(Status::Fail, "No service mesh or Dapr mTLS is present, so traffic between services inside the cluster travels unencrypted unless each application does its own TLS.", Some("Enable Dapr mTLS (Sentry), Istio with a STRICT PeerAuthentication, or Linkerd, and mesh every application pod."));
     }
     for k in &uncollected {
-        b.push(Status::NotCollected, format!("{k} was not collected"), evidence_file(k, "", ""));
+        b.push(
+            Status::NotCollected,
+            format!("{k} was not collected"),
+            evidence_file(k, "", ""),
+        );
     }
     let status = b.derived().unwrap_or(Status::Fail);
     let mesh = meshes.join(" and ");
     let explanation = match status {
-        Status::Pass => format!("{mesh} encrypts service-to-service traffic with mutual TLS: its control plane is healthy, mTLS is enabled, and every application pod is in the mesh."),
-        _ => format!("{mesh} is present, but the observations show gaps in its mTLS coverage or health."),
+        Status::Pass => format!(
+            "{mesh} encrypts service-to-service traffic with mutual TLS: its control plane is healthy, mTLS is enabled, and every application pod is in the mesh."
+        ),
+        _ => format!(
+            "{mesh} is present, but the observations show gaps in its mTLS coverage or health."
+        ),
     };
     b.finish(status, explanation, Some("Make the mesh's certificate authority healthy, enable mTLS explicitly (STRICT), and inject every application pod."))
 }
@@ -330,7 +497,10 @@ pub struct AuditRequest<'a> {
 pub fn audit_level(policy: &Value, req: &AuditRequest) -> (String, Option<usize>) {
     for (i, rule) in arr(policy, "/rules").iter().enumerate() {
         if rule_matches(rule, req) {
-            return (str_at(rule, "/level").unwrap_or("None").to_string(), Some(i));
+            return (
+                str_at(rule, "/level").unwrap_or("None").to_string(),
+                Some(i),
+            );
         }
     }
     ("None".to_string(), None)
@@ -352,7 +522,9 @@ fn rule_matches(rule: &Value, req: &AuditRequest) -> bool {
     let namespaces = strs(rule, "/namespaces");
     let resources = arr(rule, "/resources");
     if !namespaces.is_empty() || !resources.is_empty() {
-        let Some((group, resource, ns, obj)) = req.resource else { return false };
+        let Some((group, resource, ns, obj)) = req.resource else {
+            return false;
+        };
         if !namespaces.is_empty() && !namespaces.contains(&ns) {
             return false;
         }
@@ -386,7 +558,9 @@ fn rule_matches(rule: &Value, req: &AuditRequest) -> bool {
         if req.resource.is_some() {
             return false;
         }
-        return urls.iter().any(|u| *u == req.path || u.strip_suffix('*').is_some_and(|p| req.path.starts_with(p)));
+        return urls.iter().any(|u| {
+            *u == req.path || u.strip_suffix('*').is_some_and(|p| req.path.starts_with(p))
+        });
     }
     true
 }
@@ -394,7 +568,11 @@ fn rule_matches(rule: &Value, req: &AuditRequest) -> bool {
 /// `audit.policy`: the audit Policy logs Secrets at Metadata, RBAC changes at
 /// RequestResponse, and everything else through a catch-all rule.
 pub fn audit_policy(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new("audit.policy", "Audit policy covers sensitive operations", "audit Policy (kube-apiserver --audit-policy-file)");
+    let mut b = Builder::new(
+        "audit.policy",
+        "Audit policy covers sensitive operations",
+        "audit Policy (kube-apiserver --audit-policy-file)",
+    );
     b.cmd(APISERVER_CMD);
     let Some(pf) = &ctx.snap.audit_policy else {
         b.cmd("cat /etc/kubernetes/audit-policy.yaml  # on a control-plane node, then: auditpack collect --audit-policy FILE");
@@ -410,7 +588,11 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
                 }
             },
             ApiServer::NotCollected => {
-                b.push(Status::NotCollected, "no audit policy supplied and pods not collected", evidence_file("Policy", "", ""));
+                b.push(
+                    Status::NotCollected,
+                    "no audit policy supplied and pods not collected",
+                    evidence_file("Policy", "", ""),
+                );
                 b.finish(Status::NotCollected, "No audit policy was supplied and the control plane was not collected, so audit coverage cannot be judged.", Some("Supply the policy with `--audit-policy`."))
             }
             ApiServer::NotVisible => {
@@ -422,16 +604,36 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
     let doc = &pf.document;
     let fref = |ptr: String| evidence_file("Policy", &pf.path, ptr);
     if str_at(doc, "/kind") != Some("Policy") {
-        b.push(Status::Fail, format!("{} is not an audit Policy (kind {:?})", pf.path, str_at(doc, "/kind").unwrap_or("")), fref("/kind".into()));
-        return b.finish(Status::Fail, "The supplied audit policy is not an audit.k8s.io Policy document.", Some("Supply the file named by kube-apiserver's --audit-policy-file."));
+        b.push(
+            Status::Fail,
+            format!(
+                "{} is not an audit Policy (kind {:?})",
+                pf.path,
+                str_at(doc, "/kind").unwrap_or("")
+            ),
+            fref("/kind".into()),
+        );
+        return b.finish(
+            Status::Fail,
+            "The supplied audit policy is not an audit.k8s.io Policy document.",
+            Some("Supply the file named by kube-apiserver's --audit-policy-file."),
+        );
     }
     let rule_ptr = |i: Option<usize>| i.map_or("/rules".to_string(), |i| format!("/rules/{i}"));
     let groups = ["system:authenticated"];
     // Secrets: every verb at Metadata, never more, never less.
     let mut bad_secrets = Vec::new();
     let mut secret_rule = None;
-    for verb in ["get", "list", "watch", "create", "update", "patch", "delete"] {
-        let req = AuditRequest { user: PROBE_USER, groups: &groups, verb, resource: Some(("", "secrets", "production", "db-password")), path: "" };
+    for verb in [
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ] {
+        let req = AuditRequest {
+            user: PROBE_USER,
+            groups: &groups,
+            verb,
+            resource: Some(("", "secrets", "production", "db-password")),
+            path: "",
+        };
         let (level, i) = audit_level(doc, &req);
         secret_rule = secret_rule.or(i);
         if level != "Metadata" {
@@ -442,28 +644,90 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
         b.push(Status::Pass, format!("every operation on Secrets is logged at Metadata (who, what, when; never the Secret's content) by rule {}", secret_rule.map_or("?".into(), |i| i.to_string())), fref(rule_ptr(secret_rule)));
     } else {
         for (verb, level, i) in bad_secrets {
-            let why = if level == "None" { "not logged at all" } else { "logged with request bodies, which would copy secret values into the audit log" };
-            b.push(Status::Fail, format!("`{verb} secrets` is logged at {level} ({}): {why}", i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))), fref(rule_ptr(i)));
+            let why = if level == "None" {
+                "not logged at all"
+            } else {
+                "logged with request bodies, which would copy secret values into the audit log"
+            };
+            b.push(
+                Status::Fail,
+                format!(
+                    "`{verb} secrets` is logged at {level} ({}): {why}",
+                    i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))
+                ),
+                fref(rule_ptr(i)),
+            );
         }
     }
     // RBAC changes at RequestResponse.
     let mut rbac_levels = BTreeMap::new();
-    for res in ["roles", "rolebindings", "clusterroles", "clusterrolebindings"] {
+    for res in [
+        "roles",
+        "rolebindings",
+        "clusterroles",
+        "clusterrolebindings",
+    ] {
         for verb in ["create", "update", "patch", "delete"] {
-            let req = AuditRequest { user: PROBE_USER, groups: &groups, verb, resource: Some(("rbac.authorization.k8s.io", res, if res.starts_with("cluster") { "" } else { "production" }, "x")), path: "" };
+            let req = AuditRequest {
+                user: PROBE_USER,
+                groups: &groups,
+                verb,
+                resource: Some((
+                    "rbac.authorization.k8s.io",
+                    res,
+                    if res.starts_with("cluster") {
+                        ""
+                    } else {
+                        "production"
+                    },
+                    "x",
+                )),
+                path: "",
+            };
             let (level, i) = audit_level(doc, &req);
-            rbac_levels.entry((level, i)).or_insert_with(Vec::new).push(format!("{verb} {res}"));
+            rbac_levels
+                .entry((level, i))
+                .or_insert_with(Vec::new)
+                .push(format!("{verb} {res}"));
         }
     }
     for ((level, i), ops) in rbac_levels {
-        let st = match level.as_str() { "RequestResponse" => Status::Pass, "None" => Status::Fail, _ => Status::Partial };
-        let what = match st { Status::Pass => "the full change is recorded", Status::Fail => "RBAC changes are not recorded", _ => "who changed RBAC is recorded, but not the full change" };
-        let ops = if ops.len() == 16 { "every RBAC change".to_string() } else { ops.join(", ") };
-        b.push(st, format!("{ops}: logged at {level} ({}): {what}", i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))), fref(rule_ptr(i)));
+        let st = match level.as_str() {
+            "RequestResponse" => Status::Pass,
+            "None" => Status::Fail,
+            _ => Status::Partial,
+        };
+        let what = match st {
+            Status::Pass => "the full change is recorded",
+            Status::Fail => "RBAC changes are not recorded",
+            _ => "who changed RBAC is recorded, but not the full change",
+        };
+        let ops = if ops.len() == 16 {
+            "every RBAC change".to_string()
+        } else {
+            ops.join(", ")
+        };
+        b.push(
+            st,
+            format!(
+                "{ops}: logged at {level} ({}): {what}",
+                i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))
+            ),
+            fref(rule_ptr(i)),
+        );
     }
     // Catch-all.
     let catch_all = arr(doc, "/rules").iter().position(|r| {
-        ["users", "userGroups", "verbs", "resources", "namespaces", "nonResourceURLs"].iter().all(|f| arr(r, &format!("/{f}")).is_empty())
+        [
+            "users",
+            "userGroups",
+            "verbs",
+            "resources",
+            "namespaces",
+            "nonResourceURLs",
+        ]
+        .iter()
+        .all(|f| arr(r, &format!("/{f}")).is_empty())
     });
     match catch_all {
         Some(i) if str_at(&arr(doc, "/rules")[i], "/level") != Some("None") => {
@@ -473,29 +737,56 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
             b.push(Status::Fail, format!("rule {i} is a catch-all at level None: every request no earlier rule names is dropped"), fref(format!("/rules/{i}")));
         }
         None => {
-            let (level, _) = audit_level(doc, &AuditRequest { user: PROBE_USER, groups: &groups, verb: "create", resource: Some(("apps", "deployments", "production", "x")), path: "" });
+            let (level, _) = audit_level(
+                doc,
+                &AuditRequest {
+                    user: PROBE_USER,
+                    groups: &groups,
+                    verb: "create",
+                    resource: Some(("apps", "deployments", "production", "x")),
+                    path: "",
+                },
+            );
             b.push(Status::Fail, format!("no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at {level}, and so are exec into pods and namespace deletion)"), fref("/rules".into()));
         }
     }
     let status = b.derived().unwrap_or(Status::Fail);
     let explanation = match status {
-        Status::Pass => format!("The audit policy ({}) logs Secrets at Metadata only, RBAC changes at RequestResponse, and everything else through a catch-all rule (rules are matched in order; the first match decides).", pf.path),
-        _ => format!("The audit policy ({}) leaves gaps (rules are matched in order and the first match decides; a request no rule matches is not logged); see the observations.", pf.path),
+        Status::Pass => format!(
+            "The audit policy ({}) logs Secrets at Metadata only, RBAC changes at RequestResponse, and everything else through a catch-all rule (rules are matched in order; the first match decides).",
+            pf.path
+        ),
+        _ => format!(
+            "The audit policy ({}) leaves gaps (rules are matched in order and the first match decides; a request no rule matches is not logged); see the observations.",
+            pf.path
+        ),
     };
     b.finish(status, explanation, Some("Order the rules: Secrets (and ConfigMaps) at Metadata first, RBAC resources at RequestResponse, noisy read-only endpoints at None, and end with a catch-all `- level: Metadata`."))
 }
 
 /// `audit.log-backend`: the API server writes audit logs somewhere, with stated retention.
 pub fn log_backend(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new("audit.log-backend", "Audit log backend and retention", "kube-apiserver --audit-log-* / --audit-webhook-* flags");
+    let mut b = Builder::new(
+        "audit.log-backend",
+        "Audit log backend and retention",
+        "kube-apiserver --audit-log-* / --audit-webhook-* flags",
+    );
     b.cmd(APISERVER_CMD);
     match apiserver(ctx) {
         ApiServer::NotCollected => {
-            b.push(Status::NotCollected, "pods were not collected, so the kube-apiserver flags are unknown", evidence_file("pods", "", ""));
+            b.push(
+                Status::NotCollected,
+                "pods were not collected, so the kube-apiserver flags are unknown",
+                evidence_file("pods", "", ""),
+            );
             b.finish(Status::NotCollected, "Pods were not collected, so where audit logs go and how long they are kept cannot be judged.", Some("Collect pods in kube-system."))
         }
         ApiServer::NotVisible => {
-            b.push(Status::Manual, "no kube-apiserver pod is visible (managed control plane)", evidence_file("pods", "", ""));
+            b.push(
+                Status::Manual,
+                "no kube-apiserver pod is visible (managed control plane)",
+                evidence_file("pods", "", ""),
+            );
             b.finish(Status::Manual, "The control plane is not visible (managed Kubernetes): where audit logs are delivered and how long they are retained must be attested by the platform owner.", Some("Attach the provider's log destination and retention settings (e.g. CloudWatch log group retention for EKS)."))
         }
         ApiServer::Visible(pod, flags) => {
@@ -535,20 +826,33 @@ pub fn log_backend(ctx: &Ctx) -> CheckResult {
 }
 
 fn ts(v: &Value, field: &str) -> Option<DateTime<Utc>> {
-    str_at(v, &format!("/{field}")).and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|d| d.with_timezone(&Utc))
+    str_at(v, &format!("/{field}"))
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc))
 }
 
 /// `audit.log-continuity`: audit events were recorded throughout the period, with no gaps.
 pub fn log_continuity(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new("audit.log-continuity", "Audit logs present and continuous", "audit-log summary (auditpack auditlog)");
+    let mut b = Builder::new(
+        "audit.log-continuity",
+        "Audit logs present and continuous",
+        "audit-log summary (auditpack auditlog)",
+    );
     b.cmd("auditpack auditlog AUDIT.log --since START --until END");
     let Some(sum) = &ctx.snap.audit_log else {
-        b.push(Status::NotCollected, "no audit-log summary in the snapshot", evidence_file("AuditLogSummary", "", ""));
+        b.push(
+            Status::NotCollected,
+            "no audit-log summary in the snapshot",
+            evidence_file("AuditLogSummary", "", ""),
+        );
         return b.finish(Status::NotCollected, "No audit-log summary was supplied, so it cannot be shown that audit events were actually recorded over the period.", Some("Summarise the period's audit logs with `auditpack collect --audit-log FILE...`."));
     };
     let sref = |ptr: &str| evidence_file("AuditLogSummary", "audit_log", ptr);
     let events = sum.get("events").and_then(Value::as_u64).unwrap_or(0);
-    let threshold = sum.get("gapThresholdSeconds").and_then(Value::as_u64).unwrap_or(0);
+    let threshold = sum
+        .get("gapThresholdSeconds")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let (since, until) = (ts(sum, "since"), ts(sum, "until"));
     let (first, last) = (ts(sum, "firstEvent"), ts(sum, "lastEvent"));
     let period = match (since, until) {
@@ -556,36 +860,83 @@ pub fn log_continuity(ctx: &Ctx) -> CheckResult {
         _ => "the period".to_string(),
     };
     if events == 0 {
-        b.push(Status::Fail, format!("no audit events were recorded from {period}"), sref("/events"));
+        b.push(
+            Status::Fail,
+            format!("no audit events were recorded from {period}"),
+            sref("/events"),
+        );
         return b.finish(Status::Fail, format!("The audit logs hold no events for {period}: nothing shows that changes were recorded."), Some("Check the audit backend and the log shipping; supply the logs for the whole period."));
     }
-    b.push(Status::Pass, format!("{events} audit events recorded from {period}"), sref("/events"));
+    b.push(
+        Status::Pass,
+        format!("{events} audit events recorded from {period}"),
+        sref("/events"),
+    );
     for (i, g) in arr(sum, "/gaps").iter().enumerate() {
-        b.push(Status::Partial, format!("no audit events from {} to {} ({} s, above the {threshold} s gap threshold)", str_at(g, "/start").unwrap_or("?"), str_at(g, "/end").unwrap_or("?"), g.get("seconds").and_then(Value::as_u64).unwrap_or(0)), sref(&format!("/gaps/{i}")));
+        b.push(
+            Status::Partial,
+            format!(
+                "no audit events from {} to {} ({} s, above the {threshold} s gap threshold)",
+                str_at(g, "/start").unwrap_or("?"),
+                str_at(g, "/end").unwrap_or("?"),
+                g.get("seconds").and_then(Value::as_u64).unwrap_or(0)
+            ),
+            sref(&format!("/gaps/{i}")),
+        );
     }
     if threshold > 0 {
         if let (Some(s), Some(f)) = (since, first)
             && (f - s).num_seconds() > threshold as i64
         {
-            b.push(Status::Partial, format!("no audit events from the start of the period ({}) until the first event ({})", s.to_rfc3339(), f.to_rfc3339()), sref("/firstEvent"));
+            b.push(
+                Status::Partial,
+                format!(
+                    "no audit events from the start of the period ({}) until the first event ({})",
+                    s.to_rfc3339(),
+                    f.to_rfc3339()
+                ),
+                sref("/firstEvent"),
+            );
         }
         if let (Some(u), Some(l)) = (until, last)
             && (u - l).num_seconds() > threshold as i64
         {
-            b.push(Status::Partial, format!("no audit events from the last event ({}) until the end of the period ({})", l.to_rfc3339(), u.to_rfc3339()), sref("/lastEvent"));
+            b.push(
+                Status::Partial,
+                format!(
+                    "no audit events from the last event ({}) until the end of the period ({})",
+                    l.to_rfc3339(),
+                    u.to_rfc3339()
+                ),
+                sref("/lastEvent"),
+            );
         }
     }
     let status = b.derived().unwrap_or(Status::Pass);
     let explanation = match status {
-        Status::Pass => format!("Audit events were recorded throughout {period} with no gap longer than {threshold} s."),
-        _ => format!("Audit events exist for {period}, but with gaps longer than {threshold} s; changes made during a gap may be unrecorded."),
+        Status::Pass => format!(
+            "Audit events were recorded throughout {period} with no gap longer than {threshold} s."
+        ),
+        _ => format!(
+            "Audit events exist for {period}, but with gaps longer than {threshold} s; changes made during a gap may be unrecorded."
+        ),
     };
-    b.finish(status, explanation, Some("Explain each gap (maintenance, outage) or recover the missing logs from the backend."))
+    b.finish(
+        status,
+        explanation,
+        Some(
+            "Explain each gap (maintenance, outage) or recover the missing logs from the backend.",
+        ),
+    )
 }
 
 /// `integrity.image-signing`: admission verifies image signatures.
 pub fn image_signing(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new("integrity.image-signing", "Image signatures verified at admission", "Kyverno ClusterPolicies, sigstore ClusterImagePolicies, ValidatingAdmissionPolicies");
+    let mut b = Builder::new(
+        "integrity.image-signing",
+        "Image signatures verified at admission",
+        "Kyverno ClusterPolicies, sigstore ClusterImagePolicies, ValidatingAdmissionPolicies",
+    );
     b.cmd("kubectl get clusterpolicies.kyverno.io,clusterimagepolicies.policy.sigstore.dev,validatingadmissionpolicies -o yaml");
     let mut uncollected = Vec::new();
     match ctx.snap.items("clusterpolicies.kyverno.io") {
@@ -596,11 +947,16 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
                     if vis.is_empty() {
                         continue;
                     }
-                    let action = vis.iter().find_map(|v| str_at(v, "/failureAction"))
+                    let action = vis
+                        .iter()
+                        .find_map(|v| str_at(v, "/failureAction"))
                         .or_else(|| str_at(p, "/spec/validationFailureAction"))
                         .unwrap_or("Audit");
                     let enforce = action.eq_ignore_ascii_case("enforce");
-                    let refs: Vec<&str> = vis.iter().flat_map(|v| strs(v, "/imageReferences")).collect();
+                    let refs: Vec<&str> = vis
+                        .iter()
+                        .flat_map(|v| strs(v, "/imageReferences"))
+                        .collect();
                     b.push(
                         if enforce { Status::Pass } else { Status::Partial },
                         format!("Kyverno ClusterPolicy {} rule {} verifies signatures of {} in {action} mode{}", name(p), str_at(rule, "/name").unwrap_or("?"), if refs.is_empty() { "images".to_string() } else { refs.join(", ") }, if enforce { "" } else { " (unsigned images are admitted and only reported)" }),
@@ -615,7 +971,10 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
         Ok(pols) => {
             for p in pols {
                 let mode = str_at(p, "/spec/mode").unwrap_or("enforce");
-                let images: Vec<&str> = arr(p, "/spec/images").iter().filter_map(|i| str_at(i, "/glob")).collect();
+                let images: Vec<&str> = arr(p, "/spec/images")
+                    .iter()
+                    .filter_map(|i| str_at(i, "/glob"))
+                    .collect();
                 b.push(
                     if mode == "enforce" { Status::Pass } else { Status::Partial },
                     format!("sigstore ClusterImagePolicy {} verifies signatures of {} in {mode} mode (in namespaces labelled policy.sigstore.dev/include=true)", name(p), images.join(", ")),
@@ -625,10 +984,15 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
         }
         Err(e) => uncollected.push(e.key),
     }
-    match ctx.snap.items("validatingadmissionpolicies.admissionregistration.k8s.io") {
+    match ctx
+        .snap
+        .items("validatingadmissionpolicies.admissionregistration.k8s.io")
+    {
         Ok(vaps) => {
             for p in vaps {
-                let about_images = arr(p, "/spec/validations").iter().any(|v| str_at(v, "/expression").is_some_and(|e| e.contains(".image")));
+                let about_images = arr(p, "/spec/validations")
+                    .iter()
+                    .any(|v| str_at(v, "/expression").is_some_and(|e| e.contains(".image")));
                 if about_images {
                     b.push(Status::Partial, format!("ValidatingAdmissionPolicy {} checks container image references; CEL can restrict registries or require digests but cannot verify signatures", name(p)), evidence("validatingadmissionpolicies.admissionregistration.k8s.io", p, "/spec/validations"));
                 }
@@ -638,7 +1002,11 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
     }
     let found = b.observations.len();
     for k in &uncollected {
-        b.push(Status::NotCollected, format!("{k} was not collected"), evidence_file(k, "", ""));
+        b.push(
+            Status::NotCollected,
+            format!("{k} was not collected"),
+            evidence_file(k, "", ""),
+        );
     }
     if found == 0 {
         if uncollected.is_empty() {
@@ -652,5 +1020,9 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
         Status::Pass => "Admission policy verifies image signatures in enforce mode.".to_string(),
         _ => "Image signatures are verified only partly (audit mode, reference checks without signatures, or kinds not collected); see the observations.".to_string(),
     };
-    b.finish(status, explanation, Some("Switch signature verification to enforce mode and cover every application image."))
+    b.finish(
+        status,
+        explanation,
+        Some("Switch signature verification to enforce mode and cover every application image."),
+    )
 }

@@ -156,7 +156,10 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
     }
     // capabilities (baseline)
     for (p, c) in &cs {
-        for (i, cap) in strs(c, "/securityContext/capabilities/add").iter().enumerate() {
+        for (i, cap) in strs(c, "/securityContext/capabilities/add")
+            .iter()
+            .enumerate()
+        {
             if !BASELINE_CAPS.contains(cap) {
                 add(
                     "capabilities",
@@ -174,7 +177,10 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                 "hostPathVolumes",
                 b,
                 format!("/volumes/{i}/hostPath"),
-                format!("volume {} is a hostPath", str_at(vol, "/name").unwrap_or("?")),
+                format!(
+                    "volume {} is a hostPath",
+                    str_at(vol, "/name").unwrap_or("?")
+                ),
             );
         }
     }
@@ -209,7 +215,11 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                 "appArmorProfile",
                 b,
                 format!("{p}/securityContext/appArmorProfile/type"),
-                format!("container {} AppArmor profile {}", cname(c), t.unwrap_or("")),
+                format!(
+                    "container {} AppArmor profile {}",
+                    cname(c),
+                    t.unwrap_or("")
+                ),
             );
         }
     }
@@ -229,15 +239,28 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
         }
     }
     // SELinux
-    let selinux = |add: &mut dyn FnMut(&'static str, Level, String, String), base: String, o: &Value, who: &str| {
+    let selinux = |add: &mut dyn FnMut(&'static str, Level, String, String),
+                   base: String,
+                   o: &Value,
+                   who: &str| {
         if let Some(opts) = o.pointer("/securityContext/seLinuxOptions") {
             let ty = str_at(opts, "/type").unwrap_or("");
             if !SELINUX_TYPES.contains(&ty) {
-                add("seLinuxOptions", b, format!("{base}/securityContext/seLinuxOptions/type"), format!("{who} SELinux type {ty}"));
+                add(
+                    "seLinuxOptions",
+                    b,
+                    format!("{base}/securityContext/seLinuxOptions/type"),
+                    format!("{who} SELinux type {ty}"),
+                );
             }
             for f in ["user", "role"] {
                 if !str_at(opts, &format!("/{f}")).unwrap_or("").is_empty() {
-                    add("seLinuxOptions", b, format!("{base}/securityContext/seLinuxOptions/{f}"), format!("{who} sets SELinux {f}"));
+                    add(
+                        "seLinuxOptions",
+                        b,
+                        format!("{base}/securityContext/seLinuxOptions/{f}"),
+                        format!("{who} sets SELinux {f}"),
+                    );
                 }
             }
         }
@@ -314,7 +337,13 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
     }
     // Probes and lifecycle handlers must not name a host.
     for (p, c) in &cs {
-        for probe in ["livenessProbe", "readinessProbe", "startupProbe", "lifecycle/postStart", "lifecycle/preStop"] {
+        for probe in [
+            "livenessProbe",
+            "readinessProbe",
+            "startupProbe",
+            "lifecycle/postStart",
+            "lifecycle/preStop",
+        ] {
             for handler in ["httpGet", "tcpSocket"] {
                 let ptr = format!("/{probe}/{handler}/host");
                 if !str_at(c, &ptr).unwrap_or("").is_empty() {
@@ -322,7 +351,11 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                         "hostProbesAndHostLifecycle",
                         b,
                         format!("{p}{ptr}"),
-                        format!("container {} {probe} {handler} targets host {}", cname(c), str_at(c, &ptr).unwrap_or("")),
+                        format!(
+                            "container {} {probe} {handler} targets host {}",
+                            cname(c),
+                            str_at(c, &ptr).unwrap_or("")
+                        ),
                     );
                 }
             }
@@ -343,7 +376,10 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                         "restrictedVolumes",
                         r,
                         format!("/volumes/{i}/{}", esc(k)),
-                        format!("volume {} has type {k}", str_at(vol, "/name").unwrap_or("?")),
+                        format!(
+                            "volume {} has type {k}",
+                            str_at(vol, "/name").unwrap_or("?")
+                        ),
                     );
                 }
             }
@@ -357,7 +393,10 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                     "allowPrivilegeEscalation",
                     r,
                     format!("{p}/securityContext/allowPrivilegeEscalation"),
-                    format!("container {} does not set allowPrivilegeEscalation=false", cname(c)),
+                    format!(
+                        "container {} does not set allowPrivilegeEscalation=false",
+                        cname(c)
+                    ),
                 );
             }
         }
@@ -384,17 +423,32 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                 "runAsNonRoot",
                 r,
                 format!("{p}/securityContext/runAsNonRoot"),
-                format!("container {} does not set runAsNonRoot=true (nor does the pod)", cname(c)),
+                format!(
+                    "container {} does not set runAsNonRoot=true (nor does the pod)",
+                    cname(c)
+                ),
             ),
             _ => {}
         }
     }
     // runAsUser != 0
-    if spec.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(0) {
-        add("runAsUser", r, "/securityContext/runAsUser".into(), "pod runs as UID 0".into());
+    if spec
+        .pointer("/securityContext/runAsUser")
+        .and_then(Value::as_i64)
+        == Some(0)
+    {
+        add(
+            "runAsUser",
+            r,
+            "/securityContext/runAsUser".into(),
+            "pod runs as UID 0".into(),
+        );
     }
     for (p, c) in &cs {
-        if c.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(0) {
+        if c.pointer("/securityContext/runAsUser")
+            .and_then(Value::as_i64)
+            == Some(0)
+        {
             add(
                 "runAsUser",
                 r,
@@ -429,7 +483,10 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                     "seccompProfile",
                     r,
                     format!("{p}/securityContext/seccompProfile/type"),
-                    format!("container {} has no seccomp profile (nor does the pod)", cname(c)),
+                    format!(
+                        "container {} has no seccomp profile (nor does the pod)",
+                        cname(c)
+                    ),
                 ),
                 _ => {}
             }
@@ -444,7 +501,10 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                     format!("container {} does not drop ALL capabilities", cname(c)),
                 );
             }
-            for (i, cap) in strs(c, "/securityContext/capabilities/add").iter().enumerate() {
+            for (i, cap) in strs(c, "/securityContext/capabilities/add")
+                .iter()
+                .enumerate()
+            {
                 if *cap != "NET_BIND_SERVICE" && BASELINE_CAPS.contains(cap) {
                     add(
                         "capabilities",

@@ -84,9 +84,7 @@ impl Rule {
     pub fn allows_url(&self, verb: &str, path: &str) -> bool {
         self.allows_verb(verb)
             && self.non_resource_urls.iter().any(|u| {
-                u == "*"
-                    || u == path
-                    || u.strip_suffix('*').is_some_and(|p| path.starts_with(p))
+                u == "*" || u == path || u.strip_suffix('*').is_some_and(|p| path.starts_with(p))
             })
     }
 
@@ -204,7 +202,11 @@ impl Model {
         }
         m.cluster_roles = memo;
         for (key, kind, items) in [
-            ("rolebindings.rbac.authorization.k8s.io", "RoleBinding", role_bindings),
+            (
+                "rolebindings.rbac.authorization.k8s.io",
+                "RoleBinding",
+                role_bindings,
+            ),
             (
                 "clusterrolebindings.rbac.authorization.k8s.io",
                 "ClusterRoleBinding",
@@ -212,7 +214,11 @@ impl Model {
             ),
         ] {
             for (index, b) in items.iter().enumerate() {
-                let ns = if kind == "RoleBinding" { namespace(b) } else { None };
+                let ns = if kind == "RoleBinding" {
+                    namespace(b)
+                } else {
+                    None
+                };
                 let subjects: Vec<Subject> = arr(b, "/subjects")
                     .iter()
                     .map(|s| {
@@ -416,8 +422,7 @@ impl Model {
                     });
                 }
             }
-            if subject.kind == "ServiceAccount" && subject.name == "default" && !grants.is_empty()
-            {
+            if subject.kind == "ServiceAccount" && subject.name == "default" && !grants.is_empty() {
                 flags.insert("default-service-account");
             }
             out.insert(

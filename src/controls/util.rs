@@ -202,15 +202,14 @@ impl Builder {
 }
 
 /// The result of a check whose input kind was not collected.
-pub fn not_collected(
-    b: Builder,
-    err: &crate::snapshot::NotCollected,
-    what: &str,
-) -> CheckResult {
+pub fn not_collected(b: Builder, err: &crate::snapshot::NotCollected, what: &str) -> CheckResult {
     let mut b = b;
     b.push(
         Status::NotCollected,
-        format!("{} was not collected ({:?}): {what} cannot be judged", err.key, err.status),
+        format!(
+            "{} was not collected ({:?}): {what} cannot be judged",
+            err.key, err.status
+        ),
         evidence_file(&err.key, "", ""),
     );
     let reason = err.reason.clone().unwrap_or_default();
@@ -268,4 +267,16 @@ pub fn is_static_pod(o: &Value) -> bool {
         || arr(o, "/metadata/ownerReferences")
             .iter()
             .any(|r| str_at(r, "/kind") == Some("Node"))
+}
+
+/// Up to ten names, comma-separated, then how many more: explanations stay readable on
+/// large clusters (every name is still in the observations).
+pub fn name_list<S: AsRef<str>>(names: impl ExactSizeIterator<Item = S>) -> String {
+    let total = names.len();
+    let shown: Vec<String> = names.take(10).map(|s| s.as_ref().to_string()).collect();
+    if total > shown.len() {
+        format!("{} and {} more", shown.join(", "), total - shown.len())
+    } else {
+        shown.join(", ")
+    }
 }

@@ -35,10 +35,23 @@ pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
         }
         b.cmd(format!("kubectl get ns {n} --show-labels"));
         let l = labels(ns);
-        let get = |mode: &str| l.get(&format!("pod-security.kubernetes.io/{mode}")).and_then(Value::as_str);
-        let version = l.get("pod-security.kubernetes.io/enforce-version").and_then(Value::as_str).unwrap_or("latest");
-        let others: Vec<String> = ["audit", "warn"].iter().filter_map(|m| get(m).map(|v| format!("{m}={v}"))).collect();
-        let others = if others.is_empty() { String::new() } else { format!(" ({})", others.join(", ")) };
+        let get = |mode: &str| {
+            l.get(&format!("pod-security.kubernetes.io/{mode}"))
+                .and_then(Value::as_str)
+        };
+        let version = l
+            .get("pod-security.kubernetes.io/enforce-version")
+            .and_then(Value::as_str)
+            .unwrap_or("latest");
+        let others: Vec<String> = ["audit", "warn"]
+            .iter()
+            .filter_map(|m| get(m).map(|v| format!("{m}={v}")))
+            .collect();
+        let others = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", others.join(", "))
+        };
         let ptr = format!("/metadata/labels/{}", esc(ENFORCE));
         match get("enforce").map(|v| (v, Level::parse(v))) {
             None => {
@@ -51,29 +64,61 @@ pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
             }
             Some((v, None)) => {
                 bad += 1;
-                b.push(Status::Fail, format!("namespace {n} has an invalid enforce level {v:?}{others}"), evidence("namespaces", ns, ptr));
+                b.push(
+                    Status::Fail,
+                    format!("namespace {n} has an invalid enforce level {v:?}{others}"),
+                    evidence("namespaces", ns, ptr),
+                );
             }
             Some((_, Some(level))) => {
-                b.push(Status::Pass, format!("namespace {n} enforces {} (version {version}){others}", level.as_str()), evidence("namespaces", ns, ptr));
+                b.push(
+                    Status::Pass,
+                    format!(
+                        "namespace {n} enforces {} (version {version}){others}",
+                        level.as_str()
+                    ),
+                    evidence("namespaces", ns, ptr),
+                );
             }
         }
     }
-    let note = if skipped.is_empty() { String::new() } else { format!(" System namespaces ({}) are not judged.", skipped.join(", ")) };
+    let note = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " System namespaces ({}) are not judged.",
+            skipped.join(", ")
+        )
+    };
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
-        Status::Pass => format!("Every application namespace enforces the baseline or restricted Pod Security Standard at admission.{note}"),
+        Status::Pass => format!(
+            "Every application namespace enforces the baseline or restricted Pod Security Standard at admission.{note}"
+        ),
         Status::NotApplicable => format!("There are no application namespaces.{note}"),
-        _ => format!("{bad} application namespace(s) enforce no Pod Security Standard or enforce `privileged`, so privileged containers, host namespaces and host paths are admitted there.{note}"),
+        _ => format!(
+            "{bad} application namespace(s) enforce no Pod Security Standard or enforce `privileged`, so privileged containers, host namespaces and host paths are admitted there.{note}"
+        ),
     };
     b.finish(status, explanation, Some("Label each namespace: `kubectl label ns NAME pod-security.kubernetes.io/enforce=restricted` (or baseline where restricted is not yet possible), after a dry run with `--dry-run=server`."))
 }
 
 fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
     let (id, title) = match level {
-        Level::Restricted => ("pss.restricted", "Workloads meet the restricted Pod Security Standard"),
-        _ => ("pss.baseline", "Workloads meet the baseline Pod Security Standard"),
+        Level::Restricted => (
+            "pss.restricted",
+            "Workloads meet the restricted Pod Security Standard",
+        ),
+        _ => (
+            "pss.baseline",
+            "Workloads meet the baseline Pod Security Standard",
+        ),
     };
-    let mut b = Builder::new(id, title, "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs");
+    let mut b = Builder::new(
+        id,
+        title,
+        "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs",
+    );
     b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml");
     let mut judged = 0;
     let mut bad = 0;
@@ -81,7 +126,13 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
     for k in WORKLOAD_KINDS {
         let items = match ctx.snap.items(k) {
             Ok(i) => i,
-            Err(e) => return not_collected(b, &e, &format!("whether workloads meet the {} standard", level.as_str())),
+            Err(e) => {
+                return not_collected(
+                    b,
+                    &e,
+                    &format!("whether workloads meet the {} standard", level.as_str()),
+                );
+            }
         };
         for o in items {
             let ns = namespace(o).unwrap_or("");
@@ -89,7 +140,9 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
                 skipped += 1;
                 continue;
             }
-            let Some((meta, spec, ptr)) = pod_spec(k, o) else { continue };
+            let Some((meta, spec, ptr)) = pod_spec(k, o) else {
+                continue;
+            };
             judged += 1;
             let v = pss::check(meta, spec, level);
             if v.is_empty() {
@@ -102,22 +155,52 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
             } else {
                 format!("{ptr}{}", first.pointer)
             };
-            let reasons: Vec<String> = v.iter().map(|x| format!("{} ({})", x.message, x.check)).collect();
-            b.push(Status::Fail, format!("{} {ns}/{} violates {}: {}", kind_name(k), name(o), level.as_str(), reasons.join("; ")), evidence(k, o, pointer));
+            let reasons: Vec<String> = v
+                .iter()
+                .map(|x| format!("{} ({})", x.message, x.check))
+                .collect();
+            b.push(
+                Status::Fail,
+                format!(
+                    "{} {ns}/{} violates {}: {}",
+                    kind_name(k),
+                    name(o),
+                    level.as_str(),
+                    reasons.join("; ")
+                ),
+                evidence(k, o, pointer),
+            );
             if *k == "pods" {
                 b.cmd(format!("kubectl get pod {} -n {ns} -o yaml", name(o)));
             }
         }
     }
     if bad == 0 && judged > 0 {
-        b.push(Status::Pass, format!("all {judged} application pods and pod templates meet {}", level.as_str()), evidence_file("pods", "", "/spec"));
+        b.push(
+            Status::Pass,
+            format!(
+                "all {judged} application pods and pod templates meet {}",
+                level.as_str()
+            ),
+            evidence_file("pods", "", "/spec"),
+        );
     }
-    let sys = if skipped > 0 { format!(" {skipped} object(s) in system namespaces are not judged.") } else { String::new() };
+    let sys = if skipped > 0 {
+        format!(" {skipped} object(s) in system namespaces are not judged.")
+    } else {
+        String::new()
+    };
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
-        Status::Pass => format!("All {judged} application pods and pod templates meet the {} Pod Security Standard as pod-security-admission (v1.37) defines it.{sys}", level.as_str()),
+        Status::Pass => format!(
+            "All {judged} application pods and pod templates meet the {} Pod Security Standard as pod-security-admission (v1.37) defines it.{sys}",
+            level.as_str()
+        ),
         Status::NotApplicable => format!("There are no application pods or pod templates.{sys}"),
-        _ => format!("{bad} of {judged} application pods and pod templates violate the {} Pod Security Standard (as pod-security-admission v1.37 defines it). Pods admitted before a namespace label was set keep running until recreated.{sys}", level.as_str()),
+        _ => format!(
+            "{bad} of {judged} application pods and pod templates violate the {} Pod Security Standard (as pod-security-admission v1.37 defines it). Pods admitted before a namespace label was set keep running until recreated.{sys}",
+            level.as_str()
+        ),
     };
     b.finish(status, explanation, Some("Fix the listed securityContext fields in the workload's pod template and redeploy; then enforce the level on its namespace."))
 }
@@ -152,7 +235,9 @@ pub fn image_digests(ctx: &Ctx) -> CheckResult {
             if SYSTEM_NAMESPACES.contains(&ns) {
                 continue;
             }
-            let Some((_, spec, ptr)) = pod_spec(k, o) else { continue };
+            let Some((_, spec, ptr)) = pod_spec(k, o) else {
+                continue;
+            };
             for field in ["containers", "initContainers", "ephemeralContainers"] {
                 for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
                     judged += 1;
@@ -166,13 +251,21 @@ pub fn image_digests(ctx: &Ctx) -> CheckResult {
         }
     }
     if bad == 0 && judged > 0 {
-        b.push(Status::Pass, format!("all {judged} application container images are pinned by @sha256 digest"), evidence_file("pods", "", "/spec/containers"));
+        b.push(
+            Status::Pass,
+            format!("all {judged} application container images are pinned by @sha256 digest"),
+            evidence_file("pods", "", "/spec/containers"),
+        );
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
-        Status::Pass => format!("All {judged} container images of application pods and pod templates are referenced by digest, so what runs is exactly what was built and reviewed."),
+        Status::Pass => format!(
+            "All {judged} container images of application pods and pod templates are referenced by digest, so what runs is exactly what was built and reviewed."
+        ),
         Status::NotApplicable => "There are no application containers.".to_string(),
-        _ => format!("{bad} of {judged} application container images are referenced by tag, not digest: the registry can serve different content under the same tag."),
+        _ => format!(
+            "{bad} of {judged} application container images are referenced by tag, not digest: the registry can serve different content under the same tag."
+        ),
     };
     b.finish(status, explanation, Some("Reference images as `registry/name@sha256:DIGEST` (the tag may stay in front for readability)."))
 }
