@@ -1430,3 +1430,80 @@ mod cli {
         assert_eq!(c.observations.len(), 2);
     }
 }
+
+#[test]
+fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
+    let mut snap = task_api_snapshot();
+    let privileged = serde_json::json!({"containers": [{"name": "c", "image": "busybox:1.36", "securityContext": {"privileged": true}}]});
+    snap.add_object(serde_json::json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "backup", "namespace": "database"},
+        "spec": {"schedule": "0 * * * *", "jobTemplate": {"spec": {"template": {"spec": privileged}}}}}));
+    // A RoleBinding to production's default ServiceAccount, an unused ServiceAccount and a
+    // long-lived token Secret kept metadata-only without its type.
+    snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "default-reader", "namespace": "production"},
+        "roleRef": {"kind": "Role", "name": "task-api-role"}, "subjects": [{"kind": "ServiceAccount", "name": "default"}]}));
+    snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "old-batch", "namespace": "production"}}));
+    snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "old-batch-token", "namespace": "production",
+        "annotations": {"kubernetes.io/service-account.name": "old-batch"}}}));
+    // A pod that mounts a token its ServiceAccount has no use for (default SA, automount left on).
+    snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug", "namespace": "database"},
+        "spec": {"serviceAccountName": "default", "automountServiceAccountToken": true, "containers": [{"name": "c", "image": "x@sha256:00"}]}}));
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let pss = check(&f, "pss.baseline");
+    let cj = pss
+        .observations
+        .iter()
+        .find(|o| o.evidence.kind == "cronjobs.batch")
+        .unwrap();
+    assert_eq!(
+        cj.evidence.pointer,
+        "/spec/jobTemplate/spec/template/spec/containers/0/securityContext/privileged"
+    );
+    assert!(
+        cj.message
+            .starts_with("CronJob database/backup violates baseline")
+    );
+    let digests = check(&f, "integrity.image-digests");
+    assert!(digests.observations.iter().any(|o| {
+        o.message
+            .contains("CronJob database/backup container c uses \"busybox:1.36\"")
+    }));
+    let d = check(&f, "rbac.default-serviceaccount");
+    assert_eq!(d.status, auditpack::Status::Fail);
+    assert_eq!(d.observations[0].evidence.name, "default-reader");
+    let sa = f
+        .access_review
+        .iter()
+        .find(|a| {
+            a.subject.name == "default" && a.subject.namespace.as_deref() == Some("production")
+        })
+        .unwrap();
+    assert_eq!(sa.flags, ["default-service-account"]);
+    let unused = check(&f, "lifecycle.unused-serviceaccounts");
+    assert_eq!(unused.status, auditpack::Status::Fail);
+    assert!(unused.observations.iter().any(|o| {
+        o.message
+            .starts_with("ServiceAccount production/old-batch is used by no pod")
+    }));
+    let tokens = check(&f, "lifecycle.token-secrets");
+    assert_eq!(tokens.status, auditpack::Status::Fail);
+    assert!(
+        tokens.explanation.contains("carry no `type`"),
+        "{}",
+        tokens.explanation
+    );
+    let auto = check(&f, "lifecycle.automount");
+    assert_eq!(auto.status, auditpack::Status::Fail);
+    let lines: Vec<&str> = auto
+        .observations
+        .iter()
+        .filter(|o| o.status == auditpack::Status::Fail)
+        .map(|o| o.message.as_str())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Pod database/debug mounts an API token although it runs as the namespace's `default` ServiceAccount; the pod sets automountServiceAccountToken: true"
+        ]
+    );
+}

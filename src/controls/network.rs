@@ -475,3 +475,51 @@ pub fn allow_all(ctx: &Ctx) -> CheckResult {
     };
     b.finish(status, explanation, Some("Replace empty peer lists and all-address ipBlocks with the namespaces, pods or address ranges that need access."))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn policy_types_default_as_the_api_says() {
+        assert_eq!(
+            policy_types(&json!({"spec": {"podSelector": {}}})),
+            (true, false)
+        );
+        assert_eq!(
+            policy_types(&json!({"spec": {"podSelector": {}, "egress": [{}]}})),
+            (true, true)
+        );
+        assert_eq!(
+            policy_types(&json!({"spec": {"policyTypes": ["Egress"], "ingress": [{}]}})),
+            (false, true)
+        );
+    }
+
+    #[test]
+    fn cidrs_match_v4_and_v6() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(cidr_contains("0.0.0.0/0", ip("203.0.113.9")));
+        assert!(cidr_contains("10.0.0.0/8", ip("10.200.1.1")));
+        assert!(!cidr_contains("10.0.0.0/8", ip("11.0.0.1")));
+        assert!(cidr_contains("::/0", ip("2001:db8::1")));
+        assert!(cidr_contains("2001:db8::/32", ip("2001:db8:ffff::1")));
+        assert!(!cidr_contains("2001:db8::/32", ip("10.0.0.1")));
+        assert!(!cidr_contains("garbage", ip("10.0.0.1")));
+    }
+
+    #[test]
+    fn allow_all_rules_are_found() {
+        let p = json!({"spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"podSelector": {}}]}],
+            "egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}, {"ports": [{"port": 53}]}]}});
+        let found: Vec<String> = allow_all_rules(&p).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            found,
+            ["/spec/egress/0/to/0/ipBlock/cidr", "/spec/egress/1"]
+        );
+        assert!(is_default_deny(&p, true));
+        assert!(!is_default_deny(&p, false));
+    }
+}

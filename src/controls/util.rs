@@ -280,3 +280,64 @@ pub fn name_list<S: AsRef<str>>(names: impl ExactSizeIterator<Item = S>) -> Stri
         shown.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn label_selectors_follow_the_api() {
+        let l = json!({"app": "web", "tier": "frontend"});
+        let l = l.as_object().unwrap();
+        let m = |s: Value| selector_matches(&s, l);
+        assert!(m(json!({})), "empty selector selects everything");
+        assert!(m(json!({"matchLabels": null})));
+        assert!(m(json!({"matchLabels": {"app": "web"}})));
+        assert!(!m(json!({"matchLabels": {"app": "web", "env": "prod"}})));
+        assert!(m(
+            json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["frontend", "edge"]}]})
+        ));
+        assert!(!m(
+            json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["frontend"]}]})
+        ));
+        assert!(
+            m(
+                json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]})
+            ),
+            "NotIn matches a missing key"
+        );
+        assert!(!m(
+            json!({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod"]}]})
+        ));
+        assert!(m(
+            json!({"matchExpressions": [{"key": "app", "operator": "Exists"}]})
+        ));
+        assert!(!m(
+            json!({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]})
+        ));
+        assert!(m(
+            json!({"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]})
+        ));
+        assert!(
+            !m(
+                json!({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "env", "operator": "Exists"}]})
+            ),
+            "both parts must match"
+        );
+        assert!(
+            !m(json!({"matchExpressions": [{"key": "app", "operator": "Bogus"}]})),
+            "invalid operator selects nothing"
+        );
+    }
+
+    #[test]
+    fn long_name_lists_are_cut() {
+        let names: Vec<String> = (0..12).map(|i| format!("n{i}")).collect();
+        assert_eq!(
+            name_list(names.iter()),
+            "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9 and 2 more"
+        );
+        assert_eq!(name_list(["a", "b"].iter()), "a, b");
+    }
+}
