@@ -109,9 +109,9 @@ pub fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
     true
 }
 
-/// Builds a check result, deriving its status from its observations: any `fail` fails the
-/// check, any `partial` makes it partial, otherwise it passes. `empty` is the status and
-/// explanation when there is nothing to observe.
+/// Builds a check result. [`Builder::derived`] gives the status its observations support:
+/// one failing object fails the whole check (a control that is missing for some of what it
+/// covers is not in place), then partial, not-collected, manual, pass.
 pub struct Builder {
     /// Id.
     pub id: &'static str,
@@ -123,7 +123,12 @@ pub struct Builder {
     pub observations: Vec<Observation>,
     /// Commands.
     pub commands: Vec<String>,
+    seen: std::collections::HashSet<String>,
 }
+
+/// At most this many commands per check: the first ones are the cluster-wide exports that
+/// reproduce everything; per-object commands beyond this add bulk, not evidence.
+const MAX_COMMANDS: usize = 25;
 
 impl Builder {
     /// Starts a result.
@@ -134,13 +139,14 @@ impl Builder {
             resource,
             observations: Vec::new(),
             commands: Vec::new(),
+            seen: std::collections::HashSet::new(),
         }
     }
 
     /// Adds a command.
     pub fn cmd(&mut self, c: impl Into<String>) -> &mut Self {
         let c = c.into();
-        if !self.commands.contains(&c) {
+        if self.commands.len() < MAX_COMMANDS && self.seen.insert(c.clone()) {
             self.commands.push(c);
         }
         self
