@@ -19,7 +19,7 @@ use crate::findings::{CheckResult, Status};
 
 /// Which directions a policy governs: `(ingress, egress)`.
 pub fn policy_types(p: &Value) -> (bool, bool) {
-    match p.pointer("/spec/policyTypes").and_then(Value::as_array) {
+    match super::util::at(p, "/spec/policyTypes").and_then(Value::as_array) {
         Some(types) if !types.is_empty() => (
             types.iter().any(|t| t == "Ingress"),
             types.iter().any(|t| t == "Egress"),
@@ -31,7 +31,7 @@ pub fn policy_types(p: &Value) -> (bool, bool) {
 /// Whether a policy's `podSelector` selects a pod with these labels.
 pub fn selects(p: &Value, pod_labels: &Map<String, Value>) -> bool {
     static EMPTY: Value = Value::Null;
-    let sel = p.pointer("/spec/podSelector").unwrap_or(&EMPTY);
+    let sel = super::util::at(p, "/spec/podSelector").unwrap_or(&EMPTY);
     if sel.is_null() {
         return true;
     }
@@ -221,7 +221,7 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
                 ));
             }
             for (j, peer) in ps.iter().enumerate() {
-                if let Some(cidr) = peer.pointer("/ipBlock/cidr").and_then(Value::as_str)
+                if let Some(cidr) = super::util::at(peer, "/ipBlock/cidr").and_then(Value::as_str)
                     && (cidr == "0.0.0.0/0" || cidr == "::/0")
                 {
                     out.push((
@@ -238,7 +238,7 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
 /// Whether the policy is a namespace-wide deny by default for `ingress` (else egress): it
 /// selects every pod, governs that direction, and none of its rules admits everything.
 pub fn is_default_deny(p: &Value, ingress: bool) -> bool {
-    let sel = p.pointer("/spec/podSelector");
+    let sel = super::util::at(p, "/spec/podSelector");
     let all = match sel {
         None | Some(Value::Null) => true,
         Some(s) => {

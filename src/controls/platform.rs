@@ -259,16 +259,13 @@ pub fn api_tls(ctx: &Ctx) -> CheckResult {
 }
 
 fn healthy_deployment(d: &Value) -> bool {
-    let want = d
-        .pointer("/spec/replicas")
+    let want = super::util::at(d, "/spec/replicas")
         .and_then(Value::as_i64)
         .unwrap_or(1);
-    let ready = d
-        .pointer("/status/readyReplicas")
+    let ready = super::util::at(d, "/status/readyReplicas")
         .and_then(Value::as_i64)
         .unwrap_or(0);
-    let available = d
-        .pointer("/status/availableReplicas")
+    let available = super::util::at(d, "/status/availableReplicas")
         .and_then(Value::as_i64)
         .unwrap_or(0);
     want > 0 && ready >= 1 && available >= 1
@@ -324,7 +321,8 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
             Ok(cfgs) => {
                 let mut any = false;
                 for c in cfgs {
-                    if let Some(enabled) = c.pointer("/spec/mtls/enabled").and_then(Value::as_bool)
+                    if let Some(enabled) =
+                        super::util::at(c, "/spec/mtls/enabled").and_then(Value::as_bool)
                     {
                         any = true;
                         b.push(
@@ -378,7 +376,7 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
             b.cmd("kubectl get peerauthentications -A -o yaml");
             for pa in pas {
                 let mode = str_at(pa, "/spec/mtls/mode").unwrap_or("UNSET");
-                let scope = if pa.pointer("/spec/selector").is_some() {
+                let scope = if super::util::at(pa, "/spec/selector").is_some() {
                     "workloads it selects"
                 } else if namespace(pa) == Some("istio-system") {
                     "the whole mesh"

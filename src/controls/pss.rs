@@ -243,7 +243,7 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                    base: String,
                    o: &Value,
                    who: &str| {
-        if let Some(opts) = o.pointer("/securityContext/seLinuxOptions") {
+        if let Some(opts) = super::util::at(o, "/securityContext/seLinuxOptions") {
             let ty = str_at(opts, "/type").unwrap_or("");
             if !SELINUX_TYPES.contains(&ty) {
                 add(
@@ -432,11 +432,7 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
         }
     }
     // runAsUser != 0
-    if spec
-        .pointer("/securityContext/runAsUser")
-        .and_then(Value::as_i64)
-        == Some(0)
-    {
+    if super::util::at(spec, "/securityContext/runAsUser").and_then(Value::as_i64) == Some(0) {
         add(
             "runAsUser",
             r,
@@ -445,10 +441,7 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
         );
     }
     for (p, c) in &cs {
-        if c.pointer("/securityContext/runAsUser")
-            .and_then(Value::as_i64)
-            == Some(0)
-        {
+        if super::util::at(c, "/securityContext/runAsUser").and_then(Value::as_i64) == Some(0) {
             add(
                 "runAsUser",
                 r,

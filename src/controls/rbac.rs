@@ -501,7 +501,7 @@ fn effective_rules(
     if !visiting.insert(role.to_string()) {
         return Vec::new();
     }
-    let rules: Vec<Rule> = match obj.pointer("/aggregationRule/clusterRoleSelectors") {
+    let rules: Vec<Rule> = match super::util::at(obj, "/aggregationRule/clusterRoleSelectors") {
         Some(Value::Array(selectors)) => {
             let mut set = BTreeSet::new();
             for other in all {

@@ -4,39 +4,63 @@ use serde_json::{Map, Value};
 
 use crate::findings::{CheckResult, EvidenceRef, Observation, Status};
 
+/// The value at a JSON pointer (RFC 6901), like `Value::pointer` but without allocating
+/// for tokens that need no unescaping: checks walk hundreds of thousands of objects.
+pub fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(v);
+    }
+    let mut cur = v;
+    for tok in pointer.strip_prefix('/')?.split('/') {
+        let owned;
+        let t: &str = if tok.contains('~') {
+            owned = tok.replace("~1", "/").replace("~0", "~");
+            &owned
+        } else {
+            tok
+        };
+        cur = match cur {
+            Value::Object(m) => m.get(t)?,
+            Value::Array(a) => a.get(t.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
 /// `metadata.name` of an object.
 pub fn name(o: &Value) -> &str {
-    o.pointer("/metadata/name")
+    at(o, "/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
 
 /// `metadata.namespace` of an object.
 pub fn namespace(o: &Value) -> Option<&str> {
-    o.pointer("/metadata/namespace").and_then(Value::as_str)
+    at(o, "/metadata/namespace").and_then(Value::as_str)
 }
 
 /// `metadata.labels` of an object (empty map when absent).
 pub fn labels(o: &Value) -> &Map<String, Value> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    o.pointer("/metadata/labels")
+    at(o, "/metadata/labels")
         .and_then(Value::as_object)
         .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
 /// A string field at a JSON pointer.
 pub fn str_at<'a>(o: &'a Value, pointer: &str) -> Option<&'a str> {
-    o.pointer(pointer).and_then(Value::as_str)
+    at(o, pointer).and_then(Value::as_str)
 }
 
 /// A boolean field at a JSON pointer.
 pub fn bool_at(o: &Value, pointer: &str) -> Option<bool> {
-    o.pointer(pointer).and_then(Value::as_bool)
+    at(o, pointer).and_then(Value::as_bool)
 }
 
 /// An array at a JSON pointer (empty when absent or null).
 pub fn arr<'a>(o: &'a Value, pointer: &str) -> &'a [Value] {
-    o.pointer(pointer)
+    at(o, pointer)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
@@ -245,8 +269,8 @@ pub fn pod_spec<'a>(kind_key: &str, o: &'a Value) -> Option<(&'a Value, &'a Valu
         _ => ("/spec/template/metadata", "/spec/template/spec"),
     };
     static NULL: Value = Value::Null;
-    let spec = o.pointer(spec_ptr)?;
-    let meta = o.pointer(meta_ptr).unwrap_or(&NULL);
+    let spec = at(o, spec_ptr)?;
+    let meta = at(o, meta_ptr).unwrap_or(&NULL);
     Some((meta, spec, spec_ptr))
 }
 
@@ -267,8 +291,7 @@ pub fn kind_name(key: &str) -> &str {
 
 /// Static (mirror) pods, run by the kubelet from files: they get no ServiceAccount token.
 pub fn is_static_pod(o: &Value) -> bool {
-    o.pointer("/metadata/annotations/kubernetes.io~1config.mirror")
-        .is_some()
+    at(o, "/metadata/annotations/kubernetes.io~1config.mirror").is_some()
         || str_at(o, "/metadata/annotations/kubernetes.io~1config.source") == Some("file")
         || arr(o, "/metadata/ownerReferences")
             .iter()
