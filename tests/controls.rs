@@ -1037,6 +1037,32 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
             auditpack::Status::Fail,
             "no resources entry covers secrets",
         ),
+        // Invalid files: the API server would not start with them, so they prove nothing.
+        (
+            "invalid-configs/kms/invalid-apiversion.yaml",
+            auditpack::Status::Fail,
+            "kms with apiVersion v3",
+        ),
+        (
+            "invalid-configs/kms/invalid-config-type.yaml",
+            auditpack::Status::Fail,
+            "is not an EncryptionConfiguration (kind \"EncryptionConfigurations\"",
+        ),
+        (
+            "invalid-configs/kms/invalid-gvk.yaml",
+            auditpack::Status::Fail,
+            "is not an EncryptionConfiguration (kind \"\"",
+        ),
+        (
+            "invalid-configs/kms/invalid-content.yaml",
+            auditpack::Status::Fail,
+            "is not an EncryptionConfiguration",
+        ),
+        (
+            "invalid-configs/invalid-aes-gcm.yaml",
+            auditpack::Status::Fail,
+            "aesgcm with no keys",
+        ),
     ] {
         let ec = evidence_doc(&base.join(file));
         assert!(

@@ -85,12 +85,23 @@ fn provider_strength(p: &Value) -> (u8, String) {
     let Some((k, v)) = obj.iter().next() else {
         return (0, "empty".into());
     };
+    let invalid = "the API server refuses such a file, so it cannot be the one in use";
+    let keyed = |name: &str, strength: u8| {
+        if arr(v, "/keys").is_empty() {
+            (0, format!("{name} with no keys ({invalid})"))
+        } else {
+            (strength, name.to_string())
+        }
+    };
     match k.as_str() {
-        "kms" if str_at(v, "/apiVersion") == Some("v2") => (5, "kms v2".into()),
-        "kms" => (3, "kms v1 (deprecated)".into()),
-        "secretbox" => (4, "secretbox".into()),
-        "aesgcm" => (4, "aesgcm".into()),
-        "aescbc" => (2, "aescbc".into()),
+        "kms" => match str_at(v, "/apiVersion") {
+            Some("v2") => (5, "kms v2".into()),
+            None | Some("v1") => (3, "kms v1 (deprecated)".into()),
+            Some(other) => (0, format!("kms with apiVersion {other} ({invalid})")),
+        },
+        "secretbox" => keyed("secretbox", 4),
+        "aesgcm" => keyed("aesgcm", 4),
+        "aescbc" => keyed("aescbc", 2),
         "identity" => (0, "identity (no encryption)".into()),
         other => (0, format!("unknown provider {other}")),
     }
@@ -133,7 +144,11 @@ pub fn at_rest(ctx: &Ctx) -> CheckResult {
     let doc = &ec.document;
     let kind = str_at(doc, "/kind").unwrap_or("");
     let file_ref = |ptr: String| evidence_file("EncryptionConfiguration", &ec.path, ptr);
-    if kind != "EncryptionConfiguration" && kind != "EncryptionConfig" {
+    let api_version = str_at(doc, "/apiVersion").unwrap_or("");
+    let valid_kind = (kind == "EncryptionConfiguration"
+        && api_version == "apiserver.config.k8s.io/v1")
+        || (kind == "EncryptionConfig" && api_version == "v1");
+    if !valid_kind {
         b.push(
             Status::Fail,
             format!(
@@ -157,7 +172,8 @@ pub fn at_rest(ctx: &Ctx) -> CheckResult {
             let providers = arr(e, "/providers");
             match providers.first().map(provider_strength) {
                 None => b.push(Status::Fail, format!("resources entry {i} covering secrets lists no providers"), file_ref(format!("/resources/{i}/providers"))),
-                Some((0, p)) => b.push(Status::Fail, format!("the first provider for secrets is {p}: new Secrets are written unencrypted (later providers are only used to read)"), file_ref(format!("/resources/{i}/providers/0"))),
+                Some((0, p)) if p.starts_with("identity") => b.push(Status::Fail, format!("the first provider for secrets is {p}: new Secrets are written unencrypted (later providers are only used to read)"), file_ref(format!("/resources/{i}/providers/0"))),
+                Some((0, p)) => b.push(Status::Fail, format!("the first provider for secrets is {p}"), file_ref(format!("/resources/{i}/providers/0"))),
                 Some((s, p)) => {
                     let note = match s {
                         5 => "the strongest option: envelope encryption with keys held outside the cluster".to_string(),
