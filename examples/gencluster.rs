@@ -11,7 +11,8 @@
 //! 20 Pods (some violating baseline or restricted), 5 Deployments and 2 NetworkPolicies
 //! (a default-deny in most namespaces). `cluster-rbac.yaml` holds the default ClusterRoles
 //! and ClusterRoleBindings of the Task API example (Kubernetes' bootstrap policy) plus a few
-//! synthetic admin bindings. `--snapshot FILE` also writes the auditpack snapshot of the
+//! synthetic admin bindings; `system.yaml` the system namespaces with their ServiceAccounts,
+//! Roles and RoleBindings. `--snapshot FILE` also writes the auditpack snapshot of the
 //! same objects, so `auditpack evaluate` can be timed without the importer.
 
 use std::path::PathBuf;
@@ -20,6 +21,11 @@ use serde_json::{Value, json};
 
 const CLUSTER_ROLES: &str = include_str!("clusters/task-api/clusterroles.yaml");
 const CLUSTER_ROLE_BINDINGS: &str = include_str!("clusters/task-api/clusterrolebindings.yaml");
+const NAMESPACES: &str = include_str!("clusters/task-api/namespaces.yaml");
+const SERVICE_ACCOUNTS: &str = include_str!("clusters/task-api/serviceaccounts.yaml");
+const ROLES: &str = include_str!("clusters/task-api/roles.yaml");
+const ROLE_BINDINGS: &str = include_str!("clusters/task-api/rolebindings.yaml");
+const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
 /// SplitMix64: small, seeded, deterministic.
 struct Rng(u64);
@@ -265,6 +271,23 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         Ok(())
     };
     write("cluster-rbac.yaml".into(), cluster, &mut snapshot)?;
+    let in_system = |o: &Value| {
+        let ns = o["metadata"]["namespace"]
+            .as_str()
+            .or(o["metadata"]["name"].as_str())
+            .unwrap_or("");
+        SYSTEM_NAMESPACES.contains(&ns)
+    };
+    let mut system = Vec::new();
+    for (name, text) in [
+        ("namespaces.yaml", NAMESPACES),
+        ("serviceaccounts.yaml", SERVICE_ACCOUNTS),
+        ("roles.yaml", ROLES),
+        ("rolebindings.yaml", ROLE_BINDINGS),
+    ] {
+        system.extend(parse(name, text)?.into_iter().filter(|o| in_system(o)));
+    }
+    write("system.yaml".into(), system, &mut snapshot)?;
     for i in 0..args.namespaces {
         let items = namespace(&mut rng, i);
         write(format!("ns-{i:05}.yaml"), items, &mut snapshot)?;

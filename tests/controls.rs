@@ -355,7 +355,7 @@ const TASK_API_EXPECTED: &[&str] = &[
     "  fail pod frontend/web-5f6d7c8b9a-q4w5e is not selected by any NetworkPolicy for ingress or egress: that traffic is unrestricted",
     "network.allow-all pass",
     "lifecycle.orphaned-bindings fail",
-    "  manual User jane@example.com is bound by jane-admin: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records",
+    "  manual User jane@example.com is bound by ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records",
     "  fail RoleBinding/production/ci-deployer-read names ServiceAccount production/ci-deployer, which does not exist: the grant lingers and would apply to any ServiceAccount later created with that name",
     "lifecycle.unused-serviceaccounts pass",
     "lifecycle.token-secrets pass",

@@ -146,7 +146,7 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
         .iter()
         .map(|s| (namespace(s).unwrap_or(""), name(s)))
         .collect();
-    let mut users: BTreeMap<(String, &str, usize, usize), &Value> = BTreeMap::new();
+    let mut users: BTreeMap<(String, &str, usize, usize), (String, &Value)> = BTreeMap::new();
     let mut orphans = 0;
     for bd in &model.bindings {
         let obj = &ctx.snap.items(bd.key).expect("collected")[bd.index];
@@ -165,7 +165,13 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
                     }
                 }
                 _ if !is_system_subject(s) => {
-                    users.insert((subject_display(s), bd.key, bd.index, i), obj);
+                    users.insert(
+                        (subject_display(s), bd.key, bd.index, i),
+                        (
+                            format!("{} -> {} {}", bd.display(), bd.role_kind, bd.role_name),
+                            obj,
+                        ),
+                    );
                 }
                 _ => {}
             }
@@ -180,10 +186,10 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
         }
     }
     let people = users.len();
-    for ((who, key, _, i), obj) in users {
+    for ((who, key, _, i), (via, obj)) in users {
         b.push(
             Status::Manual,
-            format!("{who} is bound by {}: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records", name(obj)),
+            format!("{who} is bound by {via}: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records"),
             evidence(key, obj, format!("/subjects/{i}")),
         );
     }
