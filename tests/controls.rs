@@ -1471,6 +1471,10 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
     snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "old-batch", "namespace": "production"}}));
     snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "old-batch-token", "namespace": "production",
         "annotations": {"kubernetes.io/service-account.name": "old-batch"}}}));
+    // A binding to a Role that does not exist (yet).
+    snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "future-role", "namespace": "production"},
+        "roleRef": {"kind": "Role", "name": "deployer"}, "subjects": [{"kind": "ServiceAccount", "name": "task-api-sa"}]}));
     // A pod that mounts a token its ServiceAccount has no use for (default SA, automount left on).
     snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug", "namespace": "database"},
         "spec": {"serviceAccountName": "default", "automountServiceAccountToken": true, "containers": [{"name": "c", "image": "x@sha256:00"}]}}));
@@ -1505,6 +1509,10 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
         })
         .unwrap();
     assert_eq!(sa.flags, ["default-service-account"]);
+    let orphans = check(&f, "lifecycle.orphaned-bindings");
+    assert!(orphans.observations.iter().any(|o| o.status == auditpack::Status::Partial
+        && o.message.starts_with("RoleBinding/production/future-role refers to Role deployer, which does not exist")
+        && o.evidence.pointer == "/roleRef"));
     let unused = check(&f, "lifecycle.unused-serviceaccounts");
     assert_eq!(unused.status, auditpack::Status::Fail);
     assert!(unused.observations.iter().any(|o| {
