@@ -55,29 +55,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         previous,
     };
     let findings = controls::evaluate(&snapshot, &opts)?;
-    let text = match args.output {
-        Output::Json => {
-            let mut s = serde_json::to_string_pretty(&findings)?;
-            s.push('\n');
-            s
+    // Stream the document: findings of a large cluster are tens of megabytes.
+    let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match args.output {
+            Output::Json => {
+                serde_json::to_writer_pretty(&mut *w, &findings)?;
+                w.write_all(b"\n")?;
+            }
+            Output::Text => w.write_all(controls::render_text(&findings).as_bytes())?,
         }
-        Output::Text => controls::render_text(&findings),
+        w.flush()
     };
     match &args.out {
         Some(p) => {
-            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
+            let file = std::fs::File::create(p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            write(&mut std::io::BufWriter::new(file))
+                .with_context(|| format!("cannot write {}", p.display()))?;
         }
-        None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                // A reader that stops early (`| head`) is not an error.
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    return Err(e).context("cannot write to standard output");
-                }
-                _ => {}
+        None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
+            // A reader that stops early (`| head`) is not an error.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(e).context("cannot write to standard output");
             }
-        }
+            _ => {}
+        },
     }
     Ok(if controls::is_negative(&findings) {
         ExitCode::from(1)
