@@ -1478,7 +1478,35 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
     // A pod that mounts a token its ServiceAccount has no use for (default SA, automount left on).
     snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug", "namespace": "database"},
         "spec": {"serviceAccountName": "default", "automountServiceAccountToken": true, "containers": [{"name": "c", "image": "x@sha256:00"}]}}));
+    // Bindings that look like bootstrap ones but grant a person or every authenticated user.
+    for (name, subject) in [
+        (
+            "system:debug",
+            serde_json::json!({"kind": "Group", "name": "system:authenticated"}),
+        ),
+        (
+            "system:backdoor",
+            serde_json::json!({"kind": "User", "name": "mallory@example.com"}),
+        ),
+    ] {
+        snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": name, "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"}},
+            "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [subject]}));
+    }
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let admins: Vec<&str> = check(&f, "rbac.cluster-admin")
+        .observations
+        .iter()
+        .map(|o| o.message.as_str())
+        .collect();
+    assert_eq!(
+        admins,
+        [
+            "User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+            "User mallory@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:backdoor -> ClusterRole cluster-admin",
+            "Group system:authenticated holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:debug -> ClusterRole cluster-admin",
+        ]
+    );
     let pss = check(&f, "pss.baseline");
     let cj = pss
         .observations

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Ctx;
-use super::rbac::{is_system_subject, subject_display};
+use super::rbac::subject_display;
 use super::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, bool_at, evidence, evidence_file, is_static_pod,
     kind_name, name, namespace, not_collected, pod_spec, str_at,
@@ -164,7 +164,8 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
                         b.cmd(format!("kubectl get serviceaccount {} -n {ns}", s.name));
                     }
                 }
-                _ if !is_system_subject(s) => {
+                // People and groups from the identity provider (not Kubernetes' own).
+                _ if !s.name.starts_with("system:") => {
                     users.insert(
                         (subject_display(s), bd.key, bd.index, i),
                         (

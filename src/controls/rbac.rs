@@ -228,11 +228,19 @@ impl Model {
                     })
                     .collect();
                 let bname = name(b).to_string();
-                let system = bname.starts_with("system:")
+                // A bootstrap binding by name or annotation, and only to Kubernetes' own
+                // identities: a binding named `system:...` that grants a person, a broad group
+                // or an application ServiceAccount is not taken on trust.
+                let system = (bname.starts_with("system:")
                     || str_at(
                         b,
                         "/metadata/annotations/rbac.authorization.kubernetes.io~1autoupdate",
-                    ) == Some("true");
+                    ) == Some("true"))
+                    && subjects.iter().all(|s| {
+                        is_system_subject(s)
+                            || (s.kind == "ServiceAccount"
+                                && s.namespace.as_deref() == Some("kube-system"))
+                    });
                 let idx = m.bindings.len();
                 for s in &subjects {
                     let list = m.by_subject.entry(s.clone()).or_default();
@@ -524,10 +532,21 @@ fn effective_rules(
     rules
 }
 
-/// Whether a subject is a Kubernetes system identity (`system:` users and groups).
-/// ServiceAccounts are judged by the bindings that grant them, not by their user name.
+/// Whether a subject is a Kubernetes system identity (`system:` users and groups, except the
+/// broad groups). ServiceAccounts are judged by the bindings that grant them, not by their
+/// user name. Broad groups are not one component: whatever they are granted, everyone gets.
 pub fn is_system_subject(s: &Subject) -> bool {
-    s.kind != "ServiceAccount" && s.name.starts_with("system:")
+    s.kind != "ServiceAccount" && s.name.starts_with("system:") && !is_broad_group(s)
+}
+
+/// `system:authenticated`, `system:unauthenticated`, `system:serviceaccounts[:ns]`: groups
+/// that hold every user, every anonymous request, or every ServiceAccount.
+pub fn is_broad_group(s: &Subject) -> bool {
+    s.kind == "Group"
+        && (s.name == "system:authenticated"
+            || s.name == "system:unauthenticated"
+            || s.name == "system:serviceaccounts"
+            || s.name.starts_with("system:serviceaccounts:"))
 }
 
 /// `User jane`, `ServiceAccount production/task-api-sa`.
