@@ -1493,7 +1493,26 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
             "metadata": {"name": name, "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"}},
             "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [subject]}));
     }
+    // An allow-all policy for every pod undoes production's default-deny for ingress.
+    snap.add_object(
+        serde_json::json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "allow-everything", "namespace": "production"},
+        "spec": {"podSelector": {}, "ingress": [{}]}}),
+    );
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let dd: Vec<String> = check(&f, "network.default-deny")
+        .observations
+        .iter()
+        .filter(|o| o.evidence.namespace.as_deref() == Some("production"))
+        .map(|o| format!("{} {}", o.status, o.message))
+        .collect();
+    assert_eq!(
+        dd,
+        [
+            "fail namespace production: NetworkPolicy allow-everything admits all ingress to every pod, which undoes any default-deny for ingress",
+            "partial namespace production: default-deny-all denies egress by default, but nothing denies ingress by default",
+        ]
+    );
     let admins: Vec<&str> = check(&f, "rbac.cluster-admin")
         .observations
         .iter()

@@ -235,11 +235,9 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
     out
 }
 
-/// Whether the policy is a namespace-wide deny by default for `ingress` (else egress): it
-/// selects every pod, governs that direction, and none of its rules admits everything.
-pub fn is_default_deny(p: &Value, ingress: bool) -> bool {
-    let sel = super::util::at(p, "/spec/podSelector");
-    let all = match sel {
+/// Whether a policy's podSelector selects every pod of its namespace.
+pub fn selects_all(p: &Value) -> bool {
+    match super::util::at(p, "/spec/podSelector") {
         None | Some(Value::Null) => true,
         Some(s) => {
             s.get("matchLabels")
@@ -247,10 +245,16 @@ pub fn is_default_deny(p: &Value, ingress: bool) -> bool {
                 .is_none_or(Map::is_empty)
                 && arr(s, "/matchExpressions").is_empty()
         }
-    };
+    }
+}
+
+/// Whether the policy is a namespace-wide deny by default for `ingress` (else egress): it
+/// selects every pod, governs that direction, and none of its rules admits everything.
+pub fn is_default_deny(p: &Value, ingress: bool) -> bool {
     let (ing, eg) = policy_types(p);
     let field = if ingress { "ingress" } else { "egress" };
-    all && (if ingress { ing } else { eg })
+    selects_all(p)
+        && (if ingress { ing } else { eg })
         && !allow_all_rules(p)
             .iter()
             .any(|(ptr, _)| ptr.starts_with(&format!("/spec/{field}/")))
@@ -300,7 +304,38 @@ pub fn default_deny(ctx: &Ctx) -> CheckResult {
             continue;
         }
         let pols = inp.policies.get(n).map(Vec::as_slice).unwrap_or(&[]);
-        let find = |ingress: bool| pols.iter().find(|p| is_default_deny(p, ingress));
+        // A policy that selects every pod and admits everything in a direction undoes any
+        // default-deny in that direction (policies are additive).
+        let undone = |ingress: bool| {
+            let field = if ingress {
+                "/spec/ingress/"
+            } else {
+                "/spec/egress/"
+            };
+            pols.iter().find(|p| {
+                let (ing, eg) = policy_types(p);
+                selects_all(p)
+                    && (if ingress { ing } else { eg })
+                    && allow_all_rules(p)
+                        .iter()
+                        .any(|(ptr, _)| ptr.starts_with(field))
+            })
+        };
+        for (dir, open) in [("ingress", undone(true)), ("egress", undone(false))] {
+            if let Some(p) = open {
+                b.push(
+                    Status::Fail,
+                    format!("namespace {n}: NetworkPolicy {} admits all {dir} to every pod, which undoes any default-deny for {dir}", name(p)),
+                    evidence(NP, p, format!("/spec/{dir}")),
+                );
+            }
+        }
+        let find = |ingress: bool| {
+            if undone(ingress).is_some() {
+                return None;
+            }
+            pols.iter().find(|p| is_default_deny(p, ingress))
+        };
         let (i, e) = (find(true), find(false));
         match (i, e) {
             (Some(pi), Some(pe)) => {
