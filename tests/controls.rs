@@ -1545,6 +1545,21 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
         o.message
             .contains("CronJob database/backup container c uses \"busybox:1.36\"")
     }));
+    let signing = check(&f, "integrity.image-signing");
+    assert_eq!(signing.status, auditpack::Status::Partial);
+    let uncovered: Vec<&str> = signing
+        .observations
+        .iter()
+        .filter(|o| o.status == auditpack::Status::Partial)
+        .map(|o| o.message.as_str())
+        .collect();
+    assert_eq!(
+        uncovered,
+        [
+            "CronJob database/backup runs image \"busybox:1.36\", which no enforcing signature policy covers",
+            "Pod database/debug runs image \"x@sha256:00\", which no enforcing signature policy covers",
+        ]
+    );
     let d = check(&f, "rbac.default-serviceaccount");
     assert_eq!(d.status, auditpack::Status::Fail);
     assert_eq!(d.observations[0].evidence.name, "default-reader");

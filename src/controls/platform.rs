@@ -196,7 +196,10 @@ pub fn at_rest(ctx: &Ctx) -> CheckResult {
     let status = b.derived().unwrap_or(Status::Fail);
     let explanation = match status {
         Status::Pass => format!(
-            "The EncryptionConfiguration ({}) encrypts Secrets with a real provider first, and the API server is started with it. Persistent-volume encryption is a property of the storage backend and is not visible here.",
+            "{} (EncryptionConfiguration {}), and the API server is started with that file. Persistent-volume encryption is a property of the storage backend and is not visible here.",
+            b.observations[0]
+                .message
+                .replacen("Secrets", "Secrets in etcd", 1),
             ec.path
         ),
         Status::Manual => format!(
@@ -831,8 +834,18 @@ pub fn log_backend(ctx: &Ctx) -> CheckResult {
             }
             let status = b.derived().unwrap_or(Status::Fail);
             let explanation = match status {
-                Status::Pass => "The API server writes audit events to a log backend with a stated retention period.".to_string(),
-                _ => "The API server's audit backend or retention falls short; see the observations.".to_string(),
+                Status::Pass => format!(
+                    "The API server writes audit events to a log backend with a stated retention: {}.",
+                    b.observations
+                        .iter()
+                        .map(|o| o.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                _ => {
+                    "The API server's audit backend or retention falls short; see the observations."
+                        .to_string()
+                }
             };
             b.finish(status, explanation, Some("Start kube-apiserver with --audit-log-path and --audit-log-maxage (and ship the logs to long-term storage), or a webhook backend."))
         }
@@ -852,7 +865,7 @@ pub fn log_continuity(ctx: &Ctx) -> CheckResult {
         "Audit logs present and continuous",
         "audit-log summary (auditpack auditlog)",
     );
-    b.cmd("auditpack auditlog AUDIT.log --since START --until END");
+    b.cmd("auditpack auditlog AUDIT-LOG-FILES...  # the summary of the period's audit events");
     let Some(sum) = &ctx.snap.audit_log else {
         b.push(
             Status::NotCollected,
@@ -944,6 +957,26 @@ pub fn log_continuity(ctx: &Ctx) -> CheckResult {
     )
 }
 
+/// Wildcard match as image policies use it: `*` matches any run of characters.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// `integrity.image-signing`: admission verifies image signatures.
 pub fn image_signing(ctx: &Ctx) -> CheckResult {
     let mut b = Builder::new(
@@ -953,6 +986,7 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
     );
     b.cmd("kubectl get clusterpolicies.kyverno.io,clusterimagepolicies.policy.sigstore.dev,validatingadmissionpolicies -o yaml");
     let mut uncollected = Vec::new();
+    let mut patterns: Vec<String> = Vec::new();
     match ctx.snap.items("clusterpolicies.kyverno.io") {
         Ok(pols) => {
             for p in pols {
@@ -971,6 +1005,9 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
                         .iter()
                         .flat_map(|v| strs(v, "/imageReferences"))
                         .collect();
+                    if enforce {
+                        patterns.extend(refs.iter().map(|r| r.to_string()));
+                    }
                     b.push(
                         if enforce { Status::Pass } else { Status::Partial },
                         format!("Kyverno ClusterPolicy {} rule {} verifies signatures of {} in {action} mode{}", name(p), str_at(rule, "/name").unwrap_or("?"), if refs.is_empty() { "images".to_string() } else { refs.join(", ") }, if enforce { "" } else { " (unsigned images are admitted and only reported)" }),
@@ -989,6 +1026,9 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
                     .iter()
                     .filter_map(|i| str_at(i, "/glob"))
                     .collect();
+                if mode == "enforce" {
+                    patterns.extend(images.iter().map(|r| r.to_string()));
+                }
                 b.push(
                     if mode == "enforce" { Status::Pass } else { Status::Partial },
                     format!("sigstore ClusterImagePolicy {} verifies signatures of {} in {mode} mode (in namespaces labelled policy.sigstore.dev/include=true)", name(p), images.join(", ")),
@@ -1015,6 +1055,36 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
         Err(e) => uncollected.push(e.key),
     }
     let found = b.observations.len();
+    // Images that no enforcing signature policy covers are admitted unsigned.
+    if !patterns.is_empty() {
+        for k in super::util::WORKLOAD_KINDS {
+            let Ok(items) = ctx.snap.items(k) else {
+                uncollected.push(k.to_string());
+                continue;
+            };
+            for o in items {
+                let ns = namespace(o).unwrap_or("");
+                if SYSTEM_NAMESPACES.contains(&ns) {
+                    continue;
+                }
+                let Some((_, spec, ptr)) = super::util::pod_spec(k, o) else {
+                    continue;
+                };
+                for field in ["containers", "initContainers", "ephemeralContainers"] {
+                    for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
+                        let image = str_at(c, "/image").unwrap_or("");
+                        if !patterns.iter().any(|p| glob_match(p, image)) {
+                            b.push(
+                                Status::Partial,
+                                format!("{} {ns}/{} runs image {image:?}, which no enforcing signature policy covers", super::util::kind_name(k), name(o)),
+                                evidence(k, o, format!("{ptr}/{field}/{i}/image")),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
     for k in &uncollected {
         b.push(
             Status::NotCollected,
@@ -1031,7 +1101,10 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
     }
     let status = b.derived().unwrap_or(Status::Fail);
     let explanation = match status {
-        Status::Pass => "Admission policy verifies image signatures in enforce mode.".to_string(),
+        Status::Pass => format!(
+            "Admission verifies image signatures in enforce mode: {}.",
+            b.observations.iter().map(|o| o.message.as_str()).collect::<Vec<_>>().join("; ")
+        ),
         _ => "Image signatures are verified only partly (audit mode, reference checks without signatures, or kinds not collected); see the observations.".to_string(),
     };
     b.finish(
@@ -1039,4 +1112,25 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
         explanation,
         Some("Switch signature verification to enforce mode and cover every application image."),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn image_globs() {
+        assert!(glob_match(
+            "ghcr.io/example/*",
+            "ghcr.io/example/task-api@sha256:3f"
+        ));
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match("ghcr.io/*/sentry*", "ghcr.io/dapr/sentry:1.12"));
+        assert!(!glob_match("ghcr.io/example/*", "docker.io/example/x"));
+        assert!(!glob_match(
+            "registry.example.com/app",
+            "registry.example.com/app2"
+        ));
+        assert!(!glob_match("a*b*c", "acb"));
+    }
 }
