@@ -480,9 +480,16 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
     let status = b.derived().unwrap_or(Status::Fail);
     let mesh = meshes.join(" and ");
     let explanation = match status {
-        Status::Pass => format!(
-            "{mesh} encrypts service-to-service traffic with mutual TLS: its control plane is healthy, mTLS is enabled, and every application pod is in the mesh."
-        ),
+        Status::Pass => {
+            let dapr_note = if meshes == ["Dapr"] {
+                " Dapr's mTLS protects traffic that goes through the Dapr sidecars (service invocation, pub/sub, state via Dapr); a direct connection from an application to another service or a database bypasses it and needs its own TLS."
+            } else {
+                ""
+            };
+            format!(
+                "{mesh} encrypts service-to-service traffic with mutual TLS: its control plane is healthy, mTLS is enabled, and every application pod is in the mesh.{dapr_note}"
+            )
+        }
         _ => format!(
             "{mesh} is present, but the observations show gaps in its mTLS coverage or health."
         ),
