@@ -1603,3 +1603,58 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
         ]
     );
 }
+
+#[test]
+fn service_mtls_recognises_dapr_istio_and_linkerd() {
+    let status = |snap: &auditpack::Snapshot| {
+        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let c = check(&f, "transit.service-mtls").clone();
+        (
+            c.status,
+            c.observations
+                .iter()
+                .map(|o| format!("{} {}", o.status, o.message))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut snap = task_api_snapshot();
+    // Sentry down: Dapr cannot issue certificates.
+    for p in &mut snap.resources.get_mut("pods").unwrap().items {
+        if p["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("dapr-sentry")
+        {
+            p["status"]["conditions"][0]["status"] = serde_json::json!("False");
+        }
+    }
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
+    assert!(
+        obs.iter()
+            .any(|o| o.starts_with("fail Dapr Sentry is not healthy (0 of its pods Ready)"))
+    );
+    // No mesh at all.
+    let deps = snap.resources.get_mut("deployments.apps").unwrap();
+    deps.items
+        .retain(|d| d["metadata"]["name"] != "dapr-sentry");
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Fail);
+    assert!(
+        obs[0].contains("no Dapr Sentry, Istio PeerAuthentication or Linkerd identity found"),
+        "{obs:#?}"
+    );
+    // Linkerd control plane, healthy.
+    for n in ["linkerd-identity", "linkerd-proxy-injector"] {
+        snap.add_object(serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": n, "namespace": "linkerd"},
+            "spec": {"replicas": 1}, "status": {"readyReplicas": 1, "availableReplicas": 1}}));
+    }
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Pass, "{obs:#?}");
+    // Istio PERMISSIVE: plain text still accepted.
+    snap.add_object(serde_json::json!({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+        "metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {"mode": "PERMISSIVE"}}}));
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Partial);
+    assert!(obs.iter().any(|o| o == "partial Istio PeerAuthentication istio-system/default sets mTLS mode PERMISSIVE for the whole mesh (plain text still accepted)"), "{obs:#?}");
+}
