@@ -12,6 +12,7 @@
 pub mod auditlog;
 pub mod cli;
 pub mod collect;
+pub mod controls;
 pub mod findings;
 pub mod history;
 pub mod render;

@@ -1,0 +1,212 @@
+//! RBAC checks (SOC2 CC6.1, HIPAA 164.312(a)(1)) over the effective-access model: who holds
+//! cluster-admin or wildcard access, who can read Secrets, escalate, bind or impersonate,
+//! who can exec into pods, and which namespaces' `default` ServiceAccount holds roles.
+//! Kubernetes' own bootstrap bindings (`system:` names or the autoupdate annotation) and
+//! `system:` users and groups are listed in the access review but not held against the
+//! cluster.
+
+use std::collections::BTreeSet;
+
+use super::Ctx;
+use super::rbac::{is_system_subject, rule_flags, subject_display};
+use super::util::{Builder, evidence, evidence_file, not_collected};
+use crate::findings::{CheckResult, Status};
+
+struct Spec {
+    id: &'static str,
+    title: &'static str,
+    flags: &'static [&'static str],
+    power: &'static str,
+    risk: &'static str,
+    remediation: &'static str,
+}
+
+const SPECS: &[Spec] = &[
+    Spec {
+        id: "rbac.cluster-admin",
+        title: "No cluster-admin or wildcard access outside system identities",
+        flags: &["cluster-admin", "wildcard"],
+        power: "cluster-admin or wildcard (`*`) access",
+        risk: "Wildcards grant every present and future verb or resource, so access is not limited to what the subject needs.",
+        remediation: "Replace cluster-admin and wildcard rules with Roles listing the verbs and resources each subject needs; keep break-glass admin access in a group with audited, time-limited membership.",
+    },
+    Spec {
+        id: "rbac.secrets-read",
+        title: "Reading Secrets is limited",
+        flags: &["read-secrets"],
+        power: "get/list/watch on Secrets",
+        risk: "Reading Secrets reveals credentials and keys, and list/watch return every Secret's contents.",
+        remediation: "Remove get/list/watch on secrets from roles that do not need it, or restrict them with resourceNames to the one Secret a workload uses.",
+    },
+    Spec {
+        id: "rbac.escalation",
+        title: "No escalate, bind or impersonate outside system identities",
+        flags: &["escalate", "bind", "impersonate"],
+        power: "the escalate, bind or impersonate verbs",
+        risk: "These verbs let a subject grant itself, or act with, permissions it does not hold.",
+        remediation: "Remove escalate, bind and impersonate (and `*` verbs on roles, users, groups and serviceaccounts) from roles bound to people and workloads.",
+    },
+    Spec {
+        id: "rbac.pods-exec",
+        title: "Exec into pods is limited",
+        flags: &["pods-exec"],
+        power: "create on pods/exec",
+        risk: "Exec gives a shell inside running containers, with their data and credentials, bypassing application-level access control.",
+        remediation: "Grant pods/exec only to an audited break-glass role, not to everyday roles.",
+    },
+];
+
+fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
+    let mut b = Builder::new(
+        spec.id,
+        spec.title,
+        "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
+    );
+    b.cmd("kubectl get rolebindings,clusterrolebindings -A -o yaml");
+    b.cmd("kubectl get roles,clusterroles -A -o yaml");
+    let model = match ctx.rbac() {
+        Ok(m) => m,
+        Err(e) => return not_collected(b, e, "who holds these permissions"),
+    };
+    let mut holders = BTreeSet::new();
+    let mut system_holders = BTreeSet::new();
+    for bd in &model.bindings {
+        let Some(rules) = model.binding_rules(bd) else {
+            continue;
+        };
+        let mut flags: BTreeSet<&str> = rules
+            .iter()
+            .flat_map(|r| rule_flags(r, bd.namespace.is_none()))
+            .collect();
+        if bd.role_kind == "ClusterRole" && bd.role_name == "cluster-admin" {
+            flags.insert("cluster-admin");
+        }
+        let hit: Vec<&str> = spec
+            .flags
+            .iter()
+            .copied()
+            .filter(|f| flags.contains(f))
+            .collect();
+        if hit.is_empty() {
+            continue;
+        }
+        let obj = &ctx.snap.items(bd.key).expect("collected")[bd.index];
+        for (i, s) in bd.subjects.iter().enumerate() {
+            if bd.system || is_system_subject(s) {
+                system_holders.insert(subject_display(s));
+                continue;
+            }
+            holders.insert(subject_display(s));
+            let scope = bd
+                .namespace
+                .as_deref()
+                .map_or("cluster-wide".to_string(), |n| format!("in namespace {n}"));
+            b.push(
+                Status::Fail,
+                format!(
+                    "{} holds {} {scope} through {} -> {} {}",
+                    subject_display(s),
+                    hit.join(", "),
+                    bd.display(),
+                    bd.role_kind,
+                    bd.role_name
+                ),
+                evidence(bd.key, obj, format!("/subjects/{i}")),
+            );
+        }
+    }
+    let sys = if system_holders.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Kubernetes system identities holding it through bootstrap bindings ({}) are expected and not counted.",
+            super::util::name_list(system_holders.iter())
+        )
+    };
+    if holders.is_empty() {
+        b.push(
+            Status::Pass,
+            format!(
+                "no subject outside Kubernetes' system identities holds {}",
+                spec.power
+            ),
+            evidence_file("clusterrolebindings.rbac.authorization.k8s.io", "", ""),
+        );
+        return b.finish(
+            Status::Pass,
+            format!("No user, group or ServiceAccount outside Kubernetes' own bootstrap bindings holds {}, following every binding to its role, aggregation and wildcards included.{sys}", spec.power),
+            None,
+        );
+    }
+    b.finish(
+        Status::Fail,
+        format!(
+            "{} subject(s) hold {}: {}. {}{sys}",
+            holders.len(),
+            spec.power,
+            super::util::name_list(holders.iter()),
+            spec.risk
+        ),
+        Some(spec.remediation),
+    )
+}
+
+/// `rbac.cluster-admin`.
+pub fn cluster_admin(ctx: &Ctx) -> CheckResult {
+    run(ctx, &SPECS[0])
+}
+
+/// `rbac.secrets-read`.
+pub fn secrets_read(ctx: &Ctx) -> CheckResult {
+    run(ctx, &SPECS[1])
+}
+
+/// `rbac.escalation`.
+pub fn escalation(ctx: &Ctx) -> CheckResult {
+    run(ctx, &SPECS[2])
+}
+
+/// `rbac.pods-exec`.
+pub fn pods_exec(ctx: &Ctx) -> CheckResult {
+    run(ctx, &SPECS[3])
+}
+
+/// `rbac.default-serviceaccount`: no role is bound to a namespace's `default` ServiceAccount.
+pub fn default_service_account(ctx: &Ctx) -> CheckResult {
+    let mut b = Builder::new(
+        "rbac.default-serviceaccount",
+        "No roles bound to default ServiceAccounts",
+        "RoleBindings, ClusterRoleBindings",
+    );
+    b.cmd("kubectl get rolebindings,clusterrolebindings -A -o yaml");
+    let model = match ctx.rbac() {
+        Ok(m) => m,
+        Err(e) => return not_collected(b, e, "whether default ServiceAccounts hold roles"),
+    };
+    for bd in &model.bindings {
+        let obj = &ctx.snap.items(bd.key).expect("collected")[bd.index];
+        for (i, s) in bd.subjects.iter().enumerate() {
+            if s.kind == "ServiceAccount" && s.name == "default" {
+                b.push(
+                    Status::Fail,
+                    format!("{} binds {} {} to the default ServiceAccount of {}: every pod that names no ServiceAccount gets it", bd.display(), bd.role_kind, bd.role_name, s.namespace.as_deref().unwrap_or("?")),
+                    evidence(bd.key, obj, format!("/subjects/{i}")),
+                );
+            }
+        }
+    }
+    let n = b.observations.len();
+    if n == 0 {
+        b.push(
+            Status::Pass,
+            "no binding names a `default` ServiceAccount",
+            evidence_file("rolebindings.rbac.authorization.k8s.io", "", ""),
+        );
+        return b.finish(Status::Pass, "No RoleBinding or ClusterRoleBinding names a namespace's `default` ServiceAccount, so pods that name no ServiceAccount get no permissions.", None);
+    }
+    b.finish(
+        Status::Fail,
+        format!("{n} binding subject(s) are `default` ServiceAccounts; any pod in those namespaces that names no ServiceAccount silently receives these permissions."),
+        Some("Create a dedicated ServiceAccount for the workload that needs the role, bind the role to it, and remove the binding to `default`."),
+    )
+}

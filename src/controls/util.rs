@@ -1,0 +1,372 @@
+//! Small helpers shared by the check families: evidence references, JSON access, selectors.
+
+use serde_json::{Map, Value};
+
+use crate::findings::{CheckResult, EvidenceRef, Observation, Status};
+
+/// The value at a JSON pointer (RFC 6901), like `Value::pointer` but without allocating
+/// for tokens that need no unescaping: checks walk hundreds of thousands of objects.
+pub fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(v);
+    }
+    let mut cur = v;
+    for tok in pointer.strip_prefix('/')?.split('/') {
+        let owned;
+        let t: &str = if tok.contains('~') {
+            owned = tok.replace("~1", "/").replace("~0", "~");
+            &owned
+        } else {
+            tok
+        };
+        cur = match cur {
+            Value::Object(m) => m.get(t)?,
+            Value::Array(a) => a.get(t.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// `metadata.name` of an object.
+pub fn name(o: &Value) -> &str {
+    at(o, "/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// `metadata.namespace` of an object.
+pub fn namespace(o: &Value) -> Option<&str> {
+    at(o, "/metadata/namespace").and_then(Value::as_str)
+}
+
+/// `metadata.labels` of an object (empty map when absent).
+pub fn labels(o: &Value) -> &Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    at(o, "/metadata/labels")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+}
+
+/// A string field at a JSON pointer.
+pub fn str_at<'a>(o: &'a Value, pointer: &str) -> Option<&'a str> {
+    at(o, pointer).and_then(Value::as_str)
+}
+
+/// A boolean field at a JSON pointer.
+pub fn bool_at(o: &Value, pointer: &str) -> Option<bool> {
+    at(o, pointer).and_then(Value::as_bool)
+}
+
+/// An array at a JSON pointer (empty when absent or null).
+pub fn arr<'a>(o: &'a Value, pointer: &str) -> &'a [Value] {
+    at(o, pointer)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+/// Strings of an array at a JSON pointer.
+pub fn strs<'a>(o: &'a Value, pointer: &str) -> Vec<&'a str> {
+    arr(o, pointer).iter().filter_map(Value::as_str).collect()
+}
+
+/// Escapes one JSON pointer token (RFC 6901).
+pub fn esc(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// An evidence reference to an object of a snapshot kind.
+pub fn evidence(kind: &str, o: &Value, pointer: impl Into<String>) -> EvidenceRef {
+    EvidenceRef {
+        kind: kind.to_string(),
+        namespace: namespace(o).map(str::to_string),
+        name: name(o).to_string(),
+        pointer: pointer.into(),
+    }
+}
+
+/// An evidence reference to something that is not an API object (a file, the snapshot).
+pub fn evidence_file(kind: &str, name: &str, pointer: impl Into<String>) -> EvidenceRef {
+    EvidenceRef {
+        kind: kind.to_string(),
+        namespace: None,
+        name: name.to_string(),
+        pointer: pointer.into(),
+    }
+}
+
+/// An observation.
+pub fn obs(status: Status, message: impl Into<String>, evidence: EvidenceRef) -> Observation {
+    Observation {
+        status,
+        message: message.into(),
+        evidence,
+    }
+}
+
+/// Whether a label selector (`matchLabels` + `matchExpressions`) matches a label set.
+/// An empty selector matches everything; an invalid operator matches nothing.
+pub fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
+    if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {
+        for (k, v) in ml {
+            if labels.get(k).and_then(Value::as_str) != v.as_str() {
+                return false;
+            }
+        }
+    }
+    for expr in arr(selector, "/matchExpressions") {
+        let key = str_at(expr, "/key").unwrap_or("");
+        let values = strs(expr, "/values");
+        let have = labels.get(key).and_then(Value::as_str);
+        let ok = match str_at(expr, "/operator").unwrap_or("") {
+            "In" => have.is_some_and(|h| values.contains(&h)),
+            "NotIn" => have.is_none_or(|h| !values.contains(&h)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// Builds a check result. [`Builder::derived`] gives the status its observations support:
+/// one failing object fails the whole check (a control that is missing for some of what it
+/// covers is not in place), then partial, not-collected, manual, pass.
+pub struct Builder {
+    /// Id.
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Resources.
+    pub resource: &'static str,
+    /// Observations so far.
+    pub observations: Vec<Observation>,
+    /// Commands.
+    pub commands: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+/// At most this many commands per check: the first ones are the cluster-wide exports that
+/// reproduce everything; per-object commands beyond this add bulk, not evidence.
+const MAX_COMMANDS: usize = 25;
+
+impl Builder {
+    /// Starts a result.
+    pub fn new(id: &'static str, title: &'static str, resource: &'static str) -> Self {
+        Builder {
+            id,
+            title,
+            resource,
+            observations: Vec::new(),
+            commands: Vec::new(),
+            seen: std::collections::HashSet::new(),
+        }
+    }
+
+    /// Adds a command.
+    pub fn cmd(&mut self, c: impl Into<String>) -> &mut Self {
+        let c = c.into();
+        if self.commands.len() < MAX_COMMANDS && self.seen.insert(c.clone()) {
+            self.commands.push(c);
+        }
+        self
+    }
+
+    /// Adds an observation.
+    pub fn push(&mut self, status: Status, message: impl Into<String>, evidence: EvidenceRef) {
+        self.observations.push(obs(status, message, evidence));
+    }
+
+    /// The worst status among the observations (fail > partial > not-collected > manual >
+    /// pass), or `None` when there are none.
+    pub fn derived(&self) -> Option<Status> {
+        let has = |s| self.observations.iter().any(|o| o.status == s);
+        if self.observations.is_empty() {
+            None
+        } else if has(Status::Fail) {
+            Some(Status::Fail)
+        } else if has(Status::Partial) {
+            Some(Status::Partial)
+        } else if has(Status::NotCollected) {
+            Some(Status::NotCollected)
+        } else if has(Status::Manual) {
+            Some(Status::Manual)
+        } else if has(Status::Pass) {
+            Some(Status::Pass)
+        } else {
+            Some(Status::NotApplicable)
+        }
+    }
+
+    /// Finishes with an explicit status.
+    pub fn finish(
+        self,
+        status: Status,
+        explanation: impl Into<String>,
+        remediation: Option<&str>,
+    ) -> CheckResult {
+        let mut observations = self.observations;
+        observations.sort_by(|a, b| {
+            (&a.evidence, &a.message, a.status).cmp(&(&b.evidence, &b.message, b.status))
+        });
+        observations.dedup();
+        CheckResult {
+            id: self.id.to_string(),
+            title: self.title.to_string(),
+            resource: self.resource.to_string(),
+            status,
+            explanation: explanation.into(),
+            remediation: if status == Status::Pass || status == Status::NotApplicable {
+                None
+            } else {
+                remediation.map(str::to_string)
+            },
+            observations,
+            commands: self.commands,
+        }
+    }
+}
+
+/// The result of a check whose input kind was not collected.
+pub fn not_collected(b: Builder, err: &crate::snapshot::NotCollected, what: &str) -> CheckResult {
+    let mut b = b;
+    b.push(
+        Status::NotCollected,
+        format!(
+            "{} was not collected ({:?}): {what} cannot be judged",
+            err.key, err.status
+        ),
+        evidence_file(&err.key, "", ""),
+    );
+    let reason = err.reason.clone().unwrap_or_default();
+    b.finish(
+        Status::NotCollected,
+        format!(
+            "The snapshot does not contain {}{}, so {what} cannot be judged. This is missing evidence, not a pass.",
+            err.key,
+            if reason.is_empty() { String::new() } else { format!(" ({reason})") }
+        ),
+        Some("Collect the snapshot with an identity that may list this kind (see `kubectl auth can-i list KIND -A`)."),
+    )
+}
+
+/// Namespaces exempt from workload and network checks by convention (the control plane's own).
+pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
+
+/// The pod template of a workload object, with the JSON pointer to its pod spec, or the
+/// pod's own spec.
+pub fn pod_spec<'a>(kind_key: &str, o: &'a Value) -> Option<(&'a Value, &'a Value, &'static str)> {
+    let (meta_ptr, spec_ptr) = match kind_key {
+        "pods" => ("/metadata", "/spec"),
+        "cronjobs.batch" => (
+            "/spec/jobTemplate/spec/template/metadata",
+            "/spec/jobTemplate/spec/template/spec",
+        ),
+        _ => ("/spec/template/metadata", "/spec/template/spec"),
+    };
+    static NULL: Value = Value::Null;
+    let spec = at(o, spec_ptr)?;
+    let meta = at(o, meta_ptr).unwrap_or(&NULL);
+    Some((meta, spec, spec_ptr))
+}
+
+/// Kinds that carry a pod spec, in evaluation order.
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "pods",
+    "deployments.apps",
+    "statefulsets.apps",
+    "daemonsets.apps",
+    "jobs.batch",
+    "cronjobs.batch",
+];
+
+/// The `Kind` of a kind key.
+pub fn kind_name(key: &str) -> &str {
+    crate::snapshot::kind_by_key(key).map_or(key, |k| k.kind)
+}
+
+/// Static (mirror) pods, run by the kubelet from files: they get no ServiceAccount token.
+pub fn is_static_pod(o: &Value) -> bool {
+    at(o, "/metadata/annotations/kubernetes.io~1config.mirror").is_some()
+        || str_at(o, "/metadata/annotations/kubernetes.io~1config.source") == Some("file")
+        || arr(o, "/metadata/ownerReferences")
+            .iter()
+            .any(|r| str_at(r, "/kind") == Some("Node"))
+}
+
+/// Up to ten names, comma-separated, then how many more: explanations stay readable on
+/// large clusters (every name is still in the observations).
+pub fn name_list<S: AsRef<str>>(names: impl ExactSizeIterator<Item = S>) -> String {
+    let total = names.len();
+    let shown: Vec<String> = names.take(10).map(|s| s.as_ref().to_string()).collect();
+    if total > shown.len() {
+        format!("{} and {} more", shown.join(", "), total - shown.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn label_selectors_follow_the_api() {
+        let l = json!({"app": "web", "tier": "frontend"});
+        let l = l.as_object().unwrap();
+        let m = |s: Value| selector_matches(&s, l);
+        assert!(m(json!({})), "empty selector selects everything");
+        assert!(m(json!({"matchLabels": null})));
+        assert!(m(json!({"matchLabels": {"app": "web"}})));
+        assert!(!m(json!({"matchLabels": {"app": "web", "env": "prod"}})));
+        assert!(m(
+            json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["frontend", "edge"]}]})
+        ));
+        assert!(!m(
+            json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["frontend"]}]})
+        ));
+        assert!(
+            m(
+                json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]})
+            ),
+            "NotIn matches a missing key"
+        );
+        assert!(!m(
+            json!({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod"]}]})
+        ));
+        assert!(m(
+            json!({"matchExpressions": [{"key": "app", "operator": "Exists"}]})
+        ));
+        assert!(!m(
+            json!({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]})
+        ));
+        assert!(m(
+            json!({"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]})
+        ));
+        assert!(
+            !m(
+                json!({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "env", "operator": "Exists"}]})
+            ),
+            "both parts must match"
+        );
+        assert!(
+            !m(json!({"matchExpressions": [{"key": "app", "operator": "Bogus"}]})),
+            "invalid operator selects nothing"
+        );
+    }
+
+    #[test]
+    fn long_name_lists_are_cut() {
+        let names: Vec<String> = (0..12).map(|i| format!("n{i}")).collect();
+        assert_eq!(
+            name_list(names.iter()),
+            "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9 and 2 more"
+        );
+        assert_eq!(name_list(["a", "b"].iter()), "a, b");
+    }
+}

@@ -1,0 +1,271 @@
+//! Pod Security Standards checks (SOC2 CC6.3, HIPAA 164.312(c)(1)): namespace labels, and
+//! every pod and pod template evaluated with [`super::pss`]; plus images pinned by digest.
+
+use serde_json::Value;
+
+use super::Ctx;
+use super::pss::{self, Level};
+use super::util::{
+    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, arr, esc, evidence, evidence_file, kind_name,
+    labels, name, namespace, not_collected, pod_spec, str_at,
+};
+use crate::findings::{CheckResult, Status};
+
+const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+
+/// `pss.namespace-labels`: every application namespace enforces baseline or restricted.
+pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
+    let mut b = Builder::new(
+        "pss.namespace-labels",
+        "Namespaces enforce a Pod Security Standard",
+        "Namespace labels (pod-security.kubernetes.io/*)",
+    );
+    b.cmd("kubectl get namespaces --show-labels");
+    let nss = match ctx.snap.items("namespaces") {
+        Ok(n) => n,
+        Err(e) => return not_collected(b, &e, "which Pod Security Standard namespaces enforce"),
+    };
+    let mut skipped = Vec::new();
+    let mut bad = 0;
+    for ns in nss {
+        let n = name(ns);
+        if SYSTEM_NAMESPACES.contains(&n) {
+            skipped.push(n);
+            continue;
+        }
+        b.cmd(format!("kubectl get ns {n} --show-labels"));
+        let l = labels(ns);
+        let get = |mode: &str| {
+            l.get(&format!("pod-security.kubernetes.io/{mode}"))
+                .and_then(Value::as_str)
+        };
+        let version = l
+            .get("pod-security.kubernetes.io/enforce-version")
+            .and_then(Value::as_str)
+            .unwrap_or("latest");
+        let others: Vec<String> = ["audit", "warn"]
+            .iter()
+            .filter_map(|m| get(m).map(|v| format!("{m}={v}")))
+            .collect();
+        let others = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", others.join(", "))
+        };
+        let ptr = format!("/metadata/labels/{}", esc(ENFORCE));
+        match get("enforce").map(|v| (v, Level::parse(v))) {
+            None => {
+                bad += 1;
+                b.push(Status::Fail, format!("namespace {n} has no {ENFORCE} label: pods are admitted at the cluster default (privileged unless configured otherwise){others}"), evidence("namespaces", ns, "/metadata/labels"));
+            }
+            Some((_, Some(Level::Privileged))) => {
+                bad += 1;
+                b.push(Status::Fail, format!("namespace {n} enforces `privileged`: no container restrictions apply{others}"), evidence("namespaces", ns, ptr));
+            }
+            Some((v, None)) => {
+                bad += 1;
+                b.push(
+                    Status::Fail,
+                    format!("namespace {n} has an invalid enforce level {v:?}{others}"),
+                    evidence("namespaces", ns, ptr),
+                );
+            }
+            Some((_, Some(level))) => {
+                b.push(
+                    Status::Pass,
+                    format!(
+                        "namespace {n} enforces {} (version {version}){others}",
+                        level.as_str()
+                    ),
+                    evidence("namespaces", ns, ptr),
+                );
+            }
+        }
+    }
+    let note = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " System namespaces ({}) are not judged.",
+            skipped.join(", ")
+        )
+    };
+    let status = b.derived().unwrap_or(Status::NotApplicable);
+    let explanation = match status {
+        Status::Pass => format!(
+            "Every application namespace enforces the baseline or restricted Pod Security Standard at admission.{note}"
+        ),
+        Status::NotApplicable => format!("There are no application namespaces.{note}"),
+        _ => format!(
+            "{bad} application namespace(s) enforce no Pod Security Standard or enforce `privileged`, so privileged containers, host namespaces and host paths are admitted there.{note}"
+        ),
+    };
+    b.finish(status, explanation, Some("Label each namespace: `kubectl label ns NAME pod-security.kubernetes.io/enforce=restricted` (or baseline where restricted is not yet possible), after a dry run with `--dry-run=server`."))
+}
+
+fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
+    let (id, title) = match level {
+        Level::Restricted => (
+            "pss.restricted",
+            "Workloads meet the restricted Pod Security Standard",
+        ),
+        _ => (
+            "pss.baseline",
+            "Workloads meet the baseline Pod Security Standard",
+        ),
+    };
+    let mut b = Builder::new(
+        id,
+        title,
+        "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs",
+    );
+    b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml");
+    let mut judged = 0;
+    let mut bad = 0;
+    let mut skipped = 0;
+    for k in WORKLOAD_KINDS {
+        let items = match ctx.snap.items(k) {
+            Ok(i) => i,
+            Err(e) => {
+                return not_collected(
+                    b,
+                    &e,
+                    &format!("whether workloads meet the {} standard", level.as_str()),
+                );
+            }
+        };
+        for o in items {
+            let ns = namespace(o).unwrap_or("");
+            if SYSTEM_NAMESPACES.contains(&ns) {
+                skipped += 1;
+                continue;
+            }
+            let Some((meta, spec, ptr)) = pod_spec(k, o) else {
+                continue;
+            };
+            judged += 1;
+            let v = pss::check(meta, spec, level);
+            if v.is_empty() {
+                continue;
+            }
+            bad += 1;
+            let first = &v[0];
+            let pointer = if first.pointer.starts_with("/metadata") {
+                format!("{}{}", ptr.trim_end_matches("/spec"), first.pointer)
+            } else {
+                format!("{ptr}{}", first.pointer)
+            };
+            let reasons: Vec<String> = v
+                .iter()
+                .map(|x| format!("{} ({})", x.message, x.check))
+                .collect();
+            b.push(
+                Status::Fail,
+                format!(
+                    "{} {ns}/{} violates {}: {}",
+                    kind_name(k),
+                    name(o),
+                    level.as_str(),
+                    reasons.join("; ")
+                ),
+                evidence(k, o, pointer),
+            );
+            if *k == "pods" {
+                b.cmd(format!("kubectl get pod {} -n {ns} -o yaml", name(o)));
+            }
+        }
+    }
+    if bad == 0 && judged > 0 {
+        b.push(
+            Status::Pass,
+            format!(
+                "all {judged} application pods and pod templates meet {}",
+                level.as_str()
+            ),
+            evidence_file("pods", "", "/spec"),
+        );
+    }
+    let sys = if skipped > 0 {
+        format!(" {skipped} object(s) in system namespaces are not judged.")
+    } else {
+        String::new()
+    };
+    let status = b.derived().unwrap_or(Status::NotApplicable);
+    let explanation = match status {
+        Status::Pass => format!(
+            "All {judged} application pods and pod templates meet the {} Pod Security Standard as pod-security-admission (v1.37) defines it.{sys}",
+            level.as_str()
+        ),
+        Status::NotApplicable => format!("There are no application pods or pod templates.{sys}"),
+        _ => format!(
+            "{bad} of {judged} application pods and pod templates violate the {} Pod Security Standard (as pod-security-admission v1.37 defines it). Pods admitted before a namespace label was set keep running until recreated.{sys}",
+            level.as_str()
+        ),
+    };
+    b.finish(status, explanation, Some("Fix the listed securityContext fields in the workload's pod template and redeploy; then enforce the level on its namespace."))
+}
+
+/// `pss.baseline`.
+pub fn baseline(ctx: &Ctx) -> CheckResult {
+    pods_against(ctx, Level::Baseline)
+}
+
+/// `pss.restricted`.
+pub fn restricted(ctx: &Ctx) -> CheckResult {
+    pods_against(ctx, Level::Restricted)
+}
+
+/// `integrity.image-digests`: every application container image is pinned by digest.
+pub fn image_digests(ctx: &Ctx) -> CheckResult {
+    let mut b = Builder::new(
+        "integrity.image-digests",
+        "Images pinned by digest",
+        "Pods and pod templates (container images)",
+    );
+    b.cmd("kubectl get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.containers[*].image}{\"\\n\"}{end}'");
+    let mut judged = 0;
+    let mut bad = 0;
+    for k in WORKLOAD_KINDS {
+        let items = match ctx.snap.items(k) {
+            Ok(i) => i,
+            Err(e) => return not_collected(b, &e, "whether images are pinned by digest"),
+        };
+        for o in items {
+            let ns = namespace(o).unwrap_or("");
+            if SYSTEM_NAMESPACES.contains(&ns) {
+                continue;
+            }
+            let Some((_, spec, ptr)) = pod_spec(k, o) else {
+                continue;
+            };
+            for field in ["containers", "initContainers", "ephemeralContainers"] {
+                for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
+                    judged += 1;
+                    let image = str_at(c, "/image").unwrap_or("");
+                    if !image.contains("@sha256:") {
+                        bad += 1;
+                        b.push(Status::Fail, format!("{} {ns}/{} container {} uses {image:?}, a tag that can be moved to other content", kind_name(k), name(o), str_at(c, "/name").unwrap_or("?")), evidence(k, o, format!("{ptr}/{field}/{i}/image")));
+                    }
+                }
+            }
+        }
+    }
+    if bad == 0 && judged > 0 {
+        b.push(
+            Status::Pass,
+            format!("all {judged} application container images are pinned by @sha256 digest"),
+            evidence_file("pods", "", "/spec/containers"),
+        );
+    }
+    let status = b.derived().unwrap_or(Status::NotApplicable);
+    let explanation = match status {
+        Status::Pass => format!(
+            "All {judged} container images of application pods and pod templates are referenced by digest, so what runs is exactly what was built and reviewed."
+        ),
+        Status::NotApplicable => "There are no application containers.".to_string(),
+        _ => format!(
+            "{bad} of {judged} application container images are referenced by tag, not digest: the registry can serve different content under the same tag."
+        ),
+    };
+    b.finish(status, explanation, Some("Reference images as `registry/name@sha256:DIGEST` (the tag may stay in front for readability)."))
+}
