@@ -11,7 +11,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::collect::{self, ImportOptions, LiveOptions, Warning};
-use crate::snapshot::{CollectionStatus, Snapshot};
+use chrono::{DateTime, Utc};
+
+use crate::auditlog;
+use crate::snapshot::{CollectionStatus, ImportedFile, Redaction, Snapshot};
 
 /// Where the evidence comes from: shared by `collect` and `packet`.
 #[derive(Debug, Clone, clap::Args)]
@@ -35,6 +38,19 @@ pub struct SourceArgs {
     /// kube-apiserver audit Policy file.
     #[arg(long, value_name = "FILE")]
     pub audit_policy: Option<PathBuf>,
+    /// Kubernetes audit log files, folders or globs (plain or gzip): summarised into the
+    /// snapshot as change-monitoring evidence; request and response bodies are never copied.
+    #[arg(long = "audit-log", value_name = "PATH")]
+    pub audit_logs: Vec<PathBuf>,
+    /// Start of the audit-log period (RFC 3339 or YYYY-MM-DD; `packet` defaults to its period).
+    #[arg(long, value_name = "TIME")]
+    pub audit_since: Option<String>,
+    /// End of the audit-log period (exclusive).
+    #[arg(long, value_name = "TIME")]
+    pub audit_until: Option<String>,
+    /// A stretch of audit log without events longer than this is a gap (e.g. 30m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub audit_gap_threshold: String,
     /// Timeout of each API request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_secs)]
     pub request_timeout: f64,
@@ -87,7 +103,51 @@ pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
         args.encryption_config.as_deref(),
         args.audit_policy.as_deref(),
     )?;
+    add_audit_log(&mut snap, args, None)?;
     Ok((snap, warnings.iter().map(Warning::to_string).collect()))
+}
+
+/// Summarises `--audit-log` into the snapshot. `default_period` (the packet's reporting
+/// period) applies when `--audit-since`/`--audit-until` are not given.
+pub fn add_audit_log(
+    snap: &mut Snapshot,
+    args: &SourceArgs,
+    default_period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> anyhow::Result<()> {
+    if args.audit_logs.is_empty() {
+        return Ok(());
+    }
+    let since = match &args.audit_since {
+        Some(t) => Some(auditlog::parse_time(t, false)?),
+        None => default_period.map(|p| p.0),
+    };
+    let until = match &args.audit_until {
+        Some(t) => Some(auditlog::parse_time(t, true)?),
+        None => default_period.map(|p| p.1),
+    };
+    let opts = auditlog::Options {
+        since,
+        until,
+        gap_threshold: auditlog::parse_duration(&args.audit_gap_threshold)?,
+        ..auditlog::Options::default()
+    };
+    let summary = auditlog::summarize(&args.audit_logs, &opts)?;
+    for f in &summary.files {
+        snap.source.files.push(ImportedFile {
+            path: f.path.clone(),
+            sha256: f.sha256.clone().unwrap_or_default(),
+        });
+    }
+    snap.audit_log = Some(serde_json::to_value(&summary)?);
+    snap.redactions.push(Redaction {
+        kind: "AuditLog".into(),
+        namespace: None,
+        name: "audit events".into(),
+        pointer: "/requestObject, /responseObject".into(),
+        reason: "audit-log request and response bodies are never copied; only who, what, when and the response code".into(),
+    });
+    snap.normalize();
+    Ok(())
 }
 
 /// Runs `auditpack collect`.
