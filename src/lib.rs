@@ -15,6 +15,7 @@ pub mod collect;
 pub mod controls;
 pub mod findings;
 pub mod history;
+pub mod pipeline;
 pub mod render;
 pub mod seal;
 pub mod snapshot;

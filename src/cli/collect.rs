@@ -79,7 +79,8 @@ pub struct Args {
 }
 
 /// Collects a snapshot from the source the flags name (live cluster or `--from-dir`), adds
-/// the evidence files, and returns it with the warnings for the user.
+/// the evidence files, and returns it with the warnings for the user. The audit log is
+/// added separately ([`add_audit_log`]) because its period may depend on the snapshot.
 pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
     let (mut snap, warnings) = match &args.from_dir {
         Some(dir) => collect::import_dir_with_warnings(
@@ -103,7 +104,6 @@ pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
         args.encryption_config.as_deref(),
         args.audit_policy.as_deref(),
     )?;
-    add_audit_log(&mut snap, args, None)?;
     Ok((snap, warnings.iter().map(Warning::to_string).collect()))
 }
 
@@ -152,7 +152,8 @@ pub fn add_audit_log(
 
 /// Runs `auditpack collect`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (snap, warnings) = collect(&args.source)?;
+    let (mut snap, warnings) = collect(&args.source)?;
+    add_audit_log(&mut snap, &args.source, None)?;
     collect::write_snapshot(&snap, &args.out)?;
     for w in &warnings {
         eprintln!("auditpack: warning: {w}");

@@ -17,11 +17,9 @@ pub enum Output {
     Text,
 }
 
-/// Flags of `auditpack evaluate`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Snapshot JSON written by `auditpack collect`.
-    pub snapshot: PathBuf,
+/// Which frameworks to evaluate: shared by `evaluate`, `render` and `packet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalFlags {
     /// Frameworks to evaluate, comma-separated (default: the built-in ones and every
     /// framework given with --catalog).
     #[arg(long, value_delimiter = ',')]
@@ -29,6 +27,32 @@ pub struct Args {
     /// A framework catalog (YAML); same id replaces a built-in, a new id adds one. Repeatable.
     #[arg(long)]
     pub catalog: Vec<PathBuf>,
+}
+
+impl EvalFlags {
+    /// Reads the catalogs into evaluation options.
+    pub fn options(&self, previous: Option<Snapshot>) -> anyhow::Result<EvalOptions> {
+        let catalogs = self
+            .catalog
+            .iter()
+            .map(|p| controls::catalog::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(EvalOptions {
+            frameworks: self.framework.clone(),
+            catalogs,
+            previous,
+        })
+    }
+}
+
+/// Flags of `auditpack evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Snapshot JSON written by `auditpack collect`.
+    pub snapshot: PathBuf,
+    /// Frameworks and catalogs.
+    #[command(flatten)]
+    pub eval: EvalFlags,
     /// The previous period's snapshot: access granted and removed since then.
     #[arg(long)]
     pub previous: Option<PathBuf>,
@@ -44,16 +68,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let snapshot = Snapshot::read(&args.snapshot)?;
     let previous = args.previous.as_deref().map(Snapshot::read).transpose()?;
-    let catalogs = args
-        .catalog
-        .iter()
-        .map(|p| controls::catalog::load(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let opts = EvalOptions {
-        frameworks: args.framework,
-        catalogs,
-        previous,
-    };
+    let opts = args.eval.options(previous)?;
     let findings = controls::evaluate(&snapshot, &opts)?;
     // Stream the document: findings of a large cluster are tens of megabytes.
     let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {

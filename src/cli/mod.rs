@@ -44,7 +44,7 @@ pub enum Command {
     /// Hash and sign every file of a packet folder.
     Seal(seal::Args),
     /// Collect, evaluate, render and seal in one go.
-    Packet(packet::Args),
+    Packet(Box<packet::Args>),
     /// Verify a sealed packet folder or archive against trusted keys.
     Verify(verify::Args),
     /// Pack a sealed packet into one deterministic .tar.gz.
@@ -65,7 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Render(a) => render::run(a),
         Command::Seal(a) => seal::run(a),
-        Command::Packet(a) => packet::run(a),
+        Command::Packet(a) => packet::run(*a),
         Command::Verify(a) => verify::run(a),
         Command::Archive(a) => archive::run(a),
         Command::Auditlog(a) => auditlog::run(a),

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::evaluate::EvalFlags;
 use crate::render::{self, Period, PreviousPacket, RenderOptions};
 
 /// Flags of `auditpack render`.
@@ -10,15 +11,27 @@ use crate::render::{self, Period, PreviousPacket, RenderOptions};
 pub struct Args {
     /// Snapshot JSON written by `auditpack collect`.
     pub snapshot: PathBuf,
-    /// Findings JSON written by `auditpack evaluate` for this snapshot.
-    #[arg(long, value_name = "FINDINGS.json")]
-    pub findings: PathBuf,
+    /// Findings JSON written by `auditpack evaluate` for this snapshot (default: evaluate
+    /// the snapshot now, with --framework and --catalog).
+    #[arg(long, value_name = "FINDINGS.json", conflicts_with_all = ["framework", "catalog"])]
+    pub findings: Option<PathBuf>,
+    /// Frameworks and catalogs (when --findings is not given).
+    #[command(flatten)]
+    pub eval: EvalFlags,
     /// Packet folder to create (must not exist, or be empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The previous packet folder, or its snapshot file: adds "changes since the previous
-    /// packet" and links this packet to it.
-    #[arg(long, value_name = "SNAPSHOT_OR_PACKET_DIR")]
+    /// How to render.
+    #[command(flatten)]
+    pub render: RenderFlags,
+}
+
+/// How to render: shared by `render` and `packet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RenderFlags {
+    /// The previous packet (folder or .tar.gz archive), or its snapshot file: adds
+    /// "changes since the previous packet" and links this packet to it.
+    #[arg(long, value_name = "PACKET_OR_SNAPSHOT")]
     pub previous: Option<PathBuf>,
     /// Folder of templates; each file replaces the built-in one of the same name
     /// (`packet.md`, `questions.yaml`, `style.css`).
@@ -36,29 +49,42 @@ pub struct Args {
     pub period_end: Option<String>,
 }
 
+impl RenderFlags {
+    /// Validated render options for an output folder.
+    pub fn options(&self, out: PathBuf) -> anyhow::Result<RenderOptions> {
+        let env_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+        let now = render::resolve_now(self.now.as_deref(), env_epoch.as_deref())?;
+        let period = match (&self.period_start, &self.period_end) {
+            (Some(s), Some(e)) => Some(Period {
+                start: render::parse_instant(s, false)?,
+                end: render::parse_instant(e, true)?,
+            }),
+            _ => None,
+        };
+        let previous = self
+            .previous
+            .as_deref()
+            .map(PreviousPacket::load)
+            .transpose()?;
+        Ok(RenderOptions {
+            templates_dir: self.templates.clone(),
+            period,
+            previous,
+            ..RenderOptions::new(out, now)
+        })
+    }
+}
+
 /// Runs `auditpack render`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let snapshot = crate::snapshot::Snapshot::read(&args.snapshot)?;
-    let findings = render::read_findings(&args.findings)?;
-    let env_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let now = render::resolve_now(args.now.as_deref(), env_epoch.as_deref())?;
-    let period = match (&args.period_start, &args.period_end) {
-        (Some(s), Some(e)) => Some(Period {
-            start: render::parse_instant(s, false)?,
-            end: render::parse_instant(e, true)?,
-        }),
-        _ => None,
-    };
-    let previous = args
-        .previous
-        .as_deref()
-        .map(PreviousPacket::load)
-        .transpose()?;
-    let opts = RenderOptions {
-        templates_dir: args.templates,
-        period,
-        previous,
-        ..RenderOptions::new(args.out, now)
+    let opts = args.render.options(args.out.clone())?;
+    let findings = match &args.findings {
+        Some(path) => render::read_findings(path)?,
+        None => {
+            let previous = opts.previous.as_ref().and_then(|p| p.snapshot.clone());
+            crate::controls::evaluate(&snapshot, &args.eval.options(previous)?)?
+        }
     };
     let packet = render::render_packet(&snapshot, &findings, &opts)?;
     println!(

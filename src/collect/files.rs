@@ -77,7 +77,26 @@ pub fn import_dir_with_warnings(
             path: rel.clone(),
             sha256: hex::encode(Sha256::digest(&bytes)),
         });
-        for (line, doc) in parse_documents(path, &bytes)? {
+        let docs = parse_documents(path, &bytes)?;
+        // An EncryptionConfiguration or audit Policy dropped into the export folder is
+        // evidence about the API server, not a cluster object: take it as if it had been
+        // given with --encryption-config / --audit-policy (key material removed).
+        if let [(_, doc)] = docs.as_slice() {
+            let (api_version, kind) = (str_field(doc, "apiVersion"), str_field(doc, "kind"));
+            if api_version.starts_with("apiserver.config.k8s.io/")
+                && kind == "EncryptionConfiguration"
+            {
+                snap.source.files.pop(); // recorded again, by its evidence role
+                add_evidence_files(&mut snap, Some(path), None)?;
+                continue;
+            }
+            if api_version.starts_with("audit.k8s.io/") && kind == "Policy" {
+                snap.source.files.pop();
+                add_evidence_files(&mut snap, None, Some(path))?;
+                continue;
+            }
+        }
+        for (line, doc) in docs {
             import_document(&mut snap, &mut warnings, path, &rel, line, doc, options)?;
         }
     }

@@ -417,6 +417,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
     };
     let mut covered = 0;
     let mut open = 0;
+    let mut targeted: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for pod in pods {
         let ns = namespace(pod).unwrap_or("");
         if SYSTEM_NAMESPACES.contains(&ns) {
@@ -426,6 +427,13 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
         let l = labels(pod);
         let ing = pols.iter().any(|p| policy_types(p).0 && selects(p, l));
         let eg = pols.iter().any(|p| policy_types(p).1 && selects(p, l));
+        // Policies that target particular pods (not a namespace-wide default): name them,
+        // so the evidence says which policy isolates which workload.
+        for p in pols.iter().filter(|p| targets_pods(p) && selects(p, l)) {
+            *targeted
+                .entry((ns.to_string(), name(p).to_string()))
+                .or_insert(0usize) += 1;
+        }
         if ing && eg {
             covered += 1;
         } else {
@@ -441,6 +449,36 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
                 evidence("pods", pod, "/metadata/labels"),
             );
         }
+    }
+    const NAMED: usize = 50;
+    for ((ns, pol), n) in targeted.iter().take(NAMED) {
+        let object = inp
+            .policies
+            .get(ns.as_str())
+            .and_then(|ps| ps.iter().find(|p| name(p) == pol));
+        if let Some(p) = object {
+            let (i, e) = policy_types(p);
+            let dirs = match (i, e) {
+                (true, true) => "ingress and egress",
+                (true, false) => "ingress",
+                _ => "egress",
+            };
+            b.push(
+                Status::Pass,
+                format!("NetworkPolicy {ns}/{pol} selects {n} pod(s) and restricts their {dirs}"),
+                evidence(NP, p, "/spec/podSelector"),
+            );
+        }
+    }
+    if targeted.len() > NAMED {
+        b.push(
+            Status::Pass,
+            format!(
+                "{} more NetworkPolicies select particular pods",
+                targeted.len() - NAMED
+            ),
+            evidence_file(NP, "", ""),
+        );
     }
     if open == 0 && covered > 0 {
         b.push(
@@ -509,6 +547,20 @@ pub fn allow_all(ctx: &Ctx) -> CheckResult {
         )
     };
     b.finish(status, explanation, Some("Replace empty peer lists and all-address ipBlocks with the namespaces, pods or address ranges that need access."))
+}
+
+/// Whether a policy selects particular pods (a non-empty podSelector) rather than the whole
+/// namespace.
+fn targets_pods(p: &Value) -> bool {
+    p.pointer("/spec/podSelector")
+        .and_then(Value::as_object)
+        .is_some_and(|sel| {
+            sel.values().any(|v| {
+                !v.is_null()
+                    && v.as_object().is_none_or(|o| !o.is_empty())
+                    && v.as_array().is_none_or(|a| !a.is_empty())
+            })
+        })
 }
 
 #[cfg(test)]

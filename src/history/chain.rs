@@ -232,7 +232,9 @@ pub fn check_links(reports: &[Report]) -> ChainReport {
                     path: path.clone(),
                     detail: format!("its period starts {s} before the previous period ends {e}: out of order or overlapping"),
                 }),
-                (Some(e), Some(s)) if s > e => problems.push(ChainProblem {
+                // Periods end inclusively at their last second (render) or exclusively at
+                // the next period's start: either way the next one starts at most 1 s later.
+                (Some(e), Some(s)) if s > e + chrono::Duration::seconds(1) => problems.push(ChainProblem {
                     rule: "period-gap",
                     path: path.clone(),
                     detail: format!("no packet covers {e} to {s}"),

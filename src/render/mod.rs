@@ -99,66 +99,76 @@ impl PreviousPacket {
     /// Reads a previous packet folder (`packet.json`, `SHA256SUMS`,
     /// `evidence/snapshot.json`, `findings.json`, each used when present) or a snapshot file.
     pub fn load(path: &Path) -> Result<PreviousPacket, RenderError> {
-        let io = |p: &Path, e: std::io::Error| RenderError::Io {
-            path: p.to_path_buf(),
-            source: e,
+        let previous = |message: String| RenderError::Previous {
+            path: path.to_path_buf(),
+            message,
         };
-        if path.is_file() {
-            let snapshot = Snapshot::read(path).map_err(|e| RenderError::Previous {
-                path: path.to_path_buf(),
-                message: format!("{e:#}"),
-            })?;
+        let is_archive = path.is_file()
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".tar.gz") || n.ends_with(".tgz"));
+        if path.is_file() && !is_archive {
+            let snapshot = Snapshot::read(path).map_err(|e| previous(format!("{e:#}")))?;
             return Ok(PreviousPacket {
                 snapshot: Some(snapshot),
                 ..PreviousPacket::default()
             });
         }
-        if !path.is_dir() {
-            return Err(RenderError::Previous {
-                path: path.to_path_buf(),
-                message: "neither a snapshot file nor a packet folder".into(),
-            });
-        }
+        const FILES: [&str; 4] = [
+            "packet.json",
+            "SHA256SUMS",
+            "evidence/snapshot.json",
+            "findings.json",
+        ];
+        let files: Vec<Option<Vec<u8>>> = if is_archive {
+            crate::seal::archive::find_in_archive(path, &FILES)
+                .map_err(|e| previous(format!("cannot read the archive: {e}")))?
+        } else if path.is_dir() {
+            FILES
+                .iter()
+                .map(|f| match std::fs::read(path.join(f)) {
+                    Ok(b) => Ok(Some(b)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(RenderError::Io {
+                        path: path.join(f),
+                        source: e,
+                    }),
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            return Err(previous(
+                "neither a snapshot file, a packet folder nor a packet archive".into(),
+            ));
+        };
+        let [packet, sums, snapshot, findings]: [Option<Vec<u8>>; 4] = files
+            .try_into()
+            .map_err(|_| previous("internal: wrong number of files".into()))?;
         let mut prev = PreviousPacket::default();
-        let pj = path.join("packet.json");
-        if pj.is_file() {
-            let text = std::fs::read_to_string(&pj).map_err(|e| io(&pj, e))?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| RenderError::Previous {
-                    path: pj.clone(),
-                    message: format!("not valid JSON: {e}"),
-                })?;
+        if let Some(bytes) = packet {
+            let v: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| previous(format!("packet.json is not valid JSON: {e}")))?;
             prev.id = v.get("id").and_then(|x| x.as_str()).map(str::to_string);
         }
-        let sums = path.join("SHA256SUMS");
-        if sums.is_file() {
-            let bytes = std::fs::read(&sums).map_err(|e| io(&sums, e))?;
-            prev.manifest_sha256 = Some(sha256_hex(&bytes));
+        prev.manifest_sha256 = sums.as_deref().map(sha256_hex);
+        if let Some(bytes) = snapshot {
+            let text = String::from_utf8(bytes)
+                .map_err(|_| previous("evidence/snapshot.json is not UTF-8".into()))?;
+            prev.snapshot = Some(
+                Snapshot::from_json(&text)
+                    .map_err(|e| previous(format!("evidence/snapshot.json: {e:#}")))?,
+            );
         }
-        let sp = path.join("evidence").join("snapshot.json");
-        if sp.is_file() {
-            prev.snapshot = Some(Snapshot::read(&sp).map_err(|e| RenderError::Previous {
-                path: sp.clone(),
-                message: format!("{e:#}"),
-            })?);
-        }
-        let fp = path.join("findings.json");
-        if fp.is_file() {
-            let text = std::fs::read_to_string(&fp).map_err(|e| io(&fp, e))?;
+        if let Some(bytes) = findings {
             prev.findings =
-                Some(
-                    serde_json::from_str(&text).map_err(|e| RenderError::Previous {
-                        path: fp.clone(),
-                        message: format!("not a findings document: {e}"),
-                    })?,
-                );
+                Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    previous(format!("findings.json is not a findings document: {e}"))
+                })?);
         }
         if prev.id.is_none() && prev.snapshot.is_none() {
-            return Err(RenderError::Previous {
-                path: path.to_path_buf(),
-                message: "no packet.json and no evidence/snapshot.json: is it a packet folder?"
-                    .into(),
-            });
+            return Err(previous(
+                "no packet.json and no evidence/snapshot.json: is it a packet?".into(),
+            ));
         }
         Ok(prev)
     }

@@ -652,9 +652,9 @@ fn collect_tar(tar_stream: impl Read, hit: &AtomicBool, limits: &Limits) -> Coll
     c
 }
 
-/// Reads the named top-level files of an archive into memory, stopping once all are found
-/// (for [`crate::seal::PacketSource`]).
-pub(crate) fn find_in_archive(path: &Path, wanted: &[&str]) -> io::Result<Vec<Option<Vec<u8>>>> {
+/// Reads the named files of an archive into memory (paths as in the manifest), stopping
+/// once all are found. Nothing is verified: verify the archive first when it matters.
+pub fn find_in_archive(path: &Path, wanted: &[&str]) -> io::Result<Vec<Option<Vec<u8>>>> {
     let file = File::open(path)?;
     let mut archive = tar::Archive::new(GzDecoder::new(io::BufReader::new(file)));
     let mut found: Vec<Option<Vec<u8>>> = vec![None; wanted.len()];
