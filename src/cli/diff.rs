@@ -1,12 +1,72 @@
-//! `auditpack diff`.
+//! `auditpack diff OLD NEW`: what changed between two snapshots or packets — the CC6.2
+//! evidence that access was granted and removed. Exit 0 whether or not anything changed;
+//! 2 when an input cannot be read.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use crate::controls::rbac::Model;
+use crate::findings::SubjectAccess;
+use crate::history;
+use crate::render::PreviousPacket;
+use crate::snapshot::Snapshot;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// One change per line.
+    Text,
+    /// A Markdown section with tables.
+    Markdown,
+    /// JSON (`Diff`).
+    Json,
+}
 
 /// Flags of `auditpack diff`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The older snapshot file, packet folder or packet archive.
+    pub old: PathBuf,
+    /// The newer snapshot file, packet folder or packet archive.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: Output,
+}
+
+fn load(path: &Path) -> anyhow::Result<Snapshot> {
+    PreviousPacket::load(path)?.snapshot.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: the packet holds no evidence/snapshot.json to compare",
+            path.display()
+        )
+    })
+}
+
+/// The effective-access review, or `None` when RBAC was not collected.
+fn access(s: &Snapshot) -> Option<Vec<SubjectAccess>> {
+    Model::from_snapshot(s).ok().map(|m| m.access_review())
+}
 
 /// Runs `auditpack diff`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`auditpack diff` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (old, new) = (load(&args.old)?, load(&args.new)?);
+    let (old_access, new_access) = (access(&old), access(&new));
+    let mut d = history::diff(
+        &old,
+        &new,
+        old_access.as_deref().unwrap_or_default(),
+        new_access.as_deref().unwrap_or_default(),
+    );
+    if old_access.is_none() || new_access.is_none() {
+        d.access.clear();
+        d.not_compared
+            .push("effective access (RBAC was not collected in both)".into());
+    }
+    match args.output {
+        Output::Text => print!("{}", d.to_text()),
+        Output::Markdown => print!("{}", d.to_markdown()),
+        Output::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+    }
+    Ok(ExitCode::SUCCESS)
 }

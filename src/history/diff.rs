@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::controls::{AccessChange, ChangeKind, access_changes};
 use crate::findings::{Grant, Subject, SubjectAccess};
 use crate::snapshot::{Snapshot, object_ref};
 
@@ -21,7 +22,8 @@ pub struct Diff {
     pub old: Side,
     /// The newer snapshot.
     pub new: Side,
-    /// Permissions gained and lost, per subject (from the effective-access reviews).
+    /// Permissions granted and removed, per subject (from the effective-access reviews);
+    /// a permission that moved from one binding to another is not a change of access.
     pub access: Vec<AccessChange>,
     /// Objects added, removed or changed, by category.
     pub objects: Vec<ObjectChange>,
@@ -100,28 +102,6 @@ pub struct LabelChange {
     pub old: Option<String>,
     /// New value (`None`: removed).
     pub new: Option<String>,
-}
-
-/// Gained or lost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AccessDirection {
-    /// The subject holds this permission now and did not before.
-    Gained,
-    /// The subject held this permission before and does not now.
-    Lost,
-}
-
-/// A permission a subject gained or lost.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccessChange {
-    /// Who.
-    pub subject: Subject,
-    /// Gained or lost.
-    pub direction: AccessDirection,
-    /// The permission, with the binding it came (or comes) through.
-    pub grant: Grant,
 }
 
 const CATEGORIES: &[(&str, Category)] = &[
@@ -236,64 +216,6 @@ pub fn diff(
         pss_labels,
         not_compared,
     }
-}
-
-/// Permissions gained and lost between two effective-access reviews.
-pub fn access_changes(old: &[SubjectAccess], new: &[SubjectAccess]) -> Vec<AccessChange> {
-    type Key = (
-        Subject,
-        Option<String>,
-        Vec<String>,
-        Vec<String>,
-        Vec<String>,
-        Vec<String>,
-        Vec<String>,
-    );
-    let flatten = |review: &[SubjectAccess]| -> BTreeMap<Key, Grant> {
-        let mut out = BTreeMap::new();
-        for sa in review {
-            for g in &sa.grants {
-                let sorted = |v: &Vec<String>| {
-                    let mut v = v.clone();
-                    v.sort();
-                    v
-                };
-                let key = (
-                    sa.subject.clone(),
-                    g.namespace.clone(),
-                    sorted(&g.verbs),
-                    sorted(&g.api_groups),
-                    sorted(&g.resources),
-                    sorted(&g.resource_names),
-                    sorted(&g.non_resource_urls),
-                );
-                out.entry(key).or_insert_with(|| g.clone());
-            }
-        }
-        out
-    };
-    let (a, b) = (flatten(old), flatten(new));
-    let mut changes: Vec<AccessChange> = Vec::new();
-    for (key, grant) in &a {
-        if !b.contains_key(key) {
-            changes.push(AccessChange {
-                subject: key.0.clone(),
-                direction: AccessDirection::Lost,
-                grant: grant.clone(),
-            });
-        }
-    }
-    for (key, grant) in &b {
-        if !a.contains_key(key) {
-            changes.push(AccessChange {
-                subject: key.0.clone(),
-                direction: AccessDirection::Gained,
-                grant: grant.clone(),
-            });
-        }
-    }
-    changes.sort();
-    changes
 }
 
 fn side(s: &Snapshot) -> Side {
@@ -492,12 +414,12 @@ impl Diff {
             "changes from {} to {}\n",
             self.old.collected_at, self.new.collected_at
         );
-        for d in [AccessDirection::Gained, AccessDirection::Lost] {
-            for c in self.access.iter().filter(|c| c.direction == d) {
-                let verb = if d == AccessDirection::Gained {
-                    "gained"
+        for d in [ChangeKind::Granted, ChangeKind::Removed] {
+            for c in self.access.iter().filter(|c| c.change == d) {
+                let verb = if d == ChangeKind::Granted {
+                    "granted"
                 } else {
-                    "lost"
+                    "removed"
                 };
                 let _ = writeln!(
                     out,
@@ -539,11 +461,10 @@ impl Diff {
         }
         let md = |s: &str| crate::history::escape_markdown(s);
         for (d, title) in [
-            (AccessDirection::Gained, "Access granted"),
-            (AccessDirection::Lost, "Access removed"),
+            (ChangeKind::Granted, "Access granted"),
+            (ChangeKind::Removed, "Access removed"),
         ] {
-            let rows: Vec<&AccessChange> =
-                self.access.iter().filter(|c| c.direction == d).collect();
+            let rows: Vec<&AccessChange> = self.access.iter().filter(|c| c.change == d).collect();
             if rows.is_empty() {
                 continue;
             }
@@ -706,43 +627,5 @@ mod tests {
             vec!["rolebindings.rbac.authorization.k8s.io".to_string()]
         );
         assert!(d.to_text().contains("not compared: rolebindings"));
-    }
-
-    #[test]
-    fn access_changes_ignore_the_binding_a_permission_comes_through() {
-        let grant = |via: &str, verbs: &[&str]| Grant {
-            namespace: Some("production".into()),
-            verbs: verbs.iter().map(|v| v.to_string()).collect(),
-            api_groups: vec!["".into()],
-            resources: vec!["pods".into()],
-            resource_names: vec![],
-            non_resource_urls: vec![],
-            via: via.into(),
-        };
-        let subject = Subject {
-            kind: "User".into(),
-            name: "jane".into(),
-            namespace: None,
-        };
-        let old = vec![SubjectAccess {
-            subject: subject.clone(),
-            grants: vec![grant("RoleBinding/a", &["get"])],
-            flags: vec![],
-        }];
-        let moved = vec![SubjectAccess {
-            subject: subject.clone(),
-            grants: vec![grant("RoleBinding/b", &["get"])],
-            flags: vec![],
-        }];
-        assert!(access_changes(&old, &moved).is_empty());
-        let widened = vec![SubjectAccess {
-            subject,
-            grants: vec![grant("RoleBinding/b", &["get", "delete"])],
-            flags: vec![],
-        }];
-        let ch = access_changes(&old, &widened);
-        assert_eq!(ch.len(), 2);
-        assert_eq!(ch[0].direction, AccessDirection::Gained);
-        assert_eq!(ch[1].direction, AccessDirection::Lost);
     }
 }

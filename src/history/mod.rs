@@ -3,7 +3,7 @@
 pub mod chain;
 pub mod diff;
 
-pub use diff::{AccessChange, AccessDirection, Diff, access_changes, diff};
+pub use diff::{Diff, diff};
 
 /// Escapes text from the cluster for a Markdown table cell: no markup, no cell breaks.
 pub fn escape_markdown(s: &str) -> String {

@@ -1,0 +1,412 @@
+//! The whole pipeline through the real binary: `demo`, `packet` (with `--previous` chains),
+//! `diff`, `collect --audit-log`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sha2::{Digest, Sha256};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared() -> PathBuf {
+    if let Some(p) = std::env::var_os("AUDITPACK_SHARED") {
+        return p.into();
+    }
+    let beside = root().join("../shared");
+    if beside.is_dir() {
+        beside
+    } else {
+        PathBuf::from("/work/shared")
+    }
+}
+
+fn run(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(cwd: &Path, args: &[&str]) -> String {
+    let o = run(cwd, args);
+    assert!(
+        o.status.success(),
+        "auditpack {args:?} failed:\n{}",
+        text(&o)
+    );
+    text(&o)
+}
+
+fn sh(cwd: &Path, cmd: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn demo_writes_a_sealed_task_api_packet_that_standard_tools_verify() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("demo");
+    let stdout = ok(t.path(), &["demo", "--out", out.to_str().unwrap()]);
+    let last = stdout.lines().rfind(|l| !l.is_empty()).unwrap();
+    let index = out.join("packet/index.html");
+    assert_eq!(
+        last,
+        index.display().to_string(),
+        "the demo ends with the path of index.html"
+    );
+    for f in [
+        "index.html",
+        "packet.md",
+        "packet.json",
+        "control-matrix.csv",
+        "control-matrix.json",
+        "findings.json",
+        "evidence/snapshot.json",
+        "oscal/assessment-results.json",
+        "SHA256SUMS",
+        "SHA256SUMS.sig",
+        "SHA256SUMS.sshsig",
+        "SHA256SUMS.intoto.json",
+    ] {
+        assert!(
+            out.join("packet").join(f).is_file(),
+            "demo packet lacks {f}"
+        );
+    }
+    let md = std::fs::read_to_string(out.join("packet/packet.md")).unwrap();
+    for name in [
+        "task-api-sa",
+        "task-api-role",
+        "task-api-network",
+        "dapr-sentry",
+        "jane@example.com",
+    ] {
+        assert!(md.contains(name), "packet.md does not name {name}");
+    }
+    let packet = out.join("packet");
+    let o = sh(&packet, "sha256sum -c --strict SHA256SUMS");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = sh(
+        &packet,
+        "openssl pkeyutl -verify -pubin -inkey ../keys/demo-signer.pub.pem -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig",
+    );
+    assert!(
+        o.status.success() && text(&o).contains("Signature Verified Successfully"),
+        "{}",
+        text(&o)
+    );
+    ok(
+        t.path(),
+        &[
+            "verify",
+            "--key",
+            "demo/keys/demo-signer.pub.pem",
+            "demo/packet",
+        ],
+    );
+    // Someone else's key does not verify the demo packet.
+    ok(t.path(), &["keygen", "--out", "other", "--name", "other"]);
+    let o = run(
+        t.path(),
+        &["verify", "--key", "other/other.pub.pem", "demo/packet"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+/// Copies the Task API fixture and applies an edit to it.
+fn cluster(dir: &Path, name: &str, edit: impl FnOnce(&Path)) -> PathBuf {
+    let dst = dir.join(name);
+    let o = Command::new("cp")
+        .arg("-r")
+        .arg(root().join("examples/clusters/task-api"))
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    edit(&dst);
+    dst
+}
+
+const BOB_BINDING: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: bob-edit
+  namespace: production
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: edit
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: bob@example.com
+";
+
+fn remove_jane(dir: &Path) {
+    // The export is one `kind: List`; write it back as JSON without jane's binding.
+    let path = dir.join("clusterrolebindings.yaml");
+    let mut list: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let items = list["items"].as_array_mut().unwrap();
+    let before = items.len();
+    items.retain(|b| b["metadata"]["name"] != "jane-admin");
+    assert_eq!(
+        items.len(),
+        before - 1,
+        "the fixture binds jane@example.com through jane-admin"
+    );
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(
+        dir.join("clusterrolebindings.json"),
+        serde_json::to_vec(&list).unwrap(),
+    )
+    .unwrap();
+}
+
+fn packet(
+    dir: &Path,
+    cluster: &Path,
+    out: &str,
+    quarter: (&str, &str),
+    previous: Option<&str>,
+) -> String {
+    let mut args = vec![
+        "packet",
+        "--from-dir",
+        cluster.to_str().unwrap(),
+        "--key",
+        "keys/signer.key.pem",
+        "--out",
+        out,
+        "--period-start",
+        quarter.0,
+        "--period-end",
+        quarter.1,
+        "--now",
+        "2026-11-20T00:00:00Z",
+    ];
+    if let Some(p) = previous {
+        args.extend(["--previous", p]);
+    }
+    ok(dir, &args)
+}
+
+#[test]
+fn three_quarters_from_three_snapshots_form_a_chain_and_diff_shows_the_access_changes() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    ok(d, &["keygen", "--out", "keys", "--name", "signer"]);
+    let c1 = cluster(d, "c1", |_| {});
+    let c2 = cluster(d, "c2", |p| {
+        std::fs::write(p.join("bob.yaml"), BOB_BINDING).unwrap()
+    });
+    let c3 = cluster(d, "c3", |p| {
+        std::fs::write(p.join("bob.yaml"), BOB_BINDING).unwrap();
+        remove_jane(p);
+    });
+    packet(d, &c1, "q1", ("2026-01-01", "2026-03-31"), None);
+    ok(d, &["archive", "q1", "--out", "q1.tar.gz"]);
+    // The previous packet may be given as its archive.
+    packet(
+        d,
+        &c2,
+        "q2",
+        ("2026-04-01", "2026-06-30"),
+        Some("q1.tar.gz"),
+    );
+    packet(d, &c3, "q3", ("2026-07-01", "2026-09-30"), Some("q2"));
+
+    let pj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("q3/packet.json")).unwrap()).unwrap();
+    let q2_sums = std::fs::read(d.join("q2/SHA256SUMS")).unwrap();
+    assert_eq!(
+        pj["previous"]["manifestSha256"],
+        hex::encode(Sha256::digest(&q2_sums))
+    );
+
+    let key = "keys/signer.pub.pem";
+    let out = ok(d, &["verify", "--chain", "--key", key, "q1", "q2", "q3"]);
+    assert!(out.contains("chain complete: 3 packets"), "{out}");
+    let o = run(d, &["verify", "--chain", "--key", key, "q1", "q3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("first broken link at q3"), "{}", text(&o));
+
+    // q3's packet reports the access removed since q2; diff shows both quarters' changes.
+    let md = std::fs::read_to_string(d.join("q3/packet.md")).unwrap();
+    let changes = &md[md
+        .find("Changes since the previous packet")
+        .expect("a changes section")..];
+    assert!(changes.contains("jane@example.com"), "{changes}");
+    let diff = ok(d, &["diff", "q1", "q3"]);
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with("access granted: User bob@example.com")),
+        "{diff}"
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with("access removed: User jane@example.com")),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("added: rolebindings.rbac.authorization.k8s.io production/bob-edit"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("removed: clusterrolebindings.rbac.authorization.k8s.io jane-admin"),
+        "{diff}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(d, &["diff", "q1.tar.gz", "q3", "--output", "json"])).unwrap();
+    assert!(
+        json["access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["change"] == "removed" && c["subject"]["name"] == "jane@example.com")
+    );
+    let md = ok(d, &["diff", "q2", "q3", "--output", "markdown"]);
+    assert!(
+        md.contains("### Access removed") && !md.contains("### Access granted"),
+        "{md}"
+    );
+}
+
+#[test]
+fn packet_writes_nothing_when_it_cannot_finish() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let o = Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .current_dir(d)
+        .env("PASS", "correct horse")
+        .args([
+            "keygen",
+            "--out",
+            "keys",
+            "--name",
+            "locked",
+            "--passphrase-env",
+            "PASS",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    ok(d, &["keygen", "--out", "keys", "--name", "signer"]);
+    let fixture = root().join("examples/clusters/task-api");
+    // Wrong passphrase: refused before anything is collected or written.
+    let o = Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .current_dir(d)
+        .env("PASS", "wrong")
+        .args([
+            "packet",
+            "--from-dir",
+            fixture.to_str().unwrap(),
+            "--key",
+            "keys/locked.key.pem",
+            "--passphrase-env",
+            "PASS",
+            "--out",
+            "p",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!d.join("p").exists());
+    // A malformed export: nothing under the final name, no temporary folder left.
+    let bad = cluster(d, "bad", |p| {
+        std::fs::write(p.join("broken.yaml"), "kind: [unclosed\n").unwrap()
+    });
+    let o = run(
+        d,
+        &[
+            "packet",
+            "--from-dir",
+            bad.to_str().unwrap(),
+            "--key",
+            "keys/signer.key.pem",
+            "--out",
+            "p",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("broken.yaml"), "{}", text(&o));
+    let left: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        !left.iter().any(|n| n.to_string_lossy().contains("p")),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn collect_summarises_audit_logs_into_the_snapshot() {
+    let t = tempfile::tempdir().unwrap();
+    let falco = shared().join("realdata/falcosecurity-falco/test/trace_files/k8s_audit");
+    let fixture = root().join("examples/clusters/task-api");
+    ok(
+        t.path(),
+        &[
+            "collect",
+            "--from-dir",
+            fixture.to_str().unwrap(),
+            "--out",
+            "s.json",
+            "--audit-log",
+            falco
+                .join("create_clusterrolebinding.json")
+                .to_str()
+                .unwrap(),
+            "--audit-log",
+            falco.join("create_secret.json").to_str().unwrap(),
+        ],
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("s.json")).unwrap()).unwrap();
+    let log = &s["auditLog"];
+    assert_eq!(log["kind"], "AuditLogSummary");
+    assert!(
+        log["rbacChanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.to_string().contains("clusterrolebindings")),
+        "{log}"
+    );
+    assert!(!log["secretAccess"].as_array().unwrap().is_empty(), "{log}");
+    assert!(
+        s["redactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "AuditLog")
+    );
+    // The evaluation now has audit-log evidence to judge instead of none.
+    // (exit 1: the fixture has failing controls)
+    let o = run(t.path(), &["evaluate", "s.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let f: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cont = f["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "audit.log-continuity")
+        .unwrap();
+    assert_ne!(cont["status"], "not-collected", "{cont}");
+}
