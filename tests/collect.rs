@@ -989,6 +989,17 @@ fn deploy_cronjob_runs_packet_quarterly_restricted() {
     );
     let c = &pod["containers"][0];
     assert_eq!(c["args"][0], "packet");
+    // The job's flags must parse: `--series` keeps the quarterly chain in the volume.
+    let args: Vec<&str> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        args.windows(2).any(|w| w == ["--series", "/packets"]),
+        "{args:?}"
+    );
     assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
     assert_eq!(
         strings(&c["securityContext"]["capabilities"]["drop"]),

@@ -410,3 +410,58 @@ fn collect_summarises_audit_logs_into_the_snapshot() {
         .unwrap();
     assert_ne!(cont["status"], "not-collected", "{cont}");
 }
+
+#[test]
+fn a_series_folder_collects_quarterly_packets_into_a_chain() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    ok(d, &["keygen", "--out", "keys", "--name", "signer"]);
+    let fixture = root().join("examples/clusters/task-api");
+    let quarter = |start: &str, end: &str| {
+        run(
+            d,
+            &[
+                "packet",
+                "--from-dir",
+                fixture.to_str().unwrap(),
+                "--key",
+                "keys/signer.key.pem",
+                "--series",
+                "packets",
+                "--period-start",
+                start,
+                "--period-end",
+                end,
+            ],
+        )
+    };
+    for (s, e) in [("2026-01-01", "2026-03-31"), ("2026-04-01", "2026-06-30")] {
+        let o = quarter(s, e);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let names: Vec<String> = std::fs::read_dir(d.join("packets"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let out = ok(
+        d,
+        &[
+            "verify",
+            "--chain",
+            "--key",
+            "keys/signer.pub.pem",
+            "packets",
+        ],
+    );
+    assert!(out.contains("chain complete: 2 packets"), "{out}");
+    // The same quarter again would fork the series: refused, nothing written.
+    let o = quarter("2026-04-01", "2026-06-30");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("already holds a packet for this period"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read_dir(d.join("packets")).unwrap().count(), 2);
+}
