@@ -29,6 +29,10 @@ pub struct SourceArgs {
     /// Cluster-scoped kinds and kube-system's control-plane pods are always read.
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,
+    /// Name the cluster in the snapshot and packet (default: the kubeconfig's cluster name;
+    /// for --from-dir there is none unless given).
+    #[arg(long = "cluster-name", value_name = "NAME")]
+    pub cluster_name: Option<String>,
     /// Import `kubectl get -o yaml|json` exports from this folder instead of a live cluster.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["kubeconfig", "context"])]
     pub from_dir: Option<PathBuf>,
@@ -99,6 +103,9 @@ pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
             ..LiveOptions::default()
         })?,
     };
+    if let Some(name) = &args.cluster_name {
+        snap.source.cluster = Some(name.clone());
+    }
     collect::add_evidence_files(
         &mut snap,
         args.encryption_config.as_deref(),

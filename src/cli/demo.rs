@@ -69,7 +69,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "1. collect   {} (kubectl exports of the Task API cluster)",
         cluster.display()
     );
-    let snapshot = import_dir(&cluster, &ImportOptions::default())?;
+    let mut snapshot = import_dir(&cluster, &ImportOptions::default())?;
+    snapshot.source.cluster = cluster
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
     let mut catalogs = Vec::new();
     let pci = bundled("examples/catalogs/pci-dss.yaml");
     if pci.is_file() {
