@@ -93,6 +93,8 @@ struct AnswerCtx<'a> {
     packet: &'a super::context::PacketInfo,
     /// Subjects with a flag or cluster-wide access (the rest are in the packet's table).
     access_review: &'a [&'a super::context::AccessRow],
+    /// Every subject of the effective-access review (rows also carry `namespaces`).
+    all_access: &'a [super::context::AccessRow],
 }
 
 /// Renders every question's answer.
@@ -121,6 +123,7 @@ pub fn answer_all(
                 checks: checks.clone(),
                 packet: &ctx.packet,
                 access_review: &notable,
+                all_access: &ctx.access_review,
             },
         )?;
         out.push(Answer {
