@@ -163,7 +163,12 @@ pub struct ObsView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExcerptView {
+    /// `Kind namespace/name at /pointer`, as plain text.
     pub label: String,
+    /// `Kind namespace/name`.
+    pub object: String,
+    /// JSON pointer into the object (empty for the whole object).
+    pub pointer: String,
     pub yaml_md: String,
 }
 
@@ -433,12 +438,14 @@ fn check_view(
             None => format!("{kind} {}", e.name),
         };
         let label = if e.pointer.is_empty() {
-            object
+            object.clone()
         } else {
             format!("{object} at {}", e.pointer)
         };
         excerpts.push(ExcerptView {
             label,
+            object,
+            pointer: e.pointer.clone(),
             yaml_md: fenced(&yaml, "yaml"),
         });
     }
