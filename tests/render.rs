@@ -706,6 +706,11 @@ fn answers_name_the_real_resources() {
         .find(|l| l.contains("Gap (fail): User jane@example.com holds cluster-admin"))
         .unwrap_or_else(|| panic!("jane's cluster-admin is not a gap:\n{access}"));
     assert!(!AFFIRMATIVE.iter().any(|a| jane.contains(a)), "{jane}");
+    // ... and her binding is left to a person to confirm, which the answer says.
+    assert!(
+        access.contains("- Needs a human attestation (manual): User jane@example.com is bound by ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin"),
+        "{access}"
+    );
     assert!(access.contains(
         "- ServiceAccount production/task-api-sa: get, list pods, configmaps in production via RoleBinding/production/task-api-binding -> Role/task-api-role"
     ));

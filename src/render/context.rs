@@ -185,6 +185,8 @@ pub struct CheckView {
     pub observations: Vec<ObsView>,
     pub pass_obs: Vec<ObsView>,
     pub gap_obs: Vec<ObsView>,
+    /// Observations that need a human attestation (`manual`), whatever the check's status.
+    pub manual_obs: Vec<ObsView>,
     /// Distinct objects named by the observations (`Kind namespace/name`).
     pub objects: Vec<String>,
     pub excerpts: Vec<ExcerptView>,
@@ -394,6 +396,11 @@ fn check_view(
         .filter(|o| o.status == "fail" || o.status == "partial")
         .cloned()
         .collect();
+    let manual_obs = observations
+        .iter()
+        .filter(|o| o.status == "manual")
+        .cloned()
+        .collect();
     let mut objects: Vec<String> = Vec::new();
     let mut seen_obj = BTreeSet::new();
     for o in &observations {
@@ -486,6 +493,7 @@ fn check_view(
         observations,
         pass_obs,
         gap_obs,
+        manual_obs,
         objects,
         excerpts,
         excerpts_omitted: omitted,

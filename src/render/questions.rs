@@ -192,6 +192,22 @@ pub fn status_list(checks: &[&CheckView]) -> String {
                 }
             }
         }
+        // What the check itself leaves to a person (a human's access to confirm against
+        // the identity provider): never a pass, whatever the check's status.
+        for o in c.manual_obs.iter().take(MAX_ANSWER_GAPS) {
+            s.push_str(&format!(
+                "  - Needs a human attestation (manual): {}\n",
+                markdown(&o.message)
+            ));
+        }
+        if c.manual_obs.len() > MAX_ANSWER_GAPS {
+            s.push_str(&format!(
+                "  - … and {} more to attest, listed under [{}](#{}).\n",
+                c.manual_obs.len() - MAX_ANSWER_GAPS,
+                markdown(&c.title),
+                c.anchor
+            ));
+        }
     }
     s
 }
