@@ -56,6 +56,9 @@ pub struct Context {
 pub struct PacketInfo {
     pub id: String,
     pub cluster: String,
+    /// The snapshot names the cluster (name, context or server); else `cluster` is the
+    /// placeholder `cluster`.
+    pub cluster_named: bool,
     pub kubernetes_version: String,
     pub collected_at: String,
     pub collected_by: String,
@@ -146,6 +149,9 @@ pub struct CheckRef {
 pub struct ObsView {
     pub status: String,
     pub message: String,
+    /// The message as a sentence: first word capitalised when it is a plain lowercase
+    /// word, a full stop added when it ends without one (for joining several in prose).
+    pub sentence: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
@@ -157,7 +163,12 @@ pub struct ObsView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExcerptView {
+    /// `Kind namespace/name at /pointer`, as plain text.
     pub label: String,
+    /// `Kind namespace/name`.
+    pub object: String,
+    /// JSON pointer into the object (empty for the whole object).
+    pub pointer: String,
     pub yaml_md: String,
 }
 
@@ -174,6 +185,8 @@ pub struct CheckView {
     pub observations: Vec<ObsView>,
     pub pass_obs: Vec<ObsView>,
     pub gap_obs: Vec<ObsView>,
+    /// Observations that need a human attestation (`manual`), whatever the check's status.
+    pub manual_obs: Vec<ObsView>,
     /// Distinct objects named by the observations (`Kind namespace/name`).
     pub objects: Vec<String>,
     pub excerpts: Vec<ExcerptView>,
@@ -205,6 +218,8 @@ pub struct AccessRow {
     pub subject: String,
     pub kind: String,
     pub scope: String,
+    /// Every namespace the subject holds a namespaced grant in (sorted).
+    pub namespaces: Vec<String>,
     pub permissions: Vec<String>,
     pub more_permissions: usize,
     pub flags: Vec<String>,
@@ -304,16 +319,37 @@ fn status_word(s: CollectionStatus) -> &'static str {
     }
 }
 
+/// `no binding names X` → `No binding names X.`; a first word that is not a plain
+/// lowercase word (an object name, `kube-apiserver`) is left as it is.
+fn sentence(message: &str) -> String {
+    let m = message.trim();
+    let first = m.split(' ').next().unwrap_or("");
+    let mut out = if !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase()) {
+        let mut cs = m.chars();
+        let head = cs.next().map(|c| c.to_ascii_uppercase()).unwrap_or(' ');
+        std::iter::once(head).chain(cs).collect()
+    } else {
+        m.to_string()
+    };
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 fn obs_view(s: &Snapshot, o: &Observation) -> ObsView {
     let e = &o.evidence;
     let kind = kind_display(&e.kind);
     let object = match &e.namespace {
+        // An observation about a set of objects names no single one.
+        _ if e.name.is_empty() => format!("{kind} (no single object)"),
         Some(ns) => format!("{kind} {ns}/{}", e.name),
         None => format!("{kind} {}", e.name),
     };
     ObsView {
         status: o.status.to_string(),
         message: o.message.clone(),
+        sentence: sentence(&o.message),
         kind,
         namespace: e.namespace.clone(),
         name: e.name.clone(),
@@ -360,9 +396,18 @@ fn check_view(
         .filter(|o| o.status == "fail" || o.status == "partial")
         .cloned()
         .collect();
+    let manual_obs = observations
+        .iter()
+        .filter(|o| o.status == "manual")
+        .cloned()
+        .collect();
     let mut objects: Vec<String> = Vec::new();
     let mut seen_obj = BTreeSet::new();
     for o in &observations {
+        // An observation about a set of objects (`all 3 application pods ...`) names none.
+        if o.name.is_empty() {
+            continue;
+        }
         if seen_obj.insert(o.object.clone()) {
             objects.push(o.object.clone());
         }
@@ -400,12 +445,14 @@ fn check_view(
             None => format!("{kind} {}", e.name),
         };
         let label = if e.pointer.is_empty() {
-            object
+            object.clone()
         } else {
             format!("{object} at {}", e.pointer)
         };
         excerpts.push(ExcerptView {
             label,
+            object,
+            pointer: e.pointer.clone(),
             yaml_md: fenced(&yaml, "yaml"),
         });
     }
@@ -446,6 +493,7 @@ fn check_view(
         observations,
         pass_obs,
         gap_obs,
+        manual_obs,
         objects,
         excerpts,
         excerpts_omitted: omitted,
@@ -532,20 +580,20 @@ const CHECKLIST: &[ChecklistSpec] = &[
     },
     ChecklistSpec {
         evidence: "Secret encryption at rest",
-        command: "the API server's --encryption-provider-config file (auditpack collect --encryption-config)",
-        proves: "Secrets are encrypted in etcd, and with which provider",
+        command: "auditpack collect --encryption-config FILE",
+        proves: "Secrets are encrypted in etcd, and with which provider (FILE: the EncryptionConfiguration kube-apiserver reads with --encryption-provider-config)",
         source: Src::EncryptionConfig,
     },
     ChecklistSpec {
         evidence: "Audit policy",
-        command: "the API server's --audit-policy-file (auditpack collect --audit-policy)",
-        proves: "Which API actions are logged, and at what level",
+        command: "auditpack collect --audit-policy FILE",
+        proves: "Which API actions are logged, and at what level (FILE: the audit Policy kube-apiserver reads with --audit-policy-file)",
         source: Src::AuditPolicy,
     },
     ChecklistSpec {
         evidence: "Audit logs",
-        command: "export from the logging system (auditpack collect --audit-log)",
-        proves: "Actions were actually logged during the period",
+        command: "auditpack collect --audit-log FILE",
+        proves: "Actions were actually logged during the period (FILE: the period's audit log, exported from the logging system)",
         source: Src::AuditLog,
     },
 ];
@@ -667,6 +715,7 @@ fn access_rows(f: &Findings) -> Vec<AccessRow> {
                 subject: subject_text(&a.subject),
                 kind: a.subject.kind.clone(),
                 scope,
+                namespaces: nss.iter().map(|n| n.to_string()).collect(),
                 permissions: perms,
                 more_permissions: more,
                 flags: a.flags.clone(),
@@ -697,6 +746,9 @@ pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
     let packet = PacketInfo {
         id: inp.id.to_string(),
         cluster: cluster_name(s),
+        cluster_named: [&s.source.cluster, &s.source.context, &s.source.server]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty())),
         kubernetes_version: s
             .source
             .kubernetes_version

@@ -5,12 +5,14 @@
 //! start a table cell, a link, emphasis nor raw HTML.
 
 /// Escapes text for inline Markdown (CommonMark/GFM): every character that can start
-/// markup is backslash-escaped, line breaks become spaces.
+/// markup is backslash-escaped, line breaks become spaces. `>` starts markup only at the
+/// start of a line (a block quote), so it is escaped only there: `a -> b` stays readable in
+/// the Markdown source.
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '{' | '}' | '~' | '&' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '{' | '}' | '~' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -20,9 +22,9 @@ pub fn markdown(s: &str) -> String {
         }
     }
     // A leading character that would start a block (list, heading, quote) when the value
-    // begins a line: escaping `-`, `+`, `=` or a digit run is harmless elsewhere.
+    // begins a line: escaping `-`, `+`, `=`, `#` or `>` is harmless elsewhere.
     if let Some(first) = out.chars().next()
-        && matches!(first, '-' | '+' | '=' | '#')
+        && matches!(first, '-' | '+' | '=' | '#' | '>')
     {
         out.insert(0, '\\');
     }
@@ -124,7 +126,9 @@ mod tests {
 
     #[test]
     fn markdown_escape_neutralises_markup() {
-        assert_eq!(markdown("<script>"), "\\<script\\>");
+        assert_eq!(markdown("<script>"), "\\<script>");
+        assert_eq!(markdown("a -> b"), "a -> b");
+        assert_eq!(markdown("> quote"), "\\> quote");
         assert_eq!(markdown("a|b`c"), "a\\|b\\`c");
         assert_eq!(markdown("- item"), "\\- item");
         assert_eq!(markdown("task-api-sa"), "task-api-sa");

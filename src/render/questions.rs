@@ -93,6 +93,8 @@ struct AnswerCtx<'a> {
     packet: &'a super::context::PacketInfo,
     /// Subjects with a flag or cluster-wide access (the rest are in the packet's table).
     access_review: &'a [&'a super::context::AccessRow],
+    /// Every subject of the effective-access review (rows also carry `namespaces`).
+    all_access: &'a [super::context::AccessRow],
 }
 
 /// Renders every question's answer.
@@ -121,6 +123,7 @@ pub fn answer_all(
                 checks: checks.clone(),
                 packet: &ctx.packet,
                 access_review: &notable,
+                all_access: &ctx.access_review,
             },
         )?;
         out.push(Answer {
@@ -188,6 +191,22 @@ pub fn status_list(checks: &[&CheckView]) -> String {
                     ));
                 }
             }
+        }
+        // What the check itself leaves to a person (a human's access to confirm against
+        // the identity provider): never a pass, whatever the check's status.
+        for o in c.manual_obs.iter().take(MAX_ANSWER_GAPS) {
+            s.push_str(&format!(
+                "  - Needs a human attestation (manual): {}\n",
+                markdown(&o.message)
+            ));
+        }
+        if c.manual_obs.len() > MAX_ANSWER_GAPS {
+            s.push_str(&format!(
+                "  - … and {} more to attest, listed under [{}](#{}).\n",
+                c.manual_obs.len() - MAX_ANSWER_GAPS,
+                markdown(&c.title),
+                c.anchor
+            ));
         }
     }
     s
