@@ -234,16 +234,16 @@ fn packet_json_describes_the_packet() {
     let pj: serde_json::Value = serde_json::from_str(&text(&out, "packet.json")).unwrap();
     assert_eq!(pj["formatVersion"], 1);
     let id = pj["id"].as_str().unwrap();
-    // The kubectl export does not name the cluster: the id says `cluster`.
-    assert!(id.starts_with("ap-cluster-2026Q4-"), "{id}");
-    let tail = &id["ap-cluster-2026Q4-".len()..];
+    // The sample names its cluster `task-api`, as `auditpack demo` does.
+    assert!(id.starts_with("ap-task-api-2026Q4-"), "{id}");
+    let tail = &id["ap-task-api-2026Q4-".len()..];
     assert!(
         tail.len() == 8 && tail.chars().all(|c| c.is_ascii_hexdigit()),
         "{id}"
     );
     assert_eq!(pj["period"]["start"], "2026-10-01T00:00:00Z");
     assert_eq!(pj["period"]["end"], "2026-12-31T23:59:59Z");
-    assert_eq!(pj["cluster"], "cluster");
+    assert_eq!(pj["cluster"], "task-api");
     assert_eq!(pj["collectedAt"], "2026-11-15T12:00:00Z");
     assert_eq!(pj["renderedAt"], NOW);
     assert_eq!(pj["frameworks"], serde_json::json!(["soc2", "hipaa"]));
@@ -255,7 +255,13 @@ fn packet_json_describes_the_packet() {
     let (p2, _) =
         auditpack::render::render_files(&other, &sample_findings(), &opts(tmp.path())).unwrap();
     assert_ne!(p2.id, id);
-    assert!(p2.id.starts_with("ap-cluster-2026Q4-"));
+    assert!(p2.id.starts_with("ap-task-api-2026Q4-"));
+    // Without a name (a bare kubectl export), the id says `cluster`.
+    let mut unnamed = sample_snapshot();
+    unnamed.source.cluster = None;
+    let (p3, _) =
+        auditpack::render::render_files(&unnamed, &sample_findings(), &opts(tmp.path())).unwrap();
+    assert!(p3.id.starts_with("ap-cluster-2026Q4-"), "{}", p3.id);
 }
 
 #[test]
@@ -865,10 +871,7 @@ fn evidence_checklist_follows_collection_statuses() {
     assert!(row("RBAC bindings").contains("| yes |"));
     assert!(row("Audit logs").contains("| **no** |"));
     assert!(row("Secret encryption at rest").contains("| yes |"));
-    assert!(
-        row("Secret encryption at rest")
-            .contains("examples/clusters/task-api/evidence/encryption-config.yaml")
-    );
+    assert!(row("Secret encryption at rest").contains("evidence/encryption-config.yaml"));
     assert!(row("Audit policy").contains("| yes |"));
     assert!(row("Service mesh mTLS configuration").contains("| yes |"));
     assert!(section.contains("| `namespaces` | forbidden |"));

@@ -88,11 +88,13 @@ pub fn import_dir_with_warnings(
             {
                 snap.source.files.pop(); // recorded again, by its evidence role
                 add_evidence_files(&mut snap, Some(path), None)?;
+                relativize(&mut snap, path, &rel);
                 continue;
             }
             if api_version.starts_with("audit.k8s.io/") && kind == "Policy" {
                 snap.source.files.pop();
                 add_evidence_files(&mut snap, None, Some(path))?;
+                relativize(&mut snap, path, &rel);
                 continue;
             }
         }
@@ -107,8 +109,55 @@ pub fn import_dir_with_warnings(
         }
     }
     super::dedup_items(&mut snap, &mut warnings);
+    if snap.source.kubernetes_version.is_none() {
+        snap.source.kubernetes_version = apiserver_version(&snap);
+    }
     snap.normalize();
     Ok((snap, warnings))
+}
+
+/// Names an evidence file found in the import folder by its path inside that folder, as
+/// every other imported file is named, so the snapshot does not depend on where the
+/// folder was on the collecting machine.
+fn relativize(snap: &mut Snapshot, path: &Path, rel: &str) {
+    let shown = path.display().to_string();
+    for file in [snap.encryption_config.as_mut(), snap.audit_policy.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        if file.path == shown {
+            file.path = rel.to_string();
+        }
+    }
+    for f in snap.source.files.iter_mut().filter(|f| f.path == shown) {
+        f.path = rel.to_string();
+    }
+    for r in snap.redactions.iter_mut().filter(|r| r.name == shown) {
+        r.name = rel.to_string();
+    }
+}
+
+/// The Kubernetes version an export shows: the image tag of the kube-apiserver Pod in
+/// kube-system (`registry.k8s.io/kube-apiserver:v1.37.0`), when the export has it.
+fn apiserver_version(snap: &Snapshot) -> Option<String> {
+    let pods = snap.items("pods").ok()?;
+    pods.iter()
+        .filter(|p| p.pointer("/metadata/namespace").and_then(Value::as_str) == Some("kube-system"))
+        .filter(|p| {
+            p.pointer("/metadata/labels/component")
+                .and_then(Value::as_str)
+                == Some("kube-apiserver")
+        })
+        .flat_map(|p| {
+            p.pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|c| c.get("image").and_then(Value::as_str))
+        .filter_map(|image| image.rsplit_once(':').map(|(_, tag)| tag))
+        .find(|tag| tag.starts_with('v') && tag[1..].split('.').all(|n| n.parse::<u32>().is_ok()))
+        .map(str::to_string)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CollectError> {
