@@ -76,7 +76,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut catalogs = Vec::new();
     let pci = bundled("examples/catalogs/pci-dss.yaml");
     if pci.is_file() {
-        catalogs.push(crate::controls::catalog::load(&pci)?);
+        let mut framework = crate::controls::catalog::load(&pci)?;
+        framework.source = "examples/catalogs/pci-dss.yaml".into();
+        catalogs.push(framework);
     }
     println!(
         "2. evaluate  SOC2, HIPAA{}",
