@@ -977,7 +977,8 @@ fn previous_packet_links_and_shows_changes() {
     );
     assert!(ch.contains(&a_id));
 
-    // With only the previous snapshot file, access changes come from the bindings.
+    // With only the previous snapshot file, access is compared on the effective-access
+    // review computed from it, the same as with its findings; statuses are not compared.
     let c = render_cli(
         tmp.path(),
         &snap,
@@ -990,7 +991,8 @@ fn previous_packet_links_and_shows_changes() {
     );
     let md = text(&c, "packet.md");
     let ch = md_section(&md, "## Changes since the previous packet");
-    assert!(ch.contains("| User alice@example.com | ClusterRole edit in production via RoleBinding production/alice-edit |"), "{ch}");
+    assert!(ch.contains("| User alice@example.com | update deployments in production via RoleBinding production/alice-edit → ClusterRole edit |"), "{ch}");
+    assert!(ch.contains("statuses are not compared"), "{ch}");
     let pj: serde_json::Value = serde_json::from_str(&text(&c, "packet.json")).unwrap();
     assert!(pj["previous"].is_null());
     // Without --previous there is no changes section.

@@ -3,11 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::PreviousPacket;
 use crate::findings::{Findings, Grant, Subject};
-use crate::snapshot::Snapshot;
 
 /// One subject's access that appeared or disappeared.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -76,11 +74,12 @@ pub fn grant_text(g: &Grant) -> String {
     format!("{} {} {} via {}", g.verbs.join(", "), what, scope, g.via)
 }
 
-/// Compares the previous packet with this one. With the previous findings, access is
-/// compared on the effective-access review and statuses on checks and controls; with only
-/// the previous snapshot, access is compared on the subjects of RoleBindings and
-/// ClusterRoleBindings.
-pub fn compute_changes(prev: &PreviousPacket, snapshot: &Snapshot, findings: &Findings) -> Changes {
+/// Compares the previous packet with this one. Access is compared on the effective-access
+/// reviews ([`crate::controls::access_changes`]: a permission that moved from one binding to
+/// another is not a change), taken from the previous findings or, when only the previous
+/// snapshot is at hand, computed from it; statuses are compared when the previous findings
+/// are given.
+pub fn compute_changes(prev: &PreviousPacket, findings: &Findings) -> Changes {
     let mut ch = Changes {
         previous_id: prev.id.clone(),
         previous_collected_at: prev.snapshot.as_ref().map(|s| {
@@ -89,33 +88,30 @@ pub fn compute_changes(prev: &PreviousPacket, snapshot: &Snapshot, findings: &Fi
         }),
         ..Changes::default()
     };
+    let before = match (&prev.findings, &prev.snapshot) {
+        (Some(pf), _) => Some(pf.access_review.clone()),
+        (None, Some(ps)) => crate::controls::rbac::Model::from_snapshot(ps)
+            .ok()
+            .map(|m| m.access_review()),
+        (None, None) => None,
+    };
+    let Some(before) = before else {
+        ch.basis = "nothing: the previous packet's RBAC evidence was not available, so access changes cannot be shown".into();
+        return ch;
+    };
+    for c in crate::controls::access_changes(&before, &findings.access_review) {
+        let row = AccessChange {
+            subject: subject_text(&c.subject),
+            detail: grant_text(&c.grant),
+        };
+        match c.change {
+            crate::controls::ChangeKind::Granted => ch.access_gained.push(row),
+            crate::controls::ChangeKind::Removed => ch.access_lost.push(row),
+        }
+    }
     if let Some(pf) = &prev.findings {
         ch.basis =
             "the effective-access review and the check and control statuses of both packets".into();
-        let grants = |f: &Findings| -> BTreeSet<(String, String)> {
-            f.access_review
-                .iter()
-                .flat_map(|a| {
-                    let s = subject_text(&a.subject);
-                    a.grants.iter().map(move |g| (s.clone(), grant_text(g)))
-                })
-                .collect()
-        };
-        let (before, after) = (grants(pf), grants(findings));
-        ch.access_gained = after
-            .difference(&before)
-            .map(|(s, d)| AccessChange {
-                subject: s.clone(),
-                detail: d.clone(),
-            })
-            .collect();
-        ch.access_lost = before
-            .difference(&after)
-            .map(|(s, d)| AccessChange {
-                subject: s.clone(),
-                detail: d.clone(),
-            })
-            .collect();
         let checks = |f: &Findings| -> BTreeMap<String, (String, String)> {
             f.checks
                 .iter()
@@ -145,31 +141,8 @@ pub fn compute_changes(prev: &PreviousPacket, snapshot: &Snapshot, findings: &Fi
             &controls(findings),
             &mut ch.status_changes,
         );
-    } else if let Some(ps) = &prev.snapshot {
-        match (binding_subjects(ps), binding_subjects(snapshot)) {
-            (Some(before), Some(after)) => {
-                ch.basis = "the subjects of RoleBindings and ClusterRoleBindings in both snapshots (the previous findings were not given, so statuses are not compared)".into();
-                ch.access_gained = after
-                    .difference(&before)
-                    .map(|(s, d)| AccessChange {
-                        subject: s.clone(),
-                        detail: d.clone(),
-                    })
-                    .collect();
-                ch.access_lost = before
-                    .difference(&after)
-                    .map(|(s, d)| AccessChange {
-                        subject: s.clone(),
-                        detail: d.clone(),
-                    })
-                    .collect();
-            }
-            _ => {
-                ch.basis = "nothing: RoleBindings or ClusterRoleBindings were not collected in one of the two snapshots, so access changes cannot be shown".into();
-            }
-        }
     } else {
-        ch.basis = "nothing: the previous packet's snapshot and findings were not available".into();
+        ch.basis = "the effective-access review of both snapshots (the previous findings were not given, so statuses are not compared)".into();
     }
     ch
 }
@@ -196,52 +169,4 @@ fn diff_status(
             });
         }
     }
-}
-
-/// (subject, "via Kind ns/name → roleRef") for every binding subject, or `None` when the
-/// bindings were not collected.
-fn binding_subjects(s: &Snapshot) -> Option<BTreeSet<(String, String)>> {
-    let mut out = BTreeSet::new();
-    for (key, kind) in [
-        ("rolebindings.rbac.authorization.k8s.io", "RoleBinding"),
-        (
-            "clusterrolebindings.rbac.authorization.k8s.io",
-            "ClusterRoleBinding",
-        ),
-    ] {
-        let items = s.items(key).ok()?;
-        for b in items {
-            let (ns, name) = crate::snapshot::object_ref(b);
-            let role = b
-                .get("roleRef")
-                .map(|r| {
-                    format!(
-                        "{} {}",
-                        r.get("kind").and_then(Value::as_str).unwrap_or(""),
-                        r.get("name").and_then(Value::as_str).unwrap_or("")
-                    )
-                })
-                .unwrap_or_default();
-            let via = if ns.is_empty() {
-                format!("{role} via {kind} {name}")
-            } else {
-                format!("{role} in {ns} via {kind} {ns}/{name}")
-            };
-            for subj in b
-                .get("subjects")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let f = |k: &str| subj.get(k).and_then(Value::as_str).unwrap_or("");
-                let who = if f("namespace").is_empty() {
-                    format!("{} {}", f("kind"), f("name"))
-                } else {
-                    format!("{} {}/{}", f("kind"), f("namespace"), f("name"))
-                };
-                out.insert((who, via.clone()));
-            }
-        }
-    }
-    Some(out)
 }

@@ -452,7 +452,7 @@ fn render_into(
     let changes = match (&opts.changes, &opts.previous) {
         (Some(c), _) => Some(c),
         (None, Some(prev)) => {
-            computed = compute_changes(prev, snapshot, findings);
+            computed = compute_changes(prev, findings);
             Some(&computed)
         }
         (None, None) => None,
