@@ -1,22 +1,14 @@
 //! `auditpack auditlog` on real audit events (falco, audit2rbac, crowdsec samples) and on
 //! constructed logs, through the real binary.
 
+mod common;
+use common::shared;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-
-fn shared() -> PathBuf {
-    if let Ok(p) = std::env::var("AUDITPACK_SHARED") {
-        return PathBuf::from(p);
-    }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.join("realdata").is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
-}
 
 fn falco(name: &str) -> PathBuf {
     shared()

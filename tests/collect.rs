@@ -1,6 +1,9 @@
 //! `auditpack collect`: the real binary against the stand-in API server (over HTTPS, through
 //! the kube client), against kubectl exports, and the in-cluster deployment manifests.
 
+mod common;
+use common::shared;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,18 +14,6 @@ use serde_json::Value;
 
 const SENTINEL: &str = "SENTINEL-7f3a9c";
 const SENTINEL_B64: &str = "U0VOVElORUwtN2YzYTlj";
-
-/// `$AUDITPACK_SHARED`, else `<crate>/../shared`, else `/work/shared`.
-fn shared() -> PathBuf {
-    if let Some(p) = std::env::var_os("AUDITPACK_SHARED") {
-        return PathBuf::from(p);
-    }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.exists() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,5 +1,8 @@
 //! Control evaluation against real public data and the Task API fixture cluster.
 
+mod common;
+use common::shared;
+
 use std::path::{Path, PathBuf};
 
 use auditpack::controls::fixture::parse_objects;
@@ -7,17 +10,6 @@ use auditpack::controls::pss::{self, Level};
 use auditpack::controls::rbac::Model;
 use auditpack::findings::Subject;
 use serde_json::Value;
-
-fn shared() -> PathBuf {
-    if let Ok(p) = std::env::var("AUDITPACK_SHARED") {
-        return PathBuf::from(p);
-    }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.join("realdata").is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
-}
 
 fn realdata(rel: &str) -> PathBuf {
     shared().join("realdata").join(rel)

@@ -1,6 +1,9 @@
 //! The whole pipeline through the real binary: `demo`, `packet` (with `--previous` chains),
 //! `diff`, `collect --audit-log`.
 
+mod common;
+use common::shared;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -8,18 +11,6 @@ use sha2::{Digest, Sha256};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared() -> PathBuf {
-    if let Some(p) = std::env::var_os("AUDITPACK_SHARED") {
-        return p.into();
-    }
-    let beside = root().join("../shared");
-    if beside.is_dir() {
-        beside
-    } else {
-        PathBuf::from("/work/shared")
-    }
 }
 
 fn run(cwd: &Path, args: &[&str]) -> Output {

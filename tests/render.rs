@@ -1,6 +1,9 @@
 //! `auditpack render`: the packet folder, its content, its determinism, and the page as a
 //! real browser shows it.
 
+mod common;
+use common::shared;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,17 +11,6 @@ use std::process::Command;
 use auditpack::Findings;
 use auditpack::render::sample::{sample_findings, sample_snapshot};
 use auditpack::snapshot::Snapshot;
-
-fn shared() -> PathBuf {
-    if let Ok(p) = std::env::var("AUDITPACK_SHARED") {
-        return PathBuf::from(p);
-    }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
-}
 
 const NOW: &str = "2026-12-01T12:00:00Z";
 
