@@ -92,6 +92,9 @@ ssl_t=$(printf '%s\n' "${ssl_times[@]}" | median)
 large_bytes=$(stat -c %s "$PKT/large.bin")
 
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'; }
+# CPU seconds (user + sys) of one verify: throughput per CPU-second does not depend on
+# whether the second core is free.
+cpu_s=$( { /usr/bin/time -f '%U %S' "$BIN" verify "$PKT" --key "$OUT/bench.pub.pem" >/dev/null; } 2>&1 | tail -1 | awk '{ printf "%.2f", $1 + $2 }')
 QUARTER=$((SIZE / 4))
 [ "$QUARTER" -ge 8 ] || QUARTER=8
 QPKT="$OUT/packet-$QUARTER"
@@ -105,7 +108,9 @@ echo "packet: $FILES files, $BYTES bytes; $ROUNDS rounds, warm cache, $(nproc) c
 printf '%-28s %10s %10s\n' "tool" "median s" "GB/s"
 printf '%-28s %10s %10s\n' "auditpack verify" "$ap_med" "$(gbps "$ap_med")"
 printf '%-28s %10s %10s\n' "sha256sum -c SHA256SUMS" "$sum_med" "$(gbps "$sum_med")"
-awk -v a="$ap_med" -v s="$sum_med" 'BEGIN { printf "ratio sha256sum / auditpack: %.2fx\n", s / a }'
+ratios=$(for i in "${!ap_times[@]}"; do awk -v a="${ap_times[$i]}" -v s="${sum_times[$i]}" 'BEGIN { print s / a }'; done | median)
+awk -v a="$ap_med" -v s="$sum_med" -v r="$ratios" 'BEGIN { printf "ratio sha256sum / auditpack: %.2fx of medians, %.2fx median of per-round ratios\n", s / a, r }'
+awk -v c="$cpu_s" -v n="$BYTES" 'BEGIN { printf "verify CPU time (user+sys): %.2f s, %.2f GB per CPU-second\n", c, n / c / 1e9 }'
 awk -v b="$large_bytes" -v t="$ssl_t" 'BEGIN { printf "openssl dgst -sha256 on large.bin (single core, median): %.3f s, %.2f GB/s\n", t, b / t / 1e9 }'
 awk -v b="$large_bytes" -v t="$ssl_t" -v a="$ap_med" -v n="$BYTES" 'BEGIN { printf "verify vs twice openssl: %.0f%% (verify %.2f GB/s, 2 x openssl %.2f GB/s)\n", 100 * (n / a) / (2 * b / t), n / a / 1e9, 2 * b / t / 1e9 }'
 echo "peak RSS of verify: ${rss_full} KiB at ${SIZE} MiB, ${rss_quarter} KiB at ${QUARTER} MiB"
