@@ -12,14 +12,20 @@
 #    (taskset -c 0), the jq program; and auditpack on the gzip copy vs `zcat > /dev/null`.
 # 5. Prints medians, ratios and MB/s, and the peak RSS of auditpack at both sizes.
 #
-# Env: AUDITPACK_SHARED (realdata location), BENCH_DIR (scratch dir, default a mktemp).
+# Env: AUDITPACK_SHARED (realdata location), BENCH_DIR (scratch dir, kept; default a new
+#      /tmp/auditlog-bench.XXXXXX, removed at the end).
 set -euo pipefail
 
 SIZE=${1:-1024}
 ROUNDS=${2:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-DIR=${BENCH_DIR:-$(mktemp -d /tmp/auditlog-bench.XXXXXX)}
+if [ -n "${BENCH_DIR:-}" ]; then
+  DIR=$BENCH_DIR
+else
+  DIR=$(mktemp -d /tmp/auditlog-bench.XXXXXX)
+  trap 'rm -rf "$DIR"' EXIT
+fi
 mkdir -p "$DIR"
 command -v jq >/dev/null || { echo "jq is required" >&2; exit 2; }
 
@@ -91,7 +97,7 @@ RSS_SMALL=$(rss "$SMALL")
 RSS_BIG=$(rss "$LOG")
 
 cat <<EOF
-auditlog benchmark: $(( BYTES >> 20 )) MiB, $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg); medians of wall (cpu = user+sys) seconds
+auditlog benchmark: $(( BYTES >> 20 )) MiB, $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); medians of wall (cpu = user+sys) seconds
   auditpack (all cores)      ${ap}s (cpu ${apc}s)   $(mbs "$ap") MB/s wall, $(mbs "$apc") MB/s per cpu-second
   auditpack (taskset 1 core) ${ap1}s (cpu ${ap1c}s)   $(mbs "$ap1") MB/s wall
   auditpack (1 core, --no-hash) ${ap1n}s (cpu ${ap1nc}s)   $(mbs "$ap1n") MB/s wall
@@ -99,5 +105,4 @@ auditlog benchmark: $(( BYTES >> 20 )) MiB, $ROUNDS rounds, $(nproc) cores, load
   ratio jq / auditpack: $(echo "$jqm / $ap" | bc -l | xargs printf '%.1f')x wall (1 core: $(echo "$jqm / $ap1" | bc -l | xargs printf '%.1f')x), $(echo "$jqc / $apc" | bc -l | xargs printf '%.1f')x cpu
   gzip input: auditpack ${gz}s (cpu ${gzc}s) vs zcat > /dev/null ${zc}s (cpu ${zcc}s): ratio $(echo "$gz / $zc" | bc -l | xargs printf '%.2f')
   peak RSS: ${RSS_SMALL} KiB at ${SMALL_SIZE} MiB, ${RSS_BIG} KiB at $(( BYTES >> 20 )) MiB
-  scratch: $DIR
 EOF

@@ -64,7 +64,7 @@ now() { date +%s.%N; }
 # rss KB from a /usr/bin/time -v log
 rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
 
-AP_T=(); SH_T=(); AP_M=0; SH_M=0
+AP_T=(); SH_T=(); R_T=(); AP_M=0; SH_M=0
 for round in $(seq 1 "$ROUNDS"); do
   rm -rf "$WORK/script" && mkdir -p "$WORK/script"
   t0=$(now)
@@ -75,8 +75,13 @@ for round in $(seq 1 "$ROUNDS"); do
   (cd "$WORK/script" && KUBECONFIG="$KUBECONFIG_FILE" /usr/bin/time -v -o "$WORK/sh.time" bash "$SCRIPT" >/dev/null 2>"$WORK/sh.err") \
     || { echo "bench: evidence script failed:" >&2; cat "$WORK/sh.err" >&2; exit 2; }
   t2=$(now)
+  # The script has no `set -e`: a failing kubectl only shows as a missing or empty file.
+  for f in rolebindings clusterrolebindings networkpolicies namespaces serviceaccounts; do
+    grep -q '^kind: List' "$WORK"/script/compliance-evidence-*/"$f.yaml" 2>/dev/null \
+      || { echo "bench: evidence script did not write $f.yaml:" >&2; cat "$WORK/sh.err" >&2; exit 2; }
+  done
   ap=$(echo "$t1 - $t0" | bc -l); sh=$(echo "$t2 - $t1" | bc -l)
-  AP_T+=("$ap"); SH_T+=("$sh")
+  AP_T+=("$ap"); SH_T+=("$sh"); R_T+=("$(echo "$sh / $ap" | bc -l)")
   m=$(rss "$WORK/ap.time"); (( m > AP_M )) && AP_M=$m
   m=$(rss "$WORK/sh.time"); (( m > SH_M )) && SH_M=$m
   printf 'round %d: auditpack %.3fs  script %.3fs\n' "$round" "$ap" "$sh"
@@ -88,8 +93,8 @@ KINDS=$(jq '[.resources[] | select(.status == "collected")] | length' "$WORK/sna
 OBJS=$(jq '[.resources[].items | length] | add' "$WORK/snapshot.json")
 NOT=$(jq -r '[.resources | to_entries[] | select(.value.status != "collected" and .value.status != "absent") | .key] | join(", ")' "$WORK/snapshot.json")
 echo
-echo "cluster: $OBJECTS ($(du -sh "$OBJECTS" | cut -f1)), $ROUNDS rounds"
+echo "cluster: $OBJECTS ($(du -sh "$OBJECTS" | cut -f1)), $ROUNDS rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "auditpack collect: median ${AP}s, peak RSS $((AP_M / 1024)) MiB, $KINDS kinds collected, $OBJS objects${NOT:+, not collected: $NOT}"
 echo "evidence script:   median ${SH}s, peak RSS $((SH_M / 1024)) MiB (largest kubectl), 5 kinds"
-printf 'ratio (script / auditpack wall time): %.2fx\n' "$(echo "$SH / $AP" | bc -l)"
+printf 'ratio (script / auditpack wall time): %.2fx of medians, %.2fx median of per-round ratios\n' "$(echo "$SH / $AP" | bc -l)" "$(median "${R_T[@]}")"
 printf 'memory (auditpack / kubectl peak):     %.2fx\n' "$(echo "$AP_M / $SH_M" | bc -l)"
