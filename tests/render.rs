@@ -1311,3 +1311,53 @@ fn another_selected_framework_gets_a_column() {
     assert_eq!(oscal_errors(&oscal_validator(), &ar), Vec::<String>::new());
     assert!(text(&out, "oscal/assessment-results.json").contains("\"pci-dss_7.2.1\""));
 }
+
+// A large cluster's check can have tens of thousands of observations: the text lists a
+// bounded number, gaps first, says how many it left out, and counts them all.
+#[test]
+fn long_observation_lists_are_bounded_with_gaps_first_and_counted() {
+    use auditpack::findings::{EvidenceRef, Observation, Status};
+    let mut findings = sample_findings();
+    let c = findings
+        .checks
+        .iter_mut()
+        .find(|c| c.id == "network.pod-isolation")
+        .unwrap();
+    let obs = |status: Status, i: usize| Observation {
+        status,
+        message: format!("pod bulk/pod-{i:05} observation"),
+        evidence: EvidenceRef {
+            kind: "pods".into(),
+            namespace: Some("bulk".into()),
+            name: format!("pod-{i:05}"),
+            pointer: String::new(),
+        },
+    };
+    // 3,000 passing observations, then 30 gaps at the very end.
+    c.observations = (0..3000).map(|i| obs(Status::Pass, i)).collect();
+    c.observations
+        .extend((3000..3030).map(|i| obs(Status::Fail, i)));
+    c.status = Status::Fail;
+    let md = render_md(&sample_snapshot(), &findings);
+    let section = md_section(&md, "### Every pod is covered by a NetworkPolicy");
+    let listed = section
+        .lines()
+        .filter(|l| l.contains("observation |"))
+        .count();
+    assert_eq!(
+        listed,
+        auditpack::render::MAX_LISTED,
+        "{listed} rows listed"
+    );
+    assert!(
+        section.contains("pod bulk/pod-03029 observation"),
+        "the last gap must be listed"
+    );
+    assert!(
+        section.contains("2780 more findings of this check are not listed here"),
+        "{section}"
+    );
+    assert!(section.contains("all 3030 are in `findings.json`"));
+    let answer = md_section(&md, "### How is network traffic segmented?");
+    assert!(answer.contains("… and 20 more gaps"), "{answer}");
+}

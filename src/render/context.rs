@@ -22,6 +22,10 @@ use crate::snapshot::{CollectionStatus, Snapshot, kind_by_key};
 pub const MAX_EXCERPTS: usize = 12;
 /// At most this many gap observations are listed under one auditor answer.
 pub const MAX_ANSWER_GAPS: usize = 10;
+/// At most this many observations of one check are listed in the packet's text (gaps
+/// first); every one is in `findings.json`. A table of forty thousand pods helps no reader,
+/// and building it dominated the time and memory of rendering a large cluster.
+pub const MAX_LISTED: usize = 250;
 
 pub struct Inputs<'a> {
     pub snapshot: &'a Snapshot,
@@ -183,8 +187,15 @@ pub struct CheckView {
     pub remediation: Option<String>,
     pub commands: Vec<String>,
     pub observations: Vec<ObsView>,
+    /// How many observations the check has, and how many are not listed in the text.
+    pub observations_total: usize,
+    pub observations_omitted: usize,
     pub pass_obs: Vec<ObsView>,
     pub gap_obs: Vec<ObsView>,
+    /// How many gap and manual observations there are (the lists hold at most
+    /// [`MAX_LISTED`]).
+    pub gap_total: usize,
+    pub manual_total: usize,
     /// Observations that need a human attestation (`manual`), whatever the check's status.
     pub manual_obs: Vec<ObsView>,
     /// Distinct objects named by the observations (`Kind namespace/name`).
@@ -385,22 +396,31 @@ fn check_view(
     controls: Vec<ControlRef>,
 ) -> Result<CheckView, super::RenderError> {
     let s = inp.snapshot;
-    let observations: Vec<ObsView> = c.observations.iter().map(|o| obs_view(s, o)).collect();
-    let pass_obs = observations
-        .iter()
-        .filter(|o| o.status == "pass")
-        .cloned()
-        .collect();
-    let gap_obs = observations
-        .iter()
-        .filter(|o| o.status == "fail" || o.status == "partial")
-        .cloned()
-        .collect();
-    let manual_obs = observations
-        .iter()
-        .filter(|o| o.status == "manual")
-        .cloned()
-        .collect();
+    let is_gap = |o: &&Observation| matches!(o.status, Status::Fail | Status::Partial);
+    let listed: Vec<&Observation> = if c.observations.len() <= MAX_LISTED {
+        c.observations.iter().collect()
+    } else {
+        // Too many to list: the gaps first, since those are what the reader must see.
+        c.observations
+            .iter()
+            .filter(is_gap)
+            .chain(c.observations.iter().filter(|o| !is_gap(o)))
+            .take(MAX_LISTED)
+            .collect()
+    };
+    let observations: Vec<ObsView> = listed.iter().map(|o| obs_view(s, o)).collect();
+    let views = |keep: &dyn Fn(&Observation) -> bool| -> (Vec<ObsView>, usize) {
+        let all: Vec<&Observation> = c.observations.iter().filter(|o| keep(o)).collect();
+        let views = all
+            .iter()
+            .take(MAX_LISTED)
+            .map(|o| obs_view(s, o))
+            .collect();
+        (views, all.len())
+    };
+    let (pass_obs, _) = views(&|o| o.status == Status::Pass);
+    let (gap_obs, gap_total) = views(&|o| matches!(o.status, Status::Fail | Status::Partial));
+    let (manual_obs, manual_total) = views(&|o| o.status == Status::Manual);
     let mut objects: Vec<String> = Vec::new();
     let mut seen_obj = BTreeSet::new();
     for o in &observations {
@@ -490,9 +510,13 @@ fn check_view(
         explanation: c.explanation.clone(),
         remediation: c.remediation.clone(),
         commands,
+        observations_total: c.observations.len(),
+        observations_omitted: c.observations.len() - observations.len(),
         observations,
         pass_obs,
         gap_obs,
+        gap_total,
+        manual_total,
         manual_obs,
         objects,
         excerpts,

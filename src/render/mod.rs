@@ -37,6 +37,7 @@ pub mod sample;
 mod templates;
 
 pub use changes::{AccessChange, Changes, StatusChange, compute_changes};
+pub use context::MAX_LISTED;
 pub use questions::{Question, load_questions};
 pub use templates::BUILTIN_TEMPLATES;
 

@@ -182,10 +182,10 @@ pub fn status_list(checks: &[&CheckView]) -> String {
                         markdown(&o.message)
                     ));
                 }
-                if c.gap_obs.len() > MAX_ANSWER_GAPS {
+                if c.gap_total > MAX_ANSWER_GAPS {
                     s.push_str(&format!(
                         "  - … and {} more gaps, listed under [{}](#{}).\n",
-                        c.gap_obs.len() - MAX_ANSWER_GAPS,
+                        c.gap_total - MAX_ANSWER_GAPS,
                         markdown(&c.title),
                         c.anchor
                     ));
@@ -200,10 +200,10 @@ pub fn status_list(checks: &[&CheckView]) -> String {
                 markdown(&o.message)
             ));
         }
-        if c.manual_obs.len() > MAX_ANSWER_GAPS {
+        if c.manual_total > MAX_ANSWER_GAPS {
             s.push_str(&format!(
                 "  - … and {} more to attest, listed under [{}](#{}).\n",
-                c.manual_obs.len() - MAX_ANSWER_GAPS,
+                c.manual_total - MAX_ANSWER_GAPS,
                 markdown(&c.title),
                 c.anchor
             ));
