@@ -408,8 +408,8 @@ pub fn render_files(
     opts: &RenderOptions,
 ) -> Result<(RenderedPacket, BTreeMap<String, Vec<u8>>), RenderError> {
     let mut files = BTreeMap::new();
-    let packet = render_into(snapshot, findings, opts, &mut |path, bytes| {
-        files.insert(path, bytes);
+    let packet = render_into(snapshot, findings, opts, &mut |path, payload| {
+        files.insert(path, payload.into_bytes()?);
         Ok(())
     })?;
     Ok((packet, files))
@@ -421,7 +421,7 @@ fn render_into(
     snapshot: &Snapshot,
     findings: &Findings,
     opts: &RenderOptions,
-    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), RenderError>,
+    emit: &mut dyn FnMut(String, Payload) -> Result<(), RenderError>,
 ) -> Result<RenderedPacket, RenderError> {
     let period = opts
         .period
@@ -436,18 +436,20 @@ fn render_into(
     let tpl = templates::Templates::load(opts.templates_dir.as_deref())?;
     let questions = load_questions(&tpl)?;
     let mut paths: Vec<String> = Vec::new();
-    let mut put = |path: &str, bytes: Vec<u8>| {
+    let mut emit_path = |path: &str, payload: Payload| {
         paths.push(path.to_string());
-        emit(path.to_string(), bytes)
+        emit(path.to_string(), payload)
     };
-    let snapshot_json = snapshot.to_json();
-    let snapshot_sha256 = sha256_hex(snapshot_json.as_bytes());
-    put("evidence/snapshot.json", snapshot_json.into_bytes())?;
+    // The two large documents are handed over as documents, so that the writer on disk
+    // streams them instead of holding a second copy as bytes.
+    let snapshot_sha256 = json_sha256(snapshot)?;
+    emit_path("evidence/snapshot.json", Payload::Snapshot(snapshot))?;
+    emit_path("findings.json", Payload::Findings(findings))?;
+    let mut put = |path: &str, bytes: Vec<u8>| emit_path(path, Payload::Bytes(bytes));
     let id = packet_id_for(snapshot, &period, &snapshot_sha256);
     evidence::evidence_files(snapshot, &mut |name, bytes| {
         put(&format!("evidence/{name}"), bytes)
     })?;
-    put("findings.json", json_bytes(findings)?)?;
     let index = evidence::ObjectIndex::new(snapshot);
     let computed;
     let changes = match (&opts.changes, &opts.previous) {
@@ -522,12 +524,15 @@ pub fn render_packet(
     }
     std::fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
     let result = (|| {
-        let packet = render_into(snapshot, findings, opts, &mut |rel, bytes| {
+        let packet = render_into(snapshot, findings, opts, &mut |rel, payload| {
             let p = tmp.join(&rel);
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
             }
-            std::fs::write(&p, bytes).map_err(|e| io(&p, e))
+            let file = std::fs::File::create(&p).map_err(|e| io(&p, e))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            payload.write_to(&mut w).map_err(|e| io(&p, e))?;
+            std::io::Write::flush(&mut w).map_err(|e| io(&p, e))
         })?;
         check_out_dir(out)?;
         if out.exists() {
@@ -575,13 +580,97 @@ fn check_out_dir(out: &Path) -> Result<(), RenderError> {
     Ok(())
 }
 
+/// What one packet file holds: its bytes, or one of the two large documents, written as
+/// pretty JSON with a trailing newline (byte for byte what `Snapshot::to_json` gives).
+enum Payload<'a> {
+    Bytes(Vec<u8>),
+    Snapshot(&'a Snapshot),
+    Findings(&'a Findings),
+}
+
+impl Payload<'_> {
+    fn into_bytes(self) -> Result<Vec<u8>, RenderError> {
+        match self {
+            Payload::Bytes(b) => Ok(b),
+            Payload::Snapshot(s) => json_bytes(s),
+            Payload::Findings(f) => json_bytes(f),
+        }
+    }
+
+    fn write_to(self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let json = |w: &mut dyn std::io::Write, v: &dyn erased::Json| -> std::io::Result<()> {
+            v.write_pretty(w)?;
+            w.write_all(b"\n")
+        };
+        match self {
+            Payload::Bytes(b) => w.write_all(&b),
+            Payload::Snapshot(s) => json(w, s),
+            Payload::Findings(f) => json(w, f),
+        }
+    }
+}
+
+mod erased {
+    /// Pretty JSON to any writer, for the two document types (object-safe).
+    pub trait Json {
+        fn write_pretty(&self, w: &mut dyn std::io::Write) -> std::io::Result<()>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn write_pretty(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+            serde_json::to_writer_pretty(w, self).map_err(std::io::Error::other)
+        }
+    }
+}
+
+/// SHA-256 (hex) of a document's pretty JSON and trailing newline, without building it.
+fn json_sha256<T: Serialize>(v: &T) -> Result<String, RenderError> {
+    use sha2::{Digest, Sha256};
+    struct Hash(Sha256);
+    impl std::io::Write for Hash {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Hash(Sha256::new());
+    serde_json::to_writer_pretty(std::io::BufWriter::with_capacity(1 << 16, &mut h), v).map_err(
+        |e| RenderError::Serialize {
+            what: "JSON".into(),
+            message: e.to_string(),
+        },
+    )?;
+    h.0.update(b"\n");
+    Ok(hex::encode(h.0.finalize()))
+}
+
+/// Pretty JSON with a trailing newline, in a buffer of exactly its size. Serialising is done
+/// twice (once only to count): growing a buffer by doubling would hold up to three times a
+/// large document (the old buffer, the new one, and its spare half) and set the peak memory
+/// of rendering a large cluster.
 fn json_bytes<T: Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, RenderError> {
-    let mut s = serde_json::to_string_pretty(v).map_err(|e| RenderError::Serialize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let err = |e: serde_json::Error| RenderError::Serialize {
         what: "JSON".into(),
         message: e.to_string(),
-    })?;
-    s.push('\n');
-    Ok(s.into_bytes())
+    };
+    let mut count = Count(0);
+    serde_json::to_writer_pretty(&mut count, v).map_err(err)?;
+    let mut out = Vec::with_capacity(count.0 + 1);
+    serde_json::to_writer_pretty(&mut out, v).map_err(err)?;
+    out.push(b'\n');
+    Ok(out)
 }
 
 #[cfg(test)]
