@@ -1,25 +1,11 @@
 //! Packet chains and diffs, through the real binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
-fn auditpack(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auditpack"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{auditpack, text};
 
 fn keygen(dir: &Path, name: &str) {
     let o = auditpack(dir, &["keygen", "--out", "keys", "--name", name]);

@@ -2,7 +2,8 @@
 //! `diff`, `collect --audit-log`.
 
 mod common;
-use common::shared;
+use common::auditpack as run;
+use common::{shared, text};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -11,22 +12,6 @@ use sha2::{Digest, Sha256};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auditpack"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn ok(cwd: &Path, args: &[&str]) -> String {
