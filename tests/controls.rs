@@ -298,20 +298,17 @@ fn rbac_wildcards_subresources_and_resource_names() {
     assert!(!m.can(&bot, "get", "apps", "deployments/scale", None, None));
 }
 
+/// The Task API example cluster through the real importer (its export folder carries the
+/// EncryptionConfiguration and the audit Policy too).
 fn task_api_snapshot() -> auditpack::Snapshot {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/task-api");
-    let at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+    let mut snap =
+        auditpack::collect::import_dir(&dir, &auditpack::collect::ImportOptions::default())
+            .unwrap();
+    snap.collected_at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let mut snap = auditpack::controls::fixture::load_dir(&dir, at).unwrap();
-    snap.encryption_config = Some(
-        auditpack::controls::fixture::load_evidence(&dir.join("evidence/encryption-config.yaml"))
-            .unwrap(),
-    );
-    snap.audit_policy = Some(
-        auditpack::controls::fixture::load_evidence(&dir.join("evidence/audit-policy.yaml"))
-            .unwrap(),
-    );
+    assert!(snap.encryption_config.is_some() && snap.audit_policy.is_some());
     snap
 }
 

@@ -1,16 +1,14 @@
-//! A small loader for fixture clusters kept as `kubectl get -o yaml` exports: every
-//! `.yaml`, `.yml` or `.json` file of a folder (not its `evidence/` subfolder), multi-document
-//! YAML and `kind: List` handled. Used by tests, the examples and `evaluate --from-dir`-style
-//! tooling until the real importer (`collect --from-dir`) lands; it does no redaction beyond
-//! removing EncryptionConfiguration key material.
+//! Small parsers for tests and examples: objects from a `kubectl get -o yaml` export file
+//! (multi-document YAML and `kind: List`), and evidence files with EncryptionConfiguration
+//! key material removed. Snapshots of whole folders come from the real importer,
+//! [`crate::collect::import_dir`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::snapshot::{CollectionStatus, EvidenceFile, KINDS, Snapshot, Source, SourceMode};
+use crate::snapshot::EvidenceFile;
 
 /// Errors loading a fixture folder.
 #[derive(Debug, thiserror::Error)]
@@ -69,70 +67,6 @@ fn flatten(d: Value, out: &mut Vec<Value>) {
         return;
     }
     out.push(d);
-}
-
-/// The files a folder holds, sorted, skipping `evidence/`.
-fn files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).map_err(io(&d))? {
-            let p = e.map_err(io(&d))?.path();
-            if p.is_dir() {
-                if p.file_name().is_some_and(|n| n != "evidence") {
-                    stack.push(p);
-                }
-            } else if p
-                .extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// Loads a folder of exports into a snapshot: every known non-optional kind is marked
-/// collected (an export folder is taken as complete), optional kinds without objects are
-/// marked `absent`.
-pub fn load_dir(dir: &Path, collected_at: DateTime<Utc>) -> Result<Snapshot, FixtureError> {
-    let mut snap = Snapshot::new(
-        collected_at,
-        Source {
-            mode: SourceMode::Files,
-            ..Source::default()
-        },
-    );
-    for f in files(dir)? {
-        let bytes = std::fs::read(&f).map_err(io(&f))?;
-        let text = String::from_utf8_lossy(&bytes);
-        snap.source.files.push(crate::snapshot::ImportedFile {
-            path: f.strip_prefix(dir).unwrap_or(&f).display().to_string(),
-            sha256: hex::encode(Sha256::digest(&bytes)),
-        });
-        for o in parse_objects(&f, &text)? {
-            snap.add_object(o);
-        }
-    }
-    for k in KINDS {
-        let present = snap
-            .resources
-            .get(k.key)
-            .is_some_and(|c| c.status == CollectionStatus::Collected);
-        if k.optional && !present {
-            snap.mark(
-                k.key,
-                CollectionStatus::Absent,
-                "no objects of this kind in the export (CRD not installed)",
-            );
-        } else {
-            snap.mark_collected(k.key);
-        }
-    }
-    snap.normalize();
-    Ok(snap)
 }
 
 /// Reads an evidence file (EncryptionConfiguration, audit Policy), removing key material
