@@ -338,34 +338,26 @@ impl Model {
             name: (*g).into(),
             namespace: None,
         }));
-        // The API server lets system:masters do anything before RBAC is asked.
-        if keys
-            .iter()
-            .any(|k| k.kind == "Group" && k.name == "system:masters")
-        {
-            return true;
-        }
-        keys.iter().any(|k| {
-            self.by_subject.get(k).into_iter().flatten().any(|&i| {
-                let b = &self.bindings[i];
-                let applies = match &b.namespace {
-                    None => true,
-                    Some(ns) => namespace == Some(ns.as_str()),
-                };
-                applies
-                    && self
-                        .binding_rules(b)
-                        .unwrap_or(&[])
-                        .iter()
-                        .any(|r| r.allows(verb, group, resource, name))
-            })
+        self.any_rule(&keys, |b, r| {
+            let applies = match &b.namespace {
+                None => true,
+                Some(ns) => namespace == Some(ns.as_str()),
+            };
+            applies && r.allows(verb, group, resource, name)
         })
     }
 
     /// May `subject` do `verb` on the non-resource URL `path`? Only ClusterRoleBindings grant
     /// non-resource URLs.
     pub fn can_url(&self, subject: &Subject, verb: &str, path: &str) -> bool {
-        let keys = Model::identity(subject);
+        self.any_rule(&Model::identity(subject), |b, r| {
+            b.namespace.is_none() && r.allows_url(verb, path)
+        })
+    }
+
+    /// Whether any rule bound to any of `keys` satisfies `pred` (with its binding).
+    /// `system:masters` may do anything: the API server allows it before RBAC is asked.
+    fn any_rule(&self, keys: &[Subject], pred: impl Fn(&Binding, &Rule) -> bool) -> bool {
         if keys
             .iter()
             .any(|k| k.kind == "Group" && k.name == "system:masters")
@@ -375,12 +367,10 @@ impl Model {
         keys.iter().any(|k| {
             self.by_subject.get(k).into_iter().flatten().any(|&i| {
                 let b = &self.bindings[i];
-                b.namespace.is_none()
-                    && self
-                        .binding_rules(b)
-                        .unwrap_or(&[])
-                        .iter()
-                        .any(|r| r.allows_url(verb, path))
+                self.binding_rules(b)
+                    .unwrap_or(&[])
+                    .iter()
+                    .any(|r| pred(b, r))
             })
         })
     }
