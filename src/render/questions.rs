@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::RenderError;
-use super::context::{CheckView, Context, MAX_ANSWER_GAPS};
+use super::context::{CheckView, Context, MAX_ANSWER_GAPS, ObsView};
 use super::escape::{code_span, markdown};
 use super::templates::Templates;
 
@@ -175,39 +175,49 @@ pub fn status_list(checks: &[&CheckView]) -> String {
                     markdown(st),
                     markdown(&c.explanation)
                 ));
-                for o in c.gap_obs.iter().take(MAX_ANSWER_GAPS) {
-                    s.push_str(&format!(
-                        "  - Gap ({}): {}\n",
-                        markdown(&o.status),
-                        markdown(&o.message)
-                    ));
-                }
-                if c.gap_total > MAX_ANSWER_GAPS {
-                    s.push_str(&format!(
-                        "  - … and {} more gaps, listed under [{}](#{}).\n",
-                        c.gap_total - MAX_ANSWER_GAPS,
-                        markdown(&c.title),
-                        c.anchor
-                    ));
-                }
+                bounded_list(&mut s, c, &c.gap_obs, c.gap_total, "more gaps", |o| {
+                    format!("Gap ({}): {}", markdown(&o.status), markdown(&o.message))
+                });
             }
         }
         // What the check itself leaves to a person (a human's access to confirm against
         // the identity provider): never a pass, whatever the check's status.
-        for o in c.manual_obs.iter().take(MAX_ANSWER_GAPS) {
-            s.push_str(&format!(
-                "  - Needs a human attestation (manual): {}\n",
-                markdown(&o.message)
-            ));
-        }
-        if c.manual_total > MAX_ANSWER_GAPS {
-            s.push_str(&format!(
-                "  - … and {} more to attest, listed under [{}](#{}).\n",
-                c.manual_total - MAX_ANSWER_GAPS,
-                markdown(&c.title),
-                c.anchor
-            ));
-        }
+        bounded_list(
+            &mut s,
+            c,
+            &c.manual_obs,
+            c.manual_total,
+            "more to attest",
+            |o| {
+                format!(
+                    "Needs a human attestation (manual): {}",
+                    markdown(&o.message)
+                )
+            },
+        );
     }
     s
+}
+
+/// At most [`MAX_ANSWER_GAPS`] observations as list items, then how many more there are
+/// (`total` counts them all) and where the check lists them.
+fn bounded_list(
+    s: &mut String,
+    c: &CheckView,
+    listed: &[ObsView],
+    total: usize,
+    more: &str,
+    line: impl Fn(&ObsView) -> String,
+) {
+    for o in listed.iter().take(MAX_ANSWER_GAPS) {
+        s.push_str(&format!("  - {}\n", line(o)));
+    }
+    if total > MAX_ANSWER_GAPS {
+        s.push_str(&format!(
+            "  - … and {} {more}, listed under [{}](#{}).\n",
+            total - MAX_ANSWER_GAPS,
+            markdown(&c.title),
+            c.anchor
+        ));
+    }
 }
