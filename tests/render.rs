@@ -1361,3 +1361,44 @@ fn long_observation_lists_are_bounded_with_gaps_first_and_counted() {
     let answer = md_section(&md, "### How is network traffic segmented?");
     assert!(answer.contains("… and 20 more gaps"), "{answer}");
 }
+
+// Without --findings, render evaluates the snapshot itself: the packet is the one the
+// evaluator's own findings give, byte for byte.
+#[test]
+fn render_without_findings_evaluates_the_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let with = render_cli(
+        tmp.path(),
+        &sample_snapshot(),
+        &sample_findings(),
+        "with",
+        &[],
+    );
+    let (s, _) = write_inputs(tmp.path(), &sample_snapshot(), &sample_findings());
+    let without = tmp.path().join("without");
+    let o = auditpack(&[
+        "render",
+        s.to_str().unwrap(),
+        "--out",
+        without.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read_tree(&with), read_tree(&without));
+    // A framework subset changes the packet: the flags reach the evaluator.
+    let hipaa = tmp.path().join("hipaa");
+    let o = auditpack(&[
+        "render",
+        s.to_str().unwrap(),
+        "--framework",
+        "hipaa",
+        "--out",
+        hipaa.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pj: serde_json::Value = serde_json::from_str(&text(&hipaa, "packet.json")).unwrap();
+    assert_eq!(pj["frameworks"], serde_json::json!(["hipaa"]));
+}
