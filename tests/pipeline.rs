@@ -441,3 +441,38 @@ fn a_series_folder_collects_quarterly_packets_into_a_chain() {
     );
     assert_eq!(std::fs::read_dir(d.join("packets")).unwrap().count(), 2);
 }
+
+#[test]
+fn packet_names_the_cluster_and_writes_a_verifying_archive() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    ok(d, &["keygen", "--out", "keys", "--name", "signer"]);
+    let fixture = root().join("examples/clusters/task-api");
+    ok(
+        d,
+        &[
+            "packet",
+            "--from-dir",
+            fixture.to_str().unwrap(),
+            "--cluster-name",
+            "prod-eu",
+            "--key",
+            "keys/signer.key.pem",
+            "--out",
+            "p",
+            "--archive",
+            "p.tar.gz",
+        ],
+    );
+    let pj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("p/packet.json")).unwrap()).unwrap();
+    assert_eq!(pj["cluster"], "prod-eu");
+    assert!(
+        pj["id"].as_str().unwrap().starts_with("ap-prod-eu-"),
+        "{pj}"
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("p.tar.gz.json")).unwrap()).unwrap();
+    assert_eq!(index["packetId"], pj["id"]);
+    ok(d, &["verify", "--key", "keys/signer.pub.pem", "p.tar.gz"]);
+}
