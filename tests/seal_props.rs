@@ -30,9 +30,13 @@ fn opts() -> SealOptions {
     }
 }
 
-/// A file name: unicode, spaces, dots, but never `.`/`..` or a control character.
+/// A file name: unicode, spaces, dots, parentheses and `=`, but never `.`/`..`, a control
+/// character, or the `) = ` sequence the manifest line format cannot carry (seal refuses it;
+/// `seal_refuses_unsafe_names` in tests/seal.rs covers that refusal).
 fn name() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9 _.,é漢ü()=+-]{1,12}".prop_filter("not . or ..", |n| n != "." && n != "..")
+    "[a-zA-Z0-9 _.,é漢ü()=+-]{1,12}".prop_filter("a name seal can list", |n| {
+        n != "." && n != ".." && !n.contains(") = ")
+    })
 }
 
 /// Content: mostly small (often empty), sometimes larger than the hash buffer.
