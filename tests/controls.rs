@@ -1074,9 +1074,7 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
     );
     // Managed control plane (no apiserver pod): manual, with an attestation request.
     let pods = snap.resources.get_mut("pods").unwrap();
-    pods.items.retain(|p| {
-        p.pointer("/metadata/namespace").and_then(Value::as_str) != Some("kube-system")
-    });
+    pods.items.retain(|p| p.namespace() != "kube-system");
     let (st, _) = run(&snap);
     assert_eq!(st, auditpack::Status::Manual);
     let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
@@ -1199,12 +1197,12 @@ fn access_changes_since_previous_snapshot() {
         .resources
         .get_mut("clusterrolebindings.rbac.authorization.k8s.io")
         .unwrap();
-    crbs.items.retain(|b| b["metadata"]["name"] != "jane-admin");
+    crbs.items.retain(|b| b.name() != "jane-admin");
     prev.resources
         .get_mut("rolebindings.rbac.authorization.k8s.io")
         .unwrap()
         .items
-        .push(serde_json::json!({
+        .push_value(&serde_json::json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": {"name": "contractor", "namespace": "production"},
             "roleRef": {"kind": "Role", "name": "task-api-role"},
@@ -1432,7 +1430,7 @@ mod cli {
             .get_mut("clusterrolebindings.rbac.authorization.k8s.io")
             .unwrap()
             .items
-            .retain(|b| b["metadata"]["name"] != "jane-admin");
+            .retain(|b| b.name() != "jane-admin");
         std::fs::write(dir.path().join("prev.json"), prev.to_json()).unwrap();
         let (_, stdout, _) = run(&["snapshot.json", "--previous", "prev.json"]);
         let f: auditpack::Findings = serde_json::from_str(&stdout).unwrap();
@@ -1608,15 +1606,17 @@ fn service_mtls_recognises_dapr_istio_and_linkerd() {
     };
     let mut snap = task_api_snapshot();
     // Sentry down: Dapr cannot issue certificates.
-    for p in &mut snap.resources.get_mut("pods").unwrap().items {
-        if p["metadata"]["name"]
-            .as_str()
-            .unwrap()
-            .starts_with("dapr-sentry")
-        {
-            p["status"]["conditions"][0]["status"] = serde_json::json!("False");
+    snap.resources.get_mut("pods").unwrap().items.edit(|pods| {
+        for p in pods {
+            if p["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("dapr-sentry")
+            {
+                p["status"]["conditions"][0]["status"] = serde_json::json!("False");
+            }
         }
-    }
+    });
     let (st, obs) = status(&snap);
     assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
     assert!(
@@ -1625,8 +1625,7 @@ fn service_mtls_recognises_dapr_istio_and_linkerd() {
     );
     // No mesh at all.
     let deps = snap.resources.get_mut("deployments.apps").unwrap();
-    deps.items
-        .retain(|d| d["metadata"]["name"] != "dapr-sentry");
+    deps.items.retain(|d| d.name() != "dapr-sentry");
     let (st, obs) = status(&snap);
     assert_eq!(st, auditpack::Status::Fail);
     assert!(

@@ -27,7 +27,12 @@ use serde_json::{Value, json};
 
 use super::redact::redact_object;
 use super::{CollectError, Warning};
-use crate::snapshot::{CollectionStatus, Identity, KINDS, KindInfo, Snapshot, Source, SourceMode};
+use crate::snapshot::{
+    CollectionStatus, Identity, Item, KINDS, KindInfo, Redaction, Snapshot, Source, SourceMode,
+};
+
+/// A listed object, already redacted and compact, with what redaction removed from it.
+type Listed = (Item, Vec<Redaction>);
 
 /// How to reach the cluster and how hard to try.
 #[derive(Debug, Clone)]
@@ -332,12 +337,14 @@ struct ListJob {
     extra: bool,
 }
 
-/// Lists every page of one job; restarts on an expired continue token.
+/// Lists every page of one job; restarts on an expired continue token. Each page's
+/// objects are redacted and made compact as it arrives, so only one parsed page per list
+/// is ever held.
 async fn run_list(
     fetcher: &Fetcher,
     job: &ListJob,
     options: &LiveOptions,
-) -> Result<Vec<Value>, ReqError> {
+) -> Result<Vec<Listed>, ReqError> {
     let ar = ApiResource {
         group: job.info.group.to_string(),
         version: job.version.clone(),
@@ -398,7 +405,8 @@ async fn run_list(
                             // PartialObjectMetadata. File them as what they are.
                             obj.insert("apiVersion".into(), json!(ar.api_version));
                             obj.insert("kind".into(), json!(ar.kind));
-                            items.push(item);
+                            let removed = redact_object(&mut item, job.info.key);
+                            items.push((Item::new(&item), removed));
                         }
                     }
                 }
@@ -677,7 +685,7 @@ pub async fn collect_live_async(
     };
     let fetcher = &fetcher;
     let bar_ref = &bar;
-    let results: Vec<(ListJob, Result<Vec<Value>, ReqError>)> =
+    let results: Vec<(ListJob, Result<Vec<Listed>, ReqError>)> =
         futures::stream::iter(jobs.into_iter().map(|job| async move {
             let r = run_list(fetcher, &job, options).await;
             bar_ref.set_message(job.info.key);
@@ -710,25 +718,23 @@ pub async fn collect_live_async(
                     continue;
                 }
                 snap.mark_collected(key);
-                for mut item in items {
-                    if key == "namespaces" && !options.namespaces.is_empty() {
-                        let name = crate::snapshot::object_ref(&item).1;
-                        if !options.namespaces.iter().any(|n| n == name) {
-                            continue;
-                        }
+                let c = snap.resources.entry(key.to_string()).or_default();
+                for (item, removed) in items {
+                    if key == "namespaces"
+                        && !options.namespaces.is_empty()
+                        && !options.namespaces.iter().any(|n| n == item.name())
+                    {
+                        continue;
                     }
-                    if job.extra {
-                        let r = crate::snapshot::object_ref(&item);
-                        let seen = snap.resources.get(key).is_some_and(|c| {
-                            c.items.iter().any(|o| crate::snapshot::object_ref(o) == r)
-                        });
-                        if seen {
-                            continue;
-                        }
+                    if job.extra
+                        && c.items
+                            .iter()
+                            .any(|o| (o.namespace(), o.name()) == (item.namespace(), item.name()))
+                    {
+                        continue;
                     }
-                    let r = redact_object(&mut item, key);
-                    snap.redactions.extend(r);
-                    snap.add_object(item);
+                    snap.redactions.extend(removed);
+                    c.items.push(item);
                 }
             }
             Err(e) if job.extra => extra_warnings.push(Warning {
@@ -791,7 +797,7 @@ pub async fn collect_live_async(
     if let Some(c) = snap.resources.get_mut("secrets")
         && c.status == CollectionStatus::Collected
     {
-        c.reason = Some(if c.items.iter().any(|i| i.get("type").is_some()) {
+        c.reason = Some(if c.items.iter().any(|i| i.value().get("type").is_some()) {
             // The server ignored the metadata-only request; redaction removed the data.
             "metadata only: the server sent whole Secrets; their data was removed (see redactions)"
                 .into()

@@ -152,10 +152,8 @@ pub(crate) fn dedup_items(snap: &mut Snapshot, warnings: &mut Vec<Warning>) {
     for (key, c) in snap.resources.iter_mut() {
         let mut seen = std::collections::HashSet::new();
         let before = c.items.len();
-        c.items.retain(|o| {
-            let (ns, name) = crate::snapshot::object_ref(o);
-            seen.insert((ns.to_string(), name.to_string()))
-        });
+        c.items
+            .retain(|o| seen.insert((o.namespace().to_string(), o.name().to_string())));
         if c.items.len() != before {
             warnings.push(Warning {
                 subject: key.clone(),

@@ -458,7 +458,7 @@ fn check_view(
             omitted += 1;
             continue;
         }
-        let yaml = to_yaml(&excerpt(obj, &e.pointer))?;
+        let yaml = to_yaml(&excerpt(&obj.value(), &e.pointer))?;
         let kind = kind_display(&e.kind);
         let object = match &e.namespace {
             Some(ns) => format!("{kind} {ns}/{}", e.name),

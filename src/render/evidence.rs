@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::RenderError;
-use crate::snapshot::{Snapshot, object_ref};
+use crate::snapshot::{Item, Items, Snapshot};
 
 /// Every object of the snapshot by (kind key, namespace, name).
 pub struct ObjectIndex<'a> {
-    map: HashMap<(&'a str, &'a str, &'a str), &'a Value>,
+    map: HashMap<(&'a str, &'a str, &'a str), &'a Item>,
 }
 
 impl<'a> ObjectIndex<'a> {
@@ -21,15 +21,14 @@ impl<'a> ObjectIndex<'a> {
         let mut map = HashMap::new();
         for (key, c) in &snapshot.resources {
             for item in &c.items {
-                let (ns, name) = object_ref(item);
-                map.insert((key.as_str(), ns, name), item);
+                map.insert((key.as_str(), item.namespace(), item.name()), item);
             }
         }
         ObjectIndex { map }
     }
 
-    /// The object, if the snapshot holds it.
-    pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&'a Value> {
+    /// The object, if the snapshot holds it (compact: [`Item::value`] parses it).
+    pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&'a Item> {
         self.map
             .get(&(kind, namespace.unwrap_or(""), name))
             .copied()
@@ -55,14 +54,14 @@ pub fn to_yaml(v: &Value) -> Result<String, RenderError> {
     })
 }
 
-/// A `kind: List` as `kubectl get -o yaml` prints it (keys in kubectl's order), without
-/// copying the items.
-fn list_yaml(items: &[Value]) -> Result<String, RenderError> {
+/// A `kind: List` as `kubectl get -o yaml` prints it (keys in kubectl's order), streaming
+/// each item from its compact text (no parsed copy of the kind).
+fn list_yaml(items: &Items) -> Result<String, RenderError> {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct List<'a> {
         api_version: &'static str,
-        items: &'a [Value],
+        items: &'a Items,
         kind: &'static str,
         metadata: ListMeta,
     }

@@ -11,6 +11,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod items;
+
+pub use items::{Item, Items};
+
 /// `apiVersion` of every document auditpack writes.
 pub const API_VERSION: &str = "auditpack/v1";
 
@@ -194,7 +198,7 @@ pub struct Collection {
     pub reason: Option<String>,
     /// The objects, in the API's shape, sorted by namespace then name.
     #[serde(default)]
-    pub items: Vec<Value>,
+    pub items: Items,
 }
 
 /// Whether a kind was collected.
@@ -288,7 +292,7 @@ impl Snapshot {
     /// A kind that is `absent` (CRD not installed) yields an empty slice.
     pub fn items(&self, key: &str) -> Result<&[Value], NotCollected> {
         match self.resources.get(key) {
-            Some(c) if c.status.is_evidence() => Ok(&c.items),
+            Some(c) if c.status.is_evidence() => Ok(c.items.values()),
             Some(c) => Err(NotCollected {
                 key: key.to_string(),
                 status: c.status,
@@ -316,7 +320,7 @@ impl Snapshot {
         };
         let c = self.resources.entry(key).or_default();
         c.status = CollectionStatus::Collected;
-        c.items.push(object);
+        c.items.push_value(&object);
     }
 
     /// Marks a kind collected even when it has no items (the list was empty).
@@ -336,7 +340,7 @@ impl Snapshot {
     /// same cluster always gives the same bytes.
     pub fn normalize(&mut self) {
         for c in self.resources.values_mut() {
-            c.items.sort_by(|a, b| object_ref(a).cmp(&object_ref(b)));
+            c.items.sort();
         }
         self.redactions.sort();
         self.redactions.dedup();
