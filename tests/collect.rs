@@ -309,6 +309,41 @@ fn persistent_500_fails_that_kind_only() {
     );
 }
 
+/// On a terminal `collect` shows which list it is on; piped, it prints no progress. The
+/// terminal is a pseudo-terminal from util-linux `script`.
+#[test]
+fn progress_shows_on_a_terminal_and_not_when_piped() {
+    let live = Live::start(&fixture("small"), &[("pods", "latency:700")]);
+    let command = format!(
+        "'{}' collect --kubeconfig kubeconfig --out snapshot.json",
+        env!("CARGO_BIN_EXE_auditpack")
+    );
+    let o = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .current_dir(live.dir.path())
+        .env_remove("KUBECONFIG")
+        .env("HOME", live.dir.path())
+        .output()
+        .expect("util-linux `script` runs");
+    let terminal = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{terminal}");
+    assert!(terminal.contains("collecting "), "{terminal}");
+    assert!(terminal.contains(" lists"), "{terminal}");
+    assert!(
+        terminal.contains("auditpack: wrote snapshot.json"),
+        "{terminal}"
+    );
+
+    let piped = live.collect(&[]);
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(!piped.stderr.contains("collecting"), "{}", piped.stderr);
+    assert!(
+        piped.stderr.contains("auditpack: wrote"),
+        "{}",
+        piped.stderr
+    );
+}
+
 #[test]
 fn latency_beyond_request_timeout_fails_with_timeout() {
     let live = Live::start(&fixture("small"), &[("pods", "latency:3000")]);

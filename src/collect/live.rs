@@ -679,6 +679,8 @@ pub async fn collect_live_async(
             indicatif::ProgressStyle::with_template("{spinner} collecting {pos}/{len} lists {msg}")
                 .expect("valid template"),
         );
+        // Keep the spinner moving while one slow list holds everything up.
+        bar.enable_steady_tick(Duration::from_millis(120));
         bar
     } else {
         indicatif::ProgressBar::hidden()
