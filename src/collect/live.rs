@@ -28,11 +28,12 @@ use serde_json::{Value, json};
 use super::redact::redact_object;
 use super::{CollectError, Warning};
 use crate::snapshot::{
-    CollectionStatus, Identity, Item, KINDS, KindInfo, Redaction, Snapshot, Source, SourceMode,
+    CollectionStatus, Identity, Items, KINDS, KindInfo, Redaction, Snapshot, Source, SourceMode,
 };
 
-/// A listed object, already redacted and compact, with what redaction removed from it.
-type Listed = (Item, Vec<Redaction>);
+/// A list's objects, already redacted and compact, and beside each what redaction removed
+/// from it.
+type Listed = (Items, Vec<Vec<Redaction>>);
 
 /// How to reach the cluster and how hard to try.
 #[derive(Debug, Clone)]
@@ -344,7 +345,7 @@ async fn run_list(
     fetcher: &Fetcher,
     job: &ListJob,
     options: &LiveOptions,
-) -> Result<Vec<Listed>, ReqError> {
+) -> Result<Listed, ReqError> {
     let ar = ApiResource {
         group: job.info.group.to_string(),
         version: job.version.clone(),
@@ -360,7 +361,8 @@ async fn run_list(
     let request = kube::core::Request::new(url);
     let mut restarts = 0;
     'restart: loop {
-        let mut items = Vec::new();
+        let mut items = Items::default();
+        let mut removed = Vec::new();
         let mut token = String::new();
         loop {
             let mut lp = ListParams::default().limit(options.page_size);
@@ -405,8 +407,8 @@ async fn run_list(
                             // PartialObjectMetadata. File them as what they are.
                             obj.insert("apiVersion".into(), json!(ar.api_version));
                             obj.insert("kind".into(), json!(ar.kind));
-                            let removed = redact_object(&mut item, job.info.key);
-                            items.push((Item::new(&item), removed));
+                            removed.push(redact_object(&mut item, job.info.key));
+                            items.push_value(&item);
                         }
                     }
                 }
@@ -419,7 +421,7 @@ async fn run_list(
                 .unwrap_or("")
                 .to_string();
             if token.is_empty() {
-                return Ok(items);
+                return Ok((items, removed));
             }
         }
     }
@@ -687,7 +689,7 @@ pub async fn collect_live_async(
     };
     let fetcher = &fetcher;
     let bar_ref = &bar;
-    let results: Vec<(ListJob, Result<Vec<Listed>, ReqError>)> =
+    let results: Vec<(ListJob, Result<Listed, ReqError>)> =
         futures::stream::iter(jobs.into_iter().map(|job| async move {
             let r = run_list(fetcher, &job, options).await;
             bar_ref.set_message(job.info.key);
@@ -715,17 +717,21 @@ pub async fn collect_live_async(
     for (job, result) in results {
         let key = job.info.key;
         match result {
-            Ok(items) => {
+            Ok((items, removed)) => {
                 if failures.contains_key(key) {
                     continue;
                 }
                 snap.mark_collected(key);
                 let c = snap.resources.entry(key.to_string()).or_default();
-                for (item, removed) in items {
-                    if key == "namespaces"
-                        && !options.namespaces.is_empty()
-                        && !options.namespaces.iter().any(|n| n == item.name())
-                    {
+                let filter = key == "namespaces" && !options.namespaces.is_empty();
+                if c.items.is_empty() && !filter && !job.extra {
+                    // The usual case, one list for the whole kind: take it as it is.
+                    c.items = items;
+                    snap.redactions.extend(removed.into_iter().flatten());
+                    continue;
+                }
+                for (item, removed) in items.iter().zip(removed) {
+                    if filter && !options.namespaces.iter().any(|n| n == item.name()) {
                         continue;
                     }
                     if job.extra

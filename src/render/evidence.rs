@@ -12,7 +12,7 @@ use crate::snapshot::{Item, Items, Snapshot};
 
 /// Every object of the snapshot by (kind key, namespace, name).
 pub struct ObjectIndex<'a> {
-    map: HashMap<(&'a str, &'a str, &'a str), &'a Item>,
+    map: HashMap<(&'a str, &'a str, &'a str), Item<'a>>,
 }
 
 impl<'a> ObjectIndex<'a> {
@@ -20,7 +20,7 @@ impl<'a> ObjectIndex<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let mut map = HashMap::new();
         for (key, c) in &snapshot.resources {
-            for item in &c.items {
+            for item in c.items.iter() {
                 map.insert((key.as_str(), item.namespace(), item.name()), item);
             }
         }
@@ -28,7 +28,7 @@ impl<'a> ObjectIndex<'a> {
     }
 
     /// The object, if the snapshot holds it (compact: [`Item::value`] parses it).
-    pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&'a Item> {
+    pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<Item<'a>> {
         self.map
             .get(&(kind, namespace.unwrap_or(""), name))
             .copied()

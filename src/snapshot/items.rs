@@ -14,72 +14,47 @@ use serde_json::Value;
 
 use super::object_ref;
 
-/// One object of a kind, held as its compact JSON text beside its namespace and name.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Item {
-    namespace: Box<str>,
-    name: Box<str>,
-    json: Box<str>,
+/// One object of a kind: a view of its compact JSON text, namespace and name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Item<'a> {
+    namespace: &'a str,
+    name: &'a str,
+    json: &'a str,
 }
 
-impl Item {
-    /// Keeps `object` as compact JSON.
-    pub fn new(object: &Value) -> Self {
-        let (namespace, name) = object_ref(object);
-        Item {
-            namespace: namespace.into(),
-            name: name.into(),
-            json: serde_json::to_string(object)
-                .expect("a JSON value serializes")
-                .into_boxed_str(),
-        }
-    }
-
-    /// An item from compact JSON text that is known to be valid.
-    fn from_compact(json: String) -> Self {
-        let (namespace, name) = match serde_json::from_str::<Head>(&json) {
-            Ok(Head(Some(Meta(namespace, name)))) => (namespace, name),
-            _ => (Box::default(), Box::default()),
-        };
-        Item {
-            namespace,
-            name,
-            json: json.into_boxed_str(),
-        }
-    }
-
+impl<'a> Item<'a> {
     /// `metadata.namespace`, or `""`.
-    pub fn namespace(&self) -> &str {
-        &self.namespace
+    pub fn namespace(&self) -> &'a str {
+        self.namespace
     }
 
     /// `metadata.name`, or `""`.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'a str {
+        self.name
     }
 
     /// The object as compact JSON.
-    pub fn json(&self) -> &str {
-        &self.json
+    pub fn json(&self) -> &'a str {
+        self.json
     }
 
     /// The object, parsed.
     pub fn value(&self) -> Value {
-        serde_json::from_str(&self.json).expect("item JSON is valid")
+        serde_json::from_str(self.json).expect("item JSON is valid")
     }
 }
 
-impl std::fmt::Debug for Item {
+impl std::fmt::Debug for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.json)
+        f.write_str(self.json)
     }
 }
 
-impl Serialize for Item {
+impl Serialize for Item<'_> {
     /// Streams the item's JSON into any serializer (JSON, YAML) without parsing it into a
     /// `Value` first; the output is what serializing the parsed `Value` would give.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut de = serde_json::Deserializer::from_str(&self.json);
+        let mut de = serde_json::Deserializer::from_str(self.json);
         serde_transcode::Transcoder::new(&mut de).serialize(serializer)
     }
 }
@@ -215,122 +190,154 @@ impl<'de> Deserialize<'de> for MaybeStr {
     }
 }
 
-/// The objects of one kind: compact, parsed only on demand (see [`Item`]).
+/// The objects of one kind, compact: every object's JSON text, namespace and name end to
+/// end in one buffer (no allocation per object), parsed only on demand.
 #[derive(Clone, Default)]
 pub struct Items {
-    list: Vec<Item>,
+    text: String,
+    entries: Vec<Entry>,
     parsed: std::sync::OnceLock<Vec<Value>>,
 }
 
+/// Where one object lies in [`Items::text`]: `[start, json) = JSON`, `[json, ns) =
+/// namespace`, `[ns, name) = name`.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: usize,
+    json: usize,
+    ns: usize,
+    name: usize,
+}
+
 impl Items {
+    fn view<'a>(text: &'a str, e: &Entry) -> Item<'a> {
+        Item {
+            json: &text[e.start..e.json],
+            namespace: &text[e.json..e.ns],
+            name: &text[e.ns..e.name],
+        }
+    }
+
     /// Number of objects.
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.entries.len()
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.entries.is_empty()
     }
 
-    /// The objects, compact.
-    pub fn iter(&self) -> std::slice::Iter<'_, Item> {
-        self.list.iter()
+    /// The objects, compact, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Item<'_>> + '_ {
+        self.entries.iter().map(|e| Self::view(&self.text, e))
     }
 
     /// The objects parsed, in order. Parsed once and kept, for checks that walk a kind
     /// many times; writers should stream [`Items::iter`] instead.
     pub fn values(&self) -> &[Value] {
         self.parsed
-            .get_or_init(|| self.list.iter().map(Item::value).collect())
+            .get_or_init(|| self.iter().map(|i| i.value()).collect())
     }
 
-    /// Adds an object.
-    pub fn push(&mut self, item: Item) {
+    fn push_parts(&mut self, json: &str, namespace: &str, name: &str) {
         self.parsed.take();
-        self.list.push(item);
+        let start = self.text.len();
+        self.text.push_str(json);
+        let json = self.text.len();
+        self.text.push_str(namespace);
+        let ns = self.text.len();
+        self.text.push_str(name);
+        self.entries.push(Entry {
+            start,
+            json,
+            ns,
+            name: self.text.len(),
+        });
+    }
+
+    /// Adds an object (from another list).
+    pub fn push(&mut self, item: Item<'_>) {
+        self.push_parts(item.json, item.namespace, item.name);
     }
 
     /// Adds an object given as a value.
     pub fn push_value(&mut self, object: &Value) {
-        self.push(Item::new(object));
+        let json = serde_json::to_string(object).expect("a JSON value serializes");
+        let (namespace, name) = object_ref(object);
+        self.push_parts(&json, namespace, name);
     }
 
-    /// Keeps only the objects `keep` accepts.
-    pub fn retain(&mut self, keep: impl FnMut(&Item) -> bool) {
+    /// Keeps only the objects `keep` accepts (their text stays in the buffer until the
+    /// list is next rebuilt).
+    pub fn retain(&mut self, mut keep: impl FnMut(Item<'_>) -> bool) {
         self.parsed.take();
-        self.list.retain(keep);
+        let text = &self.text;
+        self.entries.retain(|e| keep(Self::view(text, e)));
     }
 
     /// Removes every object.
     pub fn clear(&mut self) {
-        self.parsed.take();
-        self.list.clear();
+        *self = Items::default();
     }
 
     /// Sorts by namespace then name (stable).
     pub fn sort(&mut self) {
         self.parsed.take();
-        self.list
-            .sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
+        let text = &self.text;
+        self.entries.sort_by(|a, b| {
+            let (a, b) = (Self::view(text, a), Self::view(text, b));
+            (a.namespace, a.name).cmp(&(b.namespace, b.name))
+        });
     }
 
     /// Edits the objects as parsed values (tests and small fix-ups; it parses them all).
     pub fn edit(&mut self, f: impl FnOnce(&mut Vec<Value>)) {
-        let mut values: Vec<Value> = self.list.iter().map(Item::value).collect();
+        let mut values: Vec<Value> = self.iter().map(|i| i.value()).collect();
         f(&mut values);
-        self.parsed.take();
-        self.list = values.iter().map(Item::new).collect();
+        *self = values.into_iter().collect();
     }
 }
 
 impl PartialEq for Items {
     fn eq(&self, other: &Self) -> bool {
-        self.list == other.list
+        self.iter().eq(other.iter())
     }
 }
 
 impl std::fmt::Debug for Items {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(&self.list).finish()
-    }
-}
-
-impl<'a> IntoIterator for &'a Items {
-    type Item = &'a Item;
-    type IntoIter = std::slice::Iter<'a, Item>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.list.iter()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
 impl FromIterator<Value> for Items {
     fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
-        Items {
-            list: iter.into_iter().map(|v| Item::new(&v)).collect(),
-            parsed: std::sync::OnceLock::new(),
+        let mut items = Items::default();
+        for v in iter {
+            items.push_value(&v);
         }
+        items
     }
 }
 
 impl Serialize for Items {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(&self.list)
+        serializer.collect_seq(self.iter())
     }
 }
 
 impl<'de> Deserialize<'de> for Items {
     /// Reads each element straight into compact text, never building a `Value`.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Seed;
-        impl<'de> serde::de::DeserializeSeed<'de> for Seed {
-            type Value = Item;
-            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Item, D::Error> {
-                let mut buf = Vec::with_capacity(1024);
-                serde_transcode::transcode(d, &mut serde_json::Serializer::new(&mut buf))
-                    .map_err(serde::de::Error::custom)?;
-                let json = String::from_utf8(buf).map_err(serde::de::Error::custom)?;
-                Ok(Item::from_compact(json))
+        /// Transcodes one element into the scratch buffer.
+        struct Seed<'s>(&'s mut Vec<u8>);
+        impl<'de> serde::de::DeserializeSeed<'de> for Seed<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                self.0.clear();
+                serde_transcode::transcode(d, &mut serde_json::Serializer::new(&mut *self.0))
+                    .map_err(serde::de::Error::custom)
             }
         }
         struct Visit;
@@ -343,14 +350,17 @@ impl<'de> Deserialize<'de> for Items {
                 self,
                 mut seq: A,
             ) -> Result<Items, A::Error> {
-                let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(item) = seq.next_element_seed(Seed)? {
-                    list.push(item);
+                let mut items = Items::default();
+                let mut scratch = Vec::with_capacity(4096);
+                while seq.next_element_seed(Seed(&mut scratch))?.is_some() {
+                    let json = std::str::from_utf8(&scratch).map_err(serde::de::Error::custom)?;
+                    let (ns, name) = match serde_json::from_str::<Head>(json) {
+                        Ok(Head(Some(Meta(ns, name)))) => (ns, name),
+                        _ => (Box::default(), Box::default()),
+                    };
+                    items.push_parts(json, &ns, &name);
                 }
-                Ok(Items {
-                    list,
-                    parsed: std::sync::OnceLock::new(),
-                })
+                Ok(items)
             }
         }
         deserializer.deserialize_seq(Visit)
