@@ -27,7 +27,7 @@ struct Args {
     /// Bearer token clients must send.
     #[arg(long)]
     token: Option<String>,
-    /// A fault, as RESOURCE=SPEC (403, 429:N:SECS, 500:N|always, latency:MS, 410:N).
+    /// A fault, as RESOURCE=SPEC (403, 429:N:SECS[:date], 500:N|always, latency:MS, 410:N).
     #[arg(long = "fault", value_name = "RESOURCE=SPEC")]
     faults: Vec<String>,
 }

@@ -281,6 +281,33 @@ fn throttled_429_is_retried_after_retry_after() {
 }
 
 #[test]
+fn retry_after_given_as_an_http_date_is_honoured() {
+    // The server asks for a retry at a date 3 s ahead (1 s resolution, so at least 2 s
+    // from the moment it answers); the collector's own first backoff would be 250 ms.
+    let live = Live::start(&fixture("small"), &[("roles", "429:1:3:date")]);
+    let started = std::time::Instant::now();
+    let run = live.collect(&[]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(run.items("roles.rbac.authorization.k8s.io").len(), 1);
+    let statuses: Vec<u16> = live
+        .server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.uri
+                .starts_with("/apis/rbac.authorization.k8s.io/v1/roles")
+        })
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![429, 200]);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1900),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn transient_500_is_retried() {
     let live = Live::start(&fixture("small"), &[("networkpolicies", "500:2")]);
     let run = live.collect(&[]);

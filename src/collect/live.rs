@@ -225,6 +225,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Seconds to wait from a `Retry-After` value: delay-seconds, or an HTTP-date (RFC 9110
+/// section 10.2.3; a date already past means now). `None` when it is neither.
+fn retry_after_secs(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    // Round up: the date has one-second resolution and waiting less than asked is a retry
+    // the server said it would refuse.
+    Some(
+        at.duration_since(now)
+            .map_or(0, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+    )
+}
+
 impl Fetcher {
     /// Sends a request built by `build`, retrying 429, 5xx and connection errors with
     /// exponential backoff (or the server's `Retry-After`).
@@ -281,7 +297,7 @@ impl Fetcher {
                 .headers()
                 .get(http::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
+                .and_then(|v| retry_after_secs(v, std::time::SystemTime::now()));
             let body = res
                 .into_body()
                 .collect()
@@ -817,4 +833,38 @@ pub async fn collect_live_async(
     super::dedup_items(&mut snap, &mut warnings);
     snap.normalize();
     Ok((snap, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after_secs;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(retry_after_secs(" 120 ", now), Some(120));
+        // The three HTTP-date forms RFC 9110 requires a recipient to accept.
+        for date in [
+            "Sun, 06 Nov 1994 08:50:07 GMT",
+            "Sunday, 06-Nov-94 08:50:07 GMT",
+            "Sun Nov  6 08:50:07 1994",
+        ] {
+            assert_eq!(retry_after_secs(date, now), Some(30), "{date}");
+        }
+        assert_eq!(
+            retry_after_secs(
+                "Sun, 06 Nov 1994 08:49:38 GMT",
+                now + Duration::from_millis(300)
+            ),
+            Some(1),
+            "a part second rounds up"
+        );
+        assert_eq!(
+            retry_after_secs("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(0)
+        );
+        assert_eq!(retry_after_secs("soon", SystemTime::now()), None);
+        assert_eq!(retry_after_secs("-5", SystemTime::now()), None);
+    }
 }

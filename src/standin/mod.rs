@@ -51,6 +51,8 @@ pub struct Fault {
     pub too_many_requests: u32,
     /// `Retry-After` seconds sent with 429.
     pub retry_after_secs: u64,
+    /// Send `Retry-After` as an HTTP-date (now + the seconds) instead of delay-seconds.
+    pub retry_after_date: bool,
     /// The next N requests get 500 (`u32::MAX`: always).
     pub server_errors: u32,
     /// Delay before answering every request.
@@ -60,8 +62,8 @@ pub struct Fault {
 }
 
 impl Fault {
-    /// Parses a fault spec: comma-separated `403`, `429:N[:RETRY_AFTER]`, `500:N|always`,
-    /// `latency:MS`, `410:N`.
+    /// Parses a fault spec: comma-separated `403`, `429:N[:RETRY_AFTER[:date]]`,
+    /// `500:N|always`, `latency:MS`, `410:N`.
     pub fn parse(spec: &str) -> Result<Fault, String> {
         let mut f = Fault::default();
         for part in spec.split(',') {
@@ -81,13 +83,18 @@ impl Fault {
                 "429" => {
                     f.too_many_requests = num(it.next(), 1)? as u32;
                     f.retry_after_secs = num(it.next(), 1)?;
+                    f.retry_after_date = match it.next() {
+                        None => false,
+                        Some("date") => true,
+                        Some(v) => return Err(format!("fault `{part}`: `{v}` is not `date`")),
+                    };
                 }
                 "500" => f.server_errors = num(it.next(), 1)?.min(u64::from(u32::MAX)) as u32,
                 "latency" => f.latency = Duration::from_millis(num(it.next(), 100)?),
                 "410" => f.expire_continue = num(it.next(), 1)? as u32,
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}`: use 403, 429:N:SECS, 500:N|always, latency:MS or 410:N"
+                        "unknown fault `{other}`: use 403, 429:N:SECS[:date], 500:N|always, latency:MS or 410:N"
                     ));
                 }
             }
@@ -636,7 +643,17 @@ async fn inject(
             Some((StatusCode::FORBIDDEN, None))
         } else if f.too_many_requests > 0 {
             f.too_many_requests -= 1;
-            Some((StatusCode::TOO_MANY_REQUESTS, Some(f.retry_after_secs)))
+            let secs = f.retry_after_secs;
+            Some((
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(if f.retry_after_date {
+                    httpdate::fmt_http_date(
+                        std::time::SystemTime::now() + Duration::from_secs(secs),
+                    )
+                } else {
+                    secs.to_string()
+                }),
+            ))
         } else if f.server_errors > 0 {
             if f.server_errors != u32::MAX {
                 f.server_errors -= 1;
@@ -684,11 +701,9 @@ async fn inject(
             "Internal error occurred: injected by the stand-in server",
         ),
     };
-    if let Some(secs) = retry_after {
-        resp.headers_mut().insert(
-            "retry-after",
-            secs.to_string().parse().expect("header value"),
-        );
+    if let Some(value) = retry_after {
+        resp.headers_mut()
+            .insert("retry-after", value.parse().expect("header value"));
     }
     Some(resp)
 }
