@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs every tool the tests call, on a fresh Debian machine (run as root):
 # coreutils sha256sum, perl shasum, openssl, ssh-keygen, jq, util-linux `script` (a
-# pseudo-terminal for the progress test), kubectl is expected on PATH,
+# pseudo-terminal for the progress test), util-linux `unshare` (a private mount namespace
+# for the in-cluster test; run as root), kubectl is expected on PATH,
 # headless Chromium for the browser test, and a Python venv (.venv) with securesystemslib,
 # the independent DSSE verifier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in sha256sum:coreutils shasum:perl openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils chromium:chromium; do
+for pair in sha256sum:coreutils shasum:perl openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils unshare:util-linux chromium:chromium; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -1137,3 +1137,57 @@ fn no_kubeconfig_and_not_in_a_cluster_says_what_was_tried() {
     );
     assert!(!dir.path().join("snapshot.json").exists());
 }
+
+/// Run as a Pod: no kubeconfig; the service account's token, CA and namespace at the fixed
+/// in-cluster paths and `KUBERNETES_SERVICE_HOST`/`_PORT` set, as the kubelet provides
+/// them. The paths are made inside a private mount namespace (`unshare -m`, as root), so the
+/// machine's own `/run` is never touched.
+#[test]
+fn in_cluster_service_account_is_used_without_a_kubeconfig() {
+    let live = Live::start(&fixture("small"), &[]);
+    let dir = live.dir.path();
+    let sa = dir.join("sa");
+    std::fs::create_dir(&sa).unwrap();
+    std::fs::write(sa.join("token"), live.server.token()).unwrap();
+    std::fs::write(sa.join("ca.crt"), live.server.ca_pem()).unwrap();
+    std::fs::write(sa.join("namespace"), "auditpack").unwrap();
+    let url = live.server.url();
+    let port = url.rsplit(':').next().unwrap();
+    let mounts = "/run/secrets/kubernetes.io/serviceaccount";
+    let existed = Path::new(mounts).exists();
+    let script = format!(
+        "mount -t tmpfs tmpfs /run && mkdir -p {mounts} && cp '{}'/* {mounts}/ && exec '{}' collect --out snapshot.json",
+        sa.display(),
+        env!("CARGO_BIN_EXE_auditpack")
+    );
+    let o = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .current_dir(dir)
+        .env_remove("KUBECONFIG")
+        .env("HOME", dir)
+        .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        .env("KUBERNETES_SERVICE_PORT", port)
+        .output()
+        .expect("unshare (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "needs root for a private mount namespace: {stderr}"
+    );
+    let snap: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("snapshot.json")).unwrap()).unwrap();
+    assert_eq!(snap["source"]["server"], url.as_str());
+    assert!(
+        snap["source"].get("context").is_none(),
+        "{}",
+        snap["source"]
+    );
+    assert_eq!(
+        snap["collectedBy"]["username"],
+        auditpack::standin::Config::new(".").username.as_str()
+    );
+    assert_eq!(snap["resources"]["namespaces"]["status"], "collected");
+    // The machine's own /run was not changed.
+    assert_eq!(Path::new(mounts).exists(), existed);
+}
