@@ -581,6 +581,47 @@ fn stages_of_one_request_count_once_with_the_final_code() {
     assert_eq!(s["denied"][0]["count"], 1);
 }
 
+/// A request whose first stage was written just before a rotation and its final stage just
+/// after: named newest file first (and the older one gzipped), it still counts once.
+#[test]
+fn rotated_files_named_in_any_order_are_read_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = |id: &str, stage: &str, ts: &str| {
+        json!({"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":id,"stage":stage,"verb":"create","user":{"username":"ci"},"objectRef":{"resource":"rolebindings","namespace":"dev","name":"b","apiGroup":"rbac.authorization.k8s.io"},"requestReceivedTimestamp":ts,"stageTimestamp":ts,"responseStatus":{"code":201}}).to_string()
+    };
+    let older = [
+        ev("a", "ResponseComplete", "2026-01-01T00:00:00Z"),
+        ev("b", "RequestReceived", "2026-01-01T00:00:05Z"),
+    ]
+    .join("\n")
+        + "\n";
+    let newer = [
+        ev("b", "ResponseComplete", "2026-01-01T00:00:05Z"),
+        ev("c", "ResponseComplete", "2026-01-01T00:00:09Z"),
+    ]
+    .join("\n")
+        + "\n";
+    let old_path = dir.path().join("old.log.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, older.as_bytes()).unwrap();
+    std::fs::write(&old_path, gz.finish().unwrap()).unwrap();
+    let new_path = dir.path().join("audit.log");
+    std::fs::write(&new_path, newer).unwrap();
+    for order in [[&new_path, &old_path], [&old_path, &new_path]] {
+        let s = summary(&[order[0].as_path(), order[1].as_path()], &["--no-hash"]);
+        assert_eq!(s["events"], 3, "{order:?}: {s}");
+        assert_eq!(s["duplicateStages"], 1, "{order:?}");
+        assert_eq!(s["rbacChanges"].as_array().unwrap().len(), 3, "{order:?}");
+        let names: Vec<&str> = s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(names, ["old.log.gz", "audit.log"], "{order:?}");
+    }
+}
+
 #[test]
 fn globs_and_folders_expand_in_name_order_and_missing_inputs_exit_2() {
     let dir = tempfile::tempdir().unwrap();

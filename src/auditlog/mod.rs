@@ -267,11 +267,24 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AuditLogError> 
 }
 
 /// Summarises audit logs: `paths` are files, folders or globs (see [`expand_inputs`]).
+/// Files are read in the order of their first events' times (files that do not start with
+/// a timed event first), so rotated files may be named in any order.
 ///
 /// Errors only when an input cannot be found or opened; anything wrong inside a log is
 /// reported in [`Summary::problems`].
 pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogError> {
-    let files = expand_inputs(paths)?;
+    let mut files = expand_inputs(paths)?;
+    // Read rotated files in the order they were written, whatever order they were named
+    // in, so that a request's stages are met first to last across files (a final stage met
+    // before its first stage would count the request twice).
+    if files.len() > 1 {
+        let mut keyed: Vec<(i64, PathBuf)> = files
+            .into_iter()
+            .map(|f| (read::first_event_time(&f).unwrap_or(i64::MIN), f))
+            .collect();
+        keyed.sort_by_key(|(t, _)| *t);
+        files = keyed.into_iter().map(|(_, f)| f).collect();
+    }
     if let (Some(since), Some(until)) = (opts.since, opts.until)
         && since >= until
     {

@@ -198,3 +198,41 @@ fn chunks<R: Read>(
         }
     }
 }
+
+/// The time (µs since the epoch) of the first event in a log file, plain or gzip: the first
+/// of its first 16 lines that parses as an event with a time. Reads at most 16 lines of
+/// 1 MiB. `None` for a file that does not start with events (a document-form log, an empty
+/// or unreadable file).
+pub(crate) fn first_event_time(path: &std::path::Path) -> Option<i64> {
+    use std::io::BufRead;
+    let mut r = BufReader::new(File::open(path).ok()?);
+    let gzip = r.fill_buf().ok()?.starts_with(&[0x1f, 0x8b]);
+    let mut src: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::new(MultiGzDecoder::new(r)))
+    } else {
+        Box::new(r)
+    };
+    let mut line = Vec::new();
+    for _ in 0..16 {
+        line.clear();
+        src.as_mut()
+            .take(1 << 20)
+            .read_until(b'\n', &mut line)
+            .ok()?;
+        if line.is_empty() {
+            return None;
+        }
+        let Ok(ev) = serde_json::from_slice::<super::event::Event<'_>>(&line) else {
+            continue;
+        };
+        let ts = ev
+            .request_received_timestamp
+            .as_deref()
+            .or(ev.timestamp.as_deref())
+            .or(ev.stage_timestamp.as_deref());
+        if let Some(t) = ts.and_then(super::event::parse_micros) {
+            return Some(t);
+        }
+    }
+    None
+}
