@@ -581,6 +581,16 @@ fn stages_of_one_request_count_once_with_the_final_code() {
     assert_eq!(s["denied"][0]["count"], 1);
 }
 
+/// The file names (last path component) a summary lists, in its order.
+fn file_names(s: &Value) -> Vec<&str> {
+    s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect()
+}
+
 /// A request whose first stage was written just before a rotation and its final stage just
 /// after: named newest file first (and the older one gzipped), it still counts once.
 #[test]
@@ -612,13 +622,7 @@ fn rotated_files_named_in_any_order_are_read_oldest_first() {
         assert_eq!(s["events"], 3, "{order:?}: {s}");
         assert_eq!(s["duplicateStages"], 1, "{order:?}");
         assert_eq!(s["rbacChanges"].as_array().unwrap().len(), 3, "{order:?}");
-        let names: Vec<&str> = s["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap())
-            .collect();
-        assert_eq!(names, ["old.log.gz", "audit.log"], "{order:?}");
+        assert_eq!(file_names(&s), ["old.log.gz", "audit.log"], "{order:?}");
     }
 }
 
@@ -636,13 +640,10 @@ fn globs_and_folders_expand_in_name_order_and_missing_inputs_exit_2() {
     let pattern = format!("{}/audit*.log", dir.path().display());
     let s = summary(&[Path::new(&pattern)], &["--no-hash"]);
     assert_eq!(s["events"], 37);
-    let names: Vec<&str> = s["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap().rsplit('/').next().unwrap())
-        .collect();
-    assert_eq!(names, ["audit-2017-09-11T20-10-00.000.log", "audit.log"]);
+    assert_eq!(
+        file_names(&s),
+        ["audit-2017-09-11T20-10-00.000.log", "audit.log"]
+    );
     assert!(s["files"][0].get("sha256").is_none());
     let s = summary(&[dir.path()], &[]);
     assert_eq!(s["events"], 37);

@@ -320,12 +320,7 @@ impl Acc {
                 return;
             }
         }
-        let ts = ev
-            .request_received_timestamp
-            .as_deref()
-            .or(ev.timestamp.as_deref())
-            .or(ev.stage_timestamp.as_deref());
-        let Some(ts) = ts else {
+        let Some(ts) = ev.time_text() else {
             self.problem(
                 rel,
                 format!("{at}event without a time (requestReceivedTimestamp, timestamp or stageTimestamp)"),

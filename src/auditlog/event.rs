@@ -83,6 +83,17 @@ pub(crate) struct Event<'a> {
     pub items: Option<Vec<Event<'a>>>,
 }
 
+impl Event<'_> {
+    /// The request's time as written: `requestReceivedTimestamp`, else `timestamp`
+    /// (v1beta1), else `stageTimestamp`.
+    pub fn time_text(&self) -> Option<&str> {
+        self.request_received_timestamp
+            .as_deref()
+            .or(self.timestamp.as_deref())
+            .or(self.stage_timestamp.as_deref())
+    }
+}
+
 /// `user` / `impersonatedUser`: only the name is kept.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct UserInfo<'a> {

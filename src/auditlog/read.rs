@@ -225,12 +225,7 @@ pub(crate) fn first_event_time(path: &std::path::Path) -> Option<i64> {
         let Ok(ev) = serde_json::from_slice::<super::event::Event<'_>>(&line) else {
             continue;
         };
-        let ts = ev
-            .request_received_timestamp
-            .as_deref()
-            .or(ev.timestamp.as_deref())
-            .or(ev.stage_timestamp.as_deref());
-        if let Some(t) = ts.and_then(super::event::parse_micros) {
+        if let Some(t) = ev.time_text().and_then(super::event::parse_micros) {
             return Some(t);
         }
     }
