@@ -1646,3 +1646,27 @@ fn service_mtls_recognises_dapr_istio_and_linkerd() {
     assert_eq!(st, auditpack::Status::Partial);
     assert!(obs.iter().any(|o| o == "partial Istio PeerAuthentication istio-system/default sets mTLS mode PERMISSIVE for the whole mesh (plain text still accepted)"), "{obs:#?}");
 }
+
+/// Neither importing nor evaluating leaves parsed copies of the objects in the snapshot:
+/// a large cluster's snapshot stays compact text through `packet` (evaluation keeps its
+/// parsed objects to itself and drops them before rendering).
+#[test]
+fn import_and_evaluation_leave_the_snapshot_compact() {
+    let snap = task_api_snapshot();
+    let parsed = |snap: &auditpack::Snapshot| -> Vec<String> {
+        snap.resources
+            .iter()
+            .filter(|(_, c)| c.items.is_parsed())
+            .map(|(k, _)| k.clone())
+            .collect()
+    };
+    assert!(snap.items("pods").unwrap().len() > 3);
+    let snap = task_api_snapshot();
+    assert_eq!(parsed(&snap), Vec::<String>::new());
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    assert!(f.checks.len() > 20);
+    assert_eq!(parsed(&snap), Vec::<String>::new());
+    // The same accessor checks used to call does keep a copy, which is what this guards.
+    snap.items("pods").unwrap();
+    assert_eq!(parsed(&snap), ["pods"]);
+}

@@ -90,7 +90,7 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
         if hit.is_empty() {
             continue;
         }
-        let obj = &ctx.snap.items(bd.key).expect("collected")[bd.index];
+        let obj = &ctx.items(bd.key).expect("collected")[bd.index];
         for (i, s) in bd.subjects.iter().enumerate() {
             if bd.system || is_system_subject(s) {
                 system_holders.insert(subject_display(s));
@@ -184,7 +184,7 @@ pub fn default_service_account(ctx: &Ctx) -> CheckResult {
         Err(e) => return not_collected(b, e, "whether default ServiceAccounts hold roles"),
     };
     for bd in &model.bindings {
-        let obj = &ctx.snap.items(bd.key).expect("collected")[bd.index];
+        let obj = &ctx.items(bd.key).expect("collected")[bd.index];
         for (i, s) in bd.subjects.iter().enumerate() {
             if s.kind == "ServiceAccount" && s.name == "default" {
                 b.push(

@@ -138,7 +138,7 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
         Ok(m) => m,
         Err(e) => return not_collected(b, e, "whether bindings outlived their subjects"),
     };
-    let sas = match ctx.snap.items("serviceaccounts") {
+    let sas = match ctx.items("serviceaccounts") {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "whether bindings outlived their subjects"),
     };
@@ -149,7 +149,7 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
     let mut users: BTreeMap<(String, &str, usize, usize), (String, &Value)> = BTreeMap::new();
     let mut orphans = 0;
     for bd in &model.bindings {
-        let obj = &ctx.snap.items(bd.key).expect("collected")[bd.index];
+        let obj = &ctx.items(bd.key).expect("collected")[bd.index];
         for (i, s) in bd.subjects.iter().enumerate() {
             match s.kind.as_str() {
                 "ServiceAccount" => {
@@ -220,13 +220,13 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
     );
     b.cmd("kubectl get serviceaccounts -A");
     b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.spec.serviceAccountName}{.spec.template.spec.serviceAccountName}{\"\\n\"}{end}'");
-    let sas = match ctx.snap.items("serviceaccounts") {
+    let sas = match ctx.items("serviceaccounts") {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
     };
     let mut used: HashSet<(String, String)> = HashSet::new();
     for k in WORKLOAD_KINDS {
-        let items = match ctx.snap.items(k) {
+        let items = match ctx.items(k) {
             Ok(i) => i,
             Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
         };
@@ -287,7 +287,7 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
         "Secrets (metadata only)",
     );
     b.cmd("kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token");
-    let secrets = match ctx.snap.items("secrets") {
+    let secrets = match ctx.items("secrets") {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "whether long-lived token Secrets exist"),
     };
@@ -365,7 +365,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
         Ok(m) => m,
         Err(e) => return not_collected(b, e, "whether tokens are mounted needlessly"),
     };
-    let sas = match ctx.snap.items("serviceaccounts") {
+    let sas = match ctx.items("serviceaccounts") {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
     };
@@ -381,7 +381,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
     let mut bad = 0;
     let mut judged = 0;
     for k in WORKLOAD_KINDS {
-        let items = match ctx.snap.items(k) {
+        let items = match ctx.items(k) {
             Ok(i) => i,
             Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
         };

@@ -8,9 +8,11 @@
 //! [`lifecycle`], [`network`], [`workloads`] (Pod Security Standards, image digests) and
 //! [`platform`] (encryption, mTLS, audit, image signatures).
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
+use serde_json::Value;
 
 use crate::findings::{CheckResult, ControlResult, Findings, FrameworkInfo, Status};
 use crate::snapshot::{NotCollected, Snapshot};
@@ -29,12 +31,15 @@ pub mod workloads;
 pub use catalog::{CatalogError, Framework};
 pub use lifecycle::{AccessChange, ChangeKind, access_changes};
 
-/// The input every check reads: the snapshot, the options, and models built once.
+/// The input every check reads: the snapshot, the options, and what is built once per
+/// evaluation (each kind parsed, the RBAC model). The parsed objects live as long as the
+/// context, not the snapshot, so rendering after evaluation does not carry them.
 pub struct Ctx<'a> {
     /// The snapshot under evaluation.
     pub snap: &'a Snapshot,
     /// The options.
     pub opts: &'a EvalOptions,
+    parsed: HashMap<&'a str, OnceLock<Vec<Value>>>,
     rbac: OnceLock<Result<rbac::Model, NotCollected>>,
 }
 
@@ -44,14 +49,37 @@ impl<'a> Ctx<'a> {
         Ctx {
             snap,
             opts,
+            parsed: snap
+                .resources
+                .keys()
+                .map(|k| (k.as_str(), OnceLock::new()))
+                .collect(),
             rbac: OnceLock::new(),
         }
+    }
+
+    /// The objects of a kind, parsed once per evaluation, or [`NotCollected`] when they
+    /// are not complete evidence (an `absent` kind yields an empty slice).
+    pub fn items(&self, key: &str) -> Result<&[Value], NotCollected> {
+        let items = self.snap.collected(key)?;
+        Ok(self
+            .parsed
+            .get(key)
+            .expect("every collected kind has a cell")
+            .get_or_init(|| items.parse_all()))
     }
 
     /// The RBAC model, built on first use.
     pub fn rbac(&self) -> Result<&rbac::Model, &NotCollected> {
         self.rbac
-            .get_or_init(|| rbac::Model::from_snapshot(self.snap))
+            .get_or_init(|| {
+                Ok(rbac::Model::build(
+                    self.items("roles.rbac.authorization.k8s.io")?,
+                    self.items("rolebindings.rbac.authorization.k8s.io")?,
+                    self.items("clusterroles.rbac.authorization.k8s.io")?,
+                    self.items("clusterrolebindings.rbac.authorization.k8s.io")?,
+                ))
+            })
             .as_ref()
     }
 }

@@ -265,10 +265,10 @@ struct Inputs<'a> {
     policies: BTreeMap<&'a str, Vec<&'a Value>>,
 }
 
-fn inputs<'a>(ctx: &Ctx<'a>) -> Result<Inputs<'a>, crate::snapshot::NotCollected> {
-    let namespaces = ctx.snap.items("namespaces")?;
+fn inputs<'a>(ctx: &'a Ctx<'_>) -> Result<Inputs<'a>, crate::snapshot::NotCollected> {
+    let namespaces = ctx.items("namespaces")?;
     let mut policies: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for p in ctx.snap.items("networkpolicies.networking.k8s.io")? {
+    for p in ctx.items("networkpolicies.networking.k8s.io")? {
         policies
             .entry(namespace(p).unwrap_or(""))
             .or_default()
@@ -411,7 +411,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
         Ok(i) => i,
         Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
     };
-    let pods = match ctx.snap.items("pods") {
+    let pods = match ctx.items("pods") {
         Ok(p) => p,
         Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
     };
@@ -510,7 +510,7 @@ pub fn allow_all(ctx: &Ctx) -> CheckResult {
         "NetworkPolicies",
     );
     b.cmd("kubectl get networkpolicies -A -o yaml");
-    let pols = match ctx.snap.items(NP) {
+    let pols = match ctx.items(NP) {
         Ok(p) => p,
         Err(e) => return not_collected(b, &e, "whether policies admit everything"),
     };

@@ -28,8 +28,8 @@ pub enum ApiServer<'a> {
 
 /// Finds the kube-apiserver pod (kube-system, label `component=kube-apiserver`) and parses
 /// its `--flag=value` / `--flag value` arguments.
-pub fn apiserver<'a>(ctx: &Ctx<'a>) -> ApiServer<'a> {
-    let Ok(pods) = ctx.snap.items("pods") else {
+pub fn apiserver<'a>(ctx: &'a Ctx<'_>) -> ApiServer<'a> {
+    let Ok(pods) = ctx.items("pods") else {
         return ApiServer::NotCollected;
     };
     let Some(pod) = pods.iter().find(|p| {
@@ -305,7 +305,7 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         "Service-to-service mTLS",
         "Dapr Sentry and Configuration, Istio PeerAuthentication, Linkerd control plane",
     );
-    let (deps, pods) = match (ctx.snap.items("deployments.apps"), ctx.snap.items("pods")) {
+    let (deps, pods) = match (ctx.items("deployments.apps"), ctx.items("pods")) {
         (Ok(d), Ok(p)) => (d, p),
         (Err(e), _) | (_, Err(e)) => {
             return super::util::not_collected(b, &e, "whether a service mesh encrypts traffic");
@@ -336,7 +336,7 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         } else {
             b.push(Status::Fail, format!("Dapr Sentry is not healthy ({} of its pods Ready): sidecars cannot get or renew mTLS certificates", ready), evidence("deployments.apps", sentry, "/status"));
         }
-        match ctx.snap.items("configurations.dapr.io") {
+        match ctx.items("configurations.dapr.io") {
             Ok(cfgs) => {
                 let mut any = false;
                 for c in cfgs {
@@ -389,7 +389,7 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         }
     }
     // Istio
-    match ctx.snap.items("peerauthentications.security.istio.io") {
+    match ctx.items("peerauthentications.security.istio.io") {
         Ok(pas) if !pas.is_empty() => {
             meshes.push("Istio");
             b.cmd("kubectl get peerauthentications -A -o yaml");
@@ -994,7 +994,7 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
     b.cmd("kubectl get clusterpolicies.kyverno.io,clusterimagepolicies.policy.sigstore.dev,validatingadmissionpolicies -o yaml");
     let mut uncollected = Vec::new();
     let mut patterns: Vec<String> = Vec::new();
-    match ctx.snap.items("clusterpolicies.kyverno.io") {
+    match ctx.items("clusterpolicies.kyverno.io") {
         Ok(pols) => {
             for p in pols {
                 for (i, rule) in arr(p, "/spec/rules").iter().enumerate() {
@@ -1025,7 +1025,7 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
         }
         Err(e) => uncollected.push(e.key),
     }
-    match ctx.snap.items("clusterimagepolicies.policy.sigstore.dev") {
+    match ctx.items("clusterimagepolicies.policy.sigstore.dev") {
         Ok(pols) => {
             for p in pols {
                 let mode = str_at(p, "/spec/mode").unwrap_or("enforce");
@@ -1045,10 +1045,7 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
         }
         Err(e) => uncollected.push(e.key),
     }
-    match ctx
-        .snap
-        .items("validatingadmissionpolicies.admissionregistration.k8s.io")
-    {
+    match ctx.items("validatingadmissionpolicies.admissionregistration.k8s.io") {
         Ok(vaps) => {
             for p in vaps {
                 let about_images = arr(p, "/spec/validations")
@@ -1065,7 +1062,7 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
     // Images that no enforcing signature policy covers are admitted unsigned.
     if !patterns.is_empty() {
         for k in super::util::WORKLOAD_KINDS {
-            let Ok(items) = ctx.snap.items(k) else {
+            let Ok(items) = ctx.items(k) else {
                 uncollected.push(k.to_string());
                 continue;
             };

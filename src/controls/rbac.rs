@@ -168,13 +168,15 @@ fn subject_key(kind: &str, name: &str, ns: Option<&str>) -> Subject {
 }
 
 impl Model {
-    /// Builds the model from a snapshot; errors when an RBAC kind was not collected.
+    /// Builds the model from a snapshot; errors when an RBAC kind was not collected. The
+    /// objects are parsed for the build and dropped after (the model keeps what it needs).
     pub fn from_snapshot(snap: &Snapshot) -> Result<Model, NotCollected> {
+        let parse = |key| snap.collected(key).map(crate::snapshot::Items::parse_all);
         Ok(Model::build(
-            snap.items("roles.rbac.authorization.k8s.io")?,
-            snap.items("rolebindings.rbac.authorization.k8s.io")?,
-            snap.items("clusterroles.rbac.authorization.k8s.io")?,
-            snap.items("clusterrolebindings.rbac.authorization.k8s.io")?,
+            &parse("roles.rbac.authorization.k8s.io")?,
+            &parse("rolebindings.rbac.authorization.k8s.io")?,
+            &parse("clusterroles.rbac.authorization.k8s.io")?,
+            &parse("clusterrolebindings.rbac.authorization.k8s.io")?,
         ))
     }
 

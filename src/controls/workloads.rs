@@ -21,7 +21,7 @@ pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
         "Namespace labels (pod-security.kubernetes.io/*)",
     );
     b.cmd("kubectl get namespaces --show-labels");
-    let nss = match ctx.snap.items("namespaces") {
+    let nss = match ctx.items("namespaces") {
         Ok(n) => n,
         Err(e) => return not_collected(b, &e, "which Pod Security Standard namespaces enforce"),
     };
@@ -124,7 +124,7 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
     let mut bad = 0;
     let mut skipped = 0;
     for k in WORKLOAD_KINDS {
-        let items = match ctx.snap.items(k) {
+        let items = match ctx.items(k) {
             Ok(i) => i,
             Err(e) => {
                 return not_collected(
@@ -226,7 +226,7 @@ pub fn image_digests(ctx: &Ctx) -> CheckResult {
     let mut judged = 0;
     let mut bad = 0;
     for k in WORKLOAD_KINDS {
-        let items = match ctx.snap.items(k) {
+        let items = match ctx.items(k) {
             Ok(i) => i,
             Err(e) => return not_collected(b, &e, "whether images are pinned by digest"),
         };

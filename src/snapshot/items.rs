@@ -236,8 +236,7 @@ impl Items {
     /// The objects parsed, in order. Parsed once and kept, for checks that walk a kind
     /// many times; writers should stream [`Items::iter`] instead.
     pub fn values(&self) -> &[Value] {
-        self.parsed
-            .get_or_init(|| self.iter().map(|i| i.value()).collect())
+        self.parsed.get_or_init(|| self.parse_all())
     }
 
     fn push_parts(&mut self, json: &str, namespace: &str, name: &str) {
@@ -254,6 +253,17 @@ impl Items {
             ns,
             name: self.text.len(),
         });
+    }
+
+    /// Whether a parsed copy is being kept ([`Items::values`] was called since the last
+    /// change): what a large snapshot should not carry around.
+    pub fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
+    }
+
+    /// The objects parsed afresh, in order (nothing kept).
+    pub fn parse_all(&self) -> Vec<Value> {
+        self.iter().map(|i| i.value()).collect()
     }
 
     /// Adds an object (from another list).

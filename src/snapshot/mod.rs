@@ -288,11 +288,19 @@ impl Snapshot {
         }
     }
 
-    /// The items of a kind, or [`NotCollected`] when they are not complete evidence.
-    /// A kind that is `absent` (CRD not installed) yields an empty slice.
+    /// The items of a kind, parsed, or [`NotCollected`] when they are not complete evidence.
+    /// A kind that is `absent` (CRD not installed) yields an empty slice. The parsed
+    /// values are kept with the snapshot (see [`Items::values`]); code that reads a large
+    /// snapshot once should use [`Snapshot::collected`] and parse as it goes.
     pub fn items(&self, key: &str) -> Result<&[Value], NotCollected> {
+        self.collected(key).map(Items::values)
+    }
+
+    /// The compact items of a kind, or [`NotCollected`] when they are not complete
+    /// evidence.
+    pub fn collected(&self, key: &str) -> Result<&Items, NotCollected> {
         match self.resources.get(key) {
-            Some(c) if c.status.is_evidence() => Ok(c.items.values()),
+            Some(c) if c.status.is_evidence() => Ok(&c.items),
             Some(c) => Err(NotCollected {
                 key: key.to_string(),
                 status: c.status,
