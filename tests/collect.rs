@@ -443,6 +443,30 @@ fn namespace_scope_still_reads_control_plane_pods() {
     assert!(!run.stderr.contains("duplicate"), "{}", run.stderr);
 }
 
+/// Two namespaces: each namespaced kind is listed once per namespace and the lists are
+/// merged (with the control-plane pods) into one sorted list without duplicates.
+#[test]
+fn two_namespaces_merge_into_one_sorted_list() {
+    let live = Live::start(&fixture("small"), &[]);
+    let run = live.collect(&["-n", "staging", "-n", "production"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(run.names("namespaces"), vec!["/production", "/staging"]);
+    assert_eq!(
+        run.names("serviceaccounts"),
+        vec!["production/api", "staging/worker"]
+    );
+    assert_eq!(run.names("cronjobs.batch"), vec!["staging/backup"]);
+    let pods = run.names("pods");
+    assert_eq!(
+        pods,
+        vec![
+            "kube-system/etcd-cp1",
+            "kube-system/kube-apiserver-cp1",
+            "production/api-0"
+        ]
+    );
+}
+
 fn assert_one_error_line(run: &Run, dir: &Path, needle: &str) {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
