@@ -100,6 +100,15 @@ impl Live {
             .unwrap();
         Live { server, dir }
     }
+    /// The HTTP statuses the server answered to requests whose URI starts with `prefix`.
+    fn statuses(&self, prefix: &str) -> Vec<u16> {
+        self.server
+            .requests()
+            .iter()
+            .filter(|r| r.uri.starts_with(prefix))
+            .map(|r| r.status)
+            .collect()
+    }
     fn collect(&self, args: &[&str]) -> Run {
         let mut all = vec!["--kubeconfig", "kubeconfig"];
         all.extend_from_slice(args);
@@ -265,16 +274,7 @@ fn throttled_429_is_retried_after_retry_after() {
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(run.status("roles.rbac.authorization.k8s.io"), "collected");
     assert_eq!(run.items("roles.rbac.authorization.k8s.io").len(), 1);
-    let statuses: Vec<u16> = live
-        .server
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.uri
-                .starts_with("/apis/rbac.authorization.k8s.io/v1/roles")
-        })
-        .map(|r| r.status)
-        .collect();
+    let statuses = live.statuses("/apis/rbac.authorization.k8s.io/v1/roles");
     assert_eq!(statuses, vec![429, 429, 200]);
     // Two waits of the server's Retry-After (1s), not the 250 ms first backoff.
     assert!(started.elapsed() >= std::time::Duration::from_secs(2));
@@ -289,16 +289,7 @@ fn retry_after_given_as_an_http_date_is_honoured() {
     let run = live.collect(&[]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(run.items("roles.rbac.authorization.k8s.io").len(), 1);
-    let statuses: Vec<u16> = live
-        .server
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.uri
-                .starts_with("/apis/rbac.authorization.k8s.io/v1/roles")
-        })
-        .map(|r| r.status)
-        .collect();
+    let statuses = live.statuses("/apis/rbac.authorization.k8s.io/v1/roles");
     assert_eq!(statuses, vec![429, 200]);
     assert!(
         started.elapsed() >= std::time::Duration::from_millis(1900),
@@ -395,16 +386,7 @@ fn expired_continue_restarts_the_list_and_completes_it() {
     let names = run.names("rolebindings.rbac.authorization.k8s.io");
     assert_eq!(names.len(), 40);
     assert_eq!(names.iter().collect::<BTreeSet<_>>().len(), 40);
-    let statuses: Vec<u16> = live
-        .server
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.uri
-                .starts_with("/apis/rbac.authorization.k8s.io/v1/rolebindings")
-        })
-        .map(|r| r.status)
-        .collect();
+    let statuses = live.statuses("/apis/rbac.authorization.k8s.io/v1/rolebindings");
     // first page, expired continue, then the whole list again (3 pages).
     assert_eq!(statuses, vec![200, 410, 200, 200, 200]);
 }
