@@ -226,11 +226,12 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
     };
     let mut used: HashSet<(String, String)> = HashSet::new();
     for k in WORKLOAD_KINDS {
-        let items = match ctx.items(k) {
+        let items = match ctx.objects(k) {
             Ok(i) => i,
             Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
         };
         for o in items {
+            let o = &*o;
             if let Some((_, spec, _)) = pod_spec(k, o) {
                 used.insert((
                     namespace(o).unwrap_or("").to_string(),
@@ -381,11 +382,12 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
     let mut bad = 0;
     let mut judged = 0;
     for k in WORKLOAD_KINDS {
-        let items = match ctx.items(k) {
+        let items = match ctx.objects(k) {
             Ok(i) => i,
             Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
         };
         for o in items {
+            let o = &*o;
             let ns = namespace(o).unwrap_or("");
             if SYSTEM_NAMESPACES.contains(&ns) || (*k == "pods" && is_static_pod(o)) {
                 continue;

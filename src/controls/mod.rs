@@ -8,6 +8,7 @@
 //! [`lifecycle`], [`network`], [`workloads`] (Pod Security Standards, image digests) and
 //! [`platform`] (encryption, mTLS, audit, image signatures).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -67,6 +68,34 @@ impl<'a> Ctx<'a> {
             .get(key)
             .expect("every collected kind has a cell")
             .get_or_init(|| items.parse_all()))
+    }
+
+    /// The objects of a kind one after another. Workload kinds (pods and the kinds with
+    /// pod templates), the bulk of a large cluster, are parsed as they are reached and
+    /// dropped after, never all held at once (each check that walks them parses them
+    /// again: measured, that costs less than a second at 2,000 namespaces and saves half
+    /// of evaluation's memory); other kinds come from [`Ctx::items`].
+    pub fn objects(
+        &self,
+        key: &str,
+    ) -> Result<Box<dyn Iterator<Item = Cow<'_, Value>> + '_>, NotCollected> {
+        if util::WORKLOAD_KINDS.contains(&key) {
+            let items = self.snap.collected(key)?;
+            Ok(Box::new(items.iter().map(|i| Cow::Owned(i.value()))))
+        } else {
+            Ok(Box::new(self.items(key)?.iter().map(Cow::Borrowed)))
+        }
+    }
+
+    /// The objects of a kind in one namespace, parsed (only those are read).
+    pub fn objects_in(&self, key: &str, namespace: &str) -> Result<Vec<Value>, NotCollected> {
+        Ok(self
+            .snap
+            .collected(key)?
+            .iter()
+            .filter(|i| i.namespace() == namespace)
+            .map(|i| i.value())
+            .collect())
     }
 
     /// The RBAC model, built on first use.
@@ -363,4 +392,34 @@ pub fn is_negative(f: &Findings) -> bool {
     f.controls
         .iter()
         .any(|c| matches!(c.status, Status::Fail | Status::Partial))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No check holds a workload kind parsed whole: they are the bulk of a large cluster
+    /// (pods alone were 417 of evaluation's 929 MiB at 2,000 namespaces).
+    #[test]
+    fn workload_kinds_are_never_parsed_whole() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/task-api");
+        let snap = crate::collect::import_dir(&dir, &Default::default()).unwrap();
+        let opts = EvalOptions::default();
+        let ctx = Ctx::new(&snap, &opts);
+        for def in CHECKS {
+            (def.run)(&ctx);
+        }
+        let parsed: Vec<&str> = ctx
+            .parsed
+            .iter()
+            .filter(|(_, cell)| cell.get().is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        assert!(parsed.contains(&"serviceaccounts"), "{parsed:?}");
+        for k in util::WORKLOAD_KINDS {
+            assert!(snap.collected(k).is_ok(), "{k} is in the fixture");
+            assert!(!parsed.contains(k), "{k} was parsed whole: {parsed:?}");
+        }
+    }
 }

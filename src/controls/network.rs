@@ -411,7 +411,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
         Ok(i) => i,
         Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
     };
-    let pods = match ctx.items("pods") {
+    let pods = match ctx.objects("pods") {
         Ok(p) => p,
         Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
     };
@@ -419,6 +419,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
     let mut open = 0;
     let mut targeted: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for pod in pods {
+        let pod = &*pod;
         let ns = namespace(pod).unwrap_or("");
         if SYSTEM_NAMESPACES.contains(&ns) {
             continue;

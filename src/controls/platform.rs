@@ -17,29 +17,29 @@ use super::util::{
 use crate::findings::{CheckResult, Status};
 
 /// What the snapshot shows of the kube-apiserver.
-pub enum ApiServer<'a> {
+pub enum ApiServer {
     /// Pods were not collected.
     NotCollected,
     /// No kube-apiserver pod: a managed control plane, most likely.
     NotVisible,
     /// The first kube-apiserver pod and its flags.
-    Visible(&'a Value, BTreeMap<String, String>),
+    Visible(Value, BTreeMap<String, String>),
 }
 
 /// Finds the kube-apiserver pod (kube-system, label `component=kube-apiserver`) and parses
-/// its `--flag=value` / `--flag value` arguments.
-pub fn apiserver<'a>(ctx: &'a Ctx<'_>) -> ApiServer<'a> {
-    let Ok(pods) = ctx.items("pods") else {
+/// its `--flag=value` / `--flag value` arguments. Only kube-system's pods are parsed.
+pub fn apiserver(ctx: &Ctx<'_>) -> ApiServer {
+    let Ok(pods) = ctx.objects_in("pods", "kube-system") else {
         return ApiServer::NotCollected;
     };
-    let Some(pod) = pods.iter().find(|p| {
-        namespace(p) == Some("kube-system")
-            && str_at(p, "/metadata/labels/component") == Some("kube-apiserver")
-    }) else {
+    let Some(pod) = pods
+        .into_iter()
+        .find(|p| str_at(p, "/metadata/labels/component") == Some("kube-apiserver"))
+    else {
         return ApiServer::NotVisible;
     };
     let mut flags = BTreeMap::new();
-    for c in arr(pod, "/spec/containers") {
+    for c in arr(&pod, "/spec/containers") {
         let args: Vec<&str> = strs(c, "/command")
             .into_iter()
             .chain(strs(c, "/args"))
@@ -236,7 +236,7 @@ pub fn api_tls(ctx: &Ctx) -> CheckResult {
         );
     }
     b.cmd(APISERVER_CMD);
-    match apiserver(ctx) {
+    match &apiserver(ctx) {
         ApiServer::Visible(pod, flags) => {
             let cert = flags.get("tls-cert-file").cloned();
             let port = flags
@@ -305,16 +305,22 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         "Service-to-service mTLS",
         "Dapr Sentry and Configuration, Istio PeerAuthentication, Linkerd control plane",
     );
-    let (deps, pods) = match (ctx.items("deployments.apps"), ctx.items("pods")) {
+    // Deployments are found by name and pods read one at a time: neither kind is parsed
+    // whole.
+    let (deps, pods) = match (
+        ctx.snap.collected("deployments.apps"),
+        ctx.snap.collected("pods"),
+    ) {
         (Ok(d), Ok(p)) => (d, p),
         (Err(e), _) | (_, Err(e)) => {
             return super::util::not_collected(b, &e, "whether a service mesh encrypts traffic");
         }
     };
+    let deployment = |n: &str| deps.iter().find(|d| d.name() == n).map(|d| d.value());
     let mut meshes = Vec::new();
     let mut uncollected = Vec::new();
     // Dapr
-    if let Some(sentry) = deps.iter().find(|d| name(d) == "dapr-sentry") {
+    if let Some(sentry) = &deployment("dapr-sentry") {
         b.cmd("dapr status -k");
         b.cmd(format!(
             "kubectl get deployment dapr-sentry -n {} -o yaml",
@@ -322,12 +328,14 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         ));
         b.cmd("kubectl get configurations.dapr.io -A -o yaml");
         meshes.push("Dapr");
-        let sentry_pods: Vec<&Value> = pods
+        let sentry_ns = namespace(sentry).unwrap_or("");
+        let sentry_pods: Vec<Value> = pods
             .iter()
+            .filter(|p| p.namespace() == sentry_ns)
+            .map(|p| p.value())
             .filter(|p| {
-                namespace(p) == namespace(sentry)
-                    && (str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
-                        || name(p).starts_with("dapr-sentry-"))
+                str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
+                    || name(p).starts_with("dapr-sentry-")
             })
             .collect();
         let ready = sentry_pods.iter().filter(|p| pod_ready(p)).count();
@@ -361,28 +369,26 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
             }
             Err(e) => uncollected.push(e.key),
         }
-        let app_pods: Vec<&Value> = pods
+        let (mut app_pods, mut outside) = (0, 0);
+        for p in pods
             .iter()
-            .filter(|p| {
-                let ns = namespace(p).unwrap_or("");
-                !SYSTEM_NAMESPACES.contains(&ns)
-                    && ns != namespace(sentry).unwrap_or("")
-                    && !is_static_pod(p)
-            })
-            .collect();
-        let outside: Vec<&&Value> = app_pods
-            .iter()
-            .filter(|p| str_at(p, "/metadata/annotations/dapr.io~1enabled") != Some("true"))
-            .collect();
-        for p in &outside {
-            b.push(Status::Partial, format!("pod {}/{} has no Dapr sidecar (dapr.io/enabled is not \"true\"), so its traffic is not covered by Dapr mTLS", namespace(p).unwrap_or(""), name(p)), evidence("pods", p, "/metadata/annotations"));
+            .filter(|p| !SYSTEM_NAMESPACES.contains(&p.namespace()) && p.namespace() != sentry_ns)
+        {
+            let p = &p.value();
+            if is_static_pod(p) {
+                continue;
+            }
+            app_pods += 1;
+            if str_at(p, "/metadata/annotations/dapr.io~1enabled") != Some("true") {
+                outside += 1;
+                b.push(Status::Partial, format!("pod {}/{} has no Dapr sidecar (dapr.io/enabled is not \"true\"), so its traffic is not covered by Dapr mTLS", namespace(p).unwrap_or(""), name(p)), evidence("pods", p, "/metadata/annotations"));
+            }
         }
-        if outside.is_empty() && !app_pods.is_empty() {
+        if outside == 0 && app_pods > 0 {
             b.push(
                 Status::Pass,
                 format!(
-                    "all {} application pods run a Dapr sidecar (dapr.io/enabled: \"true\")",
-                    app_pods.len()
+                    "all {app_pods} application pods run a Dapr sidecar (dapr.io/enabled: \"true\")"
                 ),
                 evidence_file("pods", "", "/metadata/annotations"),
             );
@@ -431,12 +437,12 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         Err(e) => uncollected.push(e.key),
     }
     // Linkerd
-    let identity = deps.iter().find(|d| name(d) == "linkerd-identity");
-    let injector = deps.iter().find(|d| name(d) == "linkerd-proxy-injector");
-    if let Some(id) = identity {
+    let identity = deployment("linkerd-identity");
+    let injector = deployment("linkerd-proxy-injector");
+    if let Some(id) = &identity {
         meshes.push("Linkerd");
         b.cmd("linkerd check --proxy");
-        let ok = healthy_deployment(id) && injector.is_some_and(healthy_deployment);
+        let ok = healthy_deployment(id) && injector.as_ref().is_some_and(healthy_deployment);
         b.push(
             if ok { Status::Pass } else { Status::Fail },
             format!(
@@ -600,7 +606,7 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
     b.cmd(APISERVER_CMD);
     let Some(pf) = &ctx.snap.audit_policy else {
         b.cmd("cat /etc/kubernetes/audit-policy.yaml  # on a control-plane node, then: auditpack collect --audit-policy FILE");
-        return match apiserver(ctx) {
+        return match &apiserver(ctx) {
             ApiServer::Visible(pod, flags) => match flags.get("audit-policy-file") {
                 Some(path) => {
                     b.push(Status::Partial, format!("kube-apiserver is started with --audit-policy-file={path}, but the policy was not supplied"), evidence("pods", pod, flag_ptr(pod, "audit-policy-file")));
@@ -796,7 +802,7 @@ pub fn log_backend(ctx: &Ctx) -> CheckResult {
         "kube-apiserver --audit-log-* / --audit-webhook-* flags",
     );
     b.cmd(APISERVER_CMD);
-    match apiserver(ctx) {
+    match &apiserver(ctx) {
         ApiServer::NotCollected => {
             b.push(
                 Status::NotCollected,
@@ -1062,11 +1068,12 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
     // Images that no enforcing signature policy covers are admitted unsigned.
     if !patterns.is_empty() {
         for k in super::util::WORKLOAD_KINDS {
-            let Ok(items) = ctx.items(k) else {
+            let Ok(items) = ctx.objects(k) else {
                 uncollected.push(k.to_string());
                 continue;
             };
             for o in items {
+                let o = &*o;
                 let ns = namespace(o).unwrap_or("");
                 if SYSTEM_NAMESPACES.contains(&ns) {
                     continue;

@@ -124,7 +124,7 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
     let mut bad = 0;
     let mut skipped = 0;
     for k in WORKLOAD_KINDS {
-        let items = match ctx.items(k) {
+        let items = match ctx.objects(k) {
             Ok(i) => i,
             Err(e) => {
                 return not_collected(
@@ -135,6 +135,7 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
             }
         };
         for o in items {
+            let o = &*o;
             let ns = namespace(o).unwrap_or("");
             if SYSTEM_NAMESPACES.contains(&ns) {
                 skipped += 1;
@@ -226,11 +227,12 @@ pub fn image_digests(ctx: &Ctx) -> CheckResult {
     let mut judged = 0;
     let mut bad = 0;
     for k in WORKLOAD_KINDS {
-        let items = match ctx.items(k) {
+        let items = match ctx.objects(k) {
             Ok(i) => i,
             Err(e) => return not_collected(b, &e, "whether images are pinned by digest"),
         };
         for o in items {
+            let o = &*o;
             let ns = namespace(o).unwrap_or("");
             if SYSTEM_NAMESPACES.contains(&ns) {
                 continue;
