@@ -420,6 +420,14 @@ fn a_series_folder_collects_quarterly_packets_into_a_chain() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+    // Each folder is named by the id its own packet.json states (computed before render).
+    for n in &names {
+        let pj: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("packets").join(n).join("packet.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(pj["id"].as_str(), Some(n.as_str()), "{pj}");
+    }
     let out = ok(
         d,
         &[

@@ -381,7 +381,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// The packet id: `ap-<cluster>-<period label>-<first 8 hex of sha256(cluster, period,
 /// snapshot digest)>`, where the snapshot digest is the SHA-256 of `evidence/snapshot.json`.
 pub fn packet_id(snapshot: &Snapshot, period: &Period) -> String {
-    packet_id_for(snapshot, period, &sha256_hex(snapshot.to_json().as_bytes()))
+    // Hashed as it is serialized: a large snapshot is never held as one string.
+    let digest = json_sha256(snapshot).expect("a snapshot serializes to JSON");
+    packet_id_for(snapshot, period, &digest)
 }
 
 fn packet_id_for(snapshot: &Snapshot, period: &Period, snapshot_sha256: &str) -> String {
