@@ -140,13 +140,8 @@ fn relativize(snap: &mut Snapshot, path: &Path, rel: &str) {
 /// The Kubernetes version an export shows: the image tag of the kube-apiserver Pod in
 /// kube-system (`registry.k8s.io/kube-apiserver:v1.37.0`), when the export has it.
 fn apiserver_version(snap: &Snapshot) -> Option<String> {
-    let pods = snap.collected("pods").ok()?;
     // Parse only kube-system's pods: the rest of an export may be large.
-    let system: Vec<Value> = pods
-        .iter()
-        .filter(|p| p.namespace() == "kube-system")
-        .map(|p| p.value())
-        .collect();
+    let system = snap.collected("pods").ok()?.parse_in("kube-system");
     system
         .iter()
         .filter(|p| {

@@ -89,13 +89,7 @@ impl<'a> Ctx<'a> {
 
     /// The objects of a kind in one namespace, parsed (only those are read).
     pub fn objects_in(&self, key: &str, namespace: &str) -> Result<Vec<Value>, NotCollected> {
-        Ok(self
-            .snap
-            .collected(key)?
-            .iter()
-            .filter(|i| i.namespace() == namespace)
-            .map(|i| i.value())
-            .collect())
+        Ok(self.snap.collected(key)?.parse_in(namespace))
     }
 
     /// The RBAC model, built on first use.

@@ -330,9 +330,8 @@ pub fn service_mtls(ctx: &Ctx) -> CheckResult {
         meshes.push("Dapr");
         let sentry_ns = namespace(sentry).unwrap_or("");
         let sentry_pods: Vec<Value> = pods
-            .iter()
-            .filter(|p| p.namespace() == sentry_ns)
-            .map(|p| p.value())
+            .parse_in(sentry_ns)
+            .into_iter()
             .filter(|p| {
                 str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
                     || name(p).starts_with("dapr-sentry-")

@@ -266,6 +266,14 @@ impl Items {
         self.iter().map(|i| i.value()).collect()
     }
 
+    /// The objects of one namespace parsed afresh, in order; the others are not parsed.
+    pub fn parse_in(&self, namespace: &str) -> Vec<Value> {
+        self.iter()
+            .filter(|i| i.namespace() == namespace)
+            .map(|i| i.value())
+            .collect()
+    }
+
     /// Adds an object (from another list).
     pub fn push(&mut self, item: Item<'_>) {
         self.push_parts(item.json, item.namespace, item.name);
@@ -452,6 +460,25 @@ mod tests {
             let item = item.iter().next().unwrap();
             assert_eq!((item.namespace(), item.name()), object_ref(&v), "{v}");
         }
+    }
+
+    #[test]
+    fn parse_in_parses_one_namespace_and_keeps_nothing() {
+        let items: Items = [
+            json!({"metadata": {"name": "a", "namespace": "x"}}),
+            json!({"metadata": {"name": "b", "namespace": "y"}}),
+            json!({"metadata": {"name": "c", "namespace": "x"}}),
+        ]
+        .into_iter()
+        .collect();
+        let names: Vec<Value> = items
+            .parse_in("x")
+            .iter()
+            .map(|v| v["metadata"]["name"].clone())
+            .collect();
+        assert_eq!(names, [json!("a"), json!("c")]);
+        assert!(items.parse_in("z").is_empty());
+        assert!(!items.is_parsed());
     }
 
     #[test]
