@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::controls::{AccessChange, ChangeKind, access_changes};
 use crate::findings::{Grant, Subject, SubjectAccess};
-use crate::snapshot::{Snapshot, object_ref};
+use crate::snapshot::{Items, Snapshot};
 
 /// Everything that changed between two snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,7 +160,7 @@ pub fn diff(
     let mut not_compared = Vec::new();
     let mut pss_labels = Vec::new();
     for (key, category) in CATEGORIES {
-        let (a, b) = match (old.items(key), new.items(key)) {
+        let (a, b) = match (old.collected(key), new.collected(key)) {
             (Ok(a), Ok(b)) => (a, b),
             _ => {
                 let either_has_it =
@@ -171,12 +171,13 @@ pub fn diff(
                 continue;
             }
         };
-        let index = |items: &[Value]| -> BTreeMap<(String, String), Value> {
+        // Each object parsed once, into the form compared (no copy kept with the snapshot).
+        let index = |items: &Items| -> BTreeMap<(String, String), Value> {
             items
                 .iter()
                 .map(|o| {
-                    let (ns, name) = object_ref(o);
-                    ((ns.to_string(), name.to_string()), comparable(o))
+                    let id = (o.namespace().to_string(), o.name().to_string());
+                    (id, comparable(o.value()))
                 })
                 .collect()
         };
@@ -246,8 +247,7 @@ fn change(
 
 /// The object without what changes on every write (resourceVersion, uid, timestamps,
 /// generation, status), so only meaningful edits count.
-fn comparable(o: &Value) -> Value {
-    let mut o = o.clone();
+fn comparable(mut o: Value) -> Value {
     if let Some(m) = o.as_object_mut() {
         m.remove("status");
         if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -578,6 +578,10 @@ mod tests {
             ]
         );
         assert_eq!(d.objects[0].fields, vec!["/subjects".to_string()]);
+        // Comparing parses each object once and keeps no parsed copy with either snapshot.
+        for s in [&old, &new] {
+            assert!(s.resources.values().all(|c| !c.items.is_parsed()));
+        }
     }
 
     #[test]
