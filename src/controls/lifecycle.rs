@@ -231,7 +231,7 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
             Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
         };
         for o in items {
-            let o = &*o;
+            let o = &o;
             if let Some((_, spec, _)) = pod_spec(k, o) {
                 used.insert((
                     namespace(o).unwrap_or("").to_string(),
@@ -387,7 +387,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
             Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
         };
         for o in items {
-            let o = &*o;
+            let o = &o;
             let ns = namespace(o).unwrap_or("");
             if SYSTEM_NAMESPACES.contains(&ns) || (*k == "pods" && is_static_pod(o)) {
                 continue;

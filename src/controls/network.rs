@@ -419,7 +419,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
     let mut open = 0;
     let mut targeted: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for pod in pods {
-        let pod = &*pod;
+        let pod = &pod;
         let ns = namespace(pod).unwrap_or("");
         if SYSTEM_NAMESPACES.contains(&ns) {
             continue;

@@ -1072,7 +1072,7 @@ pub fn image_signing(ctx: &Ctx) -> CheckResult {
                 continue;
             };
             for o in items {
-                let o = &*o;
+                let o = &o;
                 let ns = namespace(o).unwrap_or("");
                 if SYSTEM_NAMESPACES.contains(&ns) {
                     continue;

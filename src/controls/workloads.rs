@@ -135,7 +135,7 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
             }
         };
         for o in items {
-            let o = &*o;
+            let o = &o;
             let ns = namespace(o).unwrap_or("");
             if SYSTEM_NAMESPACES.contains(&ns) {
                 skipped += 1;
@@ -232,7 +232,7 @@ pub fn image_digests(ctx: &Ctx) -> CheckResult {
             Err(e) => return not_collected(b, &e, "whether images are pinned by digest"),
         };
         for o in items {
-            let o = &*o;
+            let o = &o;
             let ns = namespace(o).unwrap_or("");
             if SYSTEM_NAMESPACES.contains(&ns) {
                 continue;
