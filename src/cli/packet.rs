@@ -123,10 +123,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     if let Some(prev) = &opts.previous
-        && let Some((from, to)) = prev.check_follows(&period)?
+        && let Some(gap) = prev.check_follows(&period)?
     {
         eprintln!(
-            "auditpack: warning: no packet covers {from} to {to}, between the previous packet and this one; a chain will report it as period-gap"
+            "auditpack: warning: no packet covers {} to {}, between the previous packet and this one; a chain will report it as period-gap",
+            gap.start, gap.end
         );
     }
     let out = opts.out_dir.clone();

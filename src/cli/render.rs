@@ -156,9 +156,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let period = opts
             .period
             .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
-        if let Some((from, to)) = prev.check_follows(&period)? {
+        if let Some(gap) = prev.check_follows(&period)? {
             eprintln!(
-                "auditpack: warning: no packet covers {from} to {to}, between the previous packet and this one; a chain will report it as period-gap"
+                "auditpack: warning: no packet covers {} to {}, between the previous packet and this one; a chain will report it as period-gap",
+                gap.start, gap.end
             );
         }
     }

@@ -222,12 +222,9 @@ impl PreviousPacket {
 
     /// Checks that a packet for `period` may follow this one in a chain: this one's period
     /// must end before (or where) `period` starts — the `period-overlap` rule of
-    /// `verify --chain`. Returns the uncovered time between them, if any (a chain would
-    /// report it as `period-gap`).
-    pub fn check_follows(
-        &self,
-        period: &Period,
-    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, RenderError> {
+    /// `verify --chain`. Returns the uncovered time between them (from the previous end to
+    /// the new start), if any: a chain would report it as `period-gap`.
+    pub fn check_follows(&self, period: &Period) -> Result<Option<Period>, RenderError> {
         let Some(prev) = self.period else {
             return Ok(None);
         };
@@ -239,7 +236,10 @@ impl PreviousPacket {
             });
         }
         if period.start > prev.end + chrono::Duration::seconds(1) {
-            return Ok(Some((prev.end, period.start)));
+            return Ok(Some(Period {
+                start: prev.end,
+                end: period.start,
+            }));
         }
         Ok(None)
     }
