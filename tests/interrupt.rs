@@ -3,69 +3,12 @@
 //! half-written; after SIGKILL the next run removes what is stale and says so.
 
 mod common;
-use common::{auditpack as run, text};
+use common::{big_cluster, ok, root, spawn, text, wait_for};
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Output};
 
 use auditpack::standin::{Config, Fault, Server};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(cwd: &Path, args: &[&str]) -> String {
-    let o = run(cwd, args);
-    assert!(
-        o.status.success(),
-        "auditpack {args:?} failed:\n{}",
-        text(&o)
-    );
-    text(&o)
-}
-
-/// The Task API fixture plus `pods` Pods: slow enough to render that a signal lands while
-/// the packet is being written.
-fn big_cluster(dir: &Path, pods: usize) -> PathBuf {
-    let dst = dir.join("big");
-    let o = Command::new("cp")
-        .arg("-r")
-        .arg(root().join("examples/clusters/task-api"))
-        .arg(&dst)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    let items: Vec<serde_json::Value> = (0..pods)
-        .map(|i| {
-            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": format!("load-{i}"), "namespace": "production"},
-                "spec": {"serviceAccountName": "default", "containers": [
-                    {"name": "c", "image": "registry.example/app:1.0"}]}})
-        })
-        .collect();
-    std::fs::write(
-        dst.join("load.json"),
-        serde_json::to_vec(
-            &serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    dst
-}
-
-fn spawn(d: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_auditpack"))
-        .current_dir(d)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .env("HOME", d)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 fn signal(child: &Child, sig: &str) {
     let o = Command::new("kill")
@@ -73,17 +16,6 @@ fn signal(child: &Child, sig: &str) {
         .output()
         .unwrap();
     assert!(o.status.success(), "kill -{sig}: {}", text(&o));
-}
-
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// Every name under `dir` (recursively) that is a temporary of ours.
@@ -123,6 +55,19 @@ fn interrupt(child: Child, sig: &str, what: &str, ready: impl FnMut() -> bool) -
     child.wait_with_output().unwrap()
 }
 
+/// `packet` from `cluster` signed with `keys/signer.key.pem`, plus `extra`.
+fn packet_args<'a>(cluster: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "packet",
+        "--from-dir",
+        cluster.to_str().unwrap(),
+        "--key",
+        "keys/signer.key.pem",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn assert_interrupted(o: &Output, code: i32, name: &str) {
     assert_eq!(o.status.code(), Some(code), "{}", text(o));
     assert!(
@@ -138,20 +83,9 @@ fn sigterm_during_packet_removes_the_staged_packet_and_exits_143() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     ok(d, &["keygen", "--out", "keys", "--name", "signer"]);
-    let big = big_cluster(d, 8000);
+    let big = big_cluster(d, "big", 8000);
     std::fs::create_dir(d.join("out")).unwrap();
-    let child = spawn(
-        d,
-        &[
-            "packet",
-            "--from-dir",
-            big.to_str().unwrap(),
-            "--key",
-            "keys/signer.key.pem",
-            "--out",
-            "out/p",
-        ],
-    );
+    let child = spawn(d, &packet_args(&big, &["--out", "out/p"]));
     let out = d.join("out");
     let o = interrupt(child, "TERM", "the staged packet", || {
         !temps(&out).is_empty()
@@ -165,7 +99,7 @@ fn sigterm_during_packet_removes_the_staged_packet_and_exits_143() {
 fn sigint_during_render_removes_the_partial_folder_and_exits_130() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let big = big_cluster(d, 8000);
+    let big = big_cluster(d, "big", 8000);
     ok(
         d,
         &[
@@ -244,7 +178,7 @@ fn sigint_during_live_collection_leaves_no_snapshot() {
 fn sigterm_during_demo_removes_the_demo_folder() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let big = big_cluster(d, 8000);
+    let big = big_cluster(d, "big", 8000);
     std::fs::create_dir(d.join("out")).unwrap();
     let child = spawn(
         d,
@@ -271,24 +205,17 @@ fn after_sigkill_the_next_series_run_removes_the_leftover_and_says_so() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     ok(d, &["keygen", "--out", "keys", "--name", "signer"]);
-    let big = big_cluster(d, 8000);
+    let big = big_cluster(d, "big", 8000);
     let packets = d.join("packets");
-    let child = spawn(
-        d,
-        &[
-            "packet",
-            "--from-dir",
-            big.to_str().unwrap(),
-            "--key",
-            "keys/signer.key.pem",
-            "--series",
-            "packets",
-            "--period-start",
-            "2026-01-01",
-            "--period-end",
-            "2026-03-31",
-        ],
-    );
+    let q1 = [
+        "--series",
+        "packets",
+        "--period-start",
+        "2026-01-01",
+        "--period-end",
+        "2026-03-31",
+    ];
+    let child = spawn(d, &packet_args(&big, &q1));
     let o = interrupt(child, "KILL", "the staged packet", || {
         !temps(&packets).is_empty()
     });
@@ -296,22 +223,7 @@ fn after_sigkill_the_next_series_run_removes_the_leftover_and_says_so() {
     let left = temps(&packets);
     assert!(!left.is_empty());
     let fixture = root().join("examples/clusters/task-api");
-    let out = ok(
-        d,
-        &[
-            "packet",
-            "--from-dir",
-            fixture.to_str().unwrap(),
-            "--key",
-            "keys/signer.key.pem",
-            "--series",
-            "packets",
-            "--period-start",
-            "2026-01-01",
-            "--period-end",
-            "2026-03-31",
-        ],
-    );
+    let out = ok(d, &packet_args(&fixture, &q1));
     for l in &left {
         if l.parent() == Some(packets.as_path()) {
             let name = l.file_name().unwrap().to_string_lossy().into_owned();

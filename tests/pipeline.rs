@@ -3,26 +3,12 @@
 
 mod common;
 use common::auditpack as run;
-use common::{shared, text};
+use common::{ok, root, shared, text};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(cwd: &Path, args: &[&str]) -> String {
-    let o = run(cwd, args);
-    assert!(
-        o.status.success(),
-        "auditpack {args:?} failed:\n{}",
-        text(&o)
-    );
-    text(&o)
-}
 
 fn sh(cwd: &Path, cmd: &str) -> Output {
     Command::new("sh")

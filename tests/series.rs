@@ -3,24 +3,10 @@
 //! series, and `--archive` failing after the seal says where the sealed packet is.
 
 mod common;
-use common::{auditpack as run, text};
+use common::{auditpack as run, big_cluster, ok, spawn, task_api_copy, text, wait_for};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(cwd: &Path, args: &[&str]) -> String {
-    let o = run(cwd, args);
-    assert!(
-        o.status.success(),
-        "auditpack {args:?} failed:\n{}",
-        text(&o)
-    );
-    text(&o)
-}
+use std::process::{Command, Output};
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -29,42 +15,12 @@ fn json(path: &Path) -> serde_json::Value {
 /// A copy of the Task API fixture with one extra ServiceAccount named `tag`, so that
 /// packets made from different copies have different ids.
 fn cluster(dir: &Path, tag: &str) -> PathBuf {
-    let dst = dir.join(format!("cluster-{tag}"));
-    let o = Command::new("cp")
-        .arg("-r")
-        .arg(root().join("examples/clusters/task-api"))
-        .arg(&dst)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    let dst = task_api_copy(dir, &format!("cluster-{tag}"));
     std::fs::write(
         dst.join("extra-sa.yaml"),
         format!(
             "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: extra-{tag}\n  namespace: production\n"
         ),
-    )
-    .unwrap();
-    dst
-}
-
-/// A large cluster (the fixture plus `pods` Pods): slow enough to render that another
-/// process can act while this one holds its temporary folder.
-fn big_cluster(dir: &Path, pods: usize) -> PathBuf {
-    let dst = cluster(dir, "big");
-    let items: Vec<serde_json::Value> = (0..pods)
-        .map(|i| {
-            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": format!("load-{i}"), "namespace": "production", "labels": {"app": "load"}},
-                "spec": {"serviceAccountName": "default", "containers": [
-                    {"name": "c", "image": "registry.example/app:1.0", "securityContext": {"runAsNonRoot": true}}]}})
-        })
-        .collect();
-    std::fs::write(
-        dst.join("load.json"),
-        serde_json::to_vec(
-            &serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}),
-        )
-        .unwrap(),
     )
     .unwrap();
     dst
@@ -307,16 +263,6 @@ fn packet_refuses_a_previous_packet_whose_period_overlaps_the_new_one() {
     assert!(text(&o).contains("period-gap"), "{}", text(&o));
 }
 
-fn spawn(d: &Path, args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_auditpack"))
-        .current_dir(d)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 fn packets_in(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -377,17 +323,6 @@ fn concurrent_series_runs_never_fork_the_series() {
     assert!(out.contains("chain complete: 2 packets"), "{out}");
 }
 
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(300),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-}
-
 fn has_temp(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|rd| {
         rd.flatten()
@@ -401,7 +336,7 @@ fn has_temp(dir: &Path) -> bool {
 fn a_series_run_waits_for_a_slow_run_holding_the_lock_and_sees_its_packet() {
     let (t, _) = setup();
     let d = t.path();
-    let big = big_cluster(d, 8000);
+    let big = big_cluster(d, "big", 8000);
     let small = cluster(d, "small");
     let slow = spawn(d, &packet_args(&big, "", Q1, &["--series", "packets"]));
     // The slow run stages its packet only while it holds the lock.
