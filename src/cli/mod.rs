@@ -86,8 +86,13 @@ fn install_interrupt_handler() -> anyhow::Result<()> {
                 let done = crate::cleanup::interrupt();
                 let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
                 eprintln!(
-                    "auditpack: interrupted by {name}: removed {} temporary or unfinished path(s); nothing half-written is left",
-                    done.removed.len()
+                    "auditpack: interrupted by {name}: removed {} temporary or unfinished path(s){}",
+                    done.removed.len(),
+                    if done.failed.is_empty() {
+                        "; nothing half-written is left"
+                    } else {
+                        ""
+                    }
                 );
                 for (path, e) in &done.failed {
                     eprintln!(
