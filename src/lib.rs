@@ -4,12 +4,13 @@
 //! `verify` proves later that nothing in it changed.
 //!
 //! Dependencies point down this list only: `cli` → `history` → `render` → `controls` →
-//! `collect` → `auditlog` → `seal` → `findings`, `snapshot`. `seal` knows nothing of
-//! Kubernetes.
+//! `collect` → `auditlog` → `seal` → `findings`, `snapshot` → `cleanup` (the registry of
+//! temporary paths an interrupted command removes). `seal` knows nothing of Kubernetes.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auditlog;
+pub mod cleanup;
 pub mod cli;
 pub mod collect;
 pub mod controls;

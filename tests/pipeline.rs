@@ -3,26 +3,12 @@
 
 mod common;
 use common::auditpack as run;
-use common::{shared, text};
+use common::{ok, root, shared, text};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ok(cwd: &Path, args: &[&str]) -> String {
-    let o = run(cwd, args);
-    assert!(
-        o.status.success(),
-        "auditpack {args:?} failed:\n{}",
-        text(&o)
-    );
-    text(&o)
-}
 
 fn sh(cwd: &Path, cmd: &str) -> Output {
     Command::new("sh")
@@ -415,9 +401,11 @@ fn a_series_folder_collects_quarterly_packets_into_a_chain() {
         let o = quarter(s, e);
         assert!(o.status.success(), "{}", text(&o));
     }
+    // Besides the packets, the folder holds only the series lock file.
     let names: Vec<String> = std::fs::read_dir(d.join("packets"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".auditpack.lock")
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     // Each folder is named by the id its own packet.json states (computed before render).
@@ -447,7 +435,7 @@ fn a_series_folder_collects_quarterly_packets_into_a_chain() {
         "{}",
         text(&o)
     );
-    assert_eq!(std::fs::read_dir(d.join("packets")).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(d.join("packets")).unwrap().count(), 3);
 }
 
 #[test]

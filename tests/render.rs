@@ -898,8 +898,25 @@ fn previous_packet_links_and_shows_changes() {
     use auditpack::findings::{Grant, Status, Subject, SubjectAccess};
     let tmp = tempfile::tempdir().unwrap();
     let a = render_cli(tmp.path(), &sample_snapshot(), &sample_findings(), "a", &[]);
-    // Simulate the sealer: SHA256SUMS beside the files.
-    std::fs::write(a.join("SHA256SUMS"), "SHA256 (index.html) = 00\n").unwrap();
+    // The previous packet is sealed for real: render verifies it before linking to it.
+    let keys = tmp.path().join("keys");
+    let o = auditpack(&[
+        "keygen",
+        "--out",
+        keys.to_str().unwrap(),
+        "--name",
+        "signer",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let signing = keys.join("signer.key.pem");
+    let o = auditpack(&[
+        "seal",
+        a.to_str().unwrap(),
+        "--key",
+        signing.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let trusted = keys.join("signer.pub.pem");
     let a_id = serde_json::from_str::<serde_json::Value>(&text(&a, "packet.json")).unwrap()["id"]
         .as_str()
         .unwrap()
@@ -947,14 +964,21 @@ fn previous_packet_links_and_shows_changes() {
         &snap,
         &findings,
         "b",
-        &["--previous", a.to_str().unwrap()],
+        &[
+            "--previous",
+            a.to_str().unwrap(),
+            "--trusted-key",
+            trusted.to_str().unwrap(),
+        ],
     );
     let pj: serde_json::Value = serde_json::from_str(&text(&b, "packet.json")).unwrap();
     assert_eq!(pj["previous"]["id"], a_id.as_str());
     assert_eq!(
         pj["previous"]["manifestSha256"],
-        sha256_hex(b"SHA256 (index.html) = 00\n").as_str()
+        sha256_hex(&std::fs::read(a.join("SHA256SUMS")).unwrap()).as_str()
     );
+    assert_eq!(pj["previous"]["verification"]["verified"], true);
+    assert_eq!(pj["previous"]["verification"]["trust"], "trusted-keys");
     assert!(pj["id"].as_str().unwrap().contains("-2027Q1-"));
     let md = text(&b, "packet.md");
     let ch = md_section(&md, "## Changes since the previous packet");

@@ -51,9 +51,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
         anyhow::bail!("{} is not empty: give another --out", out.display());
     }
+    // What the demo creates is removed if it is interrupted: the whole folder when the
+    // demo made it, else the keys folder (the packet and archive clean up their own).
+    let mut unfinished = Vec::new();
+    if !out.exists() {
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let ((), r) =
+            crate::cleanup::create(&out, crate::cleanup::Kind::Dir, |p| std::fs::create_dir(p))
+                .with_context(|| format!("creating {}", out.display()))?;
+        unfinished.push(r);
+    }
     let keys_dir = out.join("keys");
-    std::fs::create_dir_all(&keys_dir)
-        .with_context(|| format!("creating {}", keys_dir.display()))?;
+    let ((), r) = crate::cleanup::create(&keys_dir, crate::cleanup::Kind::Dir, |p| {
+        std::fs::create_dir(p)
+    })
+    .with_context(|| format!("creating {}", keys_dir.display()))?;
+    unfinished.push(r);
 
     // A throw-away key: only its public half is written, for checking the packet.
     let key = SigningKey::generate(&mut rand_core::OsRng);
@@ -136,6 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "  openssl pkeyutl -verify -pubin -inkey {} -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig",
         pub_pem.display()
     );
+    drop(unfinished);
     println!("\n{}", packet_dir.join("index.html").display());
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,8 @@
 //!
 //! Exit codes (every command): 0 success; 1 a negative verdict (`verify` did not verify, a
 //! chain is broken); 2 usage or I/O error; 3 `collect` or `packet` wrote their output but
-//! some kinds could not be read (the snapshot says which and why).
+//! some kinds could not be read (the snapshot says which and why); 130 / 143 interrupted
+//! by SIGINT / SIGTERM (temporary files and unfinished outputs removed).
 
 use std::process::ExitCode;
 
@@ -57,8 +58,57 @@ pub enum Command {
     Demo(demo::Args),
 }
 
-/// Runs one command.
+/// Runs one command. SIGINT and SIGTERM remove the command's temporary files and folders
+/// (and any output it had not finished) and end the process with 130 or 143.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    install_interrupt_handler()?;
+    let result = run_command(cli);
+    for path in crate::cleanup::take_swept() {
+        eprintln!(
+            "auditpack: removed {}, left by an interrupted run",
+            path.display()
+        );
+    }
+    result
+}
+
+/// On SIGINT or SIGTERM: remove every registered temporary path, say so, and exit with
+/// 128 + the signal number. A thread waits for the signal, so the cleanup runs as ordinary
+/// code (no work in a signal handler).
+fn install_interrupt_handler() -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| anyhow::anyhow!("cannot install the SIGINT/SIGTERM handler: {e}"))?;
+    std::thread::Builder::new()
+        .name("interrupt".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let done = crate::cleanup::interrupt();
+                let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
+                eprintln!(
+                    "auditpack: interrupted by {name}: removed {} temporary or unfinished path(s){}",
+                    done.removed.len(),
+                    if done.failed.is_empty() {
+                        "; nothing half-written is left"
+                    } else {
+                        ""
+                    }
+                );
+                for (path, e) in &done.failed {
+                    eprintln!(
+                        "auditpack: could not remove {}: {e}; remove it by hand",
+                        path.display()
+                    );
+                }
+                // `done` holds off every writer until the process is gone.
+                std::process::exit(128 + signal);
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("cannot start the interrupt thread: {e}"))?;
+    Ok(())
+}
+
+fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Keygen(a) => keygen::run(a),
         Command::Collect(a) => collect::run(a),

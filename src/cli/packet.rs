@@ -1,16 +1,20 @@
 //! `auditpack packet`: collect, evaluate, render and seal in one go — the everyday command.
 //!
 //! Exit codes: 0 the packet was written and sealed; 3 it was written and sealed but some
-//! kinds could not be read (the packet marks them not-collected); 2 nothing was written.
+//! kinds could not be read (the packet marks them not-collected); 2 nothing was written —
+//! except when `--archive` fails after sealing: the sealed packet is kept and the error
+//! says where it is.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 use super::collect::{SourceArgs, add_audit_log, collect};
 use super::evaluate::EvalFlags;
 use super::render::RenderFlags;
 use super::seal::passphrase_from_env;
-use crate::render::{Period, PreviousPacket};
+use crate::render::Period;
 use crate::seal::keys;
 
 /// Flags of `auditpack packet`.
@@ -35,7 +39,8 @@ pub struct Args {
     #[arg(short, long, value_name = "DIR", required_unless_present = "series")]
     pub out: Option<PathBuf>,
     /// Keep a series in this folder: the packet goes to DIR/PACKET-ID and links to the
-    /// newest packet already there (what a quarterly job wants).
+    /// newest packet already there, verified first (what a quarterly job wants). The
+    /// folder is locked for the run, so concurrent runs never fork the series.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "previous"])]
     pub series: Option<PathBuf>,
     /// Also write a deterministic archive (and its .json index) for a document store.
@@ -52,7 +57,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(passphrase_from_env)
         .transpose()?;
     let key = keys::load_signing_key(&args.key, passphrase.as_ref().map(|p| p.as_str()))?;
-    let mut opts = args.render.options(args.out.clone().unwrap_or_default())?;
+    let public = key.verifying_key();
+    if args.render.names_trusted_keys() && args.render.previous.is_none() && args.series.is_none() {
+        anyhow::bail!(
+            "--trusted-key/--trusted-keys verify the previous packet: give --previous or --series too"
+        );
+    }
+    if let Some(archive) = &args.archive {
+        let parent = archive
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            anyhow::bail!(
+                "--archive {}: the folder {} does not exist",
+                archive.display(),
+                parent.display()
+            );
+        }
+    }
+    // A --previous packet is verified here, before anything is collected.
+    let mut opts = args
+        .render
+        .options(args.out.clone().unwrap_or_default(), Some(&public))?;
 
     let (mut snapshot, warnings) = collect(&args.source)?;
     for w in &warnings {
@@ -67,20 +94,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &args.source,
         Some((period.start, period.end + chrono::Duration::seconds(1))),
     )?;
-    if let Some(series) = &args.series {
-        let id = crate::render::packet_id(&snapshot, &period);
-        if let Some(last) = newest_in_series(series)? {
-            let prev = PreviousPacket::load(&last.path)?;
-            if last.period_start == Some(period.start) {
-                anyhow::bail!(
-                    "{} already holds a packet for this period ({}): remove it first, or write this one elsewhere with --out",
-                    series.display(),
-                    last.path.display()
-                );
+    // Held until the new packet is in place: concurrent runs take turns.
+    let _lock = match &args.series {
+        Some(series) => {
+            let lock = crate::pipeline::lock_series(series, |path| {
+                eprintln!(
+                    "auditpack: another run holds {}; waiting for it to finish",
+                    path.display()
+                )
+            })
+            .with_context(|| format!("--series {}: cannot lock the folder", series.display()))?;
+            // Under the lock, every temporary here is a killed run's (live ones are locked).
+            crate::cleanup::sweep_stale(series, None);
+            let id = crate::render::packet_id(&snapshot, &period);
+            if let Some(last) = crate::pipeline::newest_in_series(series)? {
+                if last.period_start == Some(period.start) {
+                    anyhow::bail!(
+                        "{} already holds a packet for this period ({}): remove it first, or write this one elsewhere with --out",
+                        series.display(),
+                        last.path.display()
+                    );
+                }
+                opts.previous = Some(args.render.load_previous(&last.path, Some(&public))?);
             }
-            opts.previous = Some(prev);
+            opts.out_dir = series.join(&id);
+            Some(lock)
         }
-        opts.out_dir = series.join(&id);
+        None => None,
+    };
+    if let Some(prev) = &opts.previous
+        && let Some(gap) = prev.check_follows(&period)?
+    {
+        eprintln!(
+            "auditpack: warning: no packet covers {} to {}, between the previous packet and this one; a chain will report it as period-gap",
+            gap.start, gap.end
+        );
     }
     let out = opts.out_dir.clone();
     let eval = args.eval.options(None)?;
@@ -93,7 +141,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         out.display()
     );
     if let Some(archive) = &args.archive {
-        crate::seal::write_archive(&out, archive)?;
+        // The sealed packet stays: it is complete and verifies; only the archive is missing.
+        if let Err(e) = crate::seal::write_archive(&out, archive) {
+            return Err(anyhow::Error::new(e).context(format!(
+                "the packet was sealed at {} and is complete, but the archive {} failed; archive it again with `auditpack archive {} --out {}`",
+                out.display(),
+                archive.display(),
+                out.display(),
+                archive.display()
+            )));
+        }
         println!("archive: {}", archive.display());
     }
     let incomplete = crate::collect::incomplete_kinds(&snapshot);
@@ -106,40 +163,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::from(3))
     }
-}
-
-/// A sealed packet found in a series folder.
-struct Member {
-    path: PathBuf,
-    period_start: Option<chrono::DateTime<chrono::Utc>>,
-    period_end: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// The sealed packet (folder) in `dir` whose period ends last, if any. Creates `dir`.
-fn newest_in_series(dir: &std::path::Path) -> anyhow::Result<Option<Member>> {
-    std::fs::create_dir_all(dir)?;
-    let time = |v: &serde_json::Value, p: &str| {
-        v.pointer(p)
-            .and_then(serde_json::Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
-    let mut members = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if !path.join("SHA256SUMS").is_file() {
-            continue;
-        }
-        let source = crate::seal::PacketSource::open(&path)?;
-        let Some(packet) = source.packet_value() else {
-            continue;
-        };
-        members.push(Member {
-            period_start: time(&packet, "/period/start"),
-            period_end: time(&packet, "/period/end"),
-            path,
-        });
-    }
-    members.sort_by_key(|m| (m.period_end, m.path.clone()));
-    Ok(members.pop())
 }

@@ -22,9 +22,14 @@ pub struct Args {
     /// series oldest first (packets, archives, or folders holding them).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Check that the packets form one complete, unbroken series.
+    /// Check that the packets form one complete, unbroken series (ordered by the periods
+    /// their signed packet.json states, whatever the order given).
     #[arg(long)]
     pub chain: bool,
+    /// With --chain: start the chain at the packet with this id, accepting that its
+    /// predecessor is not given (the report says so); older packets are left out.
+    #[arg(long, value_name = "PACKET_ID", requires = "chain")]
+    pub from: Option<String>,
     /// A trusted public key (SPKI PEM or OpenSSH .pub); repeatable.
     #[arg(long)]
     pub key: Vec<PathBuf>,
@@ -88,11 +93,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn run_chain(args: &Args, trust: &TrustStore) -> anyhow::Result<ExitCode> {
-    let paths = crate::history::chain::expand_paths(&args.paths)?;
-    if paths.is_empty() {
+    use crate::history::chain;
+    let expanded = chain::expand_paths(&args.paths)?;
+    for p in &expanded.skipped {
+        eprintln!(
+            "auditpack: skipped {}: a temporary left by an interrupted run, never a packet (remove it)",
+            p.display()
+        );
+    }
+    if expanded.paths.is_empty() {
         anyhow::bail!("no packets found in {:?}", args.paths);
     }
-    let report = crate::history::chain::verify_chain(&paths, trust)?;
+    let opts = chain::ChainOptions {
+        from: args.from.clone(),
+    };
+    let report = chain::verify_chain(&expanded.paths, trust, &opts)?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Output::Text => print!("{}", report.to_text()),

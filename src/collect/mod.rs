@@ -181,19 +181,19 @@ pub fn write_snapshot(snap: &Snapshot, path: &Path) -> Result<(), CollectError> 
     let file_name = path
         .file_name()
         .ok_or_else(|| err(std::io::Error::other("the path names no file")))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
+    // Registered with the interrupt cleanup; a killed run's leftover is swept next time.
+    crate::cleanup::sweep_stale(dir, Some(&file_name.to_string_lossy()));
+    let tmp = crate::cleanup::temp_sibling(&dir.join(file_name));
     let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
+        let (file, registered) = crate::cleanup::create(&tmp, crate::cleanup::Kind::File, |p| {
+            std::fs::File::create_new(p)
+        })?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
         serde_json::to_writer_pretty(&mut w, snap)?;
         w.write_all(b"\n")?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
+        registered.finish(|| std::fs::rename(&tmp, path))?;
         // Make the rename itself durable.
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();

@@ -4,14 +4,17 @@
 //! `previous.manifestSha256`, the SHA-256 of that packet's `SHA256SUMS`). Because the
 //! manifest is signed and lists `packet.json`, the link is covered by the signature: a
 //! packet cannot be swapped, dropped or re-ordered without breaking a link that a trusted
-//! key signed. [`verify_chain`] checks, in the order the packets are given:
+//! key signed. [`verify_chain`] orders the packets by the reporting periods their signed
+//! `packet.json` states (never by file name or by the order given) and checks:
 //!
 //! 1. every packet verifies on its own (signature by a trusted key, every file intact);
-//! 2. every packet after the first links to the one given before it (id and digest);
-//! 3. no two packets link to the same predecessor (a fork);
-//! 4. reporting periods follow each other without overlap or uncovered time.
+//! 2. the first packet links to nothing, unless the chain starts mid-series on purpose
+//!    ([`ChainOptions::from`]);
+//! 3. every packet after the first links to the one before it (id and digest);
+//! 4. no two packets link to the same predecessor (a fork);
+//! 5. reporting periods follow each other without overlap or uncovered time.
 //!
-//! The report names the first broken link.
+//! Every problem is named by a [`ChainRule`]; the report names the first broken link.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,13 +26,64 @@ use serde_json::Value;
 use crate::seal::TrustStore;
 use crate::seal::verify::{Report, VerifyError, verify_path};
 
+/// A rule a series can break. Its [`ChainRule::id`] is stable (scripts and the JSON
+/// output rely on it); the ids are documented in `docs/seal.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ChainRule {
+    /// A packet does not verify on its own; its links cannot be trusted.
+    PacketNotVerified,
+    /// The first packet links to a predecessor that was not given (and no `--from` names
+    /// it as the start).
+    PredecessorNotGiven,
+    /// A packet after the first names no previous packet.
+    MissingLink,
+    /// A packet links to something other than the packet before it.
+    BrokenLink,
+    /// Two packets link to the same predecessor.
+    Fork,
+    /// A packet (or the one before it) states no reporting period.
+    PeriodMissing,
+    /// A period starts before the previous one ends.
+    PeriodOverlap,
+    /// Time between two periods that no packet covers.
+    PeriodGap,
+}
+
+impl ChainRule {
+    /// The stable rule id, e.g. `broken-link`.
+    pub fn id(self) -> &'static str {
+        match self {
+            ChainRule::PacketNotVerified => "packet-not-verified",
+            ChainRule::PredecessorNotGiven => "predecessor-not-given",
+            ChainRule::MissingLink => "missing-link",
+            ChainRule::BrokenLink => "broken-link",
+            ChainRule::Fork => "fork",
+            ChainRule::PeriodMissing => "period-missing",
+            ChainRule::PeriodOverlap => "period-overlap",
+            ChainRule::PeriodGap => "period-gap",
+        }
+    }
+}
+
+impl std::fmt::Display for ChainRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for ChainRule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
 /// What went wrong at one link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChainProblem {
-    /// Stable rule id: `packet-not-verified`, `missing-link`, `broken-link`, `fork`,
-    /// `period-missing`, `period-overlap`, `period-gap`.
-    pub rule: &'static str,
+    /// The rule broken.
+    pub rule: ChainRule,
     /// The packet (folder or archive) where the problem shows.
     pub path: String,
     /// What was expected and found.
@@ -54,50 +108,156 @@ pub struct ChainLink {
     pub verified: bool,
 }
 
+/// Where a chain starts when its first packet links to one that was not given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStart {
+    /// The packet id the chain starts at (`--from`).
+    pub packet_id: String,
+    /// Its predecessor as its signed `packet.json` names it, not checked here; `None` when
+    /// it links to nothing (it starts the series).
+    pub unchecked_predecessor: Option<PredecessorRef>,
+    /// Packets given that are older than the start, left out of the check.
+    pub left_out: Vec<String>,
+}
+
+/// A previous-packet link as `packet.json` states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PredecessorRef {
+    /// `previous.id`.
+    pub id: Option<String>,
+    /// `previous.manifestSha256`.
+    pub manifest_sha256: String,
+}
+
 /// The verdict on a series.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChainReport {
     /// True when every packet verified and every link holds.
     pub complete: bool,
-    /// The packets, in the order given.
+    /// Set when the chain was started mid-series ([`ChainOptions::from`]).
+    pub start: Option<ChainStart>,
+    /// The packets, oldest first (by their signed periods).
     pub links: Vec<ChainLink>,
     /// Every problem, in series order; the first is the first broken link.
     pub problems: Vec<ChainProblem>,
 }
 
+/// How to check a chain.
+#[derive(Debug, Clone, Default)]
+pub struct ChainOptions {
+    /// Start the chain at the packet with this id: its link to a predecessor that is not
+    /// given is accepted (and reported), and older packets are left out.
+    pub from: Option<String>,
+}
+
+/// Errors that stop a chain check before a verdict (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChainError {
+    /// A packet could not be read at all.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// `--from` names no packet of the series.
+    #[error(
+        "--from {id}: no packet with that id among the {count} given; give the packet id as its packet.json states it"
+    )]
+    FromNotFound {
+        /// The id asked for.
+        id: String,
+        /// How many packets were given.
+        count: usize,
+    },
+}
+
+/// The packets a set of command-line arguments stands for, and what was skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Expanded {
+    /// Packet folders and archives.
+    pub paths: Vec<PathBuf>,
+    /// Leftover temporary folders and files of interrupted runs, skipped by name
+    /// ([`crate::cleanup::is_temp_name`]): never members of a series.
+    pub skipped: Vec<PathBuf>,
+}
+
 /// Expands the command-line arguments into the series: a packet folder (it holds
 /// `SHA256SUMS`) or an archive is one packet; any other folder stands for the packets and
-/// archives inside it, in name order.
-pub fn expand_paths(args: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+/// archives inside it. Temporary names of interrupted runs are skipped. The order does not
+/// matter: [`verify_chain`] orders by signed period.
+pub fn expand_paths(args: &[PathBuf]) -> std::io::Result<Expanded> {
+    let mut out = Expanded::default();
     for arg in args {
         if arg.is_dir() && !arg.join("SHA256SUMS").exists() {
-            let mut inner: Vec<PathBuf> = std::fs::read_dir(arg)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    (p.is_dir() && p.join("SHA256SUMS").exists())
-                        || p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.ends_with(".tar.gz"))
-                })
-                .collect();
+            let mut inner: Vec<PathBuf> = Vec::new();
+            for entry in std::fs::read_dir(arg)? {
+                let p = entry?.path();
+                let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                let member = (p.is_dir() && p.join("SHA256SUMS").exists())
+                    || (p.is_file() && name.ends_with(".tar.gz"));
+                if !member {
+                    continue;
+                }
+                if crate::cleanup::is_temp_name(name) {
+                    out.skipped.push(p);
+                } else {
+                    inner.push(p);
+                }
+            }
             inner.sort();
-            out.extend(inner);
+            out.paths.extend(inner);
         } else {
-            out.push(arg.clone());
+            out.paths.push(arg.clone());
         }
     }
+    out.skipped.sort();
     Ok(out)
 }
 
-/// Verifies a series of packets given oldest first.
-pub fn verify_chain(paths: &[PathBuf], trust: &TrustStore) -> Result<ChainReport, VerifyError> {
-    let reports: Vec<Report> = paths
+/// Verifies a series of packets, in any order: they are ordered by the periods their
+/// `packet.json` states.
+pub fn verify_chain(
+    paths: &[PathBuf],
+    trust: &TrustStore,
+    opts: &ChainOptions,
+) -> Result<ChainReport, ChainError> {
+    let mut reports: Vec<Report> = paths
         .iter()
         .map(|p| verify_path(p, trust))
         .collect::<Result<_, _>>()?;
-    Ok(check_links(&reports))
+    order_by_period(&mut reports);
+    let mut left_out = Vec::new();
+    if let Some(id) = &opts.from {
+        let Some(at) = reports
+            .iter()
+            .position(|r| r.packet_id.as_deref() == Some(id.as_str()))
+        else {
+            return Err(ChainError::FromNotFound {
+                id: id.clone(),
+                count: reports.len(),
+            });
+        };
+        left_out = reports.drain(..at).map(|r| show(&r.path)).collect();
+    }
+    let mut report = check_links(&reports, opts.from.as_deref());
+    if let Some(start) = &mut report.start {
+        start.left_out = left_out;
+    }
+    Ok(report)
+}
+
+/// Sorts by the stated period (start, then end), then by path; packets that state no
+/// period go last. An unverified packet's period is only a placement: it is reported as
+/// not verified anyway.
+fn order_by_period(reports: &mut [Report]) {
+    reports.sort_by_cached_key(|r| {
+        let start = time(field(&r.packet, "/period/start"));
+        let end = time(field(&r.packet, "/period/end"));
+        (start.is_none(), start, end, r.path.clone())
+    });
 }
 
 fn field<'a>(packet: &'a Option<Value>, pointer: &str) -> Option<&'a str> {
@@ -116,9 +276,11 @@ fn show(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Checks the links between already verified packets (oldest first).
-pub fn check_links(reports: &[Report]) -> ChainReport {
+/// Checks the links between already verified packets, in the order given (oldest first).
+/// `from` names the packet id the chain may start at with a predecessor not given.
+pub fn check_links(reports: &[Report], from: Option<&str>) -> ChainReport {
     let mut problems = Vec::new();
+    let mut start = None;
     let links: Vec<ChainLink> = reports
         .iter()
         .map(|r| ChainLink {
@@ -154,7 +316,7 @@ pub fn check_links(reports: &[Report]) -> ChainReport {
                 .map(|f| format!("{} {}", f.rule, f.path))
                 .collect();
             problems.push(ChainProblem {
-                rule: "packet-not-verified",
+                rule: ChainRule::PacketNotVerified,
                 path: path.clone(),
                 detail: format!(
                     "the packet does not verify ({}); its links cannot be trusted",
@@ -168,7 +330,7 @@ pub fn check_links(reports: &[Report]) -> ChainReport {
         if let Some(d) = prev_digest {
             if let Some(&other) = linked_from.get(d) {
                 problems.push(ChainProblem {
-                    rule: "fork",
+                    rule: ChainRule::Fork,
                     path: path.clone(),
                     detail: format!(
                         "links to the same predecessor as {}: the series forks",
@@ -178,78 +340,107 @@ pub fn check_links(reports: &[Report]) -> ChainReport {
             }
             linked_from.insert(d, i);
         }
-        if i > 0 {
-            let before = &reports[i - 1];
-            match prev_digest {
-                None => problems.push(ChainProblem {
-                    rule: "missing-link",
+        if i == 0 {
+            let starts_here = from.is_some() && from == r.packet_id.as_deref();
+            if starts_here {
+                start = Some(ChainStart {
+                    packet_id: r.packet_id.clone().unwrap_or_default(),
+                    unchecked_predecessor: prev_digest.map(|d| PredecessorRef {
+                        id: prev_id.map(str::to_string),
+                        manifest_sha256: d.to_string(),
+                    }),
+                    left_out: Vec::new(),
+                });
+            } else if let Some(d) = prev_digest {
+                let id = prev_id.unwrap_or("an unknown packet");
+                problems.push(ChainProblem {
+                    rule: ChainRule::PredecessorNotGiven,
                     path: path.clone(),
                     detail: format!(
-                        "names no previous packet, but follows {} in the series",
+                        "the first packet links to {id} (manifest {d}), which was not given: give that packet too, or start the chain here on purpose with --from {}",
+                        r.packet_id.as_deref().unwrap_or("ID")
+                    ),
+                });
+            }
+            continue;
+        }
+        let before = &reports[i - 1];
+        match prev_digest {
+            None => problems.push(ChainProblem {
+                rule: ChainRule::MissingLink,
+                path: path.clone(),
+                detail: format!(
+                    "names no previous packet, but follows {} in the series",
+                    name(i - 1)
+                ),
+            }),
+            Some(d) if Some(d) != before.manifest_sha256.as_deref() => {
+                let points_to = match by_digest.get(d) {
+                    Some(&j) => format!(
+                        "it links to {} instead: the links and the signed periods disagree on the order",
+                        name(j)
+                    ),
+                    None => format!(
+                        "it links to {} (manifest {d}), which is not in the series: a packet is missing or was replaced",
+                        prev_id.unwrap_or("an unknown packet")
+                    ),
+                };
+                problems.push(ChainProblem {
+                    rule: ChainRule::BrokenLink,
+                    path: path.clone(),
+                    detail: format!(
+                        "does not link to the packet before it, {}; {points_to}",
                         name(i - 1)
                     ),
-                }),
-                Some(d) if Some(d) != before.manifest_sha256.as_deref() => {
-                    let points_to = match by_digest.get(d) {
-                        Some(&j) => format!(
-                            "it links to {} instead: the series is out of order",
-                            name(j)
-                        ),
-                        None => format!(
-                            "it links to {} (manifest {d}), which is not in the series: a packet is missing or was replaced",
-                            prev_id.unwrap_or("an unknown packet")
-                        ),
-                    };
-                    problems.push(ChainProblem {
-                        rule: "broken-link",
-                        path: path.clone(),
-                        detail: format!(
-                            "does not link to the packet before it, {}; {points_to}",
-                            name(i - 1)
-                        ),
-                    });
-                }
-                Some(_) if prev_id.is_some() && prev_id != before.packet_id.as_deref() => {
-                    problems.push(ChainProblem {
-                        rule: "broken-link",
-                        path: path.clone(),
-                        detail: format!(
-                            "names previous id {} but the packet before it is {}",
-                            prev_id.unwrap_or_default(),
-                            name(i - 1)
-                        ),
-                    });
-                }
-                Some(_) => {}
+                });
             }
-            let (end_before, start) = (
-                time(links[i - 1].period_end.as_deref()),
-                time(links[i].period_start.as_deref()),
-            );
-            match (end_before, start) {
-                (Some(e), Some(s)) if s < e => problems.push(ChainProblem {
-                    rule: "period-overlap",
+            Some(_) if prev_id.is_some() && prev_id != before.packet_id.as_deref() => {
+                problems.push(ChainProblem {
+                    rule: ChainRule::BrokenLink,
                     path: path.clone(),
-                    detail: format!("its period starts {s} before the previous period ends {e}: out of order or overlapping"),
-                }),
-                // Periods end inclusively at their last second (render) or exclusively at
-                // the next period's start: either way the next one starts at most 1 s later.
-                (Some(e), Some(s)) if s > e + chrono::Duration::seconds(1) => problems.push(ChainProblem {
-                    rule: "period-gap",
+                    detail: format!(
+                        "names previous id {} but the packet before it is {}",
+                        prev_id.unwrap_or_default(),
+                        name(i - 1)
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+        let (end_before, start_here) = (
+            time(links[i - 1].period_end.as_deref()),
+            time(links[i].period_start.as_deref()),
+        );
+        match (end_before, start_here) {
+            (Some(e), Some(s)) if s < e => problems.push(ChainProblem {
+                rule: ChainRule::PeriodOverlap,
+                path: path.clone(),
+                detail: format!(
+                    "its period starts {s} before the previous period ends {e}: the periods overlap"
+                ),
+            }),
+            // Periods end inclusively at their last second (render) or exclusively at the
+            // next period's start: either way the next one starts at most 1 s later.
+            (Some(e), Some(s)) if s > e + chrono::Duration::seconds(1) => {
+                problems.push(ChainProblem {
+                    rule: ChainRule::PeriodGap,
                     path: path.clone(),
                     detail: format!("no packet covers {e} to {s}"),
-                }),
-                (Some(_), Some(_)) => {}
-                _ => problems.push(ChainProblem {
-                    rule: "period-missing",
-                    path: path.clone(),
-                    detail: "packet.json of this packet or the one before has no period.start/period.end".into(),
-                }),
+                })
             }
+            (Some(_), Some(_)) => {}
+            _ => problems.push(ChainProblem {
+                rule: ChainRule::PeriodMissing,
+                path: path.clone(),
+                detail:
+                    "packet.json of this packet or the one before has no period.start/period.end"
+                        .into(),
+            }),
         }
     }
     ChainReport {
-        complete: problems.is_empty(),
+        complete: problems.is_empty() && !reports.is_empty(),
+        start,
         links,
         problems,
     }
@@ -260,6 +451,15 @@ impl ChainReport {
     pub fn to_text(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
+        if let Some(s) = &self.start {
+            for p in &s.left_out {
+                let _ = writeln!(
+                    out,
+                    "  -  left out (older than --from {}): {p}",
+                    s.packet_id
+                );
+            }
+        }
         for (i, l) in self.links.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -274,11 +474,35 @@ impl ChainReport {
         }
         match self.problems.first() {
             None => {
+                let from = match &self.start {
+                    Some(s) => format!(" from {}", s.packet_id),
+                    None => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "chain complete: {} packets, every link holds",
+                    "chain complete{from}: {} packets, every link holds",
                     self.links.len()
                 );
+                if let Some(s) = &self.start {
+                    match &s.unchecked_predecessor {
+                        Some(p) => {
+                            let _ = writeln!(
+                                out,
+                                "  started mid-series with --from {}: its link to {} (manifest {}) was not checked",
+                                s.packet_id,
+                                p.id.as_deref().unwrap_or("an unknown packet"),
+                                p.manifest_sha256
+                            );
+                        }
+                        None => {
+                            let _ = writeln!(
+                                out,
+                                "  --from {}: it links to no earlier packet (it starts the series)",
+                                s.packet_id
+                            );
+                        }
+                    }
+                }
             }
             Some(first) => {
                 let _ = writeln!(

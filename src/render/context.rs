@@ -79,6 +79,11 @@ pub struct PacketInfo {
     pub snapshot_sha256: String,
     pub previous_id: Option<String>,
     pub previous_manifest_sha256: Option<String>,
+    /// Key id that verified the previous packet before it was linked.
+    pub previous_verified_by: Option<String>,
+    pub previous_verified_name: Option<String>,
+    /// `signing-key` or `trusted-keys`.
+    pub previous_trust: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -804,6 +809,15 @@ pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
         snapshot_sha256: inp.snapshot_sha256.to_string(),
         previous_id: previous.and_then(|p| p.id.clone()),
         previous_manifest_sha256: previous.and_then(|p| p.manifest_sha256.clone()),
+        previous_verified_by: previous
+            .and_then(|p| p.verification.as_ref())
+            .map(|v| v.signer_key_id.clone()),
+        previous_verified_name: previous
+            .and_then(|p| p.verification.as_ref())
+            .and_then(|v| v.signer_name.clone()),
+        previous_trust: previous
+            .and_then(|p| p.verification.as_ref())
+            .map(|v| v.trust.id().to_string()),
     };
 
     // Controls per check, per framework (one index pass).
@@ -959,7 +973,18 @@ impl Context {
     pub fn packet_json(&self) -> Value {
         let p = &self.packet;
         let previous = match &p.previous_id {
-            Some(id) => json!({"id": id, "manifestSha256": p.previous_manifest_sha256}),
+            Some(id) => {
+                let mut link = json!({"id": id, "manifestSha256": p.previous_manifest_sha256});
+                if let Some(key) = &p.previous_verified_by {
+                    link["verification"] = json!({
+                        "verified": true,
+                        "signerKeyId": key,
+                        "signerName": p.previous_verified_name,
+                        "trust": p.previous_trust,
+                    });
+                }
+                link
+            }
             None => Value::Null,
         };
         json!({

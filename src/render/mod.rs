@@ -86,17 +86,164 @@ impl Period {
 /// The packet this one follows (for the chain and the "changes since" section).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreviousPacket {
+    /// Where it was read from.
+    pub path: Option<PathBuf>,
     /// Its packet id, when known (read from its `packet.json`).
     pub id: Option<String>,
     /// Lowercase hex SHA-256 of its `SHA256SUMS`, when it was sealed.
     pub manifest_sha256: Option<String>,
+    /// Its reporting period, from its `packet.json`.
+    pub period: Option<Period>,
+    /// Who verified it before this packet linked to it ([`PreviousPacket::load_verified`]);
+    /// written into `packet.json` `previous.verification`.
+    pub verification: Option<PreviousVerification>,
     /// Its snapshot, to compare access and objects with.
     pub snapshot: Option<Snapshot>,
     /// Its findings, to compare statuses and the access review with.
     pub findings: Option<Findings>,
 }
 
+/// How a previous packet was verified before a new packet linked to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousVerification {
+    /// The key id whose signature over its `SHA256SUMS` verified.
+    pub signer_key_id: String,
+    /// That key's name in the trusted-keys file, if it has one.
+    pub signer_name: Option<String>,
+    /// Where the trust in that key came from.
+    pub trust: PreviousTrust,
+}
+
+/// Which keys a previous packet is verified against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviousTrust {
+    /// The public half of the key the new packet is sealed with (`packet --key`).
+    SigningKey,
+    /// Keys the user named (`--trusted-key`, `--trusted-keys`).
+    TrustedKeys,
+}
+
+impl PreviousTrust {
+    /// The id written into `packet.json`: `signing-key` or `trusted-keys`.
+    pub fn id(self) -> &'static str {
+        match self {
+            PreviousTrust::SigningKey => "signing-key",
+            PreviousTrust::TrustedKeys => "trusted-keys",
+        }
+    }
+}
+
+/// How many failures a [`RenderError::PreviousNotVerified`] message names.
+const LISTED_FAILURES: usize = 8;
+
+/// Whether `path` is a packet archive (`.tar.gz`, `.tgz` file) by its name.
+pub fn is_archive_path(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".tar.gz") || n.ends_with(".tgz"))
+}
+
 impl PreviousPacket {
+    /// Verifies a previous packet folder or archive against `trust` and only then reads it
+    /// (see [`PreviousPacket::load`]): a packet that does not verify is refused
+    /// ([`RenderError::PreviousNotVerified`]), so a tampered predecessor can never change
+    /// what "changes since" says or what the new packet links to. The files read are
+    /// checked against the verified manifest. A snapshot file (not a packet) carries no
+    /// signature: it is read as given and linked to nothing.
+    pub fn load_verified(
+        path: &Path,
+        trust: &crate::seal::TrustStore,
+        source: PreviousTrust,
+    ) -> Result<PreviousPacket, RenderError> {
+        let previous = |message: String| RenderError::Previous {
+            path: path.to_path_buf(),
+            message,
+        };
+        if path.is_file() && !is_archive_path(path) {
+            return Self::load(path);
+        }
+        let report =
+            crate::seal::verify_path(path, trust).map_err(|e| previous(format!("{e:#}")))?;
+        let (Some(_), Some(key_id), Some(manifest)) = (
+            report.verified.as_ref(),
+            report.signer_key_id.clone(),
+            report.manifest_sha256.clone(),
+        ) else {
+            let shown: Vec<String> = report
+                .failures
+                .iter()
+                .take(LISTED_FAILURES)
+                .map(|f| {
+                    if f.path.is_empty() {
+                        format!("{}: {}", f.rule, f.detail)
+                    } else {
+                        format!("{} {}: {}", f.rule, f.path, f.detail)
+                    }
+                })
+                .collect();
+            let more = report.failures.len().saturating_sub(LISTED_FAILURES);
+            return Err(RenderError::PreviousNotVerified {
+                path: path.to_path_buf(),
+                trust: match source {
+                    PreviousTrust::SigningKey => {
+                        "the public half of the signing key (--key)".into()
+                    }
+                    PreviousTrust::TrustedKeys => {
+                        "the keys given with --trusted-key/--trusted-keys".into()
+                    }
+                },
+                failures: format!(
+                    "{}{}",
+                    shown.join("; "),
+                    if more > 0 {
+                        format!("; and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+            });
+        };
+        let mut prev = Self::load(path)?;
+        // The bytes read must be the bytes verified (nothing swapped in between).
+        if prev.manifest_sha256.as_deref() != Some(manifest.as_str()) {
+            return Err(previous(
+                "SHA256SUMS changed between verifying and reading the packet".into(),
+            ));
+        }
+        prev.verification = Some(PreviousVerification {
+            signer_key_id: key_id,
+            signer_name: report.signer_name.clone(),
+            trust: source,
+        });
+        Ok(prev)
+    }
+
+    /// Checks that a packet for `period` may follow this one in a chain: this one's period
+    /// must end before (or where) `period` starts — the `period-overlap` rule of
+    /// `verify --chain`. Returns the uncovered time between them (from the previous end to
+    /// the new start), if any: a chain would report it as `period-gap`.
+    pub fn check_follows(&self, period: &Period) -> Result<Option<Period>, RenderError> {
+        let Some(prev) = self.period else {
+            return Ok(None);
+        };
+        if period.start < prev.end {
+            return Err(RenderError::PreviousOverlaps {
+                path: self.path.clone().unwrap_or_default(),
+                previous: format!("{} to {}", ts(prev.start), ts(prev.end)),
+                period: format!("{} to {}", ts(period.start), ts(period.end)),
+            });
+        }
+        if period.start > prev.end + chrono::Duration::seconds(1) {
+            return Ok(Some(Period {
+                start: prev.end,
+                end: period.start,
+            }));
+        }
+        Ok(None)
+    }
+
     /// Reads a previous packet folder (`packet.json`, `SHA256SUMS`,
     /// `evidence/snapshot.json`, `findings.json`, each used when present) or a snapshot file.
     pub fn load(path: &Path) -> Result<PreviousPacket, RenderError> {
@@ -104,14 +251,11 @@ impl PreviousPacket {
             path: path.to_path_buf(),
             message,
         };
-        let is_archive = path.is_file()
-            && path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".tar.gz") || n.ends_with(".tgz"));
+        let is_archive = is_archive_path(path);
         if path.is_file() && !is_archive {
             let snapshot = Snapshot::read(path).map_err(|e| previous(format!("{e:#}")))?;
             return Ok(PreviousPacket {
+                path: Some(path.to_path_buf()),
                 snapshot: Some(snapshot),
                 ..PreviousPacket::default()
             });
@@ -145,15 +289,39 @@ impl PreviousPacket {
         let [packet, sums, snapshot, findings]: [Option<Vec<u8>>; 4] = files
             .try_into()
             .map_err(|_| previous("internal: wrong number of files".into()))?;
-        let mut prev = PreviousPacket::default();
-        if let Some(bytes) = packet {
-            let v: serde_json::Value = serde_json::from_slice(&bytes)
+        let mut prev = PreviousPacket {
+            path: Some(path.to_path_buf()),
+            ..PreviousPacket::default()
+        };
+        let packet_bytes = packet;
+        if let Some(bytes) = &packet_bytes {
+            let v: serde_json::Value = serde_json::from_slice(bytes)
                 .map_err(|e| previous(format!("packet.json is not valid JSON: {e}")))?;
             prev.id = v.get("id").and_then(|x| x.as_str()).map(str::to_string);
+            let time = |p: &str| {
+                v.pointer(p)
+                    .and_then(|x| x.as_str())
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc))
+            };
+            if let (Some(start), Some(end)) = (time("/period/start"), time("/period/end")) {
+                prev.period = Some(Period { start, end });
+            }
+        }
+        if let Some(sums) = &sums {
+            check_read_against_manifest(
+                sums,
+                &[
+                    ("packet.json", packet_bytes.as_deref()),
+                    ("evidence/snapshot.json", snapshot.as_deref()),
+                    ("findings.json", findings.as_deref()),
+                ],
+            )
+            .map_err(previous)?;
         }
         prev.manifest_sha256 = sums.as_deref().map(sha256_hex);
         if let Some(bytes) = snapshot {
-            let text = String::from_utf8(bytes)
+            let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| previous("evidence/snapshot.json is not UTF-8".into()))?;
             prev.snapshot = Some(
                 Snapshot::from_json(&text)
@@ -173,6 +341,32 @@ impl PreviousPacket {
         }
         Ok(prev)
     }
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Each file read from a sealed packet must have the digest its manifest lists: what a
+/// verified manifest vouches for is exactly what is used.
+fn check_read_against_manifest(sums: &[u8], files: &[(&str, Option<&[u8]>)]) -> Result<(), String> {
+    use sha2::Digest;
+    let listed: BTreeMap<String, [u8; 32]> = crate::seal::manifest::parse(sums)
+        .entries
+        .into_iter()
+        .map(|e| (e.path, e.sha256))
+        .collect();
+    for (name, bytes) in files {
+        let Some(bytes) = bytes else { continue };
+        if let Some(want) = listed.get(*name)
+            && <[u8; 32]>::from(sha2::Sha256::digest(bytes)) != *want
+        {
+            return Err(format!(
+                "{name} does not match its SHA256SUMS line: the packet changed while it was read"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// How to render a packet.
@@ -261,6 +455,32 @@ pub enum RenderError {
         path: PathBuf,
         /// What is wrong.
         message: String,
+    },
+    /// The previous packet does not verify against the trusted keys.
+    #[error(
+        "previous packet {} does not verify against {trust}: {failures}. Refusing to link to it or to report changes since it: check it with `auditpack verify`, or name the key it was signed with (--trusted-key PUB, --trusted-keys FILE)",
+        path.display()
+    )]
+    PreviousNotVerified {
+        /// Path.
+        path: PathBuf,
+        /// Which keys it was checked against.
+        trust: String,
+        /// The failures (rule, file, detail), the first few.
+        failures: String,
+    },
+    /// The previous packet's period overlaps this one: the chain could never verify.
+    #[error(
+        "previous packet {} covers {previous}, which overlaps this packet's period {period}: a chain of the two would never verify (period-overlap). Give the packet that comes before this period, or set --period-start at or after the previous period's end",
+        path.display()
+    )]
+    PreviousOverlaps {
+        /// Path of the previous packet.
+        path: PathBuf,
+        /// Its period.
+        previous: String,
+        /// This packet's period.
+        period: String,
     },
     /// The period is empty or reversed.
     #[error("period start {start} is after its end {end}: give --period-start before --period-end")]
@@ -435,6 +655,9 @@ fn render_into(
         });
     }
     check_findings_match(snapshot, findings)?;
+    if let Some(prev) = &opts.previous {
+        prev.check_follows(&period)?;
+    }
     let tpl = templates::Templates::load(opts.templates_dir.as_deref())?;
     let questions = load_questions(&tpl)?;
     let mut paths: Vec<String> = Vec::new();
@@ -520,27 +743,35 @@ pub fn render_packet(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "packet".into());
-    let tmp = parent.join(format!(".{base}.partial-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
-    }
-    std::fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
+    // A killed run's leftover is removed; this run's folder is removed if interrupted.
+    crate::cleanup::sweep_stale(&parent, Some(&base));
+    let tmp = crate::cleanup::temp_sibling(&parent.join(&base));
+    let ((), registered) =
+        crate::cleanup::create(&tmp, crate::cleanup::Kind::Dir, |p| std::fs::create_dir(p))
+            .map_err(|e| io(&tmp, e))?;
     let result = (|| {
         let packet = render_into(snapshot, findings, opts, &mut |rel, payload| {
             let p = tmp.join(&rel);
-            if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
-            }
-            let file = std::fs::File::create(&p).map_err(|e| io(&p, e))?;
+            // Created with the interrupt cleanup held off: nothing appears after it ran.
+            let file = crate::cleanup::hold(|| {
+                if let Some(d) = p.parent() {
+                    std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
+                }
+                std::fs::File::create(&p).map_err(|e| io(&p, e))
+            })?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             payload.write_to(&mut w).map_err(|e| io(&p, e))?;
             std::io::Write::flush(&mut w).map_err(|e| io(&p, e))
         })?;
         check_out_dir(out)?;
-        if out.exists() {
-            std::fs::remove_dir(out).map_err(|e| io(out, e))?;
-        }
-        std::fs::rename(&tmp, out).map_err(|e| io(out, e))?;
+        registered
+            .finish(|| {
+                if out.exists() {
+                    std::fs::remove_dir(out)?;
+                }
+                std::fs::rename(&tmp, out)
+            })
+            .map_err(|e| io(out, e))?;
         Ok(packet)
     })();
     if result.is_err() {

@@ -1,13 +1,13 @@
 //! Atomic file writes: write a temporary file in the target's folder, fsync, rename, fsync
-//! the folder. A failure leaves the target untouched and removes the temporary file.
+//! the folder. A failure leaves the target untouched and removes the temporary file; an
+//! interrupted run removes it too (the temporary is registered with [`crate::cleanup`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
+use crate::cleanup::{self, Registered};
 
 /// A temporary file that becomes `target` on [`TempFile::commit`] and disappears if dropped
 /// uncommitted.
@@ -16,26 +16,27 @@ pub(crate) struct TempFile {
     temp: PathBuf,
     target: PathBuf,
     file: Option<File>,
+    registered: Option<Registered>,
 }
 
 impl TempFile {
     /// Creates the temporary file in `dir` (which must be `target`'s folder).
     pub fn new(dir: &Path, target: &Path) -> io::Result<Self> {
-        let base = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".{base}.auditpack-tmp-{}-{n}", std::process::id()));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(&temp)?;
+        let base = target.file_name().unwrap_or_default();
+        cleanup::sweep_stale(dir, Some(&base.to_string_lossy()));
+        let temp = cleanup::temp_sibling(&dir.join(base));
+        let (file, registered) = cleanup::create(&temp, cleanup::Kind::File, |p| {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o644)
+                .open(p)
+        })?;
         Ok(Self {
             temp,
             target: target.to_path_buf(),
             file: Some(file),
+            registered: Some(registered),
         })
     }
 
@@ -53,8 +54,10 @@ impl TempFile {
     pub fn commit(mut self) -> io::Result<()> {
         let file = self.file.take().expect("file is present until commit");
         file.sync_all()?;
-        drop(file);
+        // Renamed while still registered (and locked), so no sweep can take it first.
         fs::rename(&self.temp, &self.target)?;
+        drop(file);
+        drop(self.registered.take());
         if let Some(dir) = self.target.parent() {
             let dir = if dir.as_os_str().is_empty() {
                 Path::new(".")
@@ -73,6 +76,7 @@ impl Drop for TempFile {
         if !self.temp.as_os_str().is_empty() {
             let _ = fs::remove_file(&self.temp);
         }
+        drop(self.registered.take());
     }
 }
 

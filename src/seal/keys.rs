@@ -236,15 +236,19 @@ pub fn write_key_files(
     ssh.push('\n');
 
     let mut written: Vec<&Path> = Vec::new();
+    // Each file is registered with the interrupt cleanup until all three are written, so an
+    // interrupted keygen leaves none of them.
+    let mut registered = Vec::new();
     let result = (|| {
-        create_new(&private_key, private_text.as_bytes(), 0o600)?;
+        registered.push(create_new(&private_key, private_text.as_bytes(), 0o600)?);
         written.push(&private_key);
-        create_new(&public_pem, pem.as_bytes(), 0o644)?;
+        registered.push(create_new(&public_pem, pem.as_bytes(), 0o644)?);
         written.push(&public_pem);
-        create_new(&public_openssh, ssh.as_bytes(), 0o644)?;
+        registered.push(create_new(&public_openssh, ssh.as_bytes(), 0o644)?);
         written.push(&public_openssh);
         Ok(())
     })();
+    drop(registered);
     if let Err(err) = result {
         for path in written {
             let _ = fs::remove_file(path);
@@ -260,29 +264,35 @@ pub fn write_key_files(
     })
 }
 
-fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+fn create_new(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<crate::cleanup::Registered, KeyError> {
     let io = |source| KeyError::Io {
         path: path.to_path_buf(),
         action: "create",
         source,
     };
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyError::Exists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                io(source)
+    let (mut file, registered) = crate::cleanup::create(path, crate::cleanup::Kind::File, |p| {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(p)
+    })
+    .map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyError::Exists {
+                path: path.to_path_buf(),
             }
-        })?;
+        } else {
+            io(source)
+        }
+    })?;
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
-    Ok(())
+    Ok(registered)
 }
 
 /// Loads an Ed25519 private key: PKCS#8 PEM (v1 or v2, plain or encrypted) or an OpenSSH

@@ -176,6 +176,8 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
         }
     }
 
+    // A killed seal's staged files are not packet content: remove them before listing.
+    crate::cleanup::sweep_stale(dir, None);
     // 1. List and check every name before writing anything.
     let listing = walk::list(dir, &SEAL_FILES).map_err(io(dir, "cannot list"))?;
     if let Some(problem) = listing.problems.into_iter().next() {
@@ -274,16 +276,20 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
             Err(e) => return Err(io(&manifest_path, "cannot remove the old manifest")(e)),
         }
     }
-    for (staged, name) in [
-        (staged_packet, PACKET_JSON),
-        (staged_sig, SIGNATURE),
-        (staged_ssh, SSH_SIGNATURE),
-        (staged_dsse, DSSE),
-        (staged_manifest, MANIFEST),
-    ] {
-        let p = dir.join(name);
-        staged.commit().map_err(io(&p, "cannot write"))?;
-    }
+    // All five renames or none, as far as an interrupt goes.
+    crate::cleanup::hold(|| {
+        for (staged, name) in [
+            (staged_packet, PACKET_JSON),
+            (staged_sig, SIGNATURE),
+            (staged_ssh, SSH_SIGNATURE),
+            (staged_dsse, DSSE),
+            (staged_manifest, MANIFEST),
+        ] {
+            let p = dir.join(name);
+            staged.commit().map_err(io(&p, "cannot write"))?;
+        }
+        Ok::<_, SealError>(())
+    })?;
     Ok(SealReport {
         dir: dir.to_path_buf(),
         files: entries.len(),

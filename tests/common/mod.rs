@@ -35,3 +35,82 @@ pub fn text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// The crate root (fixtures and examples live under it).
+#[allow(dead_code)] // not every test file reads fixtures
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary in `cwd` and panics with its output unless it succeeds; returns its
+/// standard output and error.
+#[allow(dead_code)] // not every test file runs the binary
+pub fn ok(cwd: &Path, args: &[&str]) -> String {
+    let o = auditpack(cwd, args);
+    assert!(
+        o.status.success(),
+        "auditpack {args:?} failed:\n{}",
+        text(&o)
+    );
+    text(&o)
+}
+
+/// Starts the binary in `cwd` with its output piped, without an ambient kubeconfig.
+#[allow(dead_code)] // not every test file runs processes side by side
+pub fn spawn(cwd: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the auditpack binary starts")
+}
+
+/// Polls `f` every 10 ms until it holds (panics after five minutes).
+#[allow(dead_code)] // not every test file waits for another process
+pub fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(300),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// A copy of the Task API fixture in `dir/NAME` plus `pods` extra Pods in `load.json`:
+/// slow enough to render that another process (or a signal) can act while the packet is
+/// being written.
+#[allow(dead_code)] // not every test file needs a large cluster
+pub fn big_cluster(dir: &Path, name: &str, pods: usize) -> PathBuf {
+    let dst = task_api_copy(dir, name);
+    let items: Vec<serde_json::Value> = (0..pods)
+        .map(|i| {
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("load-{i}"), "namespace": "production"},
+                "spec": {"serviceAccountName": "default", "containers": [
+                    {"name": "c", "image": "registry.example/app:1.0"}]}})
+        })
+        .collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    std::fs::write(dst.join("load.json"), serde_json::to_vec(&list).unwrap()).unwrap();
+    dst
+}
+
+/// A copy of the Task API fixture (`examples/clusters/task-api`) in `dir/NAME`.
+#[allow(dead_code)] // not every test file edits a cluster
+pub fn task_api_copy(dir: &Path, name: &str) -> PathBuf {
+    let dst = dir.join(name);
+    let o = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(root().join("examples/clusters/task-api"))
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    dst
+}
