@@ -2,7 +2,6 @@
 //! fresh temp folder, checked against standard tools (sha256sum, shasum, openssl,
 //! ssh-keygen, Python securesystemslib) and a tamper matrix on folders and archives.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -10,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use auditpack::seal::{self, keys, manifest};
+
+#[path = "common/tarball.rs"]
+mod tarball;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::Value;
 
@@ -483,7 +485,8 @@ fn seal_keeps_packet_json_keys_in_order_and_adds_signer_and_seal_time() {
             "frameworks",
             "previousPacket",
             "signer",
-            "sealedAt"
+            "sealedAt",
+            "attestation"
         ]
     );
     assert_eq!(v["sealedAt"], "2025-07-01T12:00:00Z");
@@ -521,7 +524,7 @@ fn seal_creates_packet_json_when_absent_and_manifest_has_the_exact_form() {
     ok(run(env.root(), &["seal", "p", "--key", "k.key.pem"]));
     let v: Value = serde_json::from_slice(&fs::read(env.p("p/packet.json")).unwrap()).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["formatVersion", "signer", "sealedAt"]);
+    assert_eq!(keys, ["formatVersion", "signer", "sealedAt", "attestation"]);
     assert_eq!(v["formatVersion"], 1);
     let sums = fs::read_to_string(env.p("p/SHA256SUMS")).unwrap();
     let pj = sha256_hex(&fs::read(env.p("p/packet.json")).unwrap());
@@ -749,7 +752,9 @@ fn verify_json_has_the_documented_schema() {
             "sealedAt",
             "manifestSha256",
             "filesChecked",
-            "failures"
+            "failures",
+            "failuresOmitted",
+            "notes"
         ]
     );
     assert_eq!(v["verified"], true);
@@ -980,8 +985,10 @@ fn archive_is_deterministic_normalised_and_indexed() {
     assert_eq!(a.manifest, f.manifest);
     assert_eq!(a.packet_json, f.packet_json);
     assert_eq!(a.manifest_sha256(), sha256_hex(&sums));
-    // A recipient's repackaging with GNU tar (`./` prefixes, their own headers) still
-    // verifies, and a GNU tar extraction passes sha256sum.
+    // A GNU tar extraction passes sha256sum. A recipient's repackaging with GNU tar (`./`
+    // prefixes, its own headers, its gzip header) is no longer accepted: verify reads only
+    // the form `auditpack archive` writes, so what it vouches for is what every extractor
+    // extracts. (Behaviour change: it used to verify.)
     fs::create_dir(env.p("x")).unwrap();
     code(
         &tool(env.root(), "tar", &["-xzf", "one.tar.gz", "-C", "x"]),
@@ -995,16 +1002,15 @@ fn archive_is_deterministic_normalised_and_indexed() {
         &tool(env.root(), "tar", &["-czf", "gnu.tar.gz", "-C", "x", "."]),
         0,
     );
-    ok(run(
-        env.root(),
-        &["verify", "gnu.tar.gz", "--key", "k.pub.pem"],
-    ));
-    assert_eq!(
-        seal::PacketSource::open(&env.p("gnu.tar.gz"))
-            .unwrap()
-            .manifest,
-        f.manifest
-    );
+    let (o, v) = env.verify("gnu.tar.gz", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(rules(&v)[0].0, "non-canonical-archive", "{v}");
+    assert!(seal::PacketSource::open(&env.p("gnu.tar.gz")).is_err());
+    // Re-archiving the extracted folder with auditpack gives the same bytes again.
+    ok(run(env.root(), &["archive", "x", "--out", "again.tar.gz"]));
+    assert_eq!(fs::read(env.p("again.tar.gz")).unwrap(), one);
+    fs::remove_file(env.p("again.tar.gz")).unwrap();
+    fs::remove_file(env.p("again.tar.gz.json")).unwrap();
     fs::remove_dir_all(env.p("x")).unwrap();
     fs::remove_file(env.p("gnu.tar.gz")).unwrap();
     // Nothing was unpacked next to the archive.
@@ -1223,10 +1229,10 @@ fn tamper_cases() -> Vec<TamperCase> {
                 b[i] = if b[i] == b'0' { b'1' } else { b'0' };
                 fs::write(d.join("SHA256SUMS"), b).unwrap();
             }),
-            vec![
-                ("bad-signature", "SHA256SUMS.sig"),
-                ("hash-mismatch", "index.html"),
-            ],
+            // The signature is checked before any content is hashed: an untrusted manifest
+            // says nothing about the files (behaviour change: the hash mismatch on
+            // index.html used to be reported as well).
+            vec![("bad-signature", "SHA256SUMS.sig")],
         ),
         (
             "manifest line changed, re-signed",
@@ -1249,10 +1255,7 @@ fn tamper_cases() -> Vec<TamperCase> {
                     .collect();
                 fs::write(d.join("SHA256SUMS"), s).unwrap();
             }),
-            vec![
-                ("bad-signature", "SHA256SUMS.sig"),
-                ("unlisted-file", "oscal/assessment-results.json"),
-            ],
+            vec![("bad-signature", "SHA256SUMS.sig")],
         ),
         (
             "manifest line removed, re-signed",
@@ -1447,16 +1450,14 @@ fn tamper_cases() -> Vec<TamperCase> {
     ]
 }
 
-/// Writes a .tar.gz of whatever is in `dir` (files, folders, symlinks), sorted, with the
-/// tar crate: how an attacker would repackage a tampered folder.
+/// Writes a .tar.gz of whatever is in `dir` (files, folders, symlinks) in the layout and
+/// header form `auditpack archive` writes (seal files first, then paths sorted by bytes,
+/// mtime = sealedAt): how an attacker would repackage a tampered folder so that only the
+/// tampering itself is left to catch.
 fn tar_folder(dir: &Path, out: &Path) {
-    fn walk(root: &Path, rel: &str, b: &mut tar::Builder<flate2::write::GzEncoder<fs::File>>) {
-        let mut entries: Vec<_> = fs::read_dir(root.join(rel))
-            .unwrap()
-            .map(|e| e.unwrap())
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
+    fn walk(root: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) {
+        for e in fs::read_dir(root.join(rel)).unwrap() {
+            let e = e.unwrap();
             let name = e.file_name().to_string_lossy().into_owned();
             let path = if rel.is_empty() {
                 name
@@ -1464,33 +1465,56 @@ fn tar_folder(dir: &Path, out: &Path) {
                 format!("{rel}/{name}")
             };
             let ty = e.file_type().unwrap();
-            let mut h = tar::Header::new_gnu();
-            h.set_mode(0o644);
-            h.set_mtime(0);
-            if ty.is_symlink() {
-                h.set_entry_type(tar::EntryType::Symlink);
-                h.set_size(0);
-                b.append_link(&mut h, &path, fs::read_link(e.path()).unwrap())
-                    .unwrap();
-            } else if ty.is_dir() {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_size(0);
-                b.append_data(&mut h, format!("{path}/"), std::io::empty())
-                    .unwrap();
-                walk(root, &path, b);
+            if ty.is_dir() {
+                out.push((format!("{path}/"), e.path()));
+                walk(root, &path, out);
             } else {
-                let data = fs::read(e.path()).unwrap();
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(data.len() as u64);
-                b.append_data(&mut h, &path, data.as_slice()).unwrap();
+                out.push((path, e.path()));
             }
         }
     }
-    let gz =
-        flate2::write::GzEncoder::new(fs::File::create(out).unwrap(), flate2::Compression::fast());
-    let mut b = tar::Builder::new(gz);
-    walk(dir, "", &mut b);
-    b.into_inner().unwrap().finish().unwrap();
+    let mtime = fs::read(dir.join("packet.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|v| v["sealedAt"].as_str().map(str::to_string))
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map_or(0, |t| t.timestamp() as u64);
+    let mut all = Vec::new();
+    walk(dir, "", &mut all);
+    let (mut first, mut rest): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|(p, _)| seal::SEAL_FILES.contains(&p.as_str()));
+    first.sort_by_key(|(p, _)| seal::SEAL_FILES.iter().position(|s| s == p));
+    rest.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, abs) in first.into_iter().chain(rest) {
+        let ty = fs::symlink_metadata(&abs).unwrap().file_type();
+        let mut h = tar::Header::new_gnu();
+        if ty.is_symlink() {
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+        } else if ty.is_dir() {
+            h.set_entry_type(tar::EntryType::Directory);
+            h.set_size(0);
+        } else {
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_size(fs::metadata(&abs).unwrap().len());
+        }
+        h.set_mode(if ty.is_dir() { 0o755 } else { 0o644 });
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(mtime);
+        if ty.is_symlink() {
+            b.append_link(&mut h, &path, fs::read_link(&abs).unwrap())
+                .unwrap();
+        } else if ty.is_dir() {
+            b.append_data(&mut h, &path, std::io::empty()).unwrap();
+        } else {
+            b.append_data(&mut h, &path, fs::File::open(&abs).unwrap())
+                .unwrap();
+        }
+    }
+    fs::write(out, tarball::gzip(&b.into_inner().unwrap())).unwrap();
 }
 
 #[test]
@@ -1514,6 +1538,16 @@ fn tamper_matrix_each_change_is_caught_on_the_folder_and_on_the_archive_by_its_r
             assert_eq!(o.status.code(), Some(1), "{name} on {target}: {}", text(&o));
             assert_eq!(v["verified"], false);
             let got = rules(&v);
+            if got.iter().any(|(r, p)| {
+                p == "SHA256SUMS.sig"
+                    && matches!(
+                        r.as_str(),
+                        "bad-signature" | "untrusted-signer" | "missing-signature"
+                    )
+            }) {
+                // Signature first: nothing was hashed against an untrusted manifest.
+                assert_eq!(v["filesChecked"], 0, "{name} on {target}: {v}");
+            }
             for (rule, path) in &expected {
                 assert!(
                     got.iter().any(|(r, p)| r == rule && p == path),
@@ -1524,99 +1558,71 @@ fn tamper_matrix_each_change_is_caught_on_the_folder_and_on_the_archive_by_its_r
     }
 }
 
-/// Archive entries a folder cannot hold: raw headers written with the tar crate.
+/// Archive entries a folder cannot hold, appended to a canonical archive (raw GNU headers
+/// in the writer's form, any name or type): each is refused by its rule.
 #[test]
 fn archive_reader_refuses_hostile_entries_by_rule() {
     let env = Env::new();
-    let clean = env.sealed("clean");
-    let files: BTreeMap<String, Vec<u8>> = {
-        let mut m = BTreeMap::new();
-        fn collect(root: &Path, rel: &str, m: &mut BTreeMap<String, Vec<u8>>) {
-            for e in fs::read_dir(root.join(rel)).unwrap() {
-                let e = e.unwrap();
-                let name = e.file_name().to_string_lossy().into_owned();
-                let path = if rel.is_empty() {
-                    name
-                } else {
-                    format!("{rel}/{name}")
-                };
-                if e.file_type().unwrap().is_dir() {
-                    collect(root, &path, m);
-                } else {
-                    m.insert(path, fs::read(e.path()).unwrap());
-                }
-            }
-        }
-        collect(&clean, "", &mut m);
-        m
+    env.sealed("clean");
+    ok(run(
+        env.root(),
+        &["archive", "clean", "--out", "good.tar.gz"],
+    ));
+    let good = fs::read(env.p("good.tar.gz")).unwrap();
+    let body = tarball::without_end(&tarball::gunzip(&good));
+    let mtime = chrono::DateTime::parse_from_rfc3339("2025-07-01T12:00:00Z")
+        .unwrap()
+        .timestamp() as u64;
+    let raw = |name: &str, kind: u8, data: &[u8]| {
+        tarball::entry(
+            &tarball::header(name.as_bytes(), kind, data.len() as u64, mtime),
+            data,
+        )
     };
-    // Raw header with an arbitrary name (the tar crate's safe setters refuse `..`).
-    fn raw(name: &str, kind: tar::EntryType, data: &[u8]) -> (tar::Header, Vec<u8>) {
-        let mut h = tar::Header::new_old();
-        let n = name.as_bytes();
-        h.as_old_mut().name[..n.len()].copy_from_slice(n);
-        h.set_entry_type(kind);
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        (h, data.to_vec())
-    }
-    type Extra = Vec<(tar::Header, Vec<u8>)>;
-    let cases: Vec<(&str, Extra, &str, &str)> = vec![
+    let pax = b"20 path=index.html\n";
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
         (
             "dot-dot",
-            vec![raw("../escape", tar::EntryType::Regular, b"x")],
+            raw("../escape", b'0', b"x"),
             "unsafe-path",
             "../escape",
         ),
         (
             "absolute",
-            vec![raw("/etc/cron.d/x", tar::EntryType::Regular, b"x")],
+            raw("/etc/cron.d/x", b'0', b"x"),
             "unsafe-path",
             "/etc/cron.d/x",
         ),
         (
             "duplicate",
-            vec![raw("index.html", tar::EntryType::Regular, b"other")],
+            raw("index.html", b'0', b"other"),
             "duplicate-entry",
             "index.html",
         ),
+        ("device", raw("dev", b'3', b""), "special-file", "dev"),
+        ("fifo", raw("pipe", b'6', b""), "special-file", "pipe"),
+        ("hardlink", raw("hard", b'1', b""), "symlink", "hard"),
+        ("symlink", raw("soft", b'2', b""), "symlink", "soft"),
+        // Regression: a PAX global header was reported as `unsafe-path ././@PaxHeader`.
         (
-            "device",
-            vec![raw("dev", tar::EntryType::Char, b"")],
+            "pax global header",
+            raw("././@PaxHeader", b'g', pax),
             "special-file",
-            "dev",
+            "././@PaxHeader",
         ),
         (
-            "fifo",
-            vec![raw("pipe", tar::EntryType::Fifo, b"")],
+            "pax extended header",
+            raw("././@PaxHeader", b'x', pax),
             "special-file",
-            "pipe",
-        ),
-        (
-            "hardlink",
-            vec![raw("hard", tar::EntryType::Link, b"")],
-            "symlink",
-            "hard",
+            "././@PaxHeader",
         ),
     ];
     for (name, extra, rule, path) in cases {
         let out = env.p(&format!("{name}.tar.gz"));
-        let gz = flate2::write::GzEncoder::new(
-            fs::File::create(&out).unwrap(),
-            flate2::Compression::fast(),
-        );
-        let mut b = tar::Builder::new(gz);
-        for (p, data) in &files {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            b.append_data(&mut h, p, data.as_slice()).unwrap();
-        }
-        for (h, data) in extra {
-            b.append(&h, data.as_slice()).unwrap();
-        }
-        b.into_inner().unwrap().finish().unwrap();
+        let mut tar = body.clone();
+        tar.extend_from_slice(&extra);
+        tar.extend_from_slice(&tarball::END);
+        fs::write(&out, tarball::gzip(&tar)).unwrap();
         let (o, v) = env.verify(&out.display().to_string(), "k.pub.pem");
         code(&o, 1);
         assert!(
@@ -1626,11 +1632,6 @@ fn archive_reader_refuses_hostile_entries_by_rule() {
         );
     }
     // Not gzip, truncated gzip: malformed-archive, exit 1 (not an I/O error).
-    ok(run(
-        env.root(),
-        &["archive", "clean", "--out", "good.tar.gz"],
-    ));
-    let good = fs::read(env.p("good.tar.gz")).unwrap();
     fs::write(env.p("junk.tar.gz"), b"not a gzip stream at all").unwrap();
     fs::write(env.p("cut.tar.gz"), &good[..good.len() / 2]).unwrap();
     for f in ["junk.tar.gz", "cut.tar.gz"] {
