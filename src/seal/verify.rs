@@ -450,7 +450,9 @@ fn read_kept(
     let p = root.join(name);
     let rule = match std::fs::symlink_metadata(&p) {
         Ok(m) if m.file_type().is_file() => {
-            if let Some(bytes) = read_capped(&p, cap)? {
+            if m.len() <= cap
+                && let Some(bytes) = read_capped(&p, cap)?
+            {
                 return Ok(Some(bytes));
             }
             problems.push(Failure::new(
