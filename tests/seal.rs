@@ -1737,3 +1737,416 @@ fn dsse_attestation_verifies_with_python_securesystemslib() {
     let o = run_py(&env.p("bad.json"));
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+// ---------------------------------------------------------------- 8. issue 10 regressions
+
+/// Regression: RSA, EC and PKCS#8-RSA keys were refused with "unknown/unsupported algorithm
+/// OID: 1.3.101.112" (the Ed25519 OID, i.e. what was expected, not what was found). Every
+/// place a key is read names the algorithm found and says Ed25519 is required.
+#[test]
+fn non_ed25519_keys_are_refused_naming_the_algorithm_found() {
+    let env = Env::new();
+    let r = env.root();
+    env.sealed("p");
+    let make = |prog: &str, args: &[&str]| code(&tool(r, prog, args), 0);
+    make(
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "rsa8.pem",
+        ],
+    );
+    make(
+        "openssl",
+        &["genrsa", "-traditional", "-out", "rsa1.pem", "2048"],
+    );
+    make(
+        "openssl",
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-out",
+            "ec.pem",
+        ],
+    );
+    make(
+        "openssl",
+        &[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "ec.pem", "-out", "ec8.pem",
+        ],
+    );
+    make(
+        "openssl",
+        &["pkey", "-in", "rsa8.pem", "-pubout", "-out", "rsa.pub.pem"],
+    );
+    make(
+        "openssl",
+        &["pkey", "-in", "ec.pem", "-pubout", "-out", "ec.pub.pem"],
+    );
+    make(
+        "ssh-keygen",
+        &["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", "sshrsa"],
+    );
+    make(
+        "ssh-keygen",
+        &["-q", "-t", "ecdsa", "-N", "", "-f", "sshec"],
+    );
+    for f in [
+        "rsa8.pem", "rsa1.pem", "ec.pem", "ec8.pem", "sshrsa", "sshec",
+    ] {
+        fs::set_permissions(env.p(f), fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let refused = |o: &Output, file: &str, found: &str| {
+        code(o, 2);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(file) && err.contains(found) && err.contains("Ed25519"),
+            "{file}: expected {found:?} and Ed25519 in: {err}"
+        );
+        assert!(!err.contains("1.3.101.112"), "{err}");
+    };
+    for (key, found) in [
+        ("rsa8.pem", "RSA private key (PKCS#8)"),
+        ("rsa1.pem", "RSA private key (PKCS#1)"),
+        ("ec.pem", "EC P-256 private key"),
+        ("ec8.pem", "EC P-256 private key (PKCS#8)"),
+        ("sshrsa", "RSA (ssh-rsa) private key"),
+        ("sshec", "EC P-256 (ecdsa-sha2-nistp256) private key"),
+    ] {
+        let o = run(r, &["seal", "p", "--key", key, "--force"]);
+        refused(&o, key, found);
+    }
+    for (key, found) in [
+        ("rsa.pub.pem", "RSA public key"),
+        ("ec.pub.pem", "EC P-256 public key"),
+        ("sshrsa.pub", "RSA (ssh-rsa) public key"),
+        ("sshec.pub", "EC P-256 (ecdsa-sha2-nistp256) public key"),
+    ] {
+        refused(&run(r, &["verify", "p", "--key", key]), key, found);
+        fs::copy(env.p(key), env.p("trusted.keys")).unwrap();
+        refused(
+            &run(r, &["verify", "p", "--trusted-keys", "trusted.keys"]),
+            "trusted.keys:1",
+            found,
+        );
+    }
+}
+
+/// Regression: `# not_after:` (typed for `# not-after:`) was ignored, so an expired key
+/// verified. It is now a usage error naming FILE:LINE.
+#[test]
+fn a_mistyped_trusted_keys_directive_is_an_error_not_an_ignored_window() {
+    let env = Env::new();
+    env.sealed("p");
+    let pem = fs::read_to_string(env.p("k.pub.pem")).unwrap();
+    fs::write(
+        env.p("typo.keys"),
+        format!("# platform keys\n# not_after: 2024-12-31T23:59:59Z\n{pem}"),
+    )
+    .unwrap();
+    let o = run(env.root(), &["verify", "p", "--trusted-keys", "typo.keys"]);
+    code(&o, 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("typo.keys:2") && err.contains("not-after"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    // Spelled right, the window applies and the packet sealed in 2025 is refused.
+    fs::write(
+        env.p("ok.keys"),
+        format!("# platform keys\n# not-after: 2024-12-31T23:59:59Z\n{pem}"),
+    )
+    .unwrap();
+    let o = run(env.root(), &["verify", "p", "--trusted-keys", "ok.keys"]);
+    code(&o, 1);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("key-expired"));
+}
+
+/// Regression: deleting `SHA256SUMS.intoto.json` left a packet that still verified. Seal now
+/// records the attestation in packet.json (signed), so its absence is a failure; an older
+/// packet without the record still verifies, with a note that it has no attestation.
+#[test]
+fn a_deleted_attestation_fails_once_packet_json_records_it() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    let pj: Value = serde_json::from_slice(&fs::read(dir.join("packet.json")).unwrap()).unwrap();
+    assert_eq!(pj["attestation"], "SHA256SUMS.intoto.json");
+    fs::remove_file(dir.join("SHA256SUMS.intoto.json")).unwrap();
+    ok(run(
+        env.root(),
+        &["seal", "p", "--key", "k.key.pem", "--force"],
+    ));
+    fs::remove_file(dir.join("SHA256SUMS.intoto.json")).unwrap();
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v),
+        [(
+            "missing-signature".to_string(),
+            "SHA256SUMS.intoto.json".to_string()
+        )]
+    );
+    // The same through an archive made before the deletion.
+    ok(run(
+        env.root(),
+        &["seal", "p", "--key", "k.key.pem", "--force"],
+    ));
+    ok(run(env.root(), &["archive", "p", "--out", "a.tar.gz"]));
+    let tar = tarball::gunzip(&fs::read(env.p("a.tar.gz")).unwrap());
+    let heads = tarball::headers(&tar);
+    let (start, _, _) = heads
+        .iter()
+        .find(|h| h.1 == "SHA256SUMS.intoto.json")
+        .unwrap()
+        .clone();
+    let next = heads.iter().find(|h| h.0 > start).unwrap().0;
+    let mut cut = tar[..start].to_vec();
+    cut.extend_from_slice(&tar[next..]);
+    fs::write(env.p("cut.tar.gz"), tarball::gzip(&cut)).unwrap();
+    let (o, v) = env.verify("cut.tar.gz", "k.pub.pem");
+    code(&o, 1);
+    assert!(
+        rules(&v).contains(&(
+            "missing-signature".to_string(),
+            "SHA256SUMS.intoto.json".to_string()
+        )),
+        "{v}"
+    );
+
+    // An older packet (packet.json without `attestation`) and no attestation: verified,
+    // with a note saying so.
+    let old = env.p("old");
+    copy_dir(&dir, &old);
+    let mut pj: Value =
+        serde_json::from_slice(&fs::read(old.join("packet.json")).unwrap()).unwrap();
+    pj.as_object_mut().unwrap().remove("attestation");
+    let mut bytes = serde_json::to_vec_pretty(&pj).unwrap();
+    bytes.push(b'\n');
+    fs::write(old.join("packet.json"), &bytes).unwrap();
+    edit_manifest_resigned(&old, &env.p("k.key.pem"), |s| {
+        let line = s.lines().find(|l| l.contains("(packet.json)")).unwrap();
+        s.replace(
+            line,
+            &format!("SHA256 (packet.json) = {}", sha256_hex(&bytes)),
+        )
+    });
+    let (o, v) = env.verify("old", "k.pub.pem");
+    code(&o, 0);
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("no attestation")),
+        "{v}"
+    );
+    let o = ok(run(env.root(), &["verify", "old", "--key", "k.pub.pem"]));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("note: no attestation"));
+}
+
+/// Regression: `archive P --out P/x.tar.gz` wrote into the sealed folder (which then no
+/// longer verified). Refused however the folder is spelled, and nothing is written in it.
+#[test]
+fn archive_refuses_to_write_inside_the_packet_folder() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    std::os::unix::fs::symlink("p", env.p("link")).unwrap();
+    fs::create_dir(env.p("elsewhere")).unwrap();
+    let before: Vec<_> = {
+        let mut v: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    for out in [
+        "p/x.tar.gz",
+        "./p/x.tar.gz",
+        "p/evidence/x.tar.gz",
+        "link/x.tar.gz",
+        "elsewhere/../p/x.tar.gz",
+    ] {
+        let o = run(env.root(), &["archive", "p", "--out", out]);
+        code(&o, 2);
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("inside the packet folder"),
+            "{out}: {}",
+            text(&o)
+        );
+    }
+    let o = run(&dir, &["archive", ".", "--out", "x.tar.gz"]);
+    code(&o, 2);
+    let mut after: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    after.sort();
+    assert_eq!(before, after);
+    assert!(!dir.join("evidence/x.tar.gz").exists());
+    ok(env.verify("p", "k.pub.pem").0);
+    ok(run(
+        env.root(),
+        &["archive", "p", "--out", "elsewhere/x.tar.gz"],
+    ));
+}
+
+/// Regression: an oversized `.sig` (100 KB) or a manifest over the limit made folder verify
+/// exit 2 with "cannot read the packet's files". It is a named `size-limit` verdict with the
+/// JSON report, as for an archive.
+#[test]
+fn oversized_seal_files_in_a_folder_are_a_size_limit_verdict() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    fs::write(dir.join("SHA256SUMS.sig"), vec![0u8; 100_000]).unwrap();
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v),
+        [("size-limit".to_string(), "SHA256SUMS.sig".to_string())],
+        "{v}"
+    );
+    // A manifest one byte over the 256 MiB cap (sparse: nothing is read or written).
+    env.sealed("q");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(env.p("q/SHA256SUMS"))
+        .unwrap()
+        .set_len((256 << 20) + 1)
+        .unwrap();
+    let (o, v) = env.verify("q", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v)[0],
+        ("size-limit".to_string(), "SHA256SUMS".to_string())
+    );
+    assert_eq!(v["filesChecked"], 0);
+}
+
+/// The signature over SHA256SUMS is checked before any content is read: behind an untrusted
+/// manifest, an archive's content is never decompressed (so no size limit is reached), and
+/// a folder's files are never hashed.
+#[test]
+fn an_untrusted_manifest_is_refused_before_any_content_is_read() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    // 64 MiB of zeros: a few KiB compressed, far over the reader limit below.
+    fs::write(dir.join("zeros.bin"), vec![0u8; 64 << 20]).unwrap();
+    ok(run(
+        env.root(),
+        &["seal", "p", "--key", "k.key.pem", "--force"],
+    ));
+    ok(run(env.root(), &["archive", "p", "--out", "p.tar.gz"]));
+    let limits = seal::archive::Limits {
+        max_total_bytes: 8 << 20,
+        max_entries: 100,
+    };
+    let mut trusted = seal::TrustStore::new();
+    trusted.add_key_file(&env.p("k.pub.pem")).unwrap();
+    let f = fs::File::open(env.p("p.tar.gz")).unwrap();
+    let r = seal::verify_archive_reader(f, Path::new("p.tar.gz"), &trusted, &limits).unwrap();
+    assert_eq!(
+        r.failures[0].rule,
+        seal::Rule::SizeLimit,
+        "{:?}",
+        r.failures
+    );
+    let mut other = seal::TrustStore::new();
+    other.add(SigningKey::from_bytes(&[8; 32]).verifying_key(), "other");
+    let f = fs::File::open(env.p("p.tar.gz")).unwrap();
+    let r = seal::verify_archive_reader(f, Path::new("p.tar.gz"), &other, &limits).unwrap();
+    let got: Vec<_> = r
+        .failures
+        .iter()
+        .map(|f| (f.rule, f.path.as_str()))
+        .collect();
+    assert_eq!(got, [(seal::Rule::UntrustedSigner, "SHA256SUMS.sig")]);
+    assert!(
+        r.notes.iter().any(|n| n.contains("content not checked")),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(r.files_checked, 0);
+    // In a folder, an unreadable content file is never opened behind a bad signature.
+    fs::set_permissions(dir.join("zeros.bin"), fs::Permissions::from_mode(0o000)).unwrap();
+    fs::write(dir.join("SHA256SUMS.sig"), [0u8; 64]).unwrap();
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v),
+        [("bad-signature".to_string(), "SHA256SUMS.sig".to_string())]
+    );
+}
+
+/// `verify` prints a bounded number of failure lines plus a count of the rest by rule; the
+/// JSON report keeps the first 1000 and counts the rest.
+#[test]
+fn verify_output_is_bounded_on_a_flood_of_failures() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    fs::create_dir(dir.join("flood")).unwrap();
+    for i in 0..1500 {
+        fs::write(dir.join(format!("flood/{i:04}")), "x").unwrap();
+    }
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(v["failures"].as_array().unwrap().len(), 1000);
+    assert_eq!(v["failuresOmitted"], 500);
+    let o = run(env.root(), &["verify", "p", "--key", "k.pub.pem"]);
+    code(&o, 1);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().filter(|l| l.starts_with("  FAIL ")).count(), 50);
+    assert!(
+        out.contains("… and 1450 more failure(s) not shown (unlisted-file 1450)"),
+        "{out}"
+    );
+}
+
+/// Regression: on a full disk `archive` left `a.tar.gz` without its index. Both are written
+/// to temporary names and renamed only when both are complete, so a failure leaves neither.
+/// A real full filesystem: a small tmpfs in a private mount namespace (`unshare -m`, root).
+#[test]
+fn archive_on_a_full_disk_leaves_neither_archive_nor_index() {
+    let env = Env::new();
+    env.sealed("p");
+    ok(run(env.root(), &["archive", "p", "--out", "probe.tar.gz"]));
+    let size = fs::metadata(env.p("probe.tar.gz")).unwrap().len();
+    let pages = size.div_ceil(4096);
+    fs::create_dir(env.p("full")).unwrap();
+    // tmpfs of 64 pages; a filler leaves exactly the archive's pages free, so the archive
+    // fits and the index (one more page) does not.
+    let script = format!(
+        "mount -t tmpfs -o size=256k tmpfs full && head -c {} /dev/zero > full/filler && \
+         '{}' archive p --out full/a.tar.gz; echo rc=$?; ls -a full",
+        (64 - pages) * 4096,
+        env!("CARGO_BIN_EXE_auditpack")
+    );
+    let o = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .current_dir(env.root())
+        .output()
+        .expect("unshare (util-linux) runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "needs root for a private mount namespace: {err}"
+    );
+    assert!(
+        out.contains("rc=2"),
+        "archive must fail on the full disk: {out}{err}"
+    );
+    assert!(
+        err.contains("a.tar.gz.json"),
+        "the index write failed: {err}"
+    );
+    let listing: Vec<&str> = out.lines().filter(|l| !l.starts_with("rc=")).collect();
+    assert_eq!(listing, [".", "..", "filler"], "{out}");
+}
