@@ -10,7 +10,7 @@
 //!   `SHA256SUMS.intoto.json` (the last two when present) come first, so a reader meets the
 //!   manifest and its signatures before any content; then every listed file in manifest
 //!   order (sorted by path bytes), each directory just before its first file. Every
-//!   header is the GNU header the `tar` crate writes for [`header_blocks`]'s fields: type
+//!   header is the GNU header the `tar` crate writes for its fields: type
 //!   `0` (file) or `5` (directory, name ending in `/`, size 0), mode 0644 / 0755, uid/gid
 //!   0, empty user and group names, mtime = the packet's `sealedAt`, size in octal (base-256
 //!   from 8 GiB, as GNU tar does), GNU magic `ustar  `, all other fields zero. A path longer
