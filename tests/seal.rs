@@ -790,6 +790,30 @@ fn verify_json_has_the_documented_schema() {
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("verified: p"));
 }
 
+/// Every rule id is in the published schema and in the rule table, and nothing else is.
+#[test]
+fn every_rule_id_is_documented() {
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/seal.md")).unwrap();
+    let block = doc.split("```json verify-report-schema\n").nth(1).unwrap();
+    let schema: Value = serde_json::from_str(block.split("\n```").next().unwrap()).unwrap();
+    let documented: Vec<&str> =
+        schema["properties"]["failures"]["items"]["properties"]["rule"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+    let ids: Vec<&str> = seal::Rule::all().iter().map(|r| r.id()).collect();
+    assert_eq!(documented, ids);
+    for id in ids {
+        assert!(
+            doc.contains(&format!("| `{id}` |")),
+            "{id} is missing from the rule table"
+        );
+    }
+}
+
 #[test]
 fn a_valid_signature_by_a_key_the_user_did_not_name_fails_and_names_the_signer() {
     let env = Env::new();

@@ -1114,7 +1114,7 @@ fn collect_tar(stream: impl Read, limits: &Limits, gate: Option<&TrustStore>) ->
                     }
                     continue;
                 }
-                let mut bytes = Vec::with_capacity(head.size as usize);
+                let mut bytes = Vec::with_capacity(head.size.min(1 << 20) as usize);
                 if let Err(stop) = tar.data(&head.path, head.size, |b| bytes.extend_from_slice(b)) {
                     stopped(&mut c, &tar, stop);
                     return c;
@@ -1196,7 +1196,7 @@ fn collect_tar(stream: impl Read, limits: &Limits, gate: Option<&TrustStore>) ->
                 }
                 continue;
             }
-            let mut bytes = Vec::with_capacity(head.size as usize);
+            let mut bytes = Vec::with_capacity(head.size.min(1 << 20) as usize);
             if let Err(stop) = tar.data(&head.path, head.size, |b| bytes.extend_from_slice(b)) {
                 stopped(&mut c, &tar, stop);
                 return c;
@@ -1295,7 +1295,7 @@ pub fn find_in_archive(path: &Path, wanted: &[&str]) -> io::Result<Vec<Option<Ve
                     format!("{} bytes; larger than {cap}", head.size),
                 )));
             }
-            let mut bytes = Vec::with_capacity(head.size as usize);
+            let mut bytes = Vec::with_capacity(head.size.min(1 << 20) as usize);
             tar.data(&head.path, head.size, |b| bytes.extend_from_slice(b))
                 .map_err(stop_err)?;
             found[i] = Some(bytes);
