@@ -1033,17 +1033,51 @@ pub(crate) fn collect(
     c
 }
 
+/// Records where reading stopped.
+fn stopped<R>(c: &mut Collected, tar: &TarReader<R>, stop: Stop) {
+    match stop {
+        Stop::Fail(f) => c.problems.push(f),
+        Stop::Stream => c.stream_failed = true,
+    }
+    c.tar_ended = tar.ended;
+    c.incomplete = !tar.ended;
+}
+
+/// Reads a file the verifier keeps in memory: `Ok(None)` (recorded as `size-limit`, data
+/// skipped) when it is over `cap`, `Err` when reading stopped.
+fn keep<R: Read>(
+    tar: &mut TarReader<R>,
+    c: &mut Collected,
+    head: &Head,
+    cap: u64,
+) -> Result<Option<Vec<u8>>, ()> {
+    if head.size > cap {
+        c.problems.push(Failure::new(
+            Rule::SizeLimit,
+            head.path.clone(),
+            format!("{} bytes; larger than {cap}", head.size),
+        ));
+        return match tar.data(&head.path, head.size, |_| {}) {
+            Ok(()) => Ok(None),
+            Err(stop) => {
+                stopped(c, tar, stop);
+                Err(())
+            }
+        };
+    }
+    let mut bytes = Vec::with_capacity(head.size.min(1 << 20) as usize);
+    match tar.data(&head.path, head.size, |b| bytes.extend_from_slice(b)) {
+        Ok(()) => Ok(Some(bytes)),
+        Err(stop) => {
+            stopped(c, tar, stop);
+            Err(())
+        }
+    }
+}
+
 fn collect_tar(stream: impl Read, limits: &Limits, gate: Option<&TrustStore>) -> Collected {
     let mut c = Collected::default();
     let mut tar = TarReader::new(stream);
-    let stopped = |c: &mut Collected, tar: &TarReader<_>, stop: Stop| {
-        match stop {
-            Stop::Fail(f) => c.problems.push(f),
-            Stop::Stream => c.stream_failed = true,
-        }
-        c.tar_ended = tar.ended;
-        c.incomplete = !tar.ended;
-    };
     let gate_passes = |c: &Collected| {
         gate.is_none_or(|trust| {
             verify::signed_by_trusted(c.manifest.as_deref(), c.sig.as_deref(), trust)
@@ -1103,22 +1137,11 @@ fn collect_tar(stream: impl Read, limits: &Limits, gate: Option<&TrustStore>) ->
                     0 | 3 => MAX_MANIFEST,
                     _ => MAX_SIGNATURE,
                 };
-                if head.size > cap {
-                    c.problems.push(Failure::new(
-                        Rule::SizeLimit,
-                        head.path.clone(),
-                        format!("{} bytes; larger than {cap}", head.size),
-                    ));
-                    if skip(&mut tar, &mut c, &head).is_err() {
-                        return c;
-                    }
-                    continue;
-                }
-                let mut bytes = Vec::with_capacity(head.size.min(1 << 20) as usize);
-                if let Err(stop) = tar.data(&head.path, head.size, |b| bytes.extend_from_slice(b)) {
-                    stopped(&mut c, &tar, stop);
-                    return c;
-                }
+                let bytes = match keep(&mut tar, &mut c, &head, cap) {
+                    Err(()) => return c,
+                    Ok(None) => continue,
+                    Ok(Some(bytes)) => bytes,
+                };
                 match slot {
                     0 => c.manifest = Some(bytes),
                     1 => c.sig = Some(bytes),
@@ -1185,22 +1208,11 @@ fn collect_tar(stream: impl Read, limits: &Limits, gate: Option<&TrustStore>) ->
             continue;
         }
         if head.path == PACKET_JSON {
-            if head.size > MAX_PACKET_JSON {
-                c.problems.push(Failure::new(
-                    Rule::SizeLimit,
-                    head.path.clone(),
-                    format!("{} bytes; larger than {MAX_PACKET_JSON}", head.size),
-                ));
-                if skip(&mut tar, &mut c, &head).is_err() {
-                    return c;
-                }
-                continue;
-            }
-            let mut bytes = Vec::with_capacity(head.size.min(1 << 20) as usize);
-            if let Err(stop) = tar.data(&head.path, head.size, |b| bytes.extend_from_slice(b)) {
-                stopped(&mut c, &tar, stop);
-                return c;
-            }
+            let bytes = match keep(&mut tar, &mut c, &head, MAX_PACKET_JSON) {
+                Err(()) => return c,
+                Ok(None) => continue,
+                Ok(Some(bytes)) => bytes,
+            };
             c.files
                 .insert(head.path.clone(), Sha256::digest(&bytes).into());
             c.packet_json = Some(bytes);
