@@ -2,7 +2,6 @@
 //! fresh temp folder, checked against standard tools (sha256sum, shasum, openssl,
 //! ssh-keygen, Python securesystemslib) and a tamper matrix on folders and archives.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -10,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use auditpack::seal::{self, keys, manifest};
+
+#[path = "common/tarball.rs"]
+mod tarball;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::Value;
 
@@ -483,7 +485,8 @@ fn seal_keeps_packet_json_keys_in_order_and_adds_signer_and_seal_time() {
             "frameworks",
             "previousPacket",
             "signer",
-            "sealedAt"
+            "sealedAt",
+            "attestation"
         ]
     );
     assert_eq!(v["sealedAt"], "2025-07-01T12:00:00Z");
@@ -521,7 +524,7 @@ fn seal_creates_packet_json_when_absent_and_manifest_has_the_exact_form() {
     ok(run(env.root(), &["seal", "p", "--key", "k.key.pem"]));
     let v: Value = serde_json::from_slice(&fs::read(env.p("p/packet.json")).unwrap()).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["formatVersion", "signer", "sealedAt"]);
+    assert_eq!(keys, ["formatVersion", "signer", "sealedAt", "attestation"]);
     assert_eq!(v["formatVersion"], 1);
     let sums = fs::read_to_string(env.p("p/SHA256SUMS")).unwrap();
     let pj = sha256_hex(&fs::read(env.p("p/packet.json")).unwrap());
@@ -749,7 +752,9 @@ fn verify_json_has_the_documented_schema() {
             "sealedAt",
             "manifestSha256",
             "filesChecked",
-            "failures"
+            "failures",
+            "failuresOmitted",
+            "notes"
         ]
     );
     assert_eq!(v["verified"], true);
@@ -783,6 +788,30 @@ fn verify_json_has_the_documented_schema() {
     // Text output names the verdict.
     let o = ok(run(env.root(), &["verify", "p", "--key", "k.pub"]));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("verified: p"));
+}
+
+/// Every rule id is in the published schema and in the rule table, and nothing else is.
+#[test]
+fn every_rule_id_is_documented() {
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/seal.md")).unwrap();
+    let block = doc.split("```json verify-report-schema\n").nth(1).unwrap();
+    let schema: Value = serde_json::from_str(block.split("\n```").next().unwrap()).unwrap();
+    let documented: Vec<&str> =
+        schema["properties"]["failures"]["items"]["properties"]["rule"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+    let ids: Vec<&str> = seal::Rule::all().iter().map(|r| r.id()).collect();
+    assert_eq!(documented, ids);
+    for id in ids {
+        assert!(
+            doc.contains(&format!("| `{id}` |")),
+            "{id} is missing from the rule table"
+        );
+    }
 }
 
 #[test]
@@ -980,8 +1009,10 @@ fn archive_is_deterministic_normalised_and_indexed() {
     assert_eq!(a.manifest, f.manifest);
     assert_eq!(a.packet_json, f.packet_json);
     assert_eq!(a.manifest_sha256(), sha256_hex(&sums));
-    // A recipient's repackaging with GNU tar (`./` prefixes, their own headers) still
-    // verifies, and a GNU tar extraction passes sha256sum.
+    // A GNU tar extraction passes sha256sum. A recipient's repackaging with GNU tar (`./`
+    // prefixes, its own headers, its gzip header) is no longer accepted: verify reads only
+    // the form `auditpack archive` writes, so what it vouches for is what every extractor
+    // extracts. (Behaviour change: it used to verify.)
     fs::create_dir(env.p("x")).unwrap();
     code(
         &tool(env.root(), "tar", &["-xzf", "one.tar.gz", "-C", "x"]),
@@ -995,16 +1026,15 @@ fn archive_is_deterministic_normalised_and_indexed() {
         &tool(env.root(), "tar", &["-czf", "gnu.tar.gz", "-C", "x", "."]),
         0,
     );
-    ok(run(
-        env.root(),
-        &["verify", "gnu.tar.gz", "--key", "k.pub.pem"],
-    ));
-    assert_eq!(
-        seal::PacketSource::open(&env.p("gnu.tar.gz"))
-            .unwrap()
-            .manifest,
-        f.manifest
-    );
+    let (o, v) = env.verify("gnu.tar.gz", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(rules(&v)[0].0, "non-canonical-archive", "{v}");
+    assert!(seal::PacketSource::open(&env.p("gnu.tar.gz")).is_err());
+    // Re-archiving the extracted folder with auditpack gives the same bytes again.
+    ok(run(env.root(), &["archive", "x", "--out", "again.tar.gz"]));
+    assert_eq!(fs::read(env.p("again.tar.gz")).unwrap(), one);
+    fs::remove_file(env.p("again.tar.gz")).unwrap();
+    fs::remove_file(env.p("again.tar.gz.json")).unwrap();
     fs::remove_dir_all(env.p("x")).unwrap();
     fs::remove_file(env.p("gnu.tar.gz")).unwrap();
     // Nothing was unpacked next to the archive.
@@ -1223,10 +1253,10 @@ fn tamper_cases() -> Vec<TamperCase> {
                 b[i] = if b[i] == b'0' { b'1' } else { b'0' };
                 fs::write(d.join("SHA256SUMS"), b).unwrap();
             }),
-            vec![
-                ("bad-signature", "SHA256SUMS.sig"),
-                ("hash-mismatch", "index.html"),
-            ],
+            // The signature is checked before any content is hashed: an untrusted manifest
+            // says nothing about the files (behaviour change: the hash mismatch on
+            // index.html used to be reported as well).
+            vec![("bad-signature", "SHA256SUMS.sig")],
         ),
         (
             "manifest line changed, re-signed",
@@ -1249,10 +1279,7 @@ fn tamper_cases() -> Vec<TamperCase> {
                     .collect();
                 fs::write(d.join("SHA256SUMS"), s).unwrap();
             }),
-            vec![
-                ("bad-signature", "SHA256SUMS.sig"),
-                ("unlisted-file", "oscal/assessment-results.json"),
-            ],
+            vec![("bad-signature", "SHA256SUMS.sig")],
         ),
         (
             "manifest line removed, re-signed",
@@ -1447,16 +1474,14 @@ fn tamper_cases() -> Vec<TamperCase> {
     ]
 }
 
-/// Writes a .tar.gz of whatever is in `dir` (files, folders, symlinks), sorted, with the
-/// tar crate: how an attacker would repackage a tampered folder.
+/// Writes a .tar.gz of whatever is in `dir` (files, folders, symlinks) in the layout and
+/// header form `auditpack archive` writes (seal files first, then paths sorted by bytes,
+/// mtime = sealedAt): how an attacker would repackage a tampered folder so that only the
+/// tampering itself is left to catch.
 fn tar_folder(dir: &Path, out: &Path) {
-    fn walk(root: &Path, rel: &str, b: &mut tar::Builder<flate2::write::GzEncoder<fs::File>>) {
-        let mut entries: Vec<_> = fs::read_dir(root.join(rel))
-            .unwrap()
-            .map(|e| e.unwrap())
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
+    fn walk(root: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) {
+        for e in fs::read_dir(root.join(rel)).unwrap() {
+            let e = e.unwrap();
             let name = e.file_name().to_string_lossy().into_owned();
             let path = if rel.is_empty() {
                 name
@@ -1464,33 +1489,56 @@ fn tar_folder(dir: &Path, out: &Path) {
                 format!("{rel}/{name}")
             };
             let ty = e.file_type().unwrap();
-            let mut h = tar::Header::new_gnu();
-            h.set_mode(0o644);
-            h.set_mtime(0);
-            if ty.is_symlink() {
-                h.set_entry_type(tar::EntryType::Symlink);
-                h.set_size(0);
-                b.append_link(&mut h, &path, fs::read_link(e.path()).unwrap())
-                    .unwrap();
-            } else if ty.is_dir() {
-                h.set_entry_type(tar::EntryType::Directory);
-                h.set_size(0);
-                b.append_data(&mut h, format!("{path}/"), std::io::empty())
-                    .unwrap();
-                walk(root, &path, b);
+            if ty.is_dir() {
+                out.push((format!("{path}/"), e.path()));
+                walk(root, &path, out);
             } else {
-                let data = fs::read(e.path()).unwrap();
-                h.set_entry_type(tar::EntryType::Regular);
-                h.set_size(data.len() as u64);
-                b.append_data(&mut h, &path, data.as_slice()).unwrap();
+                out.push((path, e.path()));
             }
         }
     }
-    let gz =
-        flate2::write::GzEncoder::new(fs::File::create(out).unwrap(), flate2::Compression::fast());
-    let mut b = tar::Builder::new(gz);
-    walk(dir, "", &mut b);
-    b.into_inner().unwrap().finish().unwrap();
+    let mtime = fs::read(dir.join("packet.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|v| v["sealedAt"].as_str().map(str::to_string))
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map_or(0, |t| t.timestamp() as u64);
+    let mut all = Vec::new();
+    walk(dir, "", &mut all);
+    let (mut first, mut rest): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|(p, _)| seal::SEAL_FILES.contains(&p.as_str()));
+    first.sort_by_key(|(p, _)| seal::SEAL_FILES.iter().position(|s| s == p));
+    rest.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, abs) in first.into_iter().chain(rest) {
+        let ty = fs::symlink_metadata(&abs).unwrap().file_type();
+        let mut h = tar::Header::new_gnu();
+        if ty.is_symlink() {
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+        } else if ty.is_dir() {
+            h.set_entry_type(tar::EntryType::Directory);
+            h.set_size(0);
+        } else {
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_size(fs::metadata(&abs).unwrap().len());
+        }
+        h.set_mode(if ty.is_dir() { 0o755 } else { 0o644 });
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(mtime);
+        if ty.is_symlink() {
+            b.append_link(&mut h, &path, fs::read_link(&abs).unwrap())
+                .unwrap();
+        } else if ty.is_dir() {
+            b.append_data(&mut h, &path, std::io::empty()).unwrap();
+        } else {
+            b.append_data(&mut h, &path, fs::File::open(&abs).unwrap())
+                .unwrap();
+        }
+    }
+    fs::write(out, tarball::gzip(&b.into_inner().unwrap())).unwrap();
 }
 
 #[test]
@@ -1514,6 +1562,16 @@ fn tamper_matrix_each_change_is_caught_on_the_folder_and_on_the_archive_by_its_r
             assert_eq!(o.status.code(), Some(1), "{name} on {target}: {}", text(&o));
             assert_eq!(v["verified"], false);
             let got = rules(&v);
+            if got.iter().any(|(r, p)| {
+                p == "SHA256SUMS.sig"
+                    && matches!(
+                        r.as_str(),
+                        "bad-signature" | "untrusted-signer" | "missing-signature"
+                    )
+            }) {
+                // Signature first: nothing was hashed against an untrusted manifest.
+                assert_eq!(v["filesChecked"], 0, "{name} on {target}: {v}");
+            }
             for (rule, path) in &expected {
                 assert!(
                     got.iter().any(|(r, p)| r == rule && p == path),
@@ -1524,99 +1582,71 @@ fn tamper_matrix_each_change_is_caught_on_the_folder_and_on_the_archive_by_its_r
     }
 }
 
-/// Archive entries a folder cannot hold: raw headers written with the tar crate.
+/// Archive entries a folder cannot hold, appended to a canonical archive (raw GNU headers
+/// in the writer's form, any name or type): each is refused by its rule.
 #[test]
 fn archive_reader_refuses_hostile_entries_by_rule() {
     let env = Env::new();
-    let clean = env.sealed("clean");
-    let files: BTreeMap<String, Vec<u8>> = {
-        let mut m = BTreeMap::new();
-        fn collect(root: &Path, rel: &str, m: &mut BTreeMap<String, Vec<u8>>) {
-            for e in fs::read_dir(root.join(rel)).unwrap() {
-                let e = e.unwrap();
-                let name = e.file_name().to_string_lossy().into_owned();
-                let path = if rel.is_empty() {
-                    name
-                } else {
-                    format!("{rel}/{name}")
-                };
-                if e.file_type().unwrap().is_dir() {
-                    collect(root, &path, m);
-                } else {
-                    m.insert(path, fs::read(e.path()).unwrap());
-                }
-            }
-        }
-        collect(&clean, "", &mut m);
-        m
+    env.sealed("clean");
+    ok(run(
+        env.root(),
+        &["archive", "clean", "--out", "good.tar.gz"],
+    ));
+    let good = fs::read(env.p("good.tar.gz")).unwrap();
+    let body = tarball::without_end(&tarball::gunzip(&good));
+    let mtime = chrono::DateTime::parse_from_rfc3339("2025-07-01T12:00:00Z")
+        .unwrap()
+        .timestamp() as u64;
+    let raw = |name: &str, kind: u8, data: &[u8]| {
+        tarball::entry(
+            &tarball::header(name.as_bytes(), kind, data.len() as u64, mtime),
+            data,
+        )
     };
-    // Raw header with an arbitrary name (the tar crate's safe setters refuse `..`).
-    fn raw(name: &str, kind: tar::EntryType, data: &[u8]) -> (tar::Header, Vec<u8>) {
-        let mut h = tar::Header::new_old();
-        let n = name.as_bytes();
-        h.as_old_mut().name[..n.len()].copy_from_slice(n);
-        h.set_entry_type(kind);
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        (h, data.to_vec())
-    }
-    type Extra = Vec<(tar::Header, Vec<u8>)>;
-    let cases: Vec<(&str, Extra, &str, &str)> = vec![
+    let pax = b"20 path=index.html\n";
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
         (
             "dot-dot",
-            vec![raw("../escape", tar::EntryType::Regular, b"x")],
+            raw("../escape", b'0', b"x"),
             "unsafe-path",
             "../escape",
         ),
         (
             "absolute",
-            vec![raw("/etc/cron.d/x", tar::EntryType::Regular, b"x")],
+            raw("/etc/cron.d/x", b'0', b"x"),
             "unsafe-path",
             "/etc/cron.d/x",
         ),
         (
             "duplicate",
-            vec![raw("index.html", tar::EntryType::Regular, b"other")],
+            raw("index.html", b'0', b"other"),
             "duplicate-entry",
             "index.html",
         ),
+        ("device", raw("dev", b'3', b""), "special-file", "dev"),
+        ("fifo", raw("pipe", b'6', b""), "special-file", "pipe"),
+        ("hardlink", raw("hard", b'1', b""), "symlink", "hard"),
+        ("symlink", raw("soft", b'2', b""), "symlink", "soft"),
+        // Regression: a PAX global header was reported as `unsafe-path ././@PaxHeader`.
         (
-            "device",
-            vec![raw("dev", tar::EntryType::Char, b"")],
+            "pax global header",
+            raw("././@PaxHeader", b'g', pax),
             "special-file",
-            "dev",
+            "././@PaxHeader",
         ),
         (
-            "fifo",
-            vec![raw("pipe", tar::EntryType::Fifo, b"")],
+            "pax extended header",
+            raw("././@PaxHeader", b'x', pax),
             "special-file",
-            "pipe",
-        ),
-        (
-            "hardlink",
-            vec![raw("hard", tar::EntryType::Link, b"")],
-            "symlink",
-            "hard",
+            "././@PaxHeader",
         ),
     ];
     for (name, extra, rule, path) in cases {
         let out = env.p(&format!("{name}.tar.gz"));
-        let gz = flate2::write::GzEncoder::new(
-            fs::File::create(&out).unwrap(),
-            flate2::Compression::fast(),
-        );
-        let mut b = tar::Builder::new(gz);
-        for (p, data) in &files {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            b.append_data(&mut h, p, data.as_slice()).unwrap();
-        }
-        for (h, data) in extra {
-            b.append(&h, data.as_slice()).unwrap();
-        }
-        b.into_inner().unwrap().finish().unwrap();
+        let mut tar = body.clone();
+        tar.extend_from_slice(&extra);
+        tar.extend_from_slice(&tarball::END);
+        fs::write(&out, tarball::gzip(&tar)).unwrap();
         let (o, v) = env.verify(&out.display().to_string(), "k.pub.pem");
         code(&o, 1);
         assert!(
@@ -1626,11 +1656,6 @@ fn archive_reader_refuses_hostile_entries_by_rule() {
         );
     }
     // Not gzip, truncated gzip: malformed-archive, exit 1 (not an I/O error).
-    ok(run(
-        env.root(),
-        &["archive", "clean", "--out", "good.tar.gz"],
-    ));
-    let good = fs::read(env.p("good.tar.gz")).unwrap();
     fs::write(env.p("junk.tar.gz"), b"not a gzip stream at all").unwrap();
     fs::write(env.p("cut.tar.gz"), &good[..good.len() / 2]).unwrap();
     for f in ["junk.tar.gz", "cut.tar.gz"] {
@@ -1735,4 +1760,417 @@ fn dsse_attestation_verifies_with_python_securesystemslib() {
     fs::write(env.p("bad.json"), serde_json::to_vec(&v).unwrap()).unwrap();
     let o = run_py(&env.p("bad.json"));
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+// ---------------------------------------------------------------- 8. issue 10 regressions
+
+/// Regression: RSA, EC and PKCS#8-RSA keys were refused with "unknown/unsupported algorithm
+/// OID: 1.3.101.112" (the Ed25519 OID, i.e. what was expected, not what was found). Every
+/// place a key is read names the algorithm found and says Ed25519 is required.
+#[test]
+fn non_ed25519_keys_are_refused_naming_the_algorithm_found() {
+    let env = Env::new();
+    let r = env.root();
+    env.sealed("p");
+    let make = |prog: &str, args: &[&str]| code(&tool(r, prog, args), 0);
+    make(
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "rsa8.pem",
+        ],
+    );
+    make(
+        "openssl",
+        &["genrsa", "-traditional", "-out", "rsa1.pem", "2048"],
+    );
+    make(
+        "openssl",
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-out",
+            "ec.pem",
+        ],
+    );
+    make(
+        "openssl",
+        &[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "ec.pem", "-out", "ec8.pem",
+        ],
+    );
+    make(
+        "openssl",
+        &["pkey", "-in", "rsa8.pem", "-pubout", "-out", "rsa.pub.pem"],
+    );
+    make(
+        "openssl",
+        &["pkey", "-in", "ec.pem", "-pubout", "-out", "ec.pub.pem"],
+    );
+    make(
+        "ssh-keygen",
+        &["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", "sshrsa"],
+    );
+    make(
+        "ssh-keygen",
+        &["-q", "-t", "ecdsa", "-N", "", "-f", "sshec"],
+    );
+    for f in [
+        "rsa8.pem", "rsa1.pem", "ec.pem", "ec8.pem", "sshrsa", "sshec",
+    ] {
+        fs::set_permissions(env.p(f), fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let refused = |o: &Output, file: &str, found: &str| {
+        code(o, 2);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(file) && err.contains(found) && err.contains("Ed25519"),
+            "{file}: expected {found:?} and Ed25519 in: {err}"
+        );
+        assert!(!err.contains("1.3.101.112"), "{err}");
+    };
+    for (key, found) in [
+        ("rsa8.pem", "RSA private key (PKCS#8)"),
+        ("rsa1.pem", "RSA private key (PKCS#1)"),
+        ("ec.pem", "EC P-256 private key"),
+        ("ec8.pem", "EC P-256 private key (PKCS#8)"),
+        ("sshrsa", "RSA (ssh-rsa) private key"),
+        ("sshec", "EC P-256 (ecdsa-sha2-nistp256) private key"),
+    ] {
+        let o = run(r, &["seal", "p", "--key", key, "--force"]);
+        refused(&o, key, found);
+    }
+    for (key, found) in [
+        ("rsa.pub.pem", "RSA public key"),
+        ("ec.pub.pem", "EC P-256 public key"),
+        ("sshrsa.pub", "RSA (ssh-rsa) public key"),
+        ("sshec.pub", "EC P-256 (ecdsa-sha2-nistp256) public key"),
+    ] {
+        refused(&run(r, &["verify", "p", "--key", key]), key, found);
+        fs::copy(env.p(key), env.p("trusted.keys")).unwrap();
+        refused(
+            &run(r, &["verify", "p", "--trusted-keys", "trusted.keys"]),
+            "trusted.keys:1",
+            found,
+        );
+    }
+}
+
+/// Regression: `# not_after:` (typed for `# not-after:`) was ignored, so an expired key
+/// verified. It is now a usage error naming FILE:LINE.
+#[test]
+fn a_mistyped_trusted_keys_directive_is_an_error_not_an_ignored_window() {
+    let env = Env::new();
+    env.sealed("p");
+    let pem = fs::read_to_string(env.p("k.pub.pem")).unwrap();
+    fs::write(
+        env.p("typo.keys"),
+        format!("# platform keys\n# not_after: 2024-12-31T23:59:59Z\n{pem}"),
+    )
+    .unwrap();
+    let o = run(env.root(), &["verify", "p", "--trusted-keys", "typo.keys"]);
+    code(&o, 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("typo.keys:2") && err.contains("not-after"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    // Spelled right, the window applies and the packet sealed in 2025 is refused.
+    fs::write(
+        env.p("ok.keys"),
+        format!("# platform keys\n# not-after: 2024-12-31T23:59:59Z\n{pem}"),
+    )
+    .unwrap();
+    let o = run(env.root(), &["verify", "p", "--trusted-keys", "ok.keys"]);
+    code(&o, 1);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("key-expired"));
+}
+
+/// Regression: deleting `SHA256SUMS.intoto.json` left a packet that still verified. Seal now
+/// records the attestation in packet.json (signed), so its absence is a failure; an older
+/// packet without the record still verifies, with a note that it has no attestation.
+#[test]
+fn a_deleted_attestation_fails_once_packet_json_records_it() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    let pj: Value = serde_json::from_slice(&fs::read(dir.join("packet.json")).unwrap()).unwrap();
+    assert_eq!(pj["attestation"], "SHA256SUMS.intoto.json");
+    fs::remove_file(dir.join("SHA256SUMS.intoto.json")).unwrap();
+    ok(run(
+        env.root(),
+        &["seal", "p", "--key", "k.key.pem", "--force"],
+    ));
+    fs::remove_file(dir.join("SHA256SUMS.intoto.json")).unwrap();
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v),
+        [(
+            "missing-signature".to_string(),
+            "SHA256SUMS.intoto.json".to_string()
+        )]
+    );
+    // The same through an archive made before the deletion.
+    ok(run(
+        env.root(),
+        &["seal", "p", "--key", "k.key.pem", "--force"],
+    ));
+    ok(run(env.root(), &["archive", "p", "--out", "a.tar.gz"]));
+    let tar = tarball::gunzip(&fs::read(env.p("a.tar.gz")).unwrap());
+    let heads = tarball::headers(&tar);
+    let (start, _, _) = heads
+        .iter()
+        .find(|h| h.1 == "SHA256SUMS.intoto.json")
+        .unwrap()
+        .clone();
+    let next = heads.iter().find(|h| h.0 > start).unwrap().0;
+    let mut cut = tar[..start].to_vec();
+    cut.extend_from_slice(&tar[next..]);
+    fs::write(env.p("cut.tar.gz"), tarball::gzip(&cut)).unwrap();
+    let (o, v) = env.verify("cut.tar.gz", "k.pub.pem");
+    code(&o, 1);
+    assert!(
+        rules(&v).contains(&(
+            "missing-signature".to_string(),
+            "SHA256SUMS.intoto.json".to_string()
+        )),
+        "{v}"
+    );
+
+    // An older packet (packet.json without `attestation`) and no attestation: verified,
+    // with a note saying so.
+    let old = env.p("old");
+    copy_dir(&dir, &old);
+    let mut pj: Value =
+        serde_json::from_slice(&fs::read(old.join("packet.json")).unwrap()).unwrap();
+    pj.as_object_mut().unwrap().remove("attestation");
+    let mut bytes = serde_json::to_vec_pretty(&pj).unwrap();
+    bytes.push(b'\n');
+    fs::write(old.join("packet.json"), &bytes).unwrap();
+    edit_manifest_resigned(&old, &env.p("k.key.pem"), |s| {
+        let line = s.lines().find(|l| l.contains("(packet.json)")).unwrap();
+        s.replace(
+            line,
+            &format!("SHA256 (packet.json) = {}", sha256_hex(&bytes)),
+        )
+    });
+    let (o, v) = env.verify("old", "k.pub.pem");
+    code(&o, 0);
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("no attestation")),
+        "{v}"
+    );
+    let o = ok(run(env.root(), &["verify", "old", "--key", "k.pub.pem"]));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("note: no attestation"));
+}
+
+/// Regression: `archive P --out P/x.tar.gz` wrote into the sealed folder (which then no
+/// longer verified). Refused however the folder is spelled, and nothing is written in it.
+#[test]
+fn archive_refuses_to_write_inside_the_packet_folder() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    std::os::unix::fs::symlink("p", env.p("link")).unwrap();
+    fs::create_dir(env.p("elsewhere")).unwrap();
+    let before: Vec<_> = {
+        let mut v: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    for out in [
+        "p/x.tar.gz",
+        "./p/x.tar.gz",
+        "p/evidence/x.tar.gz",
+        "link/x.tar.gz",
+        "elsewhere/../p/x.tar.gz",
+    ] {
+        let o = run(env.root(), &["archive", "p", "--out", out]);
+        code(&o, 2);
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("inside the packet folder"),
+            "{out}: {}",
+            text(&o)
+        );
+    }
+    let o = run(&dir, &["archive", ".", "--out", "x.tar.gz"]);
+    code(&o, 2);
+    let mut after: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    after.sort();
+    assert_eq!(before, after);
+    assert!(!dir.join("evidence/x.tar.gz").exists());
+    ok(env.verify("p", "k.pub.pem").0);
+    ok(run(
+        env.root(),
+        &["archive", "p", "--out", "elsewhere/x.tar.gz"],
+    ));
+}
+
+/// Regression: an oversized `.sig` (100 KB) or a manifest over the limit made folder verify
+/// exit 2 with "cannot read the packet's files". It is a named `size-limit` verdict with the
+/// JSON report, as for an archive.
+#[test]
+fn oversized_seal_files_in_a_folder_are_a_size_limit_verdict() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    fs::write(dir.join("SHA256SUMS.sig"), vec![0u8; 100_000]).unwrap();
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v),
+        [("size-limit".to_string(), "SHA256SUMS.sig".to_string())],
+        "{v}"
+    );
+    // A manifest one byte over the 256 MiB cap (sparse: nothing is read or written).
+    env.sealed("q");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(env.p("q/SHA256SUMS"))
+        .unwrap()
+        .set_len((256 << 20) + 1)
+        .unwrap();
+    let (o, v) = env.verify("q", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v)[0],
+        ("size-limit".to_string(), "SHA256SUMS".to_string())
+    );
+    assert_eq!(v["filesChecked"], 0);
+}
+
+/// The signature over SHA256SUMS is checked before any content is read: behind an untrusted
+/// manifest, an archive's content is never decompressed (so no size limit is reached), and
+/// a folder's files are never hashed.
+#[test]
+fn an_untrusted_manifest_is_refused_before_any_content_is_read() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    // 64 MiB of zeros: a few KiB compressed, far over the reader limit below.
+    fs::write(dir.join("zeros.bin"), vec![0u8; 64 << 20]).unwrap();
+    ok(run(
+        env.root(),
+        &["seal", "p", "--key", "k.key.pem", "--force"],
+    ));
+    ok(run(env.root(), &["archive", "p", "--out", "p.tar.gz"]));
+    let limits = seal::archive::Limits {
+        max_total_bytes: 8 << 20,
+        max_entries: 100,
+    };
+    let mut trusted = seal::TrustStore::new();
+    trusted.add_key_file(&env.p("k.pub.pem")).unwrap();
+    let f = fs::File::open(env.p("p.tar.gz")).unwrap();
+    let r = seal::verify_archive_reader(f, Path::new("p.tar.gz"), &trusted, &limits).unwrap();
+    assert_eq!(
+        r.failures[0].rule,
+        seal::Rule::SizeLimit,
+        "{:?}",
+        r.failures
+    );
+    let mut other = seal::TrustStore::new();
+    other.add(SigningKey::from_bytes(&[8; 32]).verifying_key(), "other");
+    let f = fs::File::open(env.p("p.tar.gz")).unwrap();
+    let r = seal::verify_archive_reader(f, Path::new("p.tar.gz"), &other, &limits).unwrap();
+    let got: Vec<_> = r
+        .failures
+        .iter()
+        .map(|f| (f.rule, f.path.as_str()))
+        .collect();
+    assert_eq!(got, [(seal::Rule::UntrustedSigner, "SHA256SUMS.sig")]);
+    assert!(
+        r.notes.iter().any(|n| n.contains("content not checked")),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(r.files_checked, 0);
+    // In a folder, an unreadable content file is never opened behind a bad signature.
+    fs::set_permissions(dir.join("zeros.bin"), fs::Permissions::from_mode(0o000)).unwrap();
+    fs::write(dir.join("SHA256SUMS.sig"), [0u8; 64]).unwrap();
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(
+        rules(&v),
+        [("bad-signature".to_string(), "SHA256SUMS.sig".to_string())]
+    );
+}
+
+/// `verify` prints a bounded number of failure lines plus a count of the rest by rule; the
+/// JSON report keeps the first 1000 and counts the rest.
+#[test]
+fn verify_output_is_bounded_on_a_flood_of_failures() {
+    let env = Env::new();
+    let dir = env.sealed("p");
+    fs::create_dir(dir.join("flood")).unwrap();
+    for i in 0..1500 {
+        fs::write(dir.join(format!("flood/{i:04}")), "x").unwrap();
+    }
+    let (o, v) = env.verify("p", "k.pub.pem");
+    code(&o, 1);
+    assert_eq!(v["failures"].as_array().unwrap().len(), 1000);
+    assert_eq!(v["failuresOmitted"], 500);
+    let o = run(env.root(), &["verify", "p", "--key", "k.pub.pem"]);
+    code(&o, 1);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().filter(|l| l.starts_with("  FAIL ")).count(), 50);
+    assert!(
+        out.contains("… and 1450 more failure(s) not shown (unlisted-file 1450)"),
+        "{out}"
+    );
+}
+
+/// Regression: on a full disk `archive` left `a.tar.gz` without its index. Both are written
+/// to temporary names and renamed only when both are complete, so a failure leaves neither.
+/// A real full filesystem: a small tmpfs in a private mount namespace (`unshare -m`, root).
+#[test]
+fn archive_on_a_full_disk_leaves_neither_archive_nor_index() {
+    let env = Env::new();
+    env.sealed("p");
+    ok(run(env.root(), &["archive", "p", "--out", "probe.tar.gz"]));
+    let size = fs::metadata(env.p("probe.tar.gz")).unwrap().len();
+    let pages = size.div_ceil(4096);
+    fs::create_dir(env.p("full")).unwrap();
+    // tmpfs of 64 pages; a filler leaves exactly the archive's pages free, so the archive
+    // fits and the index (one more page) does not.
+    let script = format!(
+        "mount -t tmpfs -o size=256k tmpfs full && head -c {} /dev/zero > full/filler && \
+         '{}' archive p --out full/a.tar.gz; echo rc=$?; ls -a full",
+        (64 - pages) * 4096,
+        env!("CARGO_BIN_EXE_auditpack")
+    );
+    let o = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .current_dir(env.root())
+        .output()
+        .expect("unshare (util-linux) runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "needs root for a private mount namespace: {err}"
+    );
+    assert!(
+        out.contains("rc=2"),
+        "archive must fail on the full disk: {out}{err}"
+    );
+    assert!(
+        err.contains("a.tar.gz.json"),
+        "the index write failed: {err}"
+    );
+    let listing: Vec<&str> = out.lines().filter(|l| !l.starts_with("rc=")).collect();
+    assert_eq!(listing, [".", "..", "filler"], "{out}");
 }

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use crate::seal::{TrustStore, verify_path};
 
+/// Most failure lines the text output prints; the rest are counted by rule.
+const MAX_PRINTED: usize = 50;
+
 /// Output format of `auditpack verify`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Output {
@@ -75,12 +78,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("  signer:    {}{name}", show(&report.signer_key_id));
             println!("  sealed at: {}", show(&report.sealed_at));
             println!("  files:     {} checked", report.files_checked);
-            for f in &report.failures {
+            for note in &report.notes {
+                println!("  note: {note}");
+            }
+            for f in report.failures.iter().take(MAX_PRINTED) {
                 println!(
                     "  FAIL {} {}: {}",
                     f.rule,
                     if f.path.is_empty() { "-" } else { &f.path },
                     f.detail
+                );
+            }
+            let rest = report.failures.len().saturating_sub(MAX_PRINTED) + report.failures_omitted;
+            if rest > 0 {
+                let mut by_rule = report.omitted_by_rule.clone();
+                for f in report.failures.iter().skip(MAX_PRINTED) {
+                    *by_rule.entry(f.rule).or_default() += 1;
+                }
+                let counts: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+                println!(
+                    "  … and {rest} more failure(s) not shown ({}); --output json lists the first {}",
+                    counts.join(", "),
+                    crate::seal::verify::MAX_REPORTED_FAILURES
                 );
             }
         }

@@ -92,8 +92,3 @@ pub(crate) fn stage(target: &Path, bytes: &[u8]) -> io::Result<TempFile> {
     tmp.sync()?;
     Ok(tmp)
 }
-
-/// Writes `bytes` to `target` atomically.
-pub(crate) fn write(target: &Path, bytes: &[u8]) -> io::Result<()> {
-    stage(target, bytes)?.commit()
-}

@@ -92,6 +92,16 @@ pub enum KeyError {
         /// What was wrong.
         detail: String,
     },
+    /// The key is of another algorithm than Ed25519 (RSA, EC …).
+    #[error("{origin}: this is {found}; auditpack needs an Ed25519 key — {hint}")]
+    NotEd25519 {
+        /// Where the key came from (file, file:line).
+        origin: String,
+        /// The algorithm found, e.g. "an RSA private key (PKCS#8)".
+        found: String,
+        /// What to do instead.
+        hint: &'static str,
+    },
     /// The public key stored next to the secret key does not match it.
     #[error("{path}: the embedded public key does not match the private key")]
     PublicMismatch {
@@ -295,6 +305,119 @@ fn create_new(
     Ok(registered)
 }
 
+/// What to do with a private key of another algorithm.
+const PRIVATE_HINT: &str =
+    "make one with `auditpack keygen` or `openssl genpkey -algorithm ed25519`";
+/// What to do with a public key of another algorithm.
+const PUBLIC_HINT: &str = "ask the signer for their Ed25519 public key (SPKI PEM `BEGIN PUBLIC KEY`, or an `ssh-ed25519` line)";
+
+/// The Ed25519 OID (RFC 8410).
+const ED25519_OID: &str = "1.3.101.112";
+
+/// A human name for an X.509 / PKCS#8 algorithm identifier: "RSA", "EC P-256", …
+fn algorithm_name(alg: &pkcs8::AlgorithmIdentifierRef<'_>) -> String {
+    let curve = alg
+        .parameters
+        .and_then(|p| p.decode_as::<pkcs8::ObjectIdentifier>().ok())
+        .map(|o| o.to_string());
+    match alg.oid.to_string().as_str() {
+        "1.2.840.113549.1.1.1" => "RSA".into(),
+        "1.2.840.113549.1.1.10" => "RSA-PSS".into(),
+        "1.2.840.10045.2.1" => match curve.as_deref() {
+            Some(c) => ec_curve_name(c),
+            None => "EC".into(),
+        },
+        "1.2.840.10040.4.1" => "DSA".into(),
+        "1.3.101.110" => "X25519".into(),
+        "1.3.101.111" => "X448".into(),
+        ED25519_OID => "Ed25519".into(),
+        "1.3.101.113" => "Ed448".into(),
+        other => format!("algorithm OID {other}"),
+    }
+}
+
+fn ec_curve_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.3.1.7" => "EC P-256".into(),
+        "1.3.132.0.34" => "EC P-384".into(),
+        "1.3.132.0.35" => "EC P-521".into(),
+        "1.3.132.0.10" => "EC secp256k1".into(),
+        other => format!("EC (curve {other})"),
+    }
+}
+
+/// The curve of a SEC1 `EC PRIVATE KEY` (its named-curve OID), for an error message.
+fn sec1_curve(text: &str) -> String {
+    let block = text
+        .find("-----BEGIN EC PRIVATE KEY-----")
+        .and_then(|start| {
+            let end = text[start..].find("-----END EC PRIVATE KEY-----")?;
+            Some(&text[start..start + end + "-----END EC PRIVATE KEY-----".len()])
+        });
+    let curve = block
+        .and_then(|b| pkcs8::der::pem::decode_vec(b.as_bytes()).ok())
+        .and_then(|(_, der)| {
+            // ECPrivateKey ::= SEQUENCE { version, privateKey, [0] namedCurve OID, … }
+            [
+                (
+                    "1.2.840.10045.3.1.7",
+                    &[0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7][..],
+                ),
+                ("1.3.132.0.34", &[0x2b, 0x81, 0x04, 0x00, 0x22][..]),
+                ("1.3.132.0.35", &[0x2b, 0x81, 0x04, 0x00, 0x23][..]),
+                ("1.3.132.0.10", &[0x2b, 0x81, 0x04, 0x00, 0x0a][..]),
+            ]
+            .into_iter()
+            .find(|(_, bytes)| der.windows(bytes.len()).any(|w| w == *bytes))
+            .map(|(oid, _)| oid)
+        });
+    curve.map_or_else(|| "EC".into(), ec_curve_name)
+}
+
+/// "an RSA …", "a DSA …": the article as the name is spoken.
+fn with_article(name: &str) -> String {
+    let an = ["RSA", "EC", "Ed", "X", "algorithm", "ssh", "ecdsa", "sk-"]
+        .iter()
+        .any(|p| name.starts_with(p));
+    format!("{} {name}", if an { "an" } else { "a" })
+}
+
+/// The algorithm of an OpenSSH key type, e.g. `ssh-rsa` → "RSA (ssh-rsa)".
+fn openssh_algorithm(alg: &ssh_key::Algorithm) -> String {
+    let name = alg.as_str();
+    let family = if name.starts_with("ssh-rsa") || name.starts_with("rsa-") {
+        "RSA".to_string()
+    } else if let Some(curve) = name.strip_prefix("ecdsa-sha2-nistp") {
+        format!("EC P-{curve}")
+    } else if name.starts_with("sk-ecdsa") {
+        "EC P-256 security-key".into()
+    } else if name.starts_with("sk-ssh-ed25519") {
+        "Ed25519 security-key".into()
+    } else if name == "ssh-dss" {
+        "DSA".into()
+    } else {
+        name.to_string()
+    };
+    format!("{family} ({name})")
+}
+
+/// Refuses a PKCS#8 private key of another algorithm than Ed25519, naming what it is.
+fn require_ed25519_private(der: &[u8], path: &Path, form: &str) -> Result<(), KeyError> {
+    if let Ok(info) = pkcs8::PrivateKeyInfo::try_from(der)
+        && info.algorithm.oid.to_string() != ED25519_OID
+    {
+        return Err(KeyError::NotEd25519 {
+            origin: path.display().to_string(),
+            found: with_article(&format!(
+                "{} private key ({form})",
+                algorithm_name(&info.algorithm)
+            )),
+            hint: PRIVATE_HINT,
+        });
+    }
+    Ok(())
+}
+
 /// Loads an Ed25519 private key: PKCS#8 PEM (v1 or v2, plain or encrypted) or an OpenSSH
 /// private key. Refuses a file group or others can read (`chmod 600 FILE`).
 pub fn load_signing_key(path: &Path, passphrase: Option<&str>) -> Result<SigningKey, KeyError> {
@@ -328,19 +451,42 @@ fn parse_signing_key(
         path: path.to_path_buf(),
         detail: detail.to_string(),
     };
+    let other = |found: String| KeyError::NotEd25519 {
+        origin: path.display().to_string(),
+        found,
+        hint: PRIVATE_HINT,
+    };
     let bytes = if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
         let pass = passphrase.ok_or_else(|| KeyError::NeedPassphrase {
             path: path.to_path_buf(),
         })?;
-        KeypairBytes::from_pkcs8_encrypted_pem(text.trim(), pass.as_bytes()).map_err(|_| {
-            KeyError::Decrypt {
+        let (_, doc) = pkcs8::SecretDocument::from_pem(text.trim())
+            .map_err(|e| not_private(&e.to_string()))?;
+        let encrypted = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
+            .map_err(|e| not_private(&e.to_string()))?;
+        let plain = encrypted
+            .decrypt(pass.as_bytes())
+            .map_err(|_| KeyError::Decrypt {
                 path: path.to_path_buf(),
-            }
-        })?
+            })?;
+        require_ed25519_private(plain.as_bytes(), path, "encrypted PKCS#8")?;
+        KeypairBytes::from_pkcs8_der(plain.as_bytes()).map_err(|e| not_private(&e.to_string()))?
     } else if text.contains("-----BEGIN PRIVATE KEY-----") {
-        KeypairBytes::from_pkcs8_pem(text.trim()).map_err(|e| not_private(&e.to_string()))?
+        let (_, doc) = pkcs8::SecretDocument::from_pem(text.trim())
+            .map_err(|e| not_private(&e.to_string()))?;
+        require_ed25519_private(doc.as_bytes(), path, "PKCS#8")?;
+        KeypairBytes::from_pkcs8_der(doc.as_bytes()).map_err(|e| not_private(&e.to_string()))?
     } else if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
         return parse_openssh_private(text, path, passphrase);
+    } else if text.contains("-----BEGIN RSA PRIVATE KEY-----") {
+        return Err(other("an RSA private key (PKCS#1)".into()));
+    } else if text.contains("-----BEGIN EC PRIVATE KEY-----") {
+        return Err(other(with_article(&format!(
+            "{} private key (SEC1)",
+            sec1_curve(text)
+        ))));
+    } else if text.contains("-----BEGIN DSA PRIVATE KEY-----") {
+        return Err(other("a DSA private key".into()));
     } else if text.contains("PUBLIC KEY") || text.trim_start().starts_with("ssh-") {
         return Err(not_private("this is a public key"));
     } else {
@@ -379,9 +525,13 @@ fn parse_openssh_private(
     }
     match key.key_data() {
         ssh_key::private::KeypairData::Ed25519(pair) => Ok(SigningKey::from(&pair.private)),
-        _ => Err(KeyError::NotPrivateKey {
-            path: path.to_path_buf(),
-            detail: format!("OpenSSH key of type {}, not ed25519", key.algorithm()),
+        _ => Err(KeyError::NotEd25519 {
+            origin: path.display().to_string(),
+            found: with_article(&format!(
+                "{} private key (OpenSSH)",
+                openssh_algorithm(&key.algorithm())
+            )),
+            hint: PRIVATE_HINT,
         }),
     }
 }
@@ -409,9 +559,27 @@ pub fn parse_public_key(text: &str, origin: &str) -> Result<VerifyingKey, KeyErr
         origin: origin.to_string(),
         detail,
     };
+    let other = |found: String| KeyError::NotEd25519 {
+        origin: origin.to_string(),
+        found,
+        hint: PUBLIC_HINT,
+    };
     let trimmed = text.trim();
     if trimmed.contains("-----BEGIN PUBLIC KEY-----") {
-        return VerifyingKey::from_public_key_pem(trimmed).map_err(|e| not_public(e.to_string()));
+        let (_, der) = pkcs8::der::pem::decode_vec(trimmed.as_bytes())
+            .map_err(|e| not_public(e.to_string()))?;
+        if let Ok(spki) = pkcs8::SubjectPublicKeyInfoRef::try_from(der.as_slice())
+            && spki.algorithm.oid.to_string() != ED25519_OID
+        {
+            return Err(other(with_article(&format!(
+                "{} public key",
+                algorithm_name(&spki.algorithm)
+            ))));
+        }
+        return VerifyingKey::from_public_key_der(&der).map_err(|e| not_public(e.to_string()));
+    }
+    if trimmed.contains("-----BEGIN RSA PUBLIC KEY-----") {
+        return Err(other("an RSA public key (PKCS#1)".into()));
     }
     if let Some(line) = trimmed
         .lines()
@@ -424,10 +592,10 @@ pub fn parse_public_key(text: &str, origin: &str) -> Result<VerifyingKey, KeyErr
             ssh_key::public::KeyData::Ed25519(pk) => {
                 VerifyingKey::from_bytes(&pk.0).map_err(|e| not_public(e.to_string()))
             }
-            _ => Err(not_public(format!(
-                "OpenSSH key of type {}, not ed25519",
-                key.algorithm()
-            ))),
+            _ => Err(other(with_article(&format!(
+                "{} public key (OpenSSH)",
+                openssh_algorithm(&key.algorithm())
+            )))),
         };
     }
     Err(not_public(

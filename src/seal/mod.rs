@@ -135,8 +135,8 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Seals a packet folder: updates `packet.json` (`signer`, `sealedAt`; every other key and
-/// its order kept; created with `formatVersion: 1` if absent), writes `SHA256SUMS`,
+/// Seals a packet folder: updates `packet.json` (`signer`, `sealedAt`, `attestation`; every
+/// other key and its order kept; created with `formatVersion: 1` if absent), writes `SHA256SUMS`,
 /// `SHA256SUMS.sig`, `SHA256SUMS.sshsig` and `SHA256SUMS.intoto.json`.
 ///
 /// Every name is checked before anything is written; files are hashed in parallel; each
@@ -222,6 +222,9 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
         json!({"keyId": key_id, "publicKey": keys::public_key_base64(&verifying)}),
     );
     packet.insert("sealedAt".into(), json!(sealed_at));
+    // Recorded (and so signed) so that verify can require the attestation: deleting it
+    // is then a failure, not a silent downgrade to the older form.
+    packet.insert("attestation".into(), json!(DSSE));
     let packet = Value::Object(packet);
     let mut packet_bytes = serde_json::to_vec_pretty(&packet).expect("JSON values serialize");
     packet_bytes.push(b'\n');

@@ -14,9 +14,11 @@
 //! -----END PUBLIC KEY-----
 //! ```
 //!
-//! Other `#` lines and blank lines are free comments. A directive given twice for one key,
-//! a directive after the last key, an unparsable time, or `not-before` after `not-after`
-//! is an error naming the line. A packet verifies with a windowed key only when its
+//! Other `#` lines and blank lines are free comments, as long as they do not look like a
+//! directive: a line `# word:` (one word before the colon) with an unknown word, such as
+//! the typo `# not_after:`, is an error, since ignoring it would silently drop a validity
+//! window. A directive given twice for one key, a directive after the last key, an
+//! unparsable time, or `not-before` after `not-after` is an error naming the line. A packet verifies with a windowed key only when its
 //! `sealedAt` lies inside the window (both bounds inclusive).
 
 use std::fs;
@@ -153,6 +155,42 @@ struct Pending {
     first_line: Option<usize>,
 }
 
+const DIRECTIVES: [&str; 3] = ["name", "not-before", "not-after"];
+
+/// Letters and digits only, lowercased: `Not_After`, `not after` and `not-after` compare equal.
+fn squash(word: &str) -> String {
+    word.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The directive a comment line spells, lowercased, and its value: `# word: value`, where
+/// `word` is one token of letters, digits, `-`, `_` or `.` (a URL's `scheme://` is not a
+/// directive), or several words that squash to a known directive (`# not after:`).
+fn directive(comment: &str) -> Option<(String, &str)> {
+    let (key, value) = comment.split_once(':')?;
+    if value.starts_with("//") {
+        return None;
+    }
+    let key = key.trim();
+    let token = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let spaced_known = DIRECTIVES.iter().any(|d| squash(d) == squash(key));
+    (token || spaced_known).then(|| (key.to_ascii_lowercase(), value))
+}
+
+/// The known directive a mistyped one most likely meant.
+fn suggest(key: &str) -> Option<&'static str> {
+    let k = squash(key);
+    DIRECTIVES.into_iter().find(|d| {
+        let d = squash(d);
+        d == k || (k.len() + 2 >= d.len() && (d.contains(&k) || k.contains(&d)))
+    })
+}
+
 /// Parses a trusted-keys file (format in the module documentation).
 pub fn parse_trusted_keys(text: &str, origin: &str) -> Result<Vec<TrustedKey>, TrustError> {
     let syntax = |line: usize, detail: String| TrustError::Syntax {
@@ -178,9 +216,7 @@ pub fn parse_trusted_keys(text: &str, origin: &str) -> Result<Vec<TrustedKey>, T
             continue;
         }
         if let Some(comment) = line.strip_prefix('#') {
-            let comment = comment.trim();
-            if let Some((key, value)) = comment.split_once(':') {
-                let key = key.trim().to_ascii_lowercase();
+            if let Some((key, value)) = directive(comment) {
                 let value = value.trim();
                 let time = |v: &str| {
                     DateTime::parse_from_rfc3339(v)
@@ -213,11 +249,21 @@ pub fn parse_trusted_keys(text: &str, origin: &str) -> Result<Vec<TrustedKey>, T
                         }
                         pending.not_after = Some(time(value)?);
                     }
-                    _ => {}
+                    _ => {
+                        // A mistyped directive must not be ignored: an ignored `not-after`
+                        // lets an expired key verify.
+                        return Err(syntax(
+                            lineno,
+                            format!(
+                                "unknown directive `# {key}:`; the directives are `# name:`, `# not-before:` and `# not-after:`{}. A free comment must not look like `# word:` (write `# word -` or `## …`)",
+                                suggest(&key)
+                                    .map(|k| format!(" (did you mean `# {k}:`?)"))
+                                    .unwrap_or_default()
+                            ),
+                        ));
+                    }
                 }
-                if matches!(key.as_str(), "name" | "not-before" | "not-after") {
-                    pending.first_line.get_or_insert(lineno);
-                }
+                pending.first_line.get_or_insert(lineno);
             }
             i += 1;
             continue;
@@ -298,5 +344,42 @@ mod tests {
         for text in bad {
             assert!(parse_trusted_keys(&text, "t").is_err(), "{text}");
         }
+    }
+
+    /// Regression: `# not_after:` (a typo of `# not-after:`) was ignored as a free comment,
+    /// so the key had no window and an expired key verified.
+    #[test]
+    fn mistyped_directives_are_errors_naming_the_line() {
+        for typo in [
+            "# not_after: 2024-12-31T23:59:59Z",
+            "# notafter: 2024-12-31T23:59:59Z",
+            "# not after: 2024-12-31T23:59:59Z",
+            "#not-afer: 2024-12-31T23:59:59Z",
+            "# expires: 2024-12-31T23:59:59Z",
+            "# NOT_BEFORE: 2024-01-01T00:00:00Z",
+        ] {
+            let text = format!("# team keys\n{typo}\n{}", pem(1));
+            let err = parse_trusted_keys(&text, "keys.txt")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("keys.txt:2: unknown directive"),
+                "{typo}: {err}"
+            );
+        }
+        let err = parse_trusted_keys(&format!("# not_after: x\n{}", pem(1)), "k")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `# not-after:`"), "{err}");
+    }
+
+    #[test]
+    fn free_comments_that_are_not_directives_stay_allowed() {
+        let text = format!(
+            "# Platform team signing keys — distributed by security@example.com\n# see https://example.com/keys for rotation\n# rotated yearly, contact: security team\n## Note: keep sorted\n# Name: platform\n{}",
+            pem(1)
+        );
+        let keys = parse_trusted_keys(&text, "t").unwrap();
+        assert_eq!(keys[0].name.as_deref(), Some("platform"));
     }
 }

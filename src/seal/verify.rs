@@ -65,8 +65,20 @@ pub enum Rule {
     EmptyDirectory,
     /// The archive is not a readable gzip-compressed tar.
     MalformedArchive,
-    /// The archive expands beyond the reader's limits.
+    /// The archive expands beyond the reader's limits, or a file or header is larger than
+    /// its cap.
     SizeLimit,
+    /// A second gzip member follows the first.
+    MultipleGzipMembers,
+    /// Bytes follow the gzip stream, or the tar end-of-archive marker.
+    TrailingData,
+    /// A gzip or tar header field, or padding, is not what `auditpack archive` writes.
+    NonCanonicalArchive,
+    /// A directory entry with a non-zero size.
+    DirectoryWithData,
+    /// Entries out of the writer's order (seal files first, then sorted paths, each folder
+    /// entry before its first file).
+    ArchiveLayout,
 }
 
 impl Rule {
@@ -94,7 +106,59 @@ impl Rule {
             Rule::EmptyDirectory => "empty-directory",
             Rule::MalformedArchive => "malformed-archive",
             Rule::SizeLimit => "size-limit",
+            Rule::MultipleGzipMembers => "multiple-gzip-members",
+            Rule::TrailingData => "trailing-data",
+            Rule::NonCanonicalArchive => "non-canonical-archive",
+            Rule::DirectoryWithData => "directory-with-data",
+            Rule::ArchiveLayout => "archive-layout",
         }
+    }
+
+    /// Every rule, in declaration order (the documented list).
+    pub fn all() -> &'static [Rule] {
+        &[
+            Rule::MissingManifest,
+            Rule::MissingSignature,
+            Rule::BadSignature,
+            Rule::UntrustedSigner,
+            Rule::KeyExpired,
+            Rule::SignerMismatch,
+            Rule::BadPacketJson,
+            Rule::BadAttestation,
+            Rule::MalformedManifest,
+            Rule::UnsafePath,
+            Rule::DuplicateEntry,
+            Rule::UnsortedManifest,
+            Rule::MissingFile,
+            Rule::UnlistedFile,
+            Rule::HashMismatch,
+            Rule::Symlink,
+            Rule::SpecialFile,
+            Rule::NotAFile,
+            Rule::EmptyDirectory,
+            Rule::MalformedArchive,
+            Rule::SizeLimit,
+            Rule::MultipleGzipMembers,
+            Rule::TrailingData,
+            Rule::NonCanonicalArchive,
+            Rule::DirectoryWithData,
+            Rule::ArchiveLayout,
+        ]
+    }
+
+    /// Whether the rule is about the archive's form (gzip and tar framing, limits) rather
+    /// than one packet file: such failures are reported first.
+    fn is_archive_level(self) -> bool {
+        matches!(
+            self,
+            Rule::MalformedArchive
+                | Rule::SizeLimit
+                | Rule::MultipleGzipMembers
+                | Rule::TrailingData
+                | Rule::NonCanonicalArchive
+                | Rule::DirectoryWithData
+                | Rule::ArchiveLayout
+        )
     }
 }
 
@@ -143,6 +207,10 @@ impl fmt::Display for Failure {
 #[derive(Debug)]
 pub struct Verified(());
 
+/// Most failures a [`Report`] keeps (in check order); the rest are only counted, so a
+/// hostile packet with millions of bad entries cannot make the report unbounded.
+pub const MAX_REPORTED_FAILURES: usize = 1000;
+
 /// The outcome of verifying one packet.
 #[derive(Debug)]
 pub struct Report {
@@ -163,8 +231,15 @@ pub struct Report {
     pub packet: Option<Value>,
     /// How many listed files were present and hashed.
     pub files_checked: usize,
-    /// Every broken rule, in check order.
+    /// Broken rules, in check order: the first [`MAX_REPORTED_FAILURES`].
     pub failures: Vec<Failure>,
+    /// How many more failures there were beyond `failures`.
+    pub failures_omitted: usize,
+    /// The omitted failures, counted by rule.
+    pub omitted_by_rule: BTreeMap<Rule, usize>,
+    /// Things a reader of the verdict should know that are not failures (e.g. an older
+    /// packet without an attestation, or content left unchecked after a signer failure).
+    pub notes: Vec<String>,
     /// Present only when there are no failures.
     pub verified: Option<Verified>,
 }
@@ -187,7 +262,38 @@ impl Report {
             "manifestSha256": self.manifest_sha256,
             "filesChecked": self.files_checked,
             "failures": self.failures,
+            "failuresOmitted": self.failures_omitted,
+            "notes": self.notes,
         })
+    }
+}
+
+/// Failures in check order, the first [`MAX_REPORTED_FAILURES`] kept, the rest counted.
+#[derive(Debug, Default)]
+struct Sink {
+    kept: Vec<Failure>,
+    omitted: usize,
+    omitted_by_rule: BTreeMap<Rule, usize>,
+}
+
+impl Sink {
+    fn push(&mut self, f: Failure) {
+        if self.kept.len() < MAX_REPORTED_FAILURES {
+            self.kept.push(f);
+        } else {
+            self.omitted += 1;
+            *self.omitted_by_rule.entry(f.rule).or_default() += 1;
+        }
+    }
+
+    fn extend(&mut self, fs: impl IntoIterator<Item = Failure>) {
+        for f in fs {
+            self.push(f);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.kept.is_empty() && self.omitted == 0
     }
 }
 
@@ -239,6 +345,14 @@ pub(crate) struct Collected {
     pub dsse: Option<Vec<u8>>,
     /// Bytes of `packet.json`.
     pub packet_json: Option<Vec<u8>>,
+    /// No content was read: `SHA256SUMS.sig` verifies against no trusted key.
+    pub content_skipped: bool,
+    /// Reading stopped part-way (a refused entry): absent files prove nothing.
+    pub incomplete: bool,
+    /// The tar end-of-archive marker was read (archives only).
+    pub tar_ended: bool,
+    /// The decompressed stream failed (the gzip layer's failure says why).
+    pub stream_failed: bool,
 }
 
 /// Largest `packet.json` read into memory.
@@ -250,6 +364,9 @@ pub(crate) const MAX_SIGNATURE: u64 = 64 << 10;
 
 /// Verifies a packet folder, or a `.tar.gz` made by `auditpack archive` (read as a stream,
 /// never unpacked), against the trusted keys.
+///
+/// The signature over `SHA256SUMS` is checked before any content is read: when it verifies
+/// against no trusted key, no file is hashed.
 pub fn verify_path(path: &Path, trust: &TrustStore) -> Result<Report, VerifyError> {
     if trust.is_empty() {
         return Err(VerifyError::NoTrustedKeys);
@@ -259,7 +376,7 @@ pub fn verify_path(path: &Path, trust: &TrustStore) -> Result<Report, VerifyErro
         source,
     })?;
     let collected = if meta.is_dir() {
-        collect_folder(path).map_err(|source| VerifyError::Io {
+        collect_folder(path, Some(trust)).map_err(|source| VerifyError::Io {
             path: path.to_path_buf(),
             source,
         })?
@@ -268,7 +385,7 @@ pub fn verify_path(path: &Path, trust: &TrustStore) -> Result<Report, VerifyErro
             path: path.to_path_buf(),
             source,
         })?;
-        archive::collect(file, &archive::Limits::default())
+        archive::collect(file, &archive::Limits::default(), Some(trust))
     };
     Ok(evaluate(path, collected, trust))
 }
@@ -284,63 +401,110 @@ pub fn verify_archive_reader(
     if trust.is_empty() {
         return Err(VerifyError::NoTrustedKeys);
     }
-    Ok(evaluate(name, archive::collect(reader, limits), trust))
+    Ok(evaluate(
+        name,
+        archive::collect(reader, limits, Some(trust)),
+        trust,
+    ))
 }
 
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+/// Whether `sig` is a valid Ed25519 signature over `manifest` by one of the trusted keys
+/// (validity windows aside: those need `packet.json`, checked later). The gate before any
+/// content is hashed.
+pub(crate) fn signed_by_trusted(
+    manifest: Option<&[u8]>,
+    sig: Option<&[u8]>,
+    trust: &TrustStore,
+) -> bool {
+    let (Some(manifest), Some(sig)) = (manifest, sig) else {
+        return false;
+    };
+    let Ok(bytes) = <[u8; 64]>::try_from(sig) else {
+        return false;
+    };
+    let sig = Signature::from_bytes(&bytes);
+    trust
+        .keys()
+        .iter()
+        .any(|k| k.key.verify_strict(manifest, &sig).is_ok())
+}
+
+/// Reads a regular file of at most `cap` bytes; `None` when it is larger.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut out = Vec::new();
     std::fs::File::open(path)?
         .take(cap + 1)
         .read_to_end(&mut out)?;
-    if out.len() as u64 > cap {
-        return Err(std::io::Error::other(format!(
-            "{} is larger than {cap} bytes",
-            path.display()
-        )));
-    }
-    Ok(out)
+    Ok((out.len() as u64 <= cap).then_some(out))
 }
 
-/// Reads a packet folder without following links.
-pub(crate) fn collect_folder(root: &Path) -> std::io::Result<Collected> {
-    let mut c = Collected::default();
-    let listing = walk::list(root, &crate::seal::SEAL_FILES)?;
-    c.problems = listing.problems;
-    c.dirs = listing.dirs.into_iter().collect();
-    for (name, cap, slot) in [
-        (MANIFEST, MAX_MANIFEST, &mut c.manifest),
-        (SIGNATURE, MAX_SIGNATURE, &mut c.sig),
-        (SSH_SIGNATURE, MAX_SIGNATURE, &mut c.sshsig),
-        (crate::seal::DSSE, MAX_MANIFEST, &mut c.dsse),
-    ] {
-        let p = root.join(name);
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_file() => *slot = Some(read_capped(&p, cap)?),
-            Ok(m) => c.problems.push(Failure::new(
-                if m.file_type().is_symlink() {
-                    Rule::Symlink
-                } else if m.is_dir() {
-                    Rule::NotAFile
-                } else {
-                    Rule::SpecialFile
-                },
+/// Reads one top-level file the verifier keeps in memory (manifest, signatures,
+/// `packet.json`): a regular file within its cap, else a named failure.
+fn read_kept(
+    root: &Path,
+    name: &str,
+    cap: u64,
+    problems: &mut Vec<Failure>,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let p = root.join(name);
+    let rule = match std::fs::symlink_metadata(&p) {
+        Ok(m) if m.file_type().is_file() => {
+            if m.len() <= cap
+                && let Some(bytes) = read_capped(&p, cap)?
+            {
+                return Ok(Some(bytes));
+            }
+            problems.push(Failure::new(
+                Rule::SizeLimit,
                 name,
-                "must be a regular file",
-            )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+                format!("larger than {cap} bytes; not read"),
+            ));
+            return Ok(None);
         }
+        Ok(m) if m.file_type().is_symlink() => Rule::Symlink,
+        Ok(m) if m.is_dir() => Rule::NotAFile,
+        Ok(_) => Rule::SpecialFile,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    // The walk reports packet.json's own problems; the seal files are not walked.
+    if name != PACKET_JSON {
+        problems.push(Failure::new(rule, name, "must be a regular file"));
     }
-    let (small, rest): (Vec<_>, Vec<_>) = listing
+    Ok(None)
+}
+
+/// Reads a packet folder without following links. With `gate`, no content file is hashed
+/// unless `SHA256SUMS.sig` verifies against one of its keys.
+pub(crate) fn collect_folder(root: &Path, gate: Option<&TrustStore>) -> std::io::Result<Collected> {
+    let mut c = Collected::default();
+    let mut problems = Vec::new();
+    c.manifest = read_kept(root, MANIFEST, MAX_MANIFEST, &mut problems)?;
+    c.sig = read_kept(root, SIGNATURE, MAX_SIGNATURE, &mut problems)?;
+    c.sshsig = read_kept(root, SSH_SIGNATURE, MAX_SIGNATURE, &mut problems)?;
+    c.dsse = read_kept(root, crate::seal::DSSE, MAX_MANIFEST, &mut problems)?;
+    c.packet_json = read_kept(root, PACKET_JSON, MAX_PACKET_JSON, &mut problems)?;
+    if let Some(bytes) = &c.packet_json {
+        c.files
+            .insert(PACKET_JSON.into(), sha2::Sha256::digest(bytes).into());
+    }
+    if let Some(trust) = gate
+        && !signed_by_trusted(c.manifest.as_deref(), c.sig.as_deref(), trust)
+    {
+        c.problems = problems;
+        c.content_skipped = true;
+        return Ok(c);
+    }
+    let listing = walk::list(root, &crate::seal::SEAL_FILES)?;
+    c.problems = problems;
+    c.problems.extend(listing.problems);
+    c.dirs = listing.dirs.into_iter().collect();
+    let rest: Vec<_> = listing
         .files
         .into_iter()
-        .partition(|(rel, _)| rel == PACKET_JSON);
-    if let Some((rel, abs)) = small.into_iter().next() {
-        let bytes = read_capped(&abs, MAX_PACKET_JSON)?;
-        c.files.insert(rel, sha2::Sha256::digest(&bytes).into());
-        c.packet_json = Some(bytes);
-    }
+        .filter(|(rel, _)| rel != PACKET_JSON)
+        .collect();
     let digests = walk::hash_all(&rest)?;
     for ((rel, _), digest) in rest.into_iter().zip(digests) {
         c.files.insert(rel, digest);
@@ -357,6 +521,8 @@ pub(crate) struct PacketMeta {
     pub sealed_at: Option<DateTime<Utc>>,
     pub signer_key_id: Option<String>,
     pub signer_public: Option<VerifyingKey>,
+    /// `attestation`: the DSSE file seal recorded writing (absent in older packets).
+    pub attestation: Option<Value>,
 }
 
 pub(crate) fn packet_meta(bytes: Option<&[u8]>) -> (PacketMeta, Option<String>) {
@@ -392,18 +558,27 @@ pub(crate) fn packet_meta(bytes: Option<&[u8]>) -> (PacketMeta, Option<String>) 
             .and_then(Value::as_str)
             .and_then(keys::public_key_from_base64);
     }
+    meta.attestation = value.get("attestation").cloned();
     let problem = if meta.sealed_at.is_none() {
         Some("packet.json has no valid RFC 3339 `sealedAt`".to_string())
     } else {
-        None
+        match &meta.attestation {
+            Some(Value::String(s)) if s == crate::seal::DSSE => None,
+            Some(other) => Some(format!(
+                "packet.json `attestation` is {other}; seal writes {:?}",
+                crate::seal::DSSE
+            )),
+            None => None,
+        }
     };
     meta.value = Some(value);
     (meta, problem)
 }
 
 /// Applies every rule, in the fixed order, to what was collected.
-pub(crate) fn evaluate(path: &Path, c: Collected, trust: &TrustStore) -> Report {
-    let mut failures = Vec::new();
+pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Report {
+    let mut failures = Sink::default();
+    let mut notes = Vec::new();
     let (meta, meta_problem) = packet_meta(c.packet_json.as_deref());
     let mut report = Report {
         path: path.to_path_buf(),
@@ -418,26 +593,33 @@ pub(crate) fn evaluate(path: &Path, c: Collected, trust: &TrustStore) -> Report 
         packet: meta.value.clone(),
         files_checked: 0,
         failures: Vec::new(),
+        failures_omitted: 0,
+        omitted_by_rule: BTreeMap::new(),
+        notes: Vec::new(),
         verified: None,
     };
 
-    // Archive-level problems (unreadable stream) come first: nothing after them is complete.
-    let (archive_level, path_level): (Vec<_>, Vec<_>) = c
-        .problems
+    // Paths whose problem is already reported (too large, a link …): not also "absent".
+    let problem_paths: BTreeSet<String> = c.problems.iter().map(|f| f.path.clone()).collect();
+    // Archive-level problems (framing, limits) come first: nothing after them is complete.
+    let (archive_level, path_level): (Vec<_>, Vec<_>) = std::mem::take(&mut c.problems)
         .into_iter()
-        .partition(|f| matches!(f.rule, Rule::MalformedArchive | Rule::SizeLimit));
+        .partition(|f| f.rule.is_archive_level());
     failures.extend(archive_level);
 
     // 1. Signer: key id, signature, validity window.
-    let chosen = check_signer(
-        &c.manifest,
-        &c.sig,
-        &meta,
-        trust,
-        &mut report,
-        &mut failures,
-    );
-    if let Some(problem) = &meta_problem {
+    let chosen = check_signer(&c, &meta, trust, &problem_paths, &mut report, &mut failures);
+    if c.content_skipped {
+        failures.extend(path_level);
+        notes.push(
+            "content not checked: SHA256SUMS is not signed by a trusted key, so no file was hashed"
+                .to_string(),
+        );
+        return finish(report, failures, notes, false);
+    }
+    if let Some(problem) = &meta_problem
+        && !(c.packet_json.is_none() && (c.incomplete || problem_paths.contains(PACKET_JSON)))
+    {
         failures.push(Failure::new(
             Rule::BadPacketJson,
             PACKET_JSON,
@@ -456,7 +638,9 @@ pub(crate) fn evaluate(path: &Path, c: Collected, trust: &TrustStore) -> Report 
                 ),
             ));
         }
-        check_ssh_signature(manifest_bytes, c.sshsig.as_deref(), &key.key, &mut failures);
+        if c.sshsig.is_some() || !problem_paths.contains(SSH_SIGNATURE) {
+            check_ssh_signature(manifest_bytes, c.sshsig.as_deref(), &key.key, &mut failures);
+        }
     }
 
     // 2. Manifest structure.
@@ -464,21 +648,33 @@ pub(crate) fn evaluate(path: &Path, c: Collected, trust: &TrustStore) -> Report 
     if let Some(parsed) = &parsed {
         failures.extend(parsed.failures.iter().cloned());
     }
-    // The attestation is checked against the manifest's entries.
-    if let (Some(dsse_bytes), Some(key), Some(parsed)) =
-        (c.dsse.as_deref(), chosen.as_ref(), &parsed)
-    {
-        for detail in dsse::check(dsse_bytes, &key.key, &parsed.entries, meta.value.as_ref()) {
-            failures.push(Failure::new(
-                Rule::BadAttestation,
-                crate::seal::DSSE,
-                detail,
-            ));
+    // The attestation is checked against the manifest's entries. Once packet.json records
+    // that seal wrote it, it is required.
+    match (c.dsse.as_deref(), chosen.as_ref(), &parsed) {
+        (Some(dsse_bytes), Some(key), Some(parsed)) => {
+            for detail in dsse::check(dsse_bytes, &key.key, &parsed.entries, meta.value.as_ref())
+            {
+                failures.push(Failure::new(
+                    Rule::BadAttestation,
+                    crate::seal::DSSE,
+                    detail,
+                ));
+            }
         }
+        (None, _, _) if problem_paths.contains(crate::seal::DSSE) => {}
+        (None, _, _) if meta.attestation.is_some() => failures.push(Failure::new(
+            Rule::MissingSignature,
+            crate::seal::DSSE,
+            "packet.json records that seal wrote the attestation SHA256SUMS.intoto.json, but it is absent",
+        )),
+        (None, _, _) if meta.value.is_some() => notes.push(
+            "no attestation (SHA256SUMS.intoto.json): this packet's packet.json does not record one (sealed before auditpack recorded it), so only the signatures over SHA256SUMS were checked"
+                .to_string(),
+        ),
+        _ => {}
     }
 
     // 3. Content.
-    let problem_paths: BTreeSet<String> = path_level.iter().map(|f| f.path.clone()).collect();
     failures.extend(path_level);
     if let Some(parsed) = &parsed {
         let mut listed = BTreeSet::new();
@@ -505,6 +701,8 @@ pub(crate) fn evaluate(path: &Path, c: Collected, trust: &TrustStore) -> Report 
                     "listed as a file but is a directory",
                 )),
                 None if problem_paths.contains(&entry.path) => {}
+                // Reading stopped at a refused entry: the rest was never seen.
+                None if c.incomplete => {}
                 None => failures.push(Failure::new(
                     Rule::MissingFile,
                     &entry.path,
@@ -524,36 +722,59 @@ pub(crate) fn evaluate(path: &Path, c: Collected, trust: &TrustStore) -> Report 
             }
         }
     }
+    let proven = chosen.is_some() && parsed.is_some();
+    finish(report, failures, notes, proven)
+}
 
-    report.failures = failures;
-    if report.failures.is_empty() && chosen.is_some() && parsed.is_some() {
+fn finish(mut report: Report, failures: Sink, notes: Vec<String>, proven: bool) -> Report {
+    let verified = proven && failures.is_empty();
+    report.failures = failures.kept;
+    report.failures_omitted = failures.omitted;
+    report.omitted_by_rule = failures.omitted_by_rule;
+    report.notes = notes;
+    if verified {
         report.verified = Some(Verified(()));
     }
     report
 }
 
+/// The Ed25519 key inside an SSH signature, if it is one: names the signer of an untrusted
+/// archive before (and without) reading its `packet.json`.
+fn sshsig_key(bytes: Option<&[u8]>) -> Option<VerifyingKey> {
+    let sig = ssh_key::SshSig::from_pem(bytes?).ok()?;
+    match sig.public_key() {
+        ssh_key::public::KeyData::Ed25519(pk) => VerifyingKey::from_bytes(&pk.0).ok(),
+        _ => None,
+    }
+}
+
 fn check_signer(
-    manifest_bytes: &Option<Vec<u8>>,
-    sig: &Option<Vec<u8>>,
+    c: &Collected,
     meta: &PacketMeta,
     trust: &TrustStore,
+    reported: &BTreeSet<String>,
     report: &mut Report,
-    failures: &mut Vec<Failure>,
+    failures: &mut Sink,
 ) -> Option<TrustedKey> {
-    let Some(manifest_bytes) = manifest_bytes else {
-        failures.push(Failure::new(
-            Rule::MissingManifest,
-            MANIFEST,
-            "SHA256SUMS is absent: the folder is not sealed",
-        ));
+    let Some(manifest_bytes) = &c.manifest else {
+        // A stream that stopped part-way shows only that it stopped.
+        if !reported.contains(MANIFEST) && !c.incomplete {
+            failures.push(Failure::new(
+                Rule::MissingManifest,
+                MANIFEST,
+                "SHA256SUMS is absent: the folder is not sealed",
+            ));
+        }
         return None;
     };
-    let Some(sig) = sig else {
-        failures.push(Failure::new(
-            Rule::MissingSignature,
-            SIGNATURE,
-            "SHA256SUMS.sig is absent",
-        ));
+    let Some(sig) = &c.sig else {
+        if !reported.contains(SIGNATURE) && !c.incomplete {
+            failures.push(Failure::new(
+                Rule::MissingSignature,
+                SIGNATURE,
+                "SHA256SUMS.sig is absent",
+            ));
+        }
         return None;
     };
     let Ok(sig_bytes) = <[u8; 64]>::try_from(sig.as_slice()) else {
@@ -576,10 +797,13 @@ fn check_signer(
         ids.join(", ")
     };
     if matching.is_empty() {
-        if let Some(embedded) = &meta.signer_public
-            && embedded.verify_strict(manifest_bytes, &signature).is_ok()
+        let claimed = [meta.signer_public, sshsig_key(c.sshsig.as_deref())];
+        if let Some(embedded) = claimed
+            .into_iter()
+            .flatten()
+            .find(|k| k.verify_strict(manifest_bytes, &signature).is_ok())
         {
-            let id = keys::key_id(embedded);
+            let id = keys::key_id(&embedded);
             report.signer_key_id = Some(id.clone());
             failures.push(Failure::new(
                 Rule::UntrustedSigner,
@@ -632,7 +856,7 @@ fn check_ssh_signature(
     manifest_bytes: &[u8],
     sshsig: Option<&[u8]>,
     key: &VerifyingKey,
-    failures: &mut Vec<Failure>,
+    failures: &mut Sink,
 ) {
     let Some(bytes) = sshsig else {
         failures.push(Failure::new(
