@@ -3,9 +3,10 @@
 //! **allow-list**: what is not named is dropped.
 //!
 //! - A kind auditpack evaluates (the kinds of [`crate::snapshot::KINDS`]) keeps the fields
-//!   its allow-list in [`allow`] names: those the checks, the diff and the packet read,
-//!   and a few references that make the evidence readable. Values that are evidence but
-//!   may hold a credential are masked in place ([`REDACTED`]): literal `env` values,
+//!   its allow-list names (module `allow`, described in `docs/collect.md`): those the
+//!   checks, the diff and the packet read, and a few references that make the evidence
+//!   readable. Values that are evidence but may hold a credential are masked in place
+//!   ([`REDACTED`]): literal `env` values,
 //!   probe header values, probe and lifecycle `exec` commands, credential values in
 //!   container `command` and `args` (flag names kept; see [`mask`]), userinfo and
 //!   credential query parameters in URLs, label values under credential-like keys, and
