@@ -450,6 +450,38 @@ fn keygen(dir: &Path) {
     assert_eq!(code, 0, "{out}");
 }
 
+/// Runs `collect` and `packet --archive` on `source` in `d` (signing with a new key), and
+/// returns every file they wrote and what they printed.
+fn collect_and_packet(d: &Path, source: &[&str]) -> Vec<(String, Vec<u8>)> {
+    keygen(d);
+    let mut args = vec!["collect"];
+    args.extend(source);
+    args.extend(["--out", "snapshot.json"]);
+    let (code, collect_out) = auditpack(d, &args);
+    assert_eq!(code, 0, "{collect_out}");
+    let mut args = vec!["packet"];
+    args.extend(source);
+    args.extend([
+        "--key",
+        "keys/signer.key.pem",
+        "--out",
+        "packet",
+        "--archive",
+        "packet.tar.gz",
+    ]);
+    let (code, packet_out) = auditpack(d, &args);
+    assert!(matches!(code, 0 | 1), "{packet_out}");
+    haystack(
+        &[
+            d.join("snapshot.json"),
+            d.join("packet"),
+            d.join("packet.tar.gz"),
+            d.join("packet.tar.gz.json"),
+        ],
+        &[collect_out, packet_out],
+    )
+}
+
 fn redaction_pointers(snapshot: &Path) -> Vec<(String, String, String)> {
     let snap: Value = serde_json::from_slice(&std::fs::read(snapshot).unwrap()).unwrap();
     snap["redactions"]
@@ -487,49 +519,16 @@ fn no_marker_survives_an_import_into_the_snapshot_or_the_packet() {
     audit_policy(&mut p, &d.join("policy.json"));
     audit_log(&mut p, &d.join("audit.log"));
     assert!(p.markers.len() > 120, "{} markers", p.markers.len());
-    keygen(d);
-    let (code, collect_out) = auditpack(
+    let files = collect_and_packet(
         d,
         &[
-            "collect",
             "--from-dir",
             "export",
             "--audit-policy",
             "policy.json",
             "--audit-log",
             "audit.log",
-            "--out",
-            "snapshot.json",
         ],
-    );
-    assert_eq!(code, 0, "{collect_out}");
-    let (code, packet_out) = auditpack(
-        d,
-        &[
-            "packet",
-            "--from-dir",
-            "export",
-            "--audit-policy",
-            "policy.json",
-            "--audit-log",
-            "audit.log",
-            "--key",
-            "keys/signer.key.pem",
-            "--out",
-            "packet",
-            "--archive",
-            "packet.tar.gz",
-        ],
-    );
-    assert!(matches!(code, 0 | 1), "{packet_out}");
-    let files = haystack(
-        &[
-            d.join("snapshot.json"),
-            d.join("packet"),
-            d.join("packet.tar.gz"),
-            d.join("packet.tar.gz.json"),
-        ],
-        &[collect_out, packet_out],
     );
     assert_no_marker(&p, &files);
 
@@ -626,42 +625,18 @@ fn no_marker_survives_live_collection_into_the_snapshot_or_the_packet() {
     )
     .unwrap();
     assert!(p.markers.len() > 100, "{} markers", p.markers.len());
-    keygen(d);
-    let common_args = [
-        "--kubeconfig",
-        "kubeconfig",
-        "--encryption-config",
-        "enc.json",
-        "--audit-policy",
-        "policy.json",
-        "--audit-log",
-        "audit.log",
-    ];
-    let mut args = vec!["collect"];
-    args.extend(common_args);
-    args.extend(["--out", "snapshot.json"]);
-    let (code, collect_out) = auditpack(d, &args);
-    assert_eq!(code, 0, "{collect_out}");
-    let mut args = vec!["packet"];
-    args.extend(common_args);
-    args.extend([
-        "--key",
-        "keys/signer.key.pem",
-        "--out",
-        "packet",
-        "--archive",
-        "packet.tar.gz",
-    ]);
-    let (code, packet_out) = auditpack(d, &args);
-    assert!(matches!(code, 0 | 1), "{packet_out}");
-    let files = haystack(
+    let files = collect_and_packet(
+        d,
         &[
-            d.join("snapshot.json"),
-            d.join("packet"),
-            d.join("packet.tar.gz"),
-            d.join("packet.tar.gz.json"),
+            "--kubeconfig",
+            "kubeconfig",
+            "--encryption-config",
+            "enc.json",
+            "--audit-policy",
+            "policy.json",
+            "--audit-log",
+            "audit.log",
         ],
-        &[collect_out, packet_out],
     );
     assert_no_marker(&p, &files);
 

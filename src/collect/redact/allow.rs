@@ -27,10 +27,9 @@ pub(super) enum Spec {
     Map(&'static Spec),
     /// `metadata.labels`: kept, except values under a credential-like key.
     Labels,
-    /// `metadata.annotations` of an evaluated kind: only [`ANNOTATIONS`] stay.
+    /// `metadata.annotations`: of an evaluated kind only [`ANNOTATIONS`] stay; of any
+    /// other kind, none.
     Annotations,
-    /// `metadata.annotations` of a kind auditpack does not evaluate: all removed.
-    NoAnnotations,
     /// A container's `command` or `args`: credential values masked (see `mask`).
     Args,
     /// A probe or lifecycle `exec.command`: replaced whole by the marker.
@@ -58,7 +57,8 @@ pub(super) struct Obj {
     /// A `status` object: fields not in `fields` are dropped without being listed, except
     /// the `message`s in them.
     pub status: bool,
-    /// The reason listed for a dropped field.
+    /// The reason listed for a dropped field (every dropped field of an object of a kind
+    /// auditpack does not evaluate is listed as [`NOT_EVALUATED`]).
     pub reason: &'static str,
 }
 
@@ -168,7 +168,7 @@ static OWNER_REF: Obj = Obj {
     ..OBJ
 };
 
-/// `metadata` of an evaluated kind.
+/// `metadata` of every kind.
 pub(super) static META: Obj = Obj {
     fields: &[
         ("name", Spec::Str),
@@ -186,28 +186,6 @@ pub(super) static META: Obj = Obj {
         ("finalizers", Spec::List(&Spec::Str)),
     ],
     quiet: &["managedFields", "selfLink"],
-    ..OBJ
-};
-
-/// `metadata` of a kind auditpack does not evaluate: the same, without annotations.
-pub(super) static META_UNEVALUATED: Obj = Obj {
-    fields: &[
-        ("name", Spec::Str),
-        ("generateName", Spec::Str),
-        ("namespace", Spec::Str),
-        ("uid", Spec::Str),
-        ("resourceVersion", Spec::Str),
-        ("generation", Spec::Int),
-        ("creationTimestamp", Spec::Str),
-        ("deletionTimestamp", Spec::Str),
-        ("deletionGracePeriodSeconds", Spec::Int),
-        ("labels", Spec::Labels),
-        ("annotations", Spec::NoAnnotations),
-        ("ownerReferences", Spec::List(&Spec::Obj(&OWNER_REF))),
-        ("finalizers", Spec::List(&Spec::Str)),
-    ],
-    quiet: &["managedFields", "selfLink"],
-    reason: NOT_EVALUATED,
     ..OBJ
 };
 
@@ -900,7 +878,7 @@ pub(super) static CONFIGMAP: Obj = Obj {
     fields: &[
         ("apiVersion", Spec::Str),
         ("kind", Spec::Str),
-        ("metadata", Spec::Obj(&META_UNEVALUATED)),
+        ("metadata", Spec::Obj(&META)),
         ("data", Spec::DropEntries("configmap data")),
         ("binaryData", Spec::DropEntries("configmap data")),
     ],
@@ -913,7 +891,7 @@ pub(super) static UNEVALUATED: Obj = Obj {
     fields: &[
         ("apiVersion", Spec::Str),
         ("kind", Spec::Str),
-        ("metadata", Spec::Obj(&META_UNEVALUATED)),
+        ("metadata", Spec::Obj(&META)),
     ],
     reason: NOT_EVALUATED,
     ..OBJ

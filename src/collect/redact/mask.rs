@@ -23,9 +23,10 @@
 //! 4. **URLs.** The userinfo of a URL (`https://user:pass@host`, `redis://:pw@host`) is
 //!    masked whole, and so is the value of every query parameter with a credential name
 //!    (`?token=…`).
-//! 5. **HTTP authorization.** The word after `Bearer`, `Basic`, `Token`, `Digest` or
-//!    `Negotiate`, and the value after a header with a credential name
-//!    (`Authorization:`, `X-Api-Key:`, `Cookie:`), are masked.
+//! 5. **HTTP authorization.** The word after `Bearer`, `Basic`, `Digest` or `Negotiate`,
+//!    and the value after a header with a credential name (`Authorization:`,
+//!    `X-Api-Key:`, `Cookie:`; a scheme word after it, `Token` included, is skipped), are
+//!    masked.
 //! 6. **Token shapes.** Words that look like a JWT or base64-encoded JSON (`eyJ…`,
 //!    16 characters or more), PEM private key blocks, and the fixed prefixes of well-known
 //!    token formats (AWS `AKIA`/`ASIA`, GitHub `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_`/

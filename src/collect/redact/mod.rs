@@ -96,19 +96,21 @@ pub fn redact_value(object: &mut Value) -> Vec<Removed> {
         None if group.is_empty() && kind.eq_ignore_ascii_case("ConfigMap") => &allow::CONFIGMAP,
         None => &allow::UNEVALUATED,
     };
-    apply_root(object, spec)
+    let evaluated =
+        !std::ptr::eq(spec, &allow::UNEVALUATED) && !std::ptr::eq(spec, &allow::CONFIGMAP);
+    apply_root(object, spec, evaluated)
 }
 
 /// Passes an EncryptionConfiguration document through its allow-list: resources, provider
 /// order, key names, KMS names and endpoints stay; every key's `secret` and every field
 /// kube-apiserver does not define is removed.
 pub fn redact_encryption_config(document: &mut Value) -> Vec<Removed> {
-    apply_root(document, &allow::ENCRYPTION_CONFIGURATION)
+    apply_root(document, &allow::ENCRYPTION_CONFIGURATION, true)
 }
 
 /// Passes an audit Policy document through its allow-list (its rules and stages).
 pub fn redact_audit_policy(document: &mut Value) -> Vec<Removed> {
-    apply_root(document, &allow::AUDIT_POLICY)
+    apply_root(document, &allow::AUDIT_POLICY, true)
 }
 
 /// A server URL as it may be recorded and shown: without userinfo (`https://user:pass@`),
@@ -117,10 +119,11 @@ pub fn server_url(url: &str) -> Option<String> {
     mask::strip_userinfo(url)
 }
 
-fn apply_root(v: &mut Value, spec: &'static Obj) -> Vec<Removed> {
+fn apply_root(v: &mut Value, spec: &'static Obj, evaluated: bool) -> Vec<Removed> {
     let mut w = Walker {
         path: String::new(),
         found: Vec::new(),
+        evaluated,
     };
     match v.as_object_mut() {
         Some(m) => w.object(m, spec),
@@ -138,6 +141,8 @@ fn apply_root(v: &mut Value, spec: &'static Obj) -> Vec<Removed> {
 struct Walker {
     path: String,
     found: Vec<Removed>,
+    /// Whether the object's kind is one auditpack evaluates (else its annotations all go).
+    evaluated: bool,
 }
 
 /// RFC 6901 escaping of one pointer segment.
@@ -185,7 +190,11 @@ impl Walker {
                     false
                 }
                 None => {
-                    w.record(o.reason);
+                    w.record(if w.evaluated {
+                        o.reason
+                    } else {
+                        allow::NOT_EVALUATED
+                    });
                     false
                 }
             });
@@ -283,8 +292,7 @@ impl Walker {
                 true
             }
             Spec::Labels => self.labels(v),
-            Spec::Annotations => self.annotations(v, true),
-            Spec::NoAnnotations => self.annotations(v, false),
+            Spec::Annotations => self.annotations(v, self.evaluated),
             Spec::Args => {
                 match v.as_array_mut() {
                     Some(args) => {
