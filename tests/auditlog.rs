@@ -357,9 +357,11 @@ fn truncated_last_line_missing_fields_and_unknown_versions_are_reported() {
     assert!(p[0].1.contains("without user.username"), "{p:?}");
     assert_eq!(p[1].0, 38);
     assert!(
-        p[1].1.contains("unknown apiVersion \"audit.k8s.io/v2\""),
+        p[1].1
+            .contains("field apiVersion must be audit.k8s.io/v1 or audit.k8s.io/v1beta1"),
         "{p:?}"
     );
+    assert!(!p[1].1.contains("audit.k8s.io/v2"), "{p:?}");
     assert_eq!(p[2].0, 39);
     assert!(p[2].1.starts_with("not valid JSON"), "{p:?}");
     assert_eq!(p[3].0, 40);
@@ -553,6 +555,68 @@ fn pretty_printed_event_list_documents_are_read_item_by_item() {
             .unwrap()
             .starts_with("document is truncated")
     );
+}
+
+/// A malformed event's reason quoted its value (`invalid type: string "…"`), so a secret
+/// in a wrong-typed field reached the snapshot and the packet.
+#[test]
+fn problem_reasons_name_the_field_and_type_never_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "SENTINEL-auditlog-9d1e";
+    let lines = [
+        format!(
+            r#"{{"kind":"Event","verb":"get","user":{{"username":"u"}},"requestReceivedTimestamp":"2026-01-01T00:00:00Z","responseStatus":{{"code":"{secret}"}}}}"#
+        ),
+        format!(
+            r#"{{"kind":"Event","verb":["{secret}"],"user":{{"username":"u"}},"requestReceivedTimestamp":"2026-01-01T00:00:00Z"}}"#
+        ),
+        format!(r#"{{"kind":"{secret}","verb":"get"}}"#),
+        format!(r#"{{"apiVersion":"{secret}","verb":"get"}}"#),
+        format!(
+            r#"{{"verb":"get","user":{{"username":"u"}},"requestReceivedTimestamp":"{secret}"}}"#
+        ),
+        format!(
+            r#"{{"verb":"get","user":{{"username":{{"x":"{secret}"}}}},"timestamp":"2026-01-01T00:00:00Z"}}"#
+        ),
+        format!(r#""{secret}""#),
+    ];
+    let log = dir.path().join("audit.log");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    // The same events as one EventList document.
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let doc = dir.path().join("events.json");
+    std::fs::write(
+        &doc,
+        serde_json::to_string_pretty(&json!({"kind": "EventList", "items": items})).unwrap(),
+    )
+    .unwrap();
+    for file in [&log, &doc] {
+        let s = summary(&[file], &[]);
+        assert_eq!(s["problemsTotal"], 7, "{s:#}");
+        let reasons: Vec<&str> = s["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["reason"].as_str().unwrap())
+            .collect();
+        let text = s.to_string();
+        assert!(!text.contains("SENTINEL"), "value leaked: {reasons:#?}");
+        let want = [
+            "field responseStatus.code must be i32",
+            "field verb must be a string",
+            "field kind must be Event or EventList",
+            "field apiVersion must be audit.k8s.io/v1 or audit.k8s.io/v1beta1",
+            "field requestReceivedTimestamp must be an RFC 3339 time",
+            "field user.username must be a string",
+            "the event must be struct Event",
+        ];
+        for (r, w) in reasons.iter().zip(want) {
+            assert!(r.contains(w), "{r:?} should say {w:?}");
+        }
+    }
 }
 
 #[test]

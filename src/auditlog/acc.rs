@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::event::{Event, audit_key, parse_micros};
+use super::event::{Event, audit_key, parse_micros, why_not_an_event};
 
 /// A small fast hasher for the count maps (keys are short strings from the log).
 #[derive(Default, Clone, Copy)]
@@ -273,9 +273,13 @@ impl Acc {
                 let what = if truncated && e.is_eof() {
                     "truncated last line (no newline, incomplete JSON)".to_string()
                 } else if e.is_syntax() || e.is_eof() {
+                    // Syntax errors name a position and the token expected, not a value.
                     format!("not valid JSON: {}", cut(&e.to_string()))
                 } else {
-                    format!("not an audit event: {}", cut(&e.to_string()))
+                    match text {
+                        Some(t) => why_not_an_event(&mut serde_json::Deserializer::from_str(t)),
+                        None => why_not_an_event(&mut serde_json::Deserializer::from_slice(line)),
+                    }
                 };
                 self.problem(rel, what, lim);
             }
@@ -297,10 +301,10 @@ impl Acc {
                 }
                 return;
             }
-            Some(k) => {
+            Some(_) => {
                 self.problem(
                     rel,
-                    format!("{at}kind {:?} is not an audit Event", cut(k)),
+                    format!("{at}field kind must be Event or EventList"),
                     lim,
                 );
                 return;
@@ -308,12 +312,11 @@ impl Acc {
         }
         match ev.api_version.as_deref() {
             None | Some("audit.k8s.io/v1") | Some("audit.k8s.io/v1beta1") => {}
-            Some(v) => {
+            Some(_) => {
                 self.problem(
                     rel,
                     format!(
-                        "{at}unknown apiVersion {:?} (known: audit.k8s.io/v1, audit.k8s.io/v1beta1)",
-                        cut(v)
+                        "{at}field apiVersion must be audit.k8s.io/v1 or audit.k8s.io/v1beta1 (unknown version)"
                     ),
                     lim,
                 );
@@ -329,7 +332,18 @@ impl Acc {
             return;
         };
         let Some(time) = parse_micros(ts) else {
-            self.problem(rel, format!("{at}time {:?} is not RFC 3339", cut(ts)), lim);
+            let field = if ev.request_received_timestamp.is_some() {
+                "requestReceivedTimestamp"
+            } else if ev.timestamp.is_some() {
+                "timestamp"
+            } else {
+                "stageTimestamp"
+            };
+            self.problem(
+                rel,
+                format!("{at}field {field} must be an RFC 3339 time"),
+                lim,
+            );
             return;
         };
         let Some(verb) = ev.verb.as_deref() else {

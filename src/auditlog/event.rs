@@ -94,6 +94,40 @@ impl Event<'_> {
     }
 }
 
+/// Why a JSON value is not an audit event: the field that is wrong and the type it must
+/// have, found by deserializing it again with its path tracked. Never the value: a
+/// malformed event's values may be anything, secrets included.
+pub(crate) fn why_not_an_event<'de, D>(d: D) -> String
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    let Err(e) = serde_path_to_error::deserialize::<_, Event<'de>>(d) else {
+        return "not an audit event".to_string();
+    };
+    let path = e.path().to_string();
+    let what = expected(e.inner());
+    if path.is_empty() || path == "." {
+        format!("not an audit event: the event {what}")
+    } else {
+        format!("not an audit event: field {path} {what}")
+    }
+}
+
+/// The expectation of a serde data error (`invalid type: string "…", expected a string
+/// at line 1 column 9` gives `must be a string`), without the value it quotes.
+fn expected(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    // The value sits before these markers; the last occurrence is serde's own.
+    let msg = match msg.rsplit_once(" at line ") {
+        Some((m, _)) if e.line() > 0 => m,
+        _ => msg.as_str(),
+    };
+    match msg.rsplit_once(", expected ") {
+        Some((_, exp)) => format!("must be {exp}"),
+        None => "has a value of the wrong form".to_string(),
+    }
+}
+
 /// `user` / `impersonatedUser`: only the name is kept.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct UserInfo<'a> {

@@ -611,7 +611,7 @@ fn parse_document(doc: &[u8], file: usize, lim: &Limits) -> Acc {
     };
     let one = |acc: &mut Acc, v: &serde_json::Value, at: String| match Event::deserialize(v) {
         Ok(ev) => acc.event(&ev, first, &at, lim),
-        Err(e) => acc.problem(first, format!("{at}not an audit event: {e}"), lim),
+        Err(_) => acc.problem(first, format!("{at}{}", event::why_not_an_event(v)), lim),
     };
     match &value {
         serde_json::Value::Array(items) => {
@@ -623,17 +623,12 @@ fn parse_document(doc: &[u8], file: usize, lim: &Limits) -> Acc {
             let kind = map.get("kind").and_then(|k| k.as_str());
             let api = map.get("apiVersion").and_then(|k| k.as_str());
             if !matches!(kind, None | Some("EventList")) {
-                acc.problem(
-                    first,
-                    format!("kind {kind:?} is not an audit EventList"),
-                    lim,
-                );
+                acc.problem(first, "field kind must be EventList".to_string(), lim);
             } else if !matches!(api, None | Some("audit.k8s.io/v1" | "audit.k8s.io/v1beta1")) {
                 acc.problem(
                     first,
-                    format!(
-                        "unknown apiVersion {api:?} (known: audit.k8s.io/v1, audit.k8s.io/v1beta1)"
-                    ),
+                    "field apiVersion must be audit.k8s.io/v1 or audit.k8s.io/v1beta1 (unknown version)"
+                        .to_string(),
                     lim,
                 );
             } else if let Some(items) = map.get("items").and_then(|v| v.as_array()) {

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{CollectError, Warning, redact::redact_object, redact::strip_encryption_keys};
+use super::redact::{redact_audit_policy, redact_encryption_config, redact_object};
+use super::{CollectError, Warning};
 use crate::snapshot::{
     CollectionStatus, EvidenceFile, ImportedFile, KINDS, KindInfo, Redaction, Snapshot, Source,
     SourceMode, kind_for_object, object_key,
@@ -317,6 +318,12 @@ fn import_document(
                     line,
                 });
             }
+            // A list inside a list (a `SecretList` among a `List`'s items): its items are
+            // the objects, redacted as their kind, never the list kept whole.
+            if str_field(&item, "kind").ends_with("List") && item.get("items").is_some() {
+                import_document(snap, warnings, path, rel, line, item, options)?;
+                continue;
+            }
             add_one(snap, item, options);
         } else {
             return Err(CollectError::NotAnObject {
@@ -388,12 +395,13 @@ pub fn add_evidence_files(
         snap.redactions.extend(redactions);
     }
     if let Some(p) = audit_policy {
-        let (file, _) = read_evidence(p, Evidence::AuditPolicy)?;
+        let (file, redactions) = read_evidence(p, Evidence::AuditPolicy)?;
         snap.source.files.push(ImportedFile {
             path: file.path.clone(),
             sha256: file.sha256.clone(),
         });
         snap.audit_policy = Some(file);
+        snap.redactions.extend(redactions);
     }
     snap.normalize();
     Ok(())
@@ -446,13 +454,13 @@ fn read_evidence(
                 return Err(wrong(found()));
             }
             validate_encryption(&doc).map_err(|detail| wrong(format!("{} ({detail})", found())))?;
-            for pointer in strip_encryption_keys(&mut doc) {
+            for r in redact_encryption_config(&mut doc) {
                 redactions.push(Redaction {
                     kind: "EncryptionConfiguration".into(),
                     namespace: None,
                     name: shown.clone(),
-                    pointer,
-                    reason: "encryption key material".into(),
+                    pointer: r.pointer,
+                    reason: r.reason.into(),
                 });
             }
         }
@@ -469,6 +477,15 @@ fn read_evidence(
             }
             if !doc.get("rules").is_some_and(Value::is_array) {
                 return Err(wrong(format!("{} without a rules list", found())));
+            }
+            for r in redact_audit_policy(&mut doc) {
+                redactions.push(Redaction {
+                    kind: "Policy".into(),
+                    namespace: None,
+                    name: shown.clone(),
+                    pointer: r.pointer,
+                    reason: r.reason.into(),
+                });
             }
         }
     }

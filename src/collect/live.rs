@@ -25,7 +25,7 @@ use kube::core::Resource;
 use kube::{Client, Config};
 use serde_json::{Value, json};
 
-use super::redact::redact_object;
+use super::redact::{mask, redact_object, server_url};
 use super::{CollectError, Warning};
 use crate::snapshot::{
     CollectionStatus, Identity, Items, KINDS, KindInfo, Redaction, Snapshot, Source, SourceMode,
@@ -222,7 +222,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         }
         cur = c.source();
     }
-    s
+    // kube's messages may quote the server URL, userinfo and all.
+    mask::mask_text(&s).unwrap_or(s)
 }
 
 /// Seconds to wait from a `Retry-After` value: delay-seconds, or an HTTP-date (RFC 9110
@@ -566,6 +567,12 @@ pub async fn collect_live_async(
     let mut config = target.config;
     let server = config.cluster_url.to_string();
     let server = server.trim_end_matches('/').to_string();
+    // `https://user:pass@host` in a kubeconfig: the credentials never reach the snapshot,
+    // an error message or the packet.
+    let (server, server_redacted) = match server_url(&server) {
+        Some(shown) => (shown, true),
+        None => (server, false),
+    };
     // Our own retry (honouring Retry-After) replaces kube's; our own timeout bounds each
     // request, kube's read timeout is a backstop.
     config.default_retry = false;
@@ -625,6 +632,16 @@ pub async fn collect_live_async(
             files: Vec::new(),
         },
     );
+
+    if server_redacted {
+        snap.redactions.push(Redaction {
+            kind: "Snapshot".into(),
+            namespace: None,
+            name: "source".into(),
+            pointer: "/source/server".into(),
+            reason: "credentials in the kubeconfig's server URL".into(),
+        });
+    }
 
     let (identity, groups) = tokio::join!(whoami(&fetcher), async {
         fetcher.get("/apis").await.map_err(|e| e.to_string())
