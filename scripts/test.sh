@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test. This is the test command the README gives a new user, and what CI runs.
-# It first installs the tools the tests call when they are missing (see setup-test-deps.sh).
+# Runs every check. This is the test command the README gives a new user, and what CI runs.
+# It first installs the tools the tests call when they are missing (see setup-test-deps.sh),
+# then checks formatting, lints and docs (warnings denied), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-test-deps.sh
 export AUDITPACK_PYTHON="${AUDITPACK_PYTHON:-$PWD/.venv/bin/python}"
+command -v cargo-fmt >/dev/null 2>&1 || rustup component add rustfmt
+command -v cargo-clippy >/dev/null 2>&1 || rustup component add clippy
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+RUSTDOCFLAGS='-D warnings' cargo doc --no-deps
 cargo nextest run --all-targets --no-fail-fast
