@@ -4,8 +4,8 @@
 //! `verify` proves later that nothing in it changed.
 //!
 //! Dependencies point down this list only: `cli` → `history` → `render` → `controls` →
-//! `collect` → `auditlog` → `seal` → `findings`, `snapshot`. `seal` knows nothing of
-//! Kubernetes.
+//! `collect` → `auditlog` → `seal` → `findings`, `snapshot`, `infile`. `seal` knows nothing
+//! of Kubernetes; [`infile`] (how every input file is opened) knows nothing of either.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -15,6 +15,7 @@ pub mod collect;
 pub mod controls;
 pub mod findings;
 pub mod history;
+pub mod infile;
 pub mod pipeline;
 pub mod render;
 pub mod seal;

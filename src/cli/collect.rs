@@ -36,6 +36,10 @@ pub struct SourceArgs {
     /// Import `kubectl get -o yaml|json` exports from this folder instead of a live cluster.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["kubeconfig", "context"])]
     pub from_dir: Option<PathBuf>,
+    /// With --from-dir: follow symbolic links to files that stay inside DIR (default: any
+    /// link in the folder is refused, so that nothing outside it is read).
+    #[arg(long, requires = "from_dir")]
+    pub follow_symlinks: bool,
     /// kube-apiserver EncryptionConfiguration file (key material is removed).
     #[arg(long, value_name = "FILE")]
     pub encryption_config: Option<PathBuf>,
@@ -91,6 +95,7 @@ pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
             dir,
             &ImportOptions {
                 namespaces: args.namespaces.clone(),
+                follow_symlinks: args.follow_symlinks,
             },
         )?,
         None => collect::collect_live(&LiveOptions {
