@@ -458,6 +458,13 @@ impl Importer<'_> {
         if let Some(trip) = parse::tripped() {
             return self.budget_error(line, trip);
         }
+        if let Some(what) = parse::alias_limit(&e) {
+            return CollectError::Expansion {
+                path: self.path(),
+                line,
+                what,
+            };
+        }
         if let Some(line) = bad_utf8 {
             return CollectError::Syntax {
                 path: self.path(),
@@ -898,6 +905,13 @@ pub fn parse_documents(path: &Path, bytes: &[u8]) -> Result<Vec<(usize, Value)>,
                 let line = e.location().map_or(0, |l| offset + l.line() as usize);
                 if let Some(err) = trip(line) {
                     return Err(err);
+                }
+                if let Some(what) = parse::alias_limit(&e) {
+                    return Err(CollectError::Expansion {
+                        path: shown,
+                        line,
+                        what,
+                    });
                 }
                 if let Some(line) = docs.bad_utf8 {
                     return Err(CollectError::Syntax {

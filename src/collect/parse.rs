@@ -381,6 +381,27 @@ impl<R: BufRead> Read for Document<'_, R> {
     }
 }
 
+/// Whether a serde-saphyr error is one of its own anchor and alias limits (rather than a
+/// syntax error), and which, in words.
+pub fn alias_limit(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::Error as E;
+    match e {
+        E::AliasError { error, .. } | E::WithSnippet { error, .. } => alias_limit(error),
+        E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => {
+            Some("its aliases replay more than the parser's limit of events".into())
+        }
+        E::Budget { breach, .. } => {
+            let text = format!("{breach:?}");
+            (text.contains("Anchor") || text.contains("Alias"))
+                .then(|| format!("its anchors and aliases exceed the parser's limit ({text})"))
+        }
+        _ => None,
+    }
+}
+
 /// The serde-saphyr options for exports: bounds sized for clusters (the defaults are meant
 /// for configuration files), documents read from a reader of any size (each is one
 /// document of the file, read as it streams).
@@ -393,7 +414,12 @@ pub fn yaml_options() -> serde_saphyr::Options {
         b.max_total_scalar_bytes = usize::MAX;
         b.max_reader_input_bytes = None;
         b.max_depth = 256;
+        // Anchors copy events into buffers before any value is built: keep those small
+        // (the values themselves are bounded by the budget above).
+        b.max_recorded_anchor_events = 100_000;
+        b.max_recorded_anchor_bytes = 16 << 20;
     }
+    options.alias_limits.max_total_replayed_events = 1_000_000;
     options.with_snippet = false;
     options
 }

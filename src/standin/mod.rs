@@ -59,11 +59,23 @@ pub struct Fault {
     pub latency: Duration,
     /// The next N requests that carry a continue token get 410 Gone (token expired).
     pub expire_continue: u32,
+    /// Every request gets 404 Not Found, while discovery still lists the resource.
+    pub not_found: bool,
+    /// Discovery does not list the resource, and every request gets 404.
+    pub unlisted: bool,
+    /// Every page of a list carries the same continue token (a list that never ends).
+    pub repeat_continue: bool,
+    /// Every page of a list carries a new continue token; pages past the end are empty.
+    pub endless_continue: bool,
+    /// Each list response is padded (with a large annotation on its first item) to at least
+    /// this many bytes.
+    pub huge_bytes: u64,
 }
 
 impl Fault {
-    /// Parses a fault spec: comma-separated `403`, `429:N[:RETRY_AFTER[:date]]`,
-    /// `500:N|always`, `latency:MS`, `410:N`.
+    /// Parses a fault spec: comma-separated `403`, `429:N|always[:RETRY_AFTER[:date]]`,
+    /// `500:N|always`, `latency:MS`, `410:N`, `404`, `unlisted`, `repeat-continue`,
+    /// `endless-continue`, `huge:BYTES`.
     pub fn parse(spec: &str) -> Result<Fault, String> {
         let mut f = Fault::default();
         for part in spec.split(',') {
@@ -92,9 +104,14 @@ impl Fault {
                 "500" => f.server_errors = num(it.next(), 1)?.min(u64::from(u32::MAX)) as u32,
                 "latency" => f.latency = Duration::from_millis(num(it.next(), 100)?),
                 "410" => f.expire_continue = num(it.next(), 1)? as u32,
+                "404" => f.not_found = true,
+                "unlisted" => f.unlisted = true,
+                "repeat-continue" => f.repeat_continue = true,
+                "endless-continue" => f.endless_continue = true,
+                "huge" => f.huge_bytes = num(it.next(), 1 << 20)?,
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}`: use 403, 429:N:SECS[:date], 500:N|always, latency:MS or 410:N"
+                        "unknown fault `{other}`: use 403, 429:N:SECS[:date], 500:N|always, latency:MS, 410:N, 404, unlisted, repeat-continue, endless-continue or huge:BYTES"
                     ));
                 }
             }
@@ -470,6 +487,11 @@ fn resource_list(state: &State, group: &str, version: &str) -> Value {
         .resources
         .keys()
         .filter(|r| r.group == group && r.version == version)
+        .filter(|r| {
+            let qualified = format!("{}.{}", r.plural, r.group);
+            let faults = &state.config.faults;
+            !(faults.get(&r.plural).or(faults.get(&qualified))).is_some_and(|f| f.unlisted)
+        })
         .map(|r| {
             json!({"name": r.plural, "singularName": r.kind.to_ascii_lowercase(), "namespaced": r.namespaced, "kind": r.kind, "verbs": ["get", "list"]})
         })
@@ -591,12 +613,27 @@ async fn serve_resource(
         .get("limit")
         .and_then(|l| l.parse::<usize>().ok())
         .filter(|l| *l > 0);
+    let fault = {
+        let faults = &state.config.faults;
+        faults
+            .get(plural)
+            .or(faults.get(&format!("{plural}.{group}")))
+            .cloned()
+            .unwrap_or_default()
+    };
+    // A server that never ends a list: the same token every time, or always a new one.
+    let start = if fault.repeat_continue { 0 } else { start };
     let end = limit.map_or(matching.len(), |l| (start + l).min(matching.len()));
     let page = &matching[start.min(matching.len())..end];
     let mut meta = json!({"resourceVersion": state.resource_version});
-    if end < matching.len() {
-        meta["continue"] = Value::String(encode_continue(end, &state.resource_version));
-        meta["remainingItemCount"] = json!(matching.len() - end);
+    if end < matching.len() || fault.repeat_continue || fault.endless_continue {
+        let next = if fault.endless_continue {
+            start + limit.unwrap_or(1)
+        } else {
+            end
+        };
+        meta["continue"] = Value::String(encode_continue(next, &state.resource_version));
+        meta["remainingItemCount"] = json!(matching.len().saturating_sub(end));
     }
     let items: Vec<Value> = page
         .iter()
@@ -616,6 +653,18 @@ async fn serve_resource(
             }
         })
         .collect();
+    let mut items = items;
+    if fault.huge_bytes > 0
+        && let Some(Value::Object(first)) = items.first_mut()
+    {
+        // A real object, only far too large: one annotation of the size asked for.
+        let meta = first.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(m) = meta.as_object_mut() {
+            let notes = m.entry("annotations").or_insert_with(|| json!({}));
+            notes["standin.auditpack.dev/padding"] =
+                Value::String("x".repeat(fault.huge_bytes as usize));
+        }
+    }
     let body = if metadata_only {
         json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": meta, "items": items})
     } else {
@@ -641,8 +690,12 @@ async fn inject(
         let f = fault?;
         let outcome = if f.forbidden {
             Some((StatusCode::FORBIDDEN, None))
+        } else if f.not_found || f.unlisted {
+            Some((StatusCode::NOT_FOUND, None))
         } else if f.too_many_requests > 0 {
-            f.too_many_requests -= 1;
+            if f.too_many_requests != u32::MAX {
+                f.too_many_requests -= 1;
+            }
             let secs = f.retry_after_secs;
             Some((
                 StatusCode::TOO_MANY_REQUESTS,
@@ -689,6 +742,11 @@ async fn inject(
             code,
             "TooManyRequests",
             "too many requests, please try again later",
+        ),
+        StatusCode::NOT_FOUND => status(
+            code,
+            "NotFound",
+            "the server could not find the requested resource",
         ),
         StatusCode::GONE => status(
             code,
