@@ -532,9 +532,9 @@ impl Importer<'_> {
         let (ns, name) = (ns.to_string(), name.to_string());
         if !self.options.namespaces.is_empty() {
             let keep = if str_field(&object, "kind") == "Namespace" {
-                self.options.namespaces.iter().any(|n| *n == name)
+                self.options.namespaces.contains(&name)
             } else {
-                ns.is_empty() || self.options.namespaces.iter().any(|n| *n == ns)
+                ns.is_empty() || self.options.namespaces.contains(&ns)
             };
             if !keep {
                 // The kind was exported: it is collected, just empty in the chosen scope.
