@@ -7,6 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use auditpack::collect::{LiveOptions, collect_live};
 use auditpack::snapshot::CollectionStatus;
@@ -68,8 +69,12 @@ impl Live {
     fn collect(&self, args: &[&str]) -> Run {
         let dir = self.dir.path();
         let _ = std::fs::remove_file(dir.join("snapshot.json"));
-        let o = Command::new("/usr/bin/time")
-            .args(["-f", "maxrss=%M", "-o"])
+        assert!(
+            Path::new("/usr/bin/time").exists(),
+            "GNU time (/usr/bin/time) is needed: scripts/setup-test-deps.sh installs it"
+        );
+        let mut cmd = Command::new("/usr/bin/time");
+        cmd.args(["-f", "maxrss=%M", "-o"])
             .arg(dir.join("time.txt"))
             .arg(env!("CARGO_BIN_EXE_auditpack"))
             .args([
@@ -82,9 +87,9 @@ impl Live {
             .args(args)
             .current_dir(dir)
             .env_remove("KUBECONFIG")
-            .env("HOME", dir)
-            .output()
-            .expect("GNU time (/usr/bin/time) runs: scripts/setup-test-deps.sh installs it");
+            .env("HOME", dir);
+        // A server that never ends a list must fail the test, not hang it.
+        let o = common::output_within(cmd, Duration::from_secs(120));
         let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
         let time = std::fs::read_to_string(dir.join("time.txt")).unwrap();
         let maxrss_kib = time
@@ -211,13 +216,21 @@ fn endless_continue_tokens_stop_at_the_page_cap() {
         &tmp.path().join("c"),
         &[("rolebindings", "endless-continue")],
     );
-    let (snap, warnings) = collect_live(&LiveOptions {
+    let options = LiveOptions {
         kubeconfig: Some(live.dir.path().join("kubeconfig")),
         page_size: 1,
         max_pages: 20,
         ..LiveOptions::default()
-    })
-    .unwrap();
+    };
+    // On another thread, so that a collector that never stops fails the test.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(collect_live(&options));
+    });
+    let (snap, warnings) = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the collector stopped at the page cap (it ran on)")
+        .unwrap();
     let c = &snap.resources["rolebindings.rbac.authorization.k8s.io"];
     assert_eq!(c.status, CollectionStatus::Failed);
     assert!(
@@ -289,4 +302,29 @@ fn an_oversized_response_fails_the_kind_in_bounded_memory() {
     assert_eq!(live.requests("/apis/apps/v1/deployments").len(), 1);
     let run = live.collect(&["--max-response-mib", "64"]);
     assert_eq!(run.status(key), "collected", "{}", run.reason(key));
+}
+
+// A hostile server does not declare the length: a chunked response is read only up to the
+// limit, then the kind fails.
+#[test]
+fn an_oversized_chunked_response_is_cut_off_at_the_limit() {
+    let live = Live::start(
+        &fixture("small"),
+        &[("deployments", "huge:200000000,chunked")],
+    );
+    let run = live.collect(&["--max-response-mib", "16"]);
+    let key = "deployments.apps";
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.status(key), "failed", "{}", run.reason(key));
+    assert!(
+        run.reason(key).contains("larger than 16 MiB"),
+        "{}",
+        run.reason(key)
+    );
+    assert!(
+        run.maxrss_kib < 80 * 1024,
+        "collect took {} MiB reading a 200 MB chunked response",
+        run.maxrss_kib / 1024
+    );
+    assert_eq!(live.requests("/apis/apps/v1/deployments").len(), 1);
 }

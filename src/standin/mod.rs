@@ -70,12 +70,15 @@ pub struct Fault {
     /// Each list response is padded (with a large annotation on its first item) to at least
     /// this many bytes.
     pub huge_bytes: u64,
+    /// Send list responses without a `Content-Length` (chunked), so that a client cannot
+    /// refuse a large one before reading it.
+    pub chunked: bool,
 }
 
 impl Fault {
     /// Parses a fault spec: comma-separated `403`, `429:N|always[:RETRY_AFTER[:date]]`,
     /// `500:N|always`, `latency:MS`, `410:N`, `404`, `unlisted`, `repeat-continue`,
-    /// `endless-continue`, `huge:BYTES`.
+    /// `endless-continue`, `huge:BYTES`, `chunked`.
     pub fn parse(spec: &str) -> Result<Fault, String> {
         let mut f = Fault::default();
         for part in spec.split(',') {
@@ -109,9 +112,10 @@ impl Fault {
                 "repeat-continue" => f.repeat_continue = true,
                 "endless-continue" => f.endless_continue = true,
                 "huge" => f.huge_bytes = num(it.next(), 1 << 20)?,
+                "chunked" => f.chunked = true,
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}`: use 403, 429:N:SECS[:date], 500:N|always, latency:MS, 410:N, 404, unlisted, repeat-continue, endless-continue or huge:BYTES"
+                        "unknown fault `{other}`: use 403, 429:N:SECS[:date], 500:N|always, latency:MS, 410:N, 404, unlisted, repeat-continue, endless-continue, huge:BYTES or chunked"
                     ));
                 }
             }
@@ -350,7 +354,29 @@ impl Drop for Server {
     }
 }
 
-type Body = Full<Bytes>;
+/// A response body: whole, with its `Content-Length`, or (the `chunked` fault) without one.
+type Body = http_body_util::Either<Full<Bytes>, Unsized>;
+
+/// A body that does not declare its length: hyper sends it chunked, as a server streaming
+/// a list would, so the client learns its size only by reading it.
+pub struct Unsized(Full<Bytes>);
+
+impl hyper::body::Body for Unsized {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+    // `size_hint` stays unknown: that is the point.
+}
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().clone();
@@ -670,7 +696,15 @@ async fn serve_resource(
     } else {
         json!({"apiVersion": gv, "kind": format!("{}List", resource.kind), "metadata": meta, "items": items})
     };
-    json_response(StatusCode::OK, body)
+    let resp = json_response(StatusCode::OK, body);
+    if fault.chunked {
+        resp.map(|b| match b {
+            http_body_util::Either::Left(full) => http_body_util::Either::Right(Unsized(full)),
+            other => other,
+        })
+    } else {
+        resp
+    }
 }
 
 /// Applies the configured faults for a resource; `Some` is the response to send instead.
@@ -911,9 +945,9 @@ impl LabelSelector {
 }
 
 fn json_response(code: StatusCode, body: Value) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(
+    let mut resp = Response::new(http_body_util::Either::Left(Full::new(Bytes::from(
         serde_json::to_vec(&body).expect("json"),
-    )));
+    ))));
     *resp.status_mut() = code;
     resp.headers_mut()
         .insert("content-type", "application/json".parse().expect("header"));
