@@ -282,7 +282,21 @@ pub fn open_beneath(
                     }
                 }
             }
-            Err(e) => return Err(io_err(&at.join(name))(e.into())),
+            Err(e) => {
+                // A socket cannot be opened at all (ENXIO): say what it is, rather than
+                // "No such device or address". The entry is only described here, never
+                // read: the refusal rests on the failed open.
+                if last
+                    && let Ok(st) =
+                        rustix::fs::statat(dir.as_fd(), name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                {
+                    let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
+                    if let Some(what) = describe_raw(kind) {
+                        return Err(InputError::NotRegular { path: shown, what });
+                    }
+                }
+                return Err(io_err(&at.join(name))(e.into()));
+            }
         }
     }
     Err(InputError::NotRegular {
@@ -321,6 +335,21 @@ fn push_components(todo: &mut Vec<Vec<u8>>, path: &[u8]) {
     {
         todo.push(c.to_vec());
     }
+}
+
+/// What a non-regular file is, in words, from its mode; `None` for a regular file or a
+/// folder.
+fn describe_raw(kind: rustix::fs::FileType) -> Option<&'static str> {
+    use rustix::fs::FileType as T;
+    Some(match kind {
+        T::Socket => "a socket",
+        T::Fifo => "a FIFO (named pipe)",
+        T::CharacterDevice => "a character device",
+        T::BlockDevice => "a block device",
+        T::Symlink => "a symbolic link",
+        T::RegularFile | T::Directory => return None,
+        _ => "not a regular file",
+    })
 }
 
 /// What a non-regular file is, in words.
@@ -457,6 +486,26 @@ mod tests {
         );
         let e = read_named(&d.path().join("in"), 1 << 20, "a test file").unwrap_err();
         assert!(matches!(e, InputError::NotRegular { .. }), "{e}");
+    }
+
+    // A socket cannot be opened; the error said "No such device or address", not what
+    // the path is.
+    #[test]
+    fn a_socket_is_named_as_one() {
+        let d = tree();
+        let _sock = std::os::unix::net::UnixListener::bind(d.path().join("in/s.yaml")).unwrap();
+        let e = open(d.path(), "s.yaml", Links::WithinFolder).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                InputError::NotRegular {
+                    what: "a socket",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("s.yaml"), "{e}");
     }
 
     #[test]

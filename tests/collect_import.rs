@@ -8,7 +8,7 @@ mod common;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TOKEN: &str = "SENTINEL-kubeconfig-token-51c2";
 
@@ -16,35 +16,15 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_auditpack")
 }
 
-/// Runs the binary with a guard against a hang (a FIFO opened for reading blocks for ever):
-/// the child is killed after `limit` and the test fails. This bounds a wait, it asserts no
-/// speed.
+/// Runs the binary in `dir`, failing the test if it hangs (a FIFO opened for reading
+/// blocks for ever): see [`common::output_within`].
 fn run_guarded(dir: &Path, args: &[&str], limit: Duration) -> Output {
-    let mut child = Command::new(bin())
-        .args(args)
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
         .current_dir(dir)
         .env_remove("KUBECONFIG")
-        .env("HOME", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "auditpack {args:?} did not finish (hung); stderr:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        .env("HOME", dir);
+    common::output_within(cmd, limit)
 }
 
 fn collect(dir: &Path, args: &[&str]) -> Output {
@@ -56,8 +36,12 @@ fn collect(dir: &Path, args: &[&str]) -> Output {
 
 /// Runs `auditpack ARGS` under GNU time and returns the output and the peak RSS in KiB.
 fn collect_measured(dir: &Path, args: &[&str]) -> (Output, u64) {
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
+    assert!(
+        Path::new("/usr/bin/time").exists(),
+        "GNU time (/usr/bin/time) is needed: scripts/setup-test-deps.sh installs it"
+    );
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f")
         .arg("maxrss=%M")
         .arg("-o")
         .arg(dir.join("time.txt"))
@@ -67,8 +51,8 @@ fn collect_measured(dir: &Path, args: &[&str]) -> (Output, u64) {
         .args(["--out", "snapshot.json"])
         .current_dir(dir)
         .env_remove("KUBECONFIG")
-        .output()
-        .expect("GNU time (/usr/bin/time) runs: scripts/setup-test-deps.sh installs it");
+        .env("HOME", dir);
+    let out = common::output_within(cmd, Duration::from_secs(600));
     let t = std::fs::read_to_string(dir.join("time.txt")).unwrap();
     let kib = t
         .lines()
@@ -196,6 +180,18 @@ fn import_refuses_fifos_and_devices_without_hanging() {
     let o = collect(tmp.path(), &["--from-dir", "exports"]);
     assert_refused(&o, tmp.path(), &["notes", "FIFO"]);
     std::fs::remove_file(dir.join("notes")).unwrap();
+    // A socket, as a file of the folder and as --encryption-config.
+    let sock = std::os::unix::net::UnixListener::bind(dir.join("s.yaml")).unwrap();
+    let o = collect(tmp.path(), &["--from-dir", "exports"]);
+    assert_refused(&o, tmp.path(), &["s.yaml", "socket"]);
+    drop(sock);
+    std::fs::remove_file(dir.join("s.yaml")).unwrap();
+    let _sock = std::os::unix::net::UnixListener::bind(tmp.path().join("enc.yaml")).unwrap();
+    let o = collect(
+        tmp.path(),
+        &["--from-dir", "exports", "--encryption-config", "enc.yaml"],
+    );
+    assert_refused(&o, tmp.path(), &["enc.yaml", "socket"]);
     // The character device of /dev/zero (mknod needs root; skipped without it).
     let made = Command::new("mknod")
         .arg(dir.join("zero.yaml"))
@@ -256,71 +252,77 @@ fn evidence_paths_refuse_fifos_devices_and_links_out() {
     }
 }
 
-// A key file that is a FIFO made `seal` wait for ever; one that links out of its folder
-// is refused, and a kubelet Secret volume (links inside the folder) still works.
+// A key file that is a FIFO made `seal` and `verify` wait for ever, and `/dev/zero` as a
+// key was read without end; one that links out of its folder is refused, and a kubelet
+// Secret volume (links inside the folder, as examples/deploy/cronjob.yaml mounts the
+// signing key) still works, for the private key of `seal` and the public key of `verify`.
 #[test]
-fn key_paths_refuse_fifos_and_links_out_but_read_secret_volumes() {
+fn key_paths_refuse_fifos_devices_and_links_out_but_read_secret_volumes() {
     let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let o = run_guarded(t, &["demo", "--out", "d"], Duration::from_secs(300));
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = run_guarded(
-        tmp.path(),
+        t,
         &["keygen", "--name", "k", "--out", "keys"],
         Duration::from_secs(60),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run_guarded(
-        tmp.path(),
-        &["demo", "--out", "packet", "--no-seal"],
-        Duration::from_secs(120),
-    );
-    if !o.status.success() {
-        // `demo` seals with a throw-away key; render an unsigned packet instead.
-        let o = run_guarded(
-            tmp.path(),
-            &["demo", "--out", "packet"],
-            Duration::from_secs(120),
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
-    }
-    let fifo = tmp.path().join("fifo.pem");
     assert!(
         Command::new("mkfifo")
-            .arg(&fifo)
+            .arg(t.join("fifo.pem"))
             .status()
             .unwrap()
             .success()
     );
-    let o = run_guarded(
-        tmp.path(),
-        &["verify", "packet", "--key", "fifo.pem"],
-        Duration::from_secs(60),
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
-    // A Secret volume: signing.pem -> ..data/signing.pem, ..data -> ..2026_…
-    let vol = tmp.path().join("secret");
+    // A Secret volume: k.key.pem -> ..data/k.key.pem, ..data -> ..2026_01_01
+    let vol = t.join("secret");
     std::fs::create_dir_all(vol.join("..2026_01_01")).unwrap();
-    std::fs::copy(
-        tmp.path().join("keys/k.pub.pem"),
-        vol.join("..2026_01_01/k.pub.pem"),
-    )
-    .unwrap();
+    for name in ["k.key.pem", "k.pub.pem"] {
+        std::fs::copy(
+            t.join("keys").join(name),
+            vol.join("..2026_01_01").join(name),
+        )
+        .unwrap();
+        symlink(format!("..data/{name}"), vol.join(name)).unwrap();
+    }
     symlink("..2026_01_01", vol.join("..data")).unwrap();
-    symlink("..data/k.pub.pem", vol.join("k.pub.pem")).unwrap();
-    let o = run_guarded(
-        tmp.path(),
-        &["verify", "packet", "--key", "secret/k.pub.pem"],
-        Duration::from_secs(60),
-    );
-    // Read (it is not the demo's key, so the verdict is negative, not an I/O error).
-    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
-    symlink(tmp.path().join("keys/k.pub.pem"), vol.join("out.pem")).unwrap();
-    let o = run_guarded(
-        tmp.path(),
-        &["verify", "packet", "--key", "secret/out.pem"],
-        Duration::from_secs(60),
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("outside"), "{}", stderr(&o));
+    symlink(t.join("keys/k.key.pem"), vol.join("out.key.pem")).unwrap();
+    symlink(t.join("keys/k.pub.pem"), vol.join("out.pub.pem")).unwrap();
+
+    let seal = |key: &str| {
+        run_guarded(
+            t,
+            &["seal", "d/packet", "--force", "--key", key],
+            Duration::from_secs(120),
+        )
+    };
+    let verify = |key: &str| {
+        run_guarded(
+            t,
+            &["verify", "d/packet", "--key", key],
+            Duration::from_secs(120),
+        )
+    };
+    for (key, needle) in [
+        ("fifo.pem", "FIFO"),
+        ("/dev/zero", "character device"),
+        ("secret/out.key.pem", "outside"),
+        ("secret/out.pub.pem", "outside"),
+    ] {
+        for (what, o) in [("seal", seal(key)), ("verify", verify(key))] {
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{what} --key {key}: {err}");
+            assert!(
+                err.contains(needle) && err.contains(key.rsplit('/').next().unwrap()),
+                "{what} --key {key}: {err}"
+            );
+        }
+    }
+    let o = seal("secret/k.key.pem");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = verify("secret/k.pub.pem");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 const BINDING: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: ops, namespace: web}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ROLE}\nsubjects: [{kind: User, name: mallory}]\n";
@@ -456,7 +458,7 @@ fn yaml_alias_bombs_are_refused_in_bounded_memory() {
             "{name}: {err}"
         );
         assert!(
-            kib < 256 * 1024,
+            kib < 128 * 1024,
             "{name} ({} bytes) took {} MiB to refuse",
             text.len(),
             kib / 1024
@@ -473,7 +475,7 @@ fn yaml_alias_bombs_are_refused_in_bounded_memory() {
         );
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(
-            kib < 256 * 1024,
+            kib < 128 * 1024,
             "{name} as evidence took {} MiB",
             kib / 1024
         );
