@@ -278,6 +278,29 @@ fn retry_after_waits_stop_at_the_retry_deadline() {
     );
 }
 
+// The deadline is per kind: with -n, a kind is read by one list per namespace, and each
+// list had a deadline of its own (N namespaces, N times the wait).
+#[test]
+fn retry_waits_are_bounded_per_kind_not_per_namespace() {
+    let live = Live::start(&fixture("small"), &[("roles", "429:always:1")]);
+    let run = live.collect(&["--retry-deadline", "3", "-n", "production", "-n", "staging"]);
+    let key = "roles.rbac.authorization.k8s.io";
+    assert_eq!(run.status(key), "failed", "{}", run.reason(key));
+    assert!(
+        run.reason(key).contains("retry deadline of 3s"),
+        "{}",
+        run.reason(key)
+    );
+    // Two first requests, then three waits of 1 s in all (not three per namespace).
+    let n = live
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.uri.contains("/roles"))
+        .count();
+    assert_eq!(n, 5, "requests for roles in two namespaces");
+}
+
 // One list response of several hundred MB took 3.2 GB of RSS. A response over the limit
 // makes the kind fail without being read; the flag raises the limit.
 #[test]

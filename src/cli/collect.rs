@@ -62,8 +62,8 @@ pub struct SourceArgs {
     /// Timeout of each API request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_secs)]
     pub request_timeout: f64,
-    /// Most seconds one list may spend waiting to retry (429 `Retry-After`, backoff after
-    /// 5xx); past it that kind is recorded `failed`.
+    /// Most seconds the lists of one kind may spend waiting to retry, in all (429
+    /// `Retry-After`, backoff after 5xx); past it that kind is recorded `failed`.
     #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = parse_secs)]
     pub retry_deadline: f64,
     /// Largest API response read, in MiB; a larger list page makes that kind `failed`.

@@ -14,7 +14,9 @@
 //! collector sees the raw status and the `Retry-After` header, and items keep the API's
 //! own JSON shape.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -58,8 +60,9 @@ pub struct LiveOptions {
     /// Pages of one list at most (a server that hands out new continue tokens for ever
     /// stops here; one that repeats a token stops at once).
     pub max_pages: u32,
-    /// Total time one list may spend waiting to retry (backoff and `Retry-After`); a
-    /// server that asks for more makes that kind `failed`.
+    /// Total time the lists of one kind (one per namespace with `namespaces`) may spend
+    /// waiting to retry (backoff and `Retry-After`); a server that asks for more makes
+    /// that kind `failed`.
     pub retry_deadline: Duration,
     /// Largest response body read; a larger one makes that kind `failed`.
     pub max_response_bytes: u64,
@@ -283,9 +286,10 @@ fn retry_after_secs(value: &str, now: std::time::SystemTime) -> Option<u64> {
 
 impl Fetcher {
     /// Sends a request built by `build`, retrying 429, 5xx and connection errors with
-    /// exponential backoff (or the server's `Retry-After`), as long as the total wait
-    /// stays within what is left of `waited`'s deadline.
-    async fn fetch_within<F>(&self, build: F, waited: &mut Duration) -> Result<Value, ReqError>
+    /// exponential backoff (or the server's `Retry-After`), as long as the waits charged
+    /// to `waited` (nanoseconds, shared by every list of one kind) stay within the retry
+    /// deadline.
+    async fn fetch_within<F>(&self, build: F, waited: &AtomicU64) -> Result<Value, ReqError>
     where
         F: Fn() -> http::Request<Vec<u8>>,
     {
@@ -327,7 +331,14 @@ impl Fetcher {
             let wait = retry_after
                 .map(|s| Duration::from_secs(s.min(60)))
                 .unwrap_or(backoff.min(Duration::from_secs(8)));
-            if *waited + wait > self.retry_deadline {
+            // Charged before waiting, in one step: lists of the same kind running at once
+            // cannot both take the last of the budget.
+            let deadline = u64::try_from(self.retry_deadline.as_nanos()).unwrap_or(u64::MAX);
+            let step = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
+            let charged = waited.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |w| {
+                w.checked_add(step).filter(|total| *total <= deadline)
+            });
+            if charged.is_err() {
                 let last = result.expect_err("only errors are retried");
                 return Err(ReqError::Deadline {
                     last: Box::new(last),
@@ -335,7 +346,6 @@ impl Fetcher {
                     deadline: self.retry_deadline.as_secs_f64(),
                 });
             }
-            *waited += wait;
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -346,8 +356,7 @@ impl Fetcher {
     where
         F: Fn() -> http::Request<Vec<u8>>,
     {
-        let mut waited = Duration::ZERO;
-        self.fetch_within(build, &mut waited).await
+        self.fetch_within(build, &AtomicU64::new(0)).await
     }
 
     async fn once(&self, req: http::Request<Vec<u8>>) -> (Result<Value, ReqError>, Option<u64>) {
@@ -445,6 +454,7 @@ async fn run_list(
     fetcher: &Fetcher,
     job: &ListJob,
     options: &LiveOptions,
+    waited: &AtomicU64,
 ) -> Result<Listed, ReqError> {
     let ar = ApiResource {
         group: job.info.group.to_string(),
@@ -460,8 +470,6 @@ async fn run_list(
     let url = DynamicObject::url_path(&ar, job.namespace.as_deref());
     let request = kube::core::Request::new(url);
     let mut restarts = 0;
-    // Waits for retries, over every page and restart of this list.
-    let mut waited = Duration::ZERO;
     'restart: loop {
         let mut items = Items::default();
         let mut removed = Vec::new();
@@ -493,7 +501,7 @@ async fn run_list(
                         }
                         .expect("list request builds")
                     },
-                    &mut waited,
+                    waited,
                 )
                 .await;
             let mut page = match page {
@@ -875,11 +883,18 @@ pub async fn collect_live_async(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // Retry waits, per kind: every list of one kind (one per namespace with -n) draws on
+    // the same --retry-deadline.
+    let waits: BTreeMap<&str, AtomicU64> = jobs
+        .iter()
+        .map(|j| (j.info.key, AtomicU64::new(0)))
+        .collect();
+    let waits = &waits;
     let fetcher = &fetcher;
     let bar_ref = &bar;
     let results: Vec<(ListJob, Result<Listed, ReqError>)> =
         futures::stream::iter(jobs.into_iter().map(|job| async move {
-            let r = run_list(fetcher, &job, options).await;
+            let r = run_list(fetcher, &job, options, &waits[job.info.key]).await;
             bar_ref.set_message(job.info.key);
             bar_ref.inc(1);
             (job, r)
