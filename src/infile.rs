@@ -75,14 +75,14 @@ pub enum InputError {
         folder: PathBuf,
     },
     /// Too many links in a row (a loop).
-    #[error("{path}: too many symbolic links to follow (a loop?)")]
+    #[error("{path}: too many symbolic links to follow (a loop?): name the file itself")]
     LinkLoop {
         /// The path being opened.
         path: PathBuf,
     },
     /// Not a regular file.
     #[error(
-        "{path} is {what}, not a regular file: auditpack reads only regular files (a FIFO can block for ever, a device can be endless)"
+        "{path} is {what}, not a regular file: auditpack reads only regular files (a FIFO can block for ever, a device can be endless); save what it holds to a regular file and give that, or remove it from the folder"
     )]
     NotRegular {
         /// The file.

@@ -480,7 +480,7 @@ async fn run_list(
             pages += 1;
             if pages > options.max_pages.max(1) {
                 return Err(ReqError::Protocol(format!(
-                    "the server was still handing out continue tokens after {} pages of {} objects; stopped (a server that never ends a list)",
+                    "the server was still handing out continue tokens after {} pages of {} objects; stopped (a server that never ends a list: report it to the cluster's operators)",
                     options.max_pages, options.page_size
                 )));
             }
@@ -547,7 +547,7 @@ async fn run_list(
             }
             if !tokens.insert(token.clone()) {
                 return Err(ReqError::Protocol(format!(
-                    "the server sent the same continue token again after {pages} pages: a list that would never end; stopped"
+                    "the server sent the same continue token again after {pages} pages: a list that would never end; stopped (report it to the cluster's operators)"
                 )));
             }
         }
@@ -600,21 +600,21 @@ async fn not_found(
         Some(false) => (
             CollectionStatus::Failed,
             format!(
-                "HTTP 404 on {}, a kind every cluster serves, and discovery ({gv}) does not list it: the API server (or a proxy in front of it) is not answering as Kubernetes does; never read as \"no objects\" ({message})",
+                "HTTP 404 on {}, a kind every cluster serves, and discovery ({gv}) does not list it: the API server (or a proxy in front of it) is not answering as Kubernetes does; never read as \"no objects\"; check that the kubeconfig's server is the API server itself ({message})",
                 info.plural
             ),
         ),
         Some(true) => (
             CollectionStatus::Failed,
             format!(
-                "HTTP 404 on {}, which discovery ({gv}) lists as served: never read as \"no objects\" ({message})",
+                "HTTP 404 on {}, which discovery ({gv}) lists as served: never read as \"no objects\"; collect again, and if it persists, ask the cluster's operators why the list is not served ({message})",
                 info.plural
             ),
         ),
         None => (
             CollectionStatus::Failed,
             format!(
-                "HTTP 404 on {}, and discovery ({gv}) could not be read to tell whether it is served ({message})",
+                "HTTP 404 on {}, and discovery ({gv}) could not be read to tell whether it is served ({message}); collect again",
                 info.plural
             ),
         ),

@@ -87,7 +87,7 @@ pub enum CollectError {
     Input(#[from] crate::infile::InputError),
     /// YAML whose anchors and aliases expand past the import's bounds (an alias bomb).
     #[error(
-        "{path}:{line}: {what}: refused; YAML anchors and aliases (`&a`, `*a`) can make a few kilobytes expand to gigabytes, and kubectl exports never use them"
+        "{path}:{line}: {what}: refused; YAML anchors and aliases (`&a`, `*a`) can make a few kilobytes expand to gigabytes, and kubectl exports never use them: export the objects again with `kubectl get -o yaml`, or write the aliased values out in full"
     )]
     Expansion {
         /// Path.
