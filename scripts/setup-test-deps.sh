@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs every tool the tests call, on a fresh Debian machine (run as root):
-# coreutils sha256sum, perl shasum, openssl, ssh-keygen, jq, util-linux `script` (a
-# pseudo-terminal for the progress test), util-linux `unshare` (a private mount namespace
+# coreutils sha256sum (and mkfifo/mknod for the hostile-input tests), perl shasum, GNU
+# time (/usr/bin/time: the collector's peak memory in the hostile-input and large-import
+# tests), openssl, ssh-keygen, jq, util-linux `script` (a pseudo-terminal for the progress
+# test), util-linux `unshare` (a private mount namespace
 # for the in-cluster test; run as root), kubectl is expected on PATH,
 # headless Chromium for the browser test, and a Python venv (.venv) with securesystemslib,
 # the independent DSSE verifier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in sha256sum:coreutils shasum:perl openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils unshare:util-linux chromium:chromium; do
+for pair in sha256sum:coreutils shasum:perl openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils unshare:util-linux chromium:chromium /usr/bin/time:time mkfifo:coreutils; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -56,7 +56,7 @@ pub fn output_within(
         .process_group(0)
         .spawn()
         .unwrap_or_else(|e| panic!("{shown} does not start: {e}"));
-    let pid = child.id();
+    let pid = rustix::process::Pid::from_child(&child);
     let (tx, rx) = std::sync::mpsc::channel();
     // Another thread waits, reading both pipes, so that a full pipe cannot stall the child.
     std::thread::spawn(move || {
@@ -65,9 +65,7 @@ pub fn output_within(
     match rx.recv_timeout(limit) {
         Ok(out) => out.expect("the command's output is read"),
         Err(_) => {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .status();
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
             let out = rx.recv().ok().and_then(Result::ok);
             panic!(
                 "{shown} did not end within {limit:?} (it hung); stderr:\n{}",
