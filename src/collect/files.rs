@@ -15,7 +15,7 @@
 //!
 //! Files are read as they stream: one document at a time, and a list one item at a time,
 //! each item redacted and made compact before the next is parsed, so an import holds about
-//! what the snapshot will, not the parsed files (see [`super::parse`] for the bound on
+//! what the snapshot will, not the parsed files (see `collect::parse` for the bound on
 //! YAML alias expansion). The same object (kind, namespace, name) twice is dropped with a
 //! warning when both copies are the same, and refused, naming both places, when they
 //! differ.
@@ -856,7 +856,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_> {
 
 /// Parses a file's bytes into its documents with the line each starts at (1-based). JSON
 /// files (by extension) are one document; YAML files may hold several; empty documents are
-/// skipped. Values are built under the alias budget of [`super::parse`].
+/// skipped. Values are built under the alias budget of `collect::parse` (its module docs).
 pub fn parse_documents(path: &Path, bytes: &[u8]) -> Result<Vec<(usize, Value)>, CollectError> {
     let shown = path.display().to_string();
     parse::start_file(bytes.len() as u64);
