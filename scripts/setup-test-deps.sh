@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs every tool the tests call, on a fresh Debian machine (run as root):
-# coreutils sha256sum, perl shasum, openssl, ssh-keygen, jq, GNU tar, bsdtar
-# (libarchive-tools) and python3 (the archive differential test extracts with all three:
-# tar, bsdtar, Python's tarfile), util-linux `script` (a pseudo-terminal for the progress
-# test), util-linux `unshare` (a private mount namespace for the in-cluster and full-disk
-# tests; run as root), kubectl is expected on PATH,
+# coreutils sha256sum (and mkfifo/mknod for the hostile-input tests), perl shasum, GNU
+# time (/usr/bin/time: the collector's peak memory in the hostile-input and large-import
+# tests), openssl, ssh-keygen, jq, GNU tar, bsdtar (libarchive-tools) and python3 (the
+# archive differential test extracts with all three: tar, bsdtar, Python's tarfile),
+# util-linux `script` (a pseudo-terminal for the progress test), util-linux `unshare` (a
+# private mount namespace for the in-cluster and full-disk tests; run as root), kubectl is
+# expected on PATH,
 # headless Chromium for the browser test, and a Python venv (.venv) with securesystemslib,
 # the independent DSSE verifier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in sha256sum:coreutils shasum:perl tar:tar bsdtar:libarchive-tools python3:python3 openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils unshare:util-linux chromium:chromium; do
+for pair in sha256sum:coreutils shasum:perl tar:tar bsdtar:libarchive-tools python3:python3 openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils unshare:util-linux chromium:chromium /usr/bin/time:time mkfifo:coreutils; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

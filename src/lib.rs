@@ -4,8 +4,9 @@
 //! `verify` proves later that nothing in it changed.
 //!
 //! Dependencies point down this list only: `cli` → `history` → `render` → `controls` →
-//! `collect` → `auditlog` → `seal` → `findings`, `snapshot` → `cleanup` (the registry of
-//! temporary paths an interrupted command removes). `seal` knows nothing of Kubernetes.
+//! `collect` → `auditlog` → `seal` → `findings`, `snapshot` → `infile` (how every input file
+//! is opened), `cleanup` (the registry of temporary paths an interrupted command removes).
+//! `seal` knows nothing of Kubernetes; `infile` and `cleanup` know nothing of either.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod collect;
 pub mod controls;
 pub mod findings;
 pub mod history;
+pub mod infile;
 pub mod pipeline;
 pub mod render;
 pub mod seal;

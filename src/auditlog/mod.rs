@@ -99,6 +99,10 @@ pub enum AuditLogError {
         /// Cause.
         source: glob::PatternError,
     },
+    /// A log file refused by the input rules of [`crate::infile`] (a FIFO or device, a
+    /// link out of its folder).
+    #[error(transparent)]
+    Input(#[from] crate::infile::InputError),
     /// A file or folder could not be read.
     #[error("cannot read audit log {path}")]
     Open {
@@ -217,9 +221,18 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AuditLogError> 
             };
             let mut files: Vec<PathBuf> = Vec::new();
             for entry in std::fs::read_dir(input).map_err(open)? {
-                let path = entry.map_err(open)?.path();
-                if path.is_file() {
-                    files.push(path);
+                let entry = entry.map_err(open)?;
+                // The entry itself, not what a link points to: a link is read only if it
+                // stays in the folder (see `read`), a FIFO or device never.
+                let kind = entry.file_type().map_err(open)?;
+                if kind.is_file() || kind.is_symlink() {
+                    files.push(entry.path());
+                } else if !kind.is_dir() {
+                    return Err(crate::infile::InputError::NotRegular {
+                        path: entry.path(),
+                        what: crate::infile::describe(&kind),
+                    }
+                    .into());
                 }
             }
             if files.is_empty() {
@@ -244,7 +257,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AuditLogError> 
                     path: e.path().display().to_string(),
                     source: std::io::Error::new(e.error().kind(), e.error().to_string()),
                 })?;
-                if p.is_file() {
+                if std::fs::symlink_metadata(&p).is_ok_and(|m| !m.is_dir()) {
                     files.push(p);
                 }
             }
@@ -290,11 +303,10 @@ pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogE
     {
         return Err(AuditLogError::EmptyPeriod { since, until });
     }
+    // Every file is checked before any is read: a link out of its folder, a FIFO or a
+    // device stops the run by name.
     for f in &files {
-        std::fs::File::open(f).map_err(|source| AuditLogError::Open {
-            path: f.display().to_string(),
-            source,
-        })?;
+        crate::infile::open_named(f)?;
     }
     let gap_secs = opts.gap_threshold.as_secs().max(1);
     let lim = Limits {

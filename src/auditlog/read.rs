@@ -1,7 +1,6 @@
 //! Reading: one thread reads (and un-gzips, and hashes) the files into chunks that end at
 //! a newline; the caller parses them on rayon and merges the results in order.
 
-use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -57,9 +56,14 @@ pub(crate) fn read_all(
     pool: &Receiver<Vec<u8>>,
 ) {
     for (i, path) in files.iter().enumerate() {
-        let f = match File::open(path) {
+        // Opened by the input rules (regular files only, links only within their folder).
+        let f = match crate::infile::open_named(path) {
             Ok(f) => f,
-            Err(error) => {
+            Err(e) => {
+                let error = match e {
+                    crate::infile::InputError::Io { source, .. } => source,
+                    other => io::Error::other(other.to_string()),
+                };
                 let _ = tx.send(Msg::OpenError { file: i, error });
                 return;
             }
@@ -205,7 +209,7 @@ fn chunks<R: Read>(
 /// or unreadable file).
 pub(crate) fn first_event_time(path: &std::path::Path) -> Option<i64> {
     use std::io::BufRead;
-    let mut r = BufReader::new(File::open(path).ok()?);
+    let mut r = BufReader::new(crate::infile::open_named(path).ok()?);
     let gzip = r.fill_buf().ok()?.starts_with(&[0x1f, 0x8b]);
     let mut src: Box<dyn BufRead> = if gzip {
         Box::new(BufReader::new(MultiGzDecoder::new(r)))

@@ -36,6 +36,10 @@ pub struct SourceArgs {
     /// Import `kubectl get -o yaml|json` exports from this folder instead of a live cluster.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["kubeconfig", "context"])]
     pub from_dir: Option<PathBuf>,
+    /// With --from-dir: follow symbolic links to files that stay inside DIR (default: any
+    /// link in the folder is refused, so that nothing outside it is read).
+    #[arg(long, requires = "from_dir")]
+    pub follow_symlinks: bool,
     /// kube-apiserver EncryptionConfiguration file (key material is removed).
     #[arg(long, value_name = "FILE")]
     pub encryption_config: Option<PathBuf>,
@@ -58,6 +62,13 @@ pub struct SourceArgs {
     /// Timeout of each API request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_secs)]
     pub request_timeout: f64,
+    /// Most seconds the lists of one kind may spend waiting to retry, in all (429
+    /// `Retry-After`, backoff after 5xx); past it that kind is recorded `failed`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = parse_secs)]
+    pub retry_deadline: f64,
+    /// Largest API response read, in MiB; a larger list page makes that kind `failed`.
+    #[arg(long, value_name = "MIB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    pub max_response_mib: u64,
     /// Objects per page of a list (kubectl's --chunk-size).
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_size: u32,
@@ -91,6 +102,7 @@ pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
             dir,
             &ImportOptions {
                 namespaces: args.namespaces.clone(),
+                follow_symlinks: args.follow_symlinks,
             },
         )?,
         None => collect::collect_live(&LiveOptions {
@@ -99,6 +111,8 @@ pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
             namespaces: args.namespaces.clone(),
             request_timeout: Duration::from_secs_f64(args.request_timeout),
             page_size: args.chunk_size,
+            retry_deadline: Duration::from_secs_f64(args.retry_deadline),
+            max_response_bytes: args.max_response_mib << 20,
             progress: std::io::stderr().is_terminal(),
             ..LiveOptions::default()
         })?,

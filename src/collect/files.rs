@@ -3,21 +3,36 @@
 //!
 //! The import walks a folder (nested folders too, in sorted order), reads every `.yaml`,
 //! `.yml` and `.json` file and ignores every other file, and hidden (`.`) files and
-//! folders. A file may hold several YAML
-//! documents, single objects, `kind: List` (kubectl's output) or typed lists such as
-//! `RoleBindingList` whose items carry no `apiVersion`/`kind` (the API server's output):
-//! those are inferred from the list. Only the kinds found are `collected`; an exported
-//! empty list counts as collected-empty when its kind is known (typed list, or a `List`
-//! whose file is named after the kind, as `kubectl get rolebindings -A -o yaml >
+//! folders. The folder may hold only folders and regular files: a symbolic link (unless
+//! [`ImportOptions::follow_symlinks`], and then only one that stays inside the folder), a
+//! FIFO, socket or device is refused by name (see [`crate::infile`]). A file may hold
+//! several YAML documents, single objects, `kind: List` (kubectl's output) or typed lists
+//! such as `RoleBindingList` whose items carry no `apiVersion`/`kind` (the API server's
+//! output): those are inferred from the list. Only the kinds found are `collected`; an
+//! exported empty list counts as collected-empty when its kind is known (typed list, or a
+//! `List` whose file is named after the kind, as `kubectl get rolebindings -A -o yaml >
 //! rolebindings.yaml` writes it). Every other kind stays `not-collected`.
+//!
+//! Files are read as they stream: one document at a time, and a list one item at a time,
+//! each item redacted and made compact before the next is parsed, so an import holds about
+//! what the snapshot will, not the parsed files (see `collect::parse` for the bound on
+//! YAML alias expansion). The same object (kind, namespace, name) twice is dropped with a
+//! warning when both copies are the same, and refused, naming both places, when they
+//! differ.
 
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::parse::{self, Budgeted, Documents, JsonItem, JsonLines, Trip};
 use super::redact::{redact_audit_policy, redact_encryption_config, redact_object};
 use super::{CollectError, Warning};
+use crate::infile::{self, Links};
 use crate::snapshot::{
     CollectionStatus, EvidenceFile, ImportedFile, KINDS, KindInfo, Redaction, Snapshot, Source,
     SourceMode, kind_for_object, object_key,
@@ -26,12 +41,18 @@ use crate::snapshot::{
 /// Reason recorded for every kind an import did not contain.
 pub const NOT_IN_FILES: &str = "not in the imported files";
 
+/// Largest `--encryption-config` or `--audit-policy` file read.
+pub const EVIDENCE_LIMIT: u64 = 16 << 20;
+
 /// Options of [`import_dir`].
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Keep only namespaced objects (and Namespace objects) of these namespaces; empty
     /// keeps all.
     pub namespaces: Vec<String>,
+    /// Follow symbolic links to files, as long as they stay inside the folder (a folder
+    /// assembled with links, a ConfigMap volume). Off: every link is refused.
+    pub follow_symlinks: bool,
 }
 
 /// Imports a folder of kubectl exports into a snapshot (see the module docs).
@@ -54,88 +75,63 @@ pub fn import_dir_with_warnings(
             path: dir.display().to_string(),
         });
     }
+    let base = infile::open_folder(dir)?;
     let mut files = Vec::new();
-    walk(dir, &mut files)?;
+    walk(dir, Path::new(""), options.follow_symlinks, &mut files)?;
+    let links = if options.follow_symlinks {
+        Links::WithinFolder
+    } else {
+        Links::Refuse
+    };
 
     let source = Source {
         mode: SourceMode::Files,
         namespaces: options.namespaces.clone(),
         ..Source::default()
     };
-    let mut snap = Snapshot::new(chrono::Utc::now(), source);
-    let mut warnings = Vec::new();
-    for path in &files {
-        let rel = path
-            .strip_prefix(dir)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let bytes = std::fs::read(path).map_err(|source| CollectError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        snap.source.files.push(ImportedFile {
-            path: rel.clone(),
-            sha256: hex::encode(Sha256::digest(&bytes)),
-        });
-        let docs = parse_documents(path, &bytes)?;
-        // An EncryptionConfiguration or audit Policy dropped into the export folder is
-        // evidence about the API server, not a cluster object: take it as if it had been
-        // given with --encryption-config / --audit-policy (key material removed).
-        if let [(_, doc)] = docs.as_slice() {
-            let (api_version, kind) = (str_field(doc, "apiVersion"), str_field(doc, "kind"));
-            if api_version.starts_with("apiserver.config.k8s.io/")
-                && kind == "EncryptionConfiguration"
-            {
-                snap.source.files.pop(); // recorded again, by its evidence role
-                add_evidence_files(&mut snap, Some(path), None)?;
-                relativize(&mut snap, path, &rel);
-                continue;
-            }
-            if api_version.starts_with("audit.k8s.io/") && kind == "Policy" {
-                snap.source.files.pop();
-                add_evidence_files(&mut snap, None, Some(path))?;
-                relativize(&mut snap, path, &rel);
-                continue;
-            }
-        }
-        for (line, doc) in docs {
-            import_document(&mut snap, &mut warnings, path, &rel, line, doc, options)?;
-        }
+    let mut imp = Importer {
+        snap: Snapshot::new(chrono::Utc::now(), source),
+        warnings: Vec::new(),
+        options,
+        files: Vec::new(),
+        seen: HashMap::new(),
+        duplicates: BTreeMap::new(),
+        failure: None,
+        shown: PathBuf::new(),
+        file: 0,
+        json: false,
+        line_offset: 0,
+    };
+    for rel in &files {
+        let file = infile::open_beneath(&base, dir, rel, links)?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        imp.read_file(file, &dir.join(&rel), rel)?;
     }
+    let Importer {
+        mut snap,
+        mut warnings,
+        duplicates,
+        ..
+    } = imp;
     for k in KINDS {
         let c = snap.resources.entry(k.key.to_string()).or_default();
         if c.status == CollectionStatus::NotCollected && c.reason.is_none() {
             c.reason = Some(NOT_IN_FILES.to_string());
         }
     }
-    super::dedup_items(&mut snap, &mut warnings);
+    for (key, n) in duplicates {
+        warnings.push(Warning {
+            subject: key,
+            message: format!(
+                "{n} duplicate object(s) (same namespace and name, same content) dropped"
+            ),
+        });
+    }
     if snap.source.kubernetes_version.is_none() {
         snap.source.kubernetes_version = apiserver_version(&snap);
     }
     snap.normalize();
     Ok((snap, warnings))
-}
-
-/// Names an evidence file found in the import folder by its path inside that folder, as
-/// every other imported file is named, so the snapshot does not depend on where the
-/// folder was on the collecting machine.
-fn relativize(snap: &mut Snapshot, path: &Path, rel: &str) {
-    let shown = path.display().to_string();
-    for file in [snap.encryption_config.as_mut(), snap.audit_policy.as_mut()]
-        .into_iter()
-        .flatten()
-    {
-        if file.path == shown {
-            file.path = rel.to_string();
-        }
-    }
-    for f in snap.source.files.iter_mut().filter(|f| f.path == shown) {
-        f.path = rel.to_string();
-    }
-    for r in snap.redactions.iter_mut().filter(|r| r.name == shown) {
-        r.name = rel.to_string();
-    }
 }
 
 /// The Kubernetes version an export shows: the image tag of the kube-apiserver Pod in
@@ -162,198 +158,810 @@ fn apiserver_version(snap: &Snapshot) -> Option<String> {
         .map(str::to_string)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CollectError> {
+fn is_export(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Lists the export files under `root/rel` (paths relative to `root`), in sorted order,
+/// refusing what an import folder may not hold.
+fn walk(root: &Path, rel: &Path, follow: bool, out: &mut Vec<PathBuf>) -> Result<(), CollectError> {
+    let dir = root.join(rel);
     let io = |source| CollectError::Io {
         path: dir.display().to_string(),
         source,
     };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    for p in entries {
-        // Hidden files and folders (`.git`, editor swap files) are not exports.
-        if p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        {
+    let mut entries: Vec<(std::ffi::OsString, std::fs::FileType)> = Vec::new();
+    for e in std::fs::read_dir(&dir).map_err(io)? {
+        let e = e.map_err(io)?;
+        // The entry's own type: a link is not followed to find it.
+        let kind = e.file_type().map_err(io)?;
+        entries.push((e.file_name(), kind));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, kind) in entries {
+        // Hidden files and folders (`.git`, editor swap files) are not exports: never
+        // opened, whatever they are.
+        if name.to_string_lossy().starts_with('.') {
             continue;
         }
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(p);
+        let path = rel.join(&name);
+        if kind.is_dir() {
+            walk(root, &path, follow, out)?;
+        } else if kind.is_symlink() {
+            if !follow {
+                let target = std::fs::read_link(root.join(&path))
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_else(|_| "?".into());
+                return Err(infile::InputError::Symlink {
+                    path: root.join(&path),
+                    target,
+                }
+                .into());
+            }
+            // Followed (inside the folder only) when opened; links of other names are
+            // ignored like other files, and never opened.
+            if is_export(&path) {
+                out.push(path);
+            }
+        } else if kind.is_file() {
+            if is_export(&path) {
+                out.push(path);
+            }
+        } else {
+            return Err(infile::InputError::NotRegular {
+                path: root.join(&path),
+                what: infile::describe(&kind),
+            }
+            .into());
         }
     }
     Ok(())
 }
 
-/// Parses a file into its documents with the line each starts at (1-based). JSON files
-/// (by extension) are one document; YAML files may hold several; empty documents are
-/// skipped.
-pub fn parse_documents(path: &Path, bytes: &[u8]) -> Result<Vec<(usize, Value)>, CollectError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| CollectError::Syntax {
-        path: path.display().to_string(),
-        line: line_of_offset(bytes, e.valid_up_to()),
-        message: "not UTF-8 text".into(),
-    })?;
-    if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        let v: Value = serde_json::from_str(text).map_err(|e| CollectError::Syntax {
-            path: path.display().to_string(),
-            line: e.line(),
-            message: format!("not valid JSON (column {}): {e}", e.column()),
-        })?;
-        return Ok(vec![(1, v)]);
-    }
-    let mut options = serde_saphyr::Options::default();
-    // kubectl exports of large clusters exceed the default budget (meant for config
-    // files); keep a bound, but one sized for clusters.
-    if let Some(b) = options.budget.as_mut() {
-        b.max_events = 500_000_000;
-        b.max_nodes = 200_000_000;
-        b.max_documents = 10_000_000;
-        b.max_total_scalar_bytes = 4 << 30;
-        b.max_reader_input_bytes = None;
-        b.max_depth = 256;
-    }
-    options.with_snippet = false;
-    let docs: Vec<serde_saphyr::Spanned<Value>> =
-        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
-            let line = e.location().map_or(0, |l| l.line() as usize);
-            let first = e.to_string();
-            let first = first
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ");
-            CollectError::Syntax {
-                path: path.display().to_string(),
-                line,
-                message: format!("not valid YAML: {first}"),
-            }
-        })?;
-    Ok(docs
-        .into_iter()
-        .filter(|d| !d.value.is_null())
-        .map(|d| (d.referenced.line() as usize, d.value))
-        .collect())
+/// A reader that hashes every byte it passes on.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
 }
 
-fn line_of_offset(bytes: &[u8], offset: usize) -> usize {
-    1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count()
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Where an object was read: a file (index into [`Importer::files`]) and a line.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    file: usize,
+    line: usize,
+}
+
+/// The state of one import.
+struct Importer<'o> {
+    snap: Snapshot,
+    warnings: Vec<Warning>,
+    options: &'o ImportOptions,
+    /// Paths (relative to the folder) of the files read, for naming origins.
+    files: Vec<String>,
+    /// Every object added: (kind key, namespace, name) → where it was read and its index
+    /// in its kind's items.
+    seen: HashMap<(String, String, String), (Origin, usize)>,
+    /// Identical duplicates dropped, per kind.
+    duplicates: BTreeMap<String, usize>,
+    /// The error that stopped the parse (carried out through serde's error type).
+    failure: Option<CollectError>,
+    /// The file being read: as shown in errors, its index, JSON or YAML, and the line its
+    /// current YAML document begins after.
+    shown: PathBuf,
+    file: usize,
+    json: bool,
+    line_offset: usize,
+}
+
+/// What one document was.
+enum Outcome {
+    /// An empty document.
+    Empty,
+    /// A list: its items were added as they were read.
+    List,
+    /// One object, not yet added (it may be an evidence file).
+    Object(usize, Value),
+}
+
+impl Importer<'_> {
+    fn path(&self) -> String {
+        self.shown.display().to_string()
+    }
+
+    fn origin(&self, o: Origin) -> String {
+        format!("{}:{}", self.files[o.file], o.line)
+    }
+
+    /// Stops the parse with `e`; serde carries a placeholder out, [`Importer::failure`]
+    /// the error.
+    fn fail<E: de::Error>(&mut self, e: CollectError) -> E {
+        self.failure = Some(e);
+        E::custom("import stopped")
+    }
+
+    /// Reads one export file into the snapshot, streaming.
+    fn read_file(
+        &mut self,
+        file: std::fs::File,
+        shown: &Path,
+        rel: String,
+    ) -> Result<(), CollectError> {
+        let io = |source| CollectError::Io {
+            path: shown.display().to_string(),
+            source,
+        };
+        let size = file.metadata().map_err(io)?.len();
+        self.shown = shown.to_path_buf();
+        self.file = self.files.len();
+        self.files.push(rel.clone());
+        self.json = shown.extension().and_then(|e| e.to_str()) == Some("json");
+        parse::start_file(size);
+        let mut src = Hashing {
+            inner: file,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        // Documents that are single objects, held until the file ends: a file holding
+        // only an EncryptionConfiguration or audit Policy is evidence, not an object.
+        let mut held: Vec<(usize, Value)> = Vec::new();
+        let mut lists = 0;
+        if self.json {
+            let reader = JsonLines::new(BufReader::with_capacity(1 << 16, &mut src));
+            let mut de = serde_json::Deserializer::from_reader(reader);
+            let line = std::rc::Rc::new(std::cell::Cell::new(1));
+            let outcome = DocSeed { imp: self, line }
+                .deserialize(&mut de)
+                .and_then(|o| de.end().map(|()| o))
+                .map_err(|e| self.json_error(e))?;
+            match outcome {
+                Outcome::Object(line, v) => held.push((line, v)),
+                Outcome::List => lists += 1,
+                Outcome::Empty => {}
+            }
+        } else {
+            let mut docs = Documents::new(BufReader::with_capacity(1 << 16, &mut src));
+            let docs_line = docs.content_line.clone();
+            loop {
+                let doc = match docs.next_document() {
+                    Ok(Some(d)) => d,
+                    Ok(None) => break,
+                    Err(e) => return Err(io(e)),
+                };
+                self.line_offset = doc.first_line - 1;
+                let line = docs_line.clone();
+                let result = serde_saphyr::with_deserializer_from_reader_with_options(
+                    doc,
+                    parse::yaml_options(),
+                    |de| {
+                        DocSeed {
+                            imp: &mut *self,
+                            line,
+                        }
+                        .deserialize(de)
+                    },
+                );
+                let outcome = match result {
+                    Ok(o) => o,
+                    Err(e) => return Err(self.yaml_error(e, docs.bad_utf8)),
+                };
+                match outcome {
+                    Outcome::Object(line, v) => {
+                        held.push((line, v));
+                        if held.len() + lists > 1 {
+                            for (line, v) in held.drain(..) {
+                                self.add_object(line, v)?;
+                            }
+                        }
+                    }
+                    Outcome::List => {
+                        lists += 1;
+                        for (line, v) in held.drain(..) {
+                            self.add_object(line, v)?;
+                        }
+                    }
+                    Outcome::Empty => {}
+                }
+            }
+            drop(docs);
+        }
+        std::io::copy(&mut src, &mut std::io::sink()).map_err(io)?;
+        let sha256 = hex::encode(src.hasher.finalize());
+        if lists == 0
+            && let [(_, doc)] = held.as_slice()
+        {
+            let (api_version, kind) = (str_field(doc, "apiVersion"), str_field(doc, "kind"));
+            // An EncryptionConfiguration or audit Policy dropped into the export folder is
+            // evidence about the API server, not a cluster object: take it as if it had been
+            // given with --encryption-config / --audit-policy (key material removed).
+            let which = if api_version.starts_with("apiserver.config.k8s.io/")
+                && kind == "EncryptionConfiguration"
+            {
+                Some(Evidence::Encryption)
+            } else if api_version.starts_with("audit.k8s.io/") && kind == "Policy" {
+                Some(Evidence::AuditPolicy)
+            } else {
+                None
+            };
+            if let Some(which) = which {
+                let (_, doc) = held.pop().expect("one document");
+                let evidence = evidence_from_document(rel.clone(), sha256, doc, which)?;
+                return add_evidence(&mut self.snap, evidence, which, "in the import folder");
+            }
+        }
+        for (line, v) in held {
+            self.add_object(line, v)?;
+        }
+        self.snap
+            .source
+            .files
+            .push(ImportedFile { path: rel, sha256 });
+        Ok(())
+    }
+
+    fn budget_error(&self, line: usize, trip: Trip) -> CollectError {
+        let what = match trip {
+            Trip::File => format!(
+                "its values grow past {} bytes, four times the file's size (plus 1 MiB)",
+                parse::file_limit(std::fs::metadata(&self.shown).map_or(0, |m| m.len()))
+            ),
+            Trip::Object => format!(
+                "one object grows past {} MiB once parsed (the API server stores none over 1.5 MiB)",
+                parse::OBJECT_LIMIT >> 20
+            ),
+        };
+        CollectError::Expansion {
+            path: self.path(),
+            line,
+            what,
+        }
+    }
+
+    fn json_error(&mut self, e: serde_json::Error) -> CollectError {
+        if let Some(f) = self.failure.take() {
+            return f;
+        }
+        if let Some(trip) = parse::tripped() {
+            return self.budget_error(e.line(), trip);
+        }
+        if e.is_io() {
+            return CollectError::Io {
+                path: self.path(),
+                source: std::io::Error::other(e.to_string()),
+            };
+        }
+        CollectError::Syntax {
+            path: self.path(),
+            line: e.line(),
+            message: format!("not valid JSON (column {}): {e}", e.column()),
+        }
+    }
+
+    fn yaml_error(&mut self, e: serde_saphyr::Error, bad_utf8: Option<usize>) -> CollectError {
+        if let Some(f) = self.failure.take() {
+            return f;
+        }
+        let line = e
+            .location()
+            .map_or(0, |l| self.line_offset + l.line() as usize);
+        if let Some(trip) = parse::tripped() {
+            return self.budget_error(line, trip);
+        }
+        if let Some(what) = parse::alias_limit(&e) {
+            return CollectError::Expansion {
+                path: self.path(),
+                line,
+                what,
+            };
+        }
+        if let Some(line) = bad_utf8 {
+            return CollectError::Syntax {
+                path: self.path(),
+                line,
+                message: "not UTF-8 text".into(),
+            };
+        }
+        CollectError::Syntax {
+            path: self.path(),
+            line,
+            message: format!("not valid YAML: {}", yaml_message(&e)),
+        }
+    }
+
+    /// One item of a list: completed from a typed list, checked, added.
+    fn list_item(&mut self, ctx: &ListCtx, line: usize, item: Value) -> Result<(), CollectError> {
+        let not_object = || CollectError::NotAnObject {
+            path: self.path(),
+            line,
+        };
+        let Value::Object(mut obj) = item else {
+            return Err(not_object());
+        };
+        if !ctx.item_kind.is_empty() {
+            obj.entry("apiVersion")
+                .or_insert_with(|| Value::String(ctx.api_version.clone()));
+            obj.entry("kind")
+                .or_insert_with(|| Value::String(ctx.item_kind.clone()));
+        }
+        let item = Value::Object(obj);
+        if str_field(&item, "apiVersion").is_empty() || str_field(&item, "kind").is_empty() {
+            return Err(not_object());
+        }
+        // A list inside a list (a `SecretList` among a `List`'s items): its items are the
+        // objects, redacted as their kind, never the list kept whole.
+        if let Some(inner_kind) = str_field(&item, "kind").strip_suffix("List")
+            && item.get("items").is_some()
+        {
+            let inner = ListCtx {
+                api_version: str_field(&item, "apiVersion").to_string(),
+                item_kind: inner_kind.to_string(),
+            };
+            let Value::Object(mut obj) = item else {
+                unreachable!("checked above")
+            };
+            let items = match obj.remove("items") {
+                Some(Value::Array(items)) => items,
+                Some(Value::Null) => Vec::new(),
+                _ => return Err(not_object()),
+            };
+            let count = items.len();
+            for i in items {
+                self.list_item(&inner, line, i)?;
+            }
+            self.list_done(&inner, count, line);
+            return Ok(());
+        }
+        self.add_object(line, item)
+    }
+
+    /// After a list's items: a typed list marks its kind collected even when empty; an
+    /// empty `kind: List` takes its kind from the file name.
+    fn list_done(&mut self, ctx: &ListCtx, count: usize, line: usize) {
+        if !ctx.item_kind.is_empty() {
+            let key = match kind_for_object(&ctx.api_version, &ctx.item_kind) {
+                Some(info) => info.key.to_string(),
+                None => object_key(&ctx.api_version, &ctx.item_kind),
+            };
+            self.snap.mark_collected(&key);
+        } else if count == 0 {
+            let rel = &self.files[self.file];
+            match kind_from_file_name(rel) {
+                Some(info) => self.snap.mark_collected(info.key),
+                None => self.warnings.push(Warning {
+                    subject: rel.to_string(),
+                    message: format!(
+                        "empty List at line {line}: its kind cannot be told from the file name, so no kind was marked collected (name the file after the kind, e.g. rolebindings.yaml)"
+                    ),
+                }),
+            }
+        }
+    }
+
+    /// Redacts one object and adds it, unless the namespace filter excludes it or it is a
+    /// copy of one already added. A different object under the same name is refused.
+    fn add_object(&mut self, line: usize, mut object: Value) -> Result<(), CollectError> {
+        let key = object_key(str_field(&object, "apiVersion"), str_field(&object, "kind"));
+        let (ns, name) = crate::snapshot::object_ref(&object);
+        let (ns, name) = (ns.to_string(), name.to_string());
+        if !self.options.namespaces.is_empty() {
+            let keep = if str_field(&object, "kind") == "Namespace" {
+                self.options.namespaces.contains(&name)
+            } else {
+                ns.is_empty() || self.options.namespaces.contains(&ns)
+            };
+            if !keep {
+                // The kind was exported: it is collected, just empty in the chosen scope.
+                self.snap.mark_collected(&key);
+                return Ok(());
+            }
+        }
+        let redactions = redact_object(&mut object, &key);
+        let origin = Origin {
+            file: self.file,
+            line,
+        };
+        let c = self.snap.resources.entry(key.clone()).or_default();
+        match self.seen.entry((key, ns, name)) {
+            Entry::Occupied(e) => {
+                let (first, index) = *e.get();
+                let same = c.items.get(index).is_some_and(|i| i.value() == object);
+                let (key, ns, name) = e.key();
+                if !same {
+                    let object = if ns.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{ns}/{name}")
+                    };
+                    return Err(CollectError::DuplicateConflict {
+                        kind: key.clone(),
+                        object,
+                        first: self.origin(first),
+                        second: self.origin(origin),
+                    });
+                }
+                *self.duplicates.entry(key.clone()).or_default() += 1;
+            }
+            Entry::Vacant(e) => {
+                e.insert((origin, c.items.len()));
+                c.status = CollectionStatus::Collected;
+                c.items.push_value(&object);
+                self.snap.redactions.extend(redactions);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first line of a serde-saphyr error, without its `error: ` prefix.
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+/// What a list's items are: `item_kind` empty for `kind: List`, whose items name their own.
+struct ListCtx {
+    api_version: String,
+    item_kind: String,
+}
+
+/// Reads one document: a list streams its items into the importer; anything else comes
+/// back whole.
+struct DocSeed<'a, 'o> {
+    imp: &'a mut Importer<'o>,
+    /// The line the document's content begins on (set as the parser reads it).
+    line: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_> {
+    type Value = Outcome;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Outcome, D::Error> {
+        parse::start_object();
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_, '_> {
+    type Value = Outcome;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Kubernetes object or list")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Outcome, E> {
+        Ok(Outcome::Empty)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Outcome, E> {
+        Ok(Outcome::Empty)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Outcome, E> {
+        Err(self.not_object())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Outcome, E> {
+        Err(self.not_object())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Outcome, E> {
+        Err(self.not_object())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Outcome, E> {
+        Err(self.not_object())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Outcome, E> {
+        Err(self.not_object())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Outcome, A::Error> {
+        Err(self.not_object())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {
+        let DocSeed { imp, line } = self;
+        let line = line.get();
+        let mut head = Map::new();
+        let mut items: Option<ItemsOut> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "items" && items.is_none() {
+                let kind = head.get("kind").and_then(Value::as_str);
+                let api_version = head.get("apiVersion").and_then(Value::as_str);
+                let ctx = match (api_version, kind) {
+                    (Some(a), Some(k)) if k.ends_with("List") => Some(Some(ListCtx {
+                        api_version: a.to_string(),
+                        item_kind: k.strip_suffix("List").unwrap_or("").to_string(),
+                    })),
+                    (_, Some(_)) => None,
+                    // The kind comes after the items (kubectl writes keys in sorted
+                    // order): hold them compact until it is known.
+                    (_, None) => Some(None),
+                };
+                match ctx {
+                    Some(ctx) => {
+                        items = Some(map.next_value_seed(ItemsSeed {
+                            imp: &mut *imp,
+                            ctx,
+                            line,
+                        })?);
+                    }
+                    None => {
+                        let Budgeted(v) = map.next_value()?;
+                        head.insert(key, v);
+                    }
+                }
+            } else {
+                let Budgeted(v) = map.next_value()?;
+                head.insert(key, v);
+            }
+        }
+        let api_version = str_field_map(&head, "apiVersion").to_string();
+        let kind = str_field_map(&head, "kind").to_string();
+        if api_version.is_empty() || kind.is_empty() {
+            return Err(imp.fail(CollectError::NotAnObject {
+                path: imp.path(),
+                line,
+            }));
+        }
+        if let Some(item_kind) = kind.strip_suffix("List") {
+            let ctx = ListCtx {
+                api_version,
+                item_kind: item_kind.to_string(),
+            };
+            let count = match items {
+                None | Some(ItemsOut::Other(Value::Null)) => 0,
+                Some(ItemsOut::Streamed(n)) => n,
+                Some(ItemsOut::Buffered(buf)) => {
+                    let n = buf.len();
+                    for (item_line, text) in buf {
+                        let v = serde_json::from_str(&text).expect("compact JSON we wrote");
+                        if let Err(e) = imp.list_item(&ctx, item_line, v) {
+                            return Err(imp.fail(e));
+                        }
+                    }
+                    n
+                }
+                Some(ItemsOut::Other(_)) => {
+                    return Err(imp.fail(CollectError::NotAnObject {
+                        path: imp.path(),
+                        line,
+                    }));
+                }
+            };
+            imp.list_done(&ctx, count, line);
+            return Ok(Outcome::List);
+        }
+        match items {
+            Some(ItemsOut::Buffered(buf)) => {
+                let values = buf
+                    .into_iter()
+                    .map(|(_, t)| serde_json::from_str(&t).expect("compact JSON we wrote"))
+                    .collect();
+                head.insert("items".into(), Value::Array(values));
+            }
+            Some(ItemsOut::Other(v)) => {
+                head.insert("items".into(), v);
+            }
+            Some(ItemsOut::Streamed(_)) | None => {}
+        }
+        Ok(Outcome::Object(line, Value::Object(head)))
+    }
+}
+
+impl DocSeed<'_, '_> {
+    fn not_object<E: de::Error>(self) -> E {
+        let e = CollectError::NotAnObject {
+            path: self.imp.path(),
+            line: self.line.get(),
+        };
+        self.imp.fail(e)
+    }
+}
+
+/// A list's items, as read.
+enum ItemsOut {
+    /// Added to the snapshot as they were read; how many.
+    Streamed(usize),
+    /// Held as compact JSON with their lines, until the list's kind is known.
+    Buffered(Vec<(usize, Box<str>)>),
+    /// Not a sequence (kept whole, for a document that turns out not to be a list).
+    Other(Value),
+}
+
+/// Reads a list's `items`: with the list's kind known (`ctx` is `Some`), each item is added
+/// as it is read; otherwise each is held compact.
+struct ItemsSeed<'a, 'o> {
+    imp: &'a mut Importer<'o>,
+    ctx: Option<ListCtx>,
+    line: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_> {
+    type Value = ItemsOut;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<ItemsOut, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ItemsSeed<'_, '_> {
+    fn other<E: de::Error>(self, v: Value) -> Result<ItemsOut, E> {
+        match self.ctx {
+            Some(_) if !v.is_null() => {
+                let e = CollectError::NotAnObject {
+                    path: self.imp.path(),
+                    line: self.line,
+                };
+                Err(self.imp.fail(e))
+            }
+            Some(_) => Ok(ItemsOut::Streamed(0)),
+            None => Ok(ItemsOut::Other(v)),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_, '_> {
+    type Value = ItemsOut;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ItemsOut, A::Error> {
+        let ItemsSeed { imp, ctx, .. } = self;
+        let mut buffer = Vec::new();
+        let mut count = 0;
+        loop {
+            parse::start_object();
+            let next = if imp.json {
+                seq.next_element::<JsonItem>()?.map(|i| (i.line, i.value))
+            } else {
+                seq.next_element::<serde_saphyr::Spanned<Budgeted>>()?
+                    .map(|s| (imp.line_offset + s.referenced.line() as usize, s.value.0))
+            };
+            let Some((line, item)) = next else { break };
+            match &ctx {
+                Some(ctx) => {
+                    if let Err(e) = imp.list_item(ctx, line, item) {
+                        return Err(imp.fail(e));
+                    }
+                    count += 1;
+                }
+                None => buffer.push((
+                    line,
+                    serde_json::to_string(&item)
+                        .expect("a value serializes")
+                        .into_boxed_str(),
+                )),
+            }
+        }
+        Ok(match ctx {
+            Some(_) => ItemsOut::Streamed(count),
+            None => ItemsOut::Buffered(buffer),
+        })
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<ItemsOut, E> {
+        self.other(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<ItemsOut, E> {
+        self.other(Value::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<ItemsOut, E> {
+        self.other(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ItemsOut, E> {
+        self.other(v.into())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ItemsOut, E> {
+        self.other(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ItemsOut, E> {
+        self.other(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ItemsOut, E> {
+        self.other(Value::String(v.to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ItemsOut, A::Error> {
+        let v = <Budgeted as serde::Deserialize>::deserialize(
+            de::value::MapAccessDeserializer::new(map),
+        )?
+        .0;
+        self.other(v)
+    }
+}
+
+/// Parses a file's bytes into its documents with the line each starts at (1-based). JSON
+/// files (by extension) are one document; YAML files may hold several; empty documents are
+/// skipped. Values are built under the alias budget of `collect::parse` (its module docs).
+pub fn parse_documents(path: &Path, bytes: &[u8]) -> Result<Vec<(usize, Value)>, CollectError> {
+    let shown = path.display().to_string();
+    parse::start_file(bytes.len() as u64);
+    let trip = |line| {
+        parse::tripped().map(|t| CollectError::Expansion {
+            path: shown.clone(),
+            line,
+            what: match t {
+                Trip::File => format!(
+                    "its values grow past {} bytes, four times the file's size (plus 1 MiB)",
+                    parse::file_limit(bytes.len() as u64)
+                ),
+                Trip::Object => format!(
+                    "one object grows past {} MiB once parsed",
+                    parse::OBJECT_LIMIT >> 20
+                ),
+            },
+        })
+    };
+    if path.extension().and_then(|e| e.to_str()) == Some("json") {
+        let v: Budgeted = serde_json::from_slice(bytes).map_err(|e| {
+            trip(e.line()).unwrap_or_else(|| CollectError::Syntax {
+                path: shown.clone(),
+                line: e.line(),
+                message: format!("not valid JSON (column {}): {e}", e.column()),
+            })
+        })?;
+        return Ok(vec![(1, v.0)]);
+    }
+    let mut docs = Documents::new(bytes);
+    let mut out = Vec::new();
+    while let Some(doc) = docs.next_document().map_err(|source| CollectError::Io {
+        path: shown.clone(),
+        source,
+    })? {
+        let offset = doc.first_line - 1;
+        let result = serde_saphyr::with_deserializer_from_reader_with_options(
+            doc,
+            parse::yaml_options(),
+            |de| <serde_saphyr::Spanned<Budgeted> as serde::Deserialize>::deserialize(de),
+        );
+        match result {
+            Ok(d) if d.value.0.is_null() => {}
+            Ok(d) => out.push((offset + d.referenced.line() as usize, d.value.0)),
+            Err(e) => {
+                let line = e.location().map_or(0, |l| offset + l.line() as usize);
+                if let Some(err) = trip(line) {
+                    return Err(err);
+                }
+                if let Some(what) = parse::alias_limit(&e) {
+                    return Err(CollectError::Expansion {
+                        path: shown,
+                        line,
+                        what,
+                    });
+                }
+                if let Some(line) = docs.bad_utf8 {
+                    return Err(CollectError::Syntax {
+                        path: shown,
+                        line,
+                        message: "not UTF-8 text".into(),
+                    });
+                }
+                return Err(CollectError::Syntax {
+                    path: shown,
+                    line,
+                    message: format!("not valid YAML: {}", yaml_message(&e)),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn str_field<'a>(v: &'a Value, f: &str) -> &'a str {
     v.get(f).and_then(Value::as_str).unwrap_or("")
 }
 
-fn import_document(
-    snap: &mut Snapshot,
-    warnings: &mut Vec<Warning>,
-    path: &Path,
-    rel: &str,
-    line: usize,
-    doc: Value,
-    options: &ImportOptions,
-) -> Result<(), CollectError> {
-    let api_version = str_field(&doc, "apiVersion").to_string();
-    let kind = str_field(&doc, "kind").to_string();
-    if api_version.is_empty() || kind.is_empty() {
-        return Err(CollectError::NotAnObject {
-            path: path.display().to_string(),
-            line,
-        });
-    }
-    let Some(item_kind) = kind.strip_suffix("List") else {
-        add_one(snap, doc, options);
-        return Ok(());
-    };
-    let Value::Object(mut list) = doc else {
-        unreachable!("a document with a kind is an object")
-    };
-    let items = match list.remove("items") {
-        Some(Value::Array(items)) => items,
-        Some(Value::Null) | None => Vec::new(),
-        Some(_) => {
-            return Err(CollectError::NotAnObject {
-                path: path.display().to_string(),
-                line,
-            });
-        }
-    };
-    let typed = !item_kind.is_empty();
-    if typed {
-        // A typed list: every item is of this kind even when it says nothing.
-        if let Some(info) = kind_for_object(&api_version, item_kind) {
-            snap.mark_collected(info.key);
-        } else {
-            snap.mark_collected(&object_key(&api_version, item_kind));
-        }
-    } else if items.is_empty() {
-        match kind_from_file_name(rel) {
-            Some(info) => snap.mark_collected(info.key),
-            None => warnings.push(Warning {
-                subject: rel.to_string(),
-                message: format!(
-                    "empty List at line {line}: its kind cannot be told from the file name, so no kind was marked collected (name the file after the kind, e.g. rolebindings.yaml)"
-                ),
-            }),
-        }
-    }
-    for mut item in items {
-        if let Some(obj) = item.as_object_mut() {
-            if typed {
-                obj.entry("apiVersion")
-                    .or_insert_with(|| Value::String(api_version.clone()));
-                obj.entry("kind")
-                    .or_insert_with(|| Value::String(item_kind.to_string()));
-            }
-            if str_field(&item, "apiVersion").is_empty() || str_field(&item, "kind").is_empty() {
-                return Err(CollectError::NotAnObject {
-                    path: path.display().to_string(),
-                    line,
-                });
-            }
-            // A list inside a list (a `SecretList` among a `List`'s items): its items are
-            // the objects, redacted as their kind, never the list kept whole.
-            if str_field(&item, "kind").ends_with("List") && item.get("items").is_some() {
-                import_document(snap, warnings, path, rel, line, item, options)?;
-                continue;
-            }
-            add_one(snap, item, options);
-        } else {
-            return Err(CollectError::NotAnObject {
-                path: path.display().to_string(),
-                line,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Redacts one object and adds it, unless the namespace filter excludes it.
-fn add_one(snap: &mut Snapshot, mut object: Value, options: &ImportOptions) {
-    let key = object_key(str_field(&object, "apiVersion"), str_field(&object, "kind"));
-    if !options.namespaces.is_empty() {
-        let (ns, name) = crate::snapshot::object_ref(&object);
-        let keep = if str_field(&object, "kind") == "Namespace" {
-            options.namespaces.iter().any(|n| n == name)
-        } else {
-            ns.is_empty() || options.namespaces.iter().any(|n| n == ns)
-        };
-        if !keep {
-            // The kind was exported: it is collected, just empty in the chosen scope.
-            snap.mark_collected(&key);
-            return;
-        }
-    }
-    let redactions = redact_object(&mut object, &key);
-    snap.redactions.extend(redactions);
-    snap.add_object(object);
+fn str_field_map<'a>(m: &'a Map<String, Value>, f: &str) -> &'a str {
+    m.get(f).and_then(Value::as_str).unwrap_or("")
 }
 
 /// The kind a file is named after: `rolebindings.yaml`, `rolebinding.yml`,
@@ -377,33 +985,61 @@ enum Evidence {
     AuditPolicy,
 }
 
+impl Evidence {
+    fn name(self) -> &'static str {
+        match self {
+            Evidence::Encryption => "EncryptionConfiguration",
+            Evidence::AuditPolicy => "audit Policy",
+        }
+    }
+}
+
 /// Reads, validates and redacts `--encryption-config` and `--audit-policy` files into the
 /// snapshot, listing them in `source.files` and their removed key material in
-/// `redactions`.
+/// `redactions`. A snapshot that already holds one (from the import folder) is not given
+/// a second: the verdict must rest on one file, so two are refused, naming both.
 pub fn add_evidence_files(
     snap: &mut Snapshot,
     encryption: Option<&Path>,
     audit_policy: Option<&Path>,
 ) -> Result<(), CollectError> {
-    if let Some(p) = encryption {
-        let (file, redactions) = read_evidence(p, Evidence::Encryption)?;
-        snap.source.files.push(ImportedFile {
-            path: file.path.clone(),
-            sha256: file.sha256.clone(),
-        });
-        snap.encryption_config = Some(file);
-        snap.redactions.extend(redactions);
-    }
-    if let Some(p) = audit_policy {
-        let (file, redactions) = read_evidence(p, Evidence::AuditPolicy)?;
-        snap.source.files.push(ImportedFile {
-            path: file.path.clone(),
-            sha256: file.sha256.clone(),
-        });
-        snap.audit_policy = Some(file);
-        snap.redactions.extend(redactions);
+    for (path, which) in [
+        (encryption, Evidence::Encryption),
+        (audit_policy, Evidence::AuditPolicy),
+    ] {
+        let Some(path) = path else { continue };
+        let evidence = read_evidence(path, which)?;
+        add_evidence(snap, evidence, which, "given on the command line")?;
     }
     snap.normalize();
+    Ok(())
+}
+
+/// Puts an evidence file into the snapshot, refusing a second of the same kind.
+fn add_evidence(
+    snap: &mut Snapshot,
+    (file, redactions): (EvidenceFile, Vec<Redaction>),
+    which: Evidence,
+    origin: &'static str,
+) -> Result<(), CollectError> {
+    let slot = match which {
+        Evidence::Encryption => &mut snap.encryption_config,
+        Evidence::AuditPolicy => &mut snap.audit_policy,
+    };
+    if let Some(first) = slot {
+        return Err(CollectError::TwoEvidenceFiles {
+            what: which.name(),
+            first: first.path.clone(),
+            second: file.path,
+            origin,
+        });
+    }
+    snap.source.files.push(ImportedFile {
+        path: file.path.clone(),
+        sha256: file.sha256.clone(),
+    });
+    *slot = Some(file);
+    snap.redactions.extend(redactions);
     Ok(())
 }
 
@@ -411,14 +1047,29 @@ fn read_evidence(
     path: &Path,
     which: Evidence,
 ) -> Result<(EvidenceFile, Vec<Redaction>), CollectError> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| CollectError::Io {
-        path: shown.clone(),
-        source,
-    })?;
+    let what = match which {
+        Evidence::Encryption => "an EncryptionConfiguration file",
+        Evidence::AuditPolicy => "an audit Policy file",
+    };
+    let bytes = infile::read_named(path, EVIDENCE_LIMIT, what)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
+    let shown = path.display().to_string();
     let mut docs = parse_documents(path, &bytes)?;
-    let (expected, hint) = match which {
+    if docs.len() != 1 {
+        let (expected, hint) = expected(which);
+        return Err(CollectError::WrongEvidence {
+            path: shown,
+            expected,
+            found: format!("{} documents", docs.len()),
+            hint,
+        });
+    }
+    let (_, doc) = docs.remove(0);
+    evidence_from_document(shown, sha256, doc, which)
+}
+
+fn expected(which: Evidence) -> (&'static str, &'static str) {
+    match which {
         Evidence::Encryption => (
             "EncryptionConfiguration (apiserver.config.k8s.io/v1)",
             "give the file kube-apiserver reads with --encryption-provider-config",
@@ -427,17 +1078,23 @@ fn read_evidence(
             "Policy (audit.k8s.io/v1)",
             "give the file kube-apiserver reads with --audit-policy-file",
         ),
-    };
+    }
+}
+
+/// Validates one evidence document and removes its key material.
+fn evidence_from_document(
+    shown: String,
+    sha256: String,
+    mut doc: Value,
+    which: Evidence,
+) -> Result<(EvidenceFile, Vec<Redaction>), CollectError> {
+    let (expected, hint) = expected(which);
     let wrong = |found: String| CollectError::WrongEvidence {
         path: shown.clone(),
         expected,
         found,
         hint,
     };
-    if docs.len() != 1 {
-        return Err(wrong(format!("{} documents", docs.len())));
-    }
-    let (_, mut doc) = docs.remove(0);
     let api_version = str_field(&doc, "apiVersion").to_string();
     let kind = str_field(&doc, "kind").to_string();
     let found = || format!("apiVersion {:?} kind {:?}", api_version, kind);
@@ -649,6 +1306,7 @@ mod tests {
             dir.path(),
             &ImportOptions {
                 namespaces: vec!["a".into()],
+                ..ImportOptions::default()
             },
         )
         .unwrap();

@@ -14,7 +14,9 @@
 //! collector sees the raw status and the `Retry-After` header, and items keep the API's
 //! own JSON shape.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -55,6 +57,15 @@ pub struct LiveOptions {
     pub max_attempts: u32,
     /// Restarts of one list after an expired continue token (410).
     pub max_list_restarts: u32,
+    /// Pages of one list at most (a server that hands out new continue tokens for ever
+    /// stops here; one that repeats a token stops at once).
+    pub max_pages: u32,
+    /// Total time the lists of one kind (one per namespace with `namespaces`) may spend
+    /// waiting to retry (backoff and `Retry-After`); a server that asks for more makes
+    /// that kind `failed`.
+    pub retry_deadline: Duration,
+    /// Largest response body read; a larger one makes that kind `failed`.
+    pub max_response_bytes: u64,
     /// Show a progress bar on stderr.
     pub progress: bool,
 }
@@ -70,6 +81,9 @@ impl Default for LiveOptions {
             concurrency: 6,
             max_attempts: 5,
             max_list_restarts: 3,
+            max_pages: 10_000,
+            retry_deadline: Duration::from_secs(120),
+            max_response_bytes: 512 << 20,
             progress: false,
         }
     }
@@ -180,6 +194,19 @@ enum ReqError {
     Transport(String),
     /// The answer was not the JSON expected.
     Decode(String),
+    /// The response body was larger than `--max-response-mib`.
+    TooLarge(u64),
+    /// The server broke the list protocol (a repeated continue token, endless pages).
+    Protocol(String),
+    /// Retrying would wait past the retry deadline.
+    Deadline {
+        /// The last error.
+        last: Box<ReqError>,
+        /// The wait the server asked for, or the backoff, in seconds.
+        wait: f64,
+        /// The deadline, in seconds.
+        deadline: f64,
+    },
 }
 
 impl std::fmt::Display for ReqError {
@@ -194,6 +221,20 @@ impl std::fmt::Display for ReqError {
             ),
             ReqError::Transport(m) => write!(f, "connection failed: {m}"),
             ReqError::Decode(m) => write!(f, "unreadable response: {m}"),
+            ReqError::TooLarge(limit) => write!(
+                f,
+                "response larger than {} MiB (raise --max-response-mib if the cluster really has a list that large, or lower --chunk-size)",
+                limit >> 20
+            ),
+            ReqError::Protocol(m) => write!(f, "{m}"),
+            ReqError::Deadline {
+                last,
+                wait,
+                deadline,
+            } => write!(
+                f,
+                "{last}; gave up: retrying would wait {wait:.1}s more, past this list's retry deadline of {deadline:.0}s (raise --retry-deadline)"
+            ),
         }
     }
 }
@@ -202,6 +243,8 @@ struct Fetcher {
     client: Client,
     timeout: Duration,
     max_attempts: u32,
+    retry_deadline: Duration,
+    max_response_bytes: u64,
 }
 
 /// An error and its causes on one line: each message's first line, repeats left out
@@ -244,8 +287,10 @@ fn retry_after_secs(value: &str, now: std::time::SystemTime) -> Option<u64> {
 
 impl Fetcher {
     /// Sends a request built by `build`, retrying 429, 5xx and connection errors with
-    /// exponential backoff (or the server's `Retry-After`).
-    async fn fetch<F>(&self, build: F) -> Result<Value, ReqError>
+    /// exponential backoff (or the server's `Retry-After`), as long as the waits charged
+    /// to `waited` (nanoseconds, shared by every list of one kind) stay within the retry
+    /// deadline.
+    async fn fetch_within<F>(&self, build: F, waited: &AtomicU64) -> Result<Value, ReqError>
     where
         F: Fn() -> http::Request<Vec<u8>>,
     {
@@ -256,7 +301,13 @@ impl Fetcher {
                 Ok(_) => false,
                 Err(ReqError::Status { code, .. }) => *code == 429 || (500..600).contains(code),
                 Err(ReqError::Transport(_)) => true,
-                Err(ReqError::Timeout(_) | ReqError::Decode(_)) => false,
+                Err(
+                    ReqError::Timeout(_)
+                    | ReqError::Decode(_)
+                    | ReqError::TooLarge(_)
+                    | ReqError::Protocol(_)
+                    | ReqError::Deadline { .. },
+                ) => false,
             };
             if !retryable || attempt >= self.max_attempts {
                 return match result {
@@ -281,13 +332,37 @@ impl Fetcher {
             let wait = retry_after
                 .map(|s| Duration::from_secs(s.min(60)))
                 .unwrap_or(backoff.min(Duration::from_secs(8)));
+            // Charged before waiting, in one step: lists of the same kind running at once
+            // cannot both take the last of the budget.
+            let deadline = u64::try_from(self.retry_deadline.as_nanos()).unwrap_or(u64::MAX);
+            let step = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
+            let charged = waited.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |w| {
+                w.checked_add(step).filter(|total| *total <= deadline)
+            });
+            if charged.is_err() {
+                let last = result.expect_err("only errors are retried");
+                return Err(ReqError::Deadline {
+                    last: Box::new(last),
+                    wait: wait.as_secs_f64(),
+                    deadline: self.retry_deadline.as_secs_f64(),
+                });
+            }
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
 
+    /// [`Fetcher::fetch_within`] with a deadline of its own.
+    async fn fetch<F>(&self, build: F) -> Result<Value, ReqError>
+    where
+        F: Fn() -> http::Request<Vec<u8>>,
+    {
+        self.fetch_within(build, &AtomicU64::new(0)).await
+    }
+
     async fn once(&self, req: http::Request<Vec<u8>>) -> (Result<Value, ReqError>, Option<u64>) {
         let client = &self.client;
+        let limit = self.max_response_bytes;
         let fut = async move {
             let res = client
                 .send(req.map(kube::client::Body::from))
@@ -299,12 +374,30 @@ impl Fetcher {
                 .get(http::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| retry_after_secs(v, std::time::SystemTime::now()));
-            let body = res
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| (ReqError::Transport(error_chain(&e)), None))?
-                .to_bytes();
+            // A declared length over the limit is refused before reading; an undeclared one
+            // is read only up to the limit.
+            let declared = res
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > limit) {
+                return Err((ReqError::TooLarge(limit), None));
+            }
+            let body = http_body_util::Limited::new(
+                res.into_body(),
+                usize::try_from(limit).unwrap_or(usize::MAX),
+            )
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    (ReqError::TooLarge(limit), None)
+                } else {
+                    (ReqError::Transport(error_chain(e.as_ref())), None)
+                }
+            })?
+            .to_bytes();
             if status.is_success() {
                 return serde_json::from_slice::<Value>(&body)
                     .map_err(|e| (ReqError::Decode(e.to_string()), None));
@@ -362,6 +455,7 @@ async fn run_list(
     fetcher: &Fetcher,
     job: &ListJob,
     options: &LiveOptions,
+    waited: &AtomicU64,
 ) -> Result<Listed, ReqError> {
     let ar = ApiResource {
         group: job.info.group.to_string(),
@@ -381,7 +475,16 @@ async fn run_list(
         let mut items = Items::default();
         let mut removed = Vec::new();
         let mut token = String::new();
+        let mut tokens = std::collections::HashSet::new();
+        let mut pages = 0u32;
         loop {
+            pages += 1;
+            if pages > options.max_pages.max(1) {
+                return Err(ReqError::Protocol(format!(
+                    "the server was still handing out continue tokens after {} pages of {} objects; stopped (a server that never ends a list: report it to the cluster's operators)",
+                    options.max_pages, options.page_size
+                )));
+            }
             let mut lp = ListParams::default().limit(options.page_size);
             if !token.is_empty() {
                 lp = lp.continue_token(&token);
@@ -390,14 +493,17 @@ async fn run_list(
                 lp = lp.labels(l);
             }
             let page = fetcher
-                .fetch(|| {
-                    if job.info.metadata_only {
-                        request.list_metadata(&lp)
-                    } else {
-                        request.list(&lp)
-                    }
-                    .expect("list request builds")
-                })
+                .fetch_within(
+                    || {
+                        if job.info.metadata_only {
+                            request.list_metadata(&lp)
+                        } else {
+                            request.list(&lp)
+                        }
+                        .expect("list request builds")
+                    },
+                    waited,
+                )
                 .await;
             let mut page = match page {
                 Err(ReqError::Status { code: 410, .. })
@@ -440,7 +546,79 @@ async fn run_list(
             if token.is_empty() {
                 return Ok((items, removed));
             }
+            if !tokens.insert(token.clone()) {
+                return Err(ReqError::Protocol(format!(
+                    "the server sent the same continue token again after {pages} pages: a list that would never end; stopped (report it to the cluster's operators)"
+                )));
+            }
         }
+    }
+}
+
+/// Kinds that are not optional (no CRD) but that older Kubernetes versions do not serve
+/// at the version read: ValidatingAdmissionPolicy and its bindings are
+/// `admissionregistration.k8s.io/v1` from 1.30.
+const VERSION_DEPENDENT: &[&str] = &[
+    "validatingadmissionpolicies.admissionregistration.k8s.io",
+    "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+];
+
+/// What a 404 on a list means: `absent` only when discovery does not list the kind and
+/// the kind is one a cluster may lack (a CRD, or a kind newer than the cluster);
+/// otherwise `failed`.
+async fn not_found(
+    fetcher: &Fetcher,
+    info: &KindInfo,
+    version: &str,
+    message: &str,
+) -> (CollectionStatus, String) {
+    let gv = if info.group.is_empty() {
+        format!("/api/{version}")
+    } else {
+        format!("/apis/{}/{version}", info.group)
+    };
+    let listed = match fetcher.get(&gv).await {
+        Ok(list) => Some(
+            list.get("resources")
+                .and_then(Value::as_array)
+                .is_some_and(|rs| {
+                    rs.iter()
+                        .any(|r| r.get("name").and_then(Value::as_str) == Some(info.plural))
+                }),
+        ),
+        Err(ReqError::Status { code: 404, .. }) => Some(false),
+        Err(_) => None,
+    };
+    let may_lack = info.optional || VERSION_DEPENDENT.contains(&info.key);
+    match listed {
+        Some(false) if may_lack => (
+            CollectionStatus::Absent,
+            format!(
+                "not served by this API server: discovery ({gv}) does not list {} (HTTP 404: {message})",
+                info.plural
+            ),
+        ),
+        Some(false) => (
+            CollectionStatus::Failed,
+            format!(
+                "HTTP 404 on {}, a kind every cluster serves, and discovery ({gv}) does not list it: the API server (or a proxy in front of it) is not answering as Kubernetes does; never read as \"no objects\"; check that the kubeconfig's server is the API server itself ({message})",
+                info.plural
+            ),
+        ),
+        Some(true) => (
+            CollectionStatus::Failed,
+            format!(
+                "HTTP 404 on {}, which discovery ({gv}) lists as served: never read as \"no objects\"; collect again, and if it persists, ask the cluster's operators why the list is not served ({message})",
+                info.plural
+            ),
+        ),
+        None => (
+            CollectionStatus::Failed,
+            format!(
+                "HTTP 404 on {}, and discovery ({gv}) could not be read to tell whether it is served ({message}); collect again",
+                info.plural
+            ),
+        ),
     }
 }
 
@@ -586,6 +764,8 @@ pub async fn collect_live_async(
         client,
         timeout: options.request_timeout,
         max_attempts: options.max_attempts.max(1),
+        retry_deadline: options.retry_deadline,
+        max_response_bytes: options.max_response_bytes.max(1),
     };
     let mut warnings = Vec::new();
 
@@ -720,11 +900,18 @@ pub async fn collect_live_async(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // Retry waits, per kind: every list of one kind (one per namespace with -n) draws on
+    // the same --retry-deadline.
+    let waits: BTreeMap<&str, AtomicU64> = jobs
+        .iter()
+        .map(|j| (j.info.key, AtomicU64::new(0)))
+        .collect();
+    let waits = &waits;
     let fetcher = &fetcher;
     let bar_ref = &bar;
     let results: Vec<(ListJob, Result<Listed, ReqError>)> =
         futures::stream::iter(jobs.into_iter().map(|job| async move {
-            let r = run_list(fetcher, &job, options).await;
+            let r = run_list(fetcher, &job, options, &waits[job.info.key]).await;
             bar_ref.set_message(job.info.key);
             bar_ref.inc(1);
             (job, r)
@@ -786,11 +973,15 @@ pub async fn collect_live_async(
                 ),
             }),
             Err(ReqError::Status { code: 404, message }) => {
-                snap.mark(
-                    key,
-                    CollectionStatus::Absent,
-                    format!("not served by this API server (HTTP 404: {message})"),
-                );
+                // Absent only where discovery does not list the kind: a 404 on a kind the
+                // server serves is a failure, never "no objects".
+                let (status, reason) = not_found(fetcher, job.info, &job.version, &message).await;
+                if status == CollectionStatus::Absent {
+                    snap.mark(key, status, reason);
+                } else {
+                    let entry = failures.entry(key).or_insert((status, Vec::new()));
+                    entry.1.push(reason);
+                }
             }
             Err(e) => {
                 let status = match e {

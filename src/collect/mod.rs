@@ -19,6 +19,7 @@ use crate::snapshot::{CollectionStatus, Snapshot};
 
 pub mod files;
 pub mod live;
+mod parse;
 pub mod redact;
 
 pub use files::{ImportOptions, add_evidence_files, import_dir, import_dir_with_warnings};
@@ -79,6 +80,51 @@ pub enum CollectError {
         path: String,
         /// Line the document starts at.
         line: usize,
+    },
+    /// An input file refused by the rules of [`crate::infile`] (a link out of its folder,
+    /// a FIFO or device, too large).
+    #[error(transparent)]
+    Input(#[from] crate::infile::InputError),
+    /// YAML whose anchors and aliases expand past the import's bounds (an alias bomb).
+    #[error(
+        "{path}:{line}: {what}: refused; YAML anchors and aliases (`&a`, `*a`) can make a few kilobytes expand to gigabytes, and kubectl exports never use them: export the objects again with `kubectl get -o yaml`, or write the aliased values out in full"
+    )]
+    Expansion {
+        /// Path.
+        path: String,
+        /// Line where the parse stopped.
+        line: usize,
+        /// Which bound, in words.
+        what: String,
+    },
+    /// The same object twice in an import, with different content.
+    #[error(
+        "{kind} {object} is in the import twice with different content, at {first} and at {second}: one of them is stale; keep only the export the packet should rest on"
+    )]
+    DuplicateConflict {
+        /// Kind key.
+        kind: String,
+        /// `namespace/name`, or `name`.
+        object: String,
+        /// `file:line` of the first copy.
+        first: String,
+        /// `file:line` of the second copy.
+        second: String,
+    },
+    /// Two evidence files of one kind (an EncryptionConfiguration given with
+    /// `--encryption-config` and another in the import folder).
+    #[error(
+        "two {what} files: {first} and {second} ({origin}); the verdict must rest on one: remove one of them, or leave out the flag"
+    )]
+    TwoEvidenceFiles {
+        /// Which evidence.
+        what: &'static str,
+        /// The one already taken.
+        first: String,
+        /// The second.
+        second: String,
+        /// Where the second came from.
+        origin: &'static str,
     },
     /// An evidence file of the wrong kind.
     #[error("{path}: expected {expected}, found {found}: {hint}")]

@@ -34,6 +34,10 @@ pub enum KeyError {
         #[source]
         source: std::io::Error,
     },
+    /// A key file refused by the input rules of [`crate::infile`] (a FIFO or device, a
+    /// link out of its folder, too large).
+    #[error(transparent)]
+    Input(#[from] crate::infile::InputError),
     /// `keygen` never overwrites a key file.
     #[error(
         "{path} already exists; keygen never overwrites a key (choose another --name or --out)"
@@ -418,6 +422,9 @@ fn require_ed25519_private(der: &[u8], path: &Path, form: &str) -> Result<(), Ke
     Ok(())
 }
 
+/// Largest key file read (an Ed25519 key file is well under 1 KiB).
+pub const KEY_FILE_LIMIT: u64 = 64 << 10;
+
 /// Loads an Ed25519 private key: PKCS#8 PEM (v1 or v2, plain or encrypted) or an OpenSSH
 /// private key. Refuses a file group or others can read (`chmod 600 FILE`).
 pub fn load_signing_key(path: &Path, passphrase: Option<&str>) -> Result<SigningKey, KeyError> {
@@ -426,8 +433,19 @@ pub fn load_signing_key(path: &Path, passphrase: Option<&str>) -> Result<Signing
         action: "read",
         source,
     };
-    let meta = fs::metadata(path).map_err(read)?;
-    let text = Zeroizing::new(fs::read_to_string(path).map_err(read)?);
+    // Opened once: the permissions checked are those of the file read.
+    let file = crate::infile::open_named(path)?;
+    let meta = file.metadata().map_err(read)?;
+    let bytes = Zeroizing::new(crate::infile::read_limited(
+        file,
+        path,
+        KEY_FILE_LIMIT,
+        "a key file",
+    )?);
+    let text = Zeroizing::new(
+        String::from_utf8(bytes.to_vec())
+            .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
+    );
     // A public key given by mistake gets that message, not advice to chmod it.
     if !text.contains("PRIVATE KEY-----") {
         return parse_signing_key(&text, path, passphrase);
@@ -539,10 +557,11 @@ fn parse_openssh_private(
 /// Loads one Ed25519 public key from a file: SPKI PEM or an OpenSSH `ssh-ed25519` line.
 /// A private key file is refused with a clear error.
 pub fn load_public_key(path: &Path) -> Result<VerifyingKey, KeyError> {
-    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+    let bytes = crate::infile::read_named(path, KEY_FILE_LIMIT, "a key file")?;
+    let text = String::from_utf8(bytes).map_err(|e| KeyError::Io {
         path: path.to_path_buf(),
         action: "read",
-        source,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })?;
     if text.contains("PRIVATE KEY-----") {
         return Err(KeyError::PrivateKeyGiven {

@@ -228,6 +228,11 @@ impl Items {
         self.entries.is_empty()
     }
 
+    /// The object at `index` (in the order added or last sorted).
+    pub fn get(&self, index: usize) -> Option<Item<'_>> {
+        self.entries.get(index).map(|e| Self::view(&self.text, e))
+    }
+
     /// The objects, compact, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Item<'_>> + '_ {
         self.entries.iter().map(|e| Self::view(&self.text, e))

@@ -59,11 +59,26 @@ pub struct Fault {
     pub latency: Duration,
     /// The next N requests that carry a continue token get 410 Gone (token expired).
     pub expire_continue: u32,
+    /// Every request gets 404 Not Found, while discovery still lists the resource.
+    pub not_found: bool,
+    /// Discovery does not list the resource, and every request gets 404.
+    pub unlisted: bool,
+    /// Every page of a list carries the same continue token (a list that never ends).
+    pub repeat_continue: bool,
+    /// Every page of a list carries a new continue token; pages past the end are empty.
+    pub endless_continue: bool,
+    /// Each list response is padded (with a large annotation on its first item) to at least
+    /// this many bytes.
+    pub huge_bytes: u64,
+    /// Send list responses without a `Content-Length` (chunked), so that a client cannot
+    /// refuse a large one before reading it.
+    pub chunked: bool,
 }
 
 impl Fault {
-    /// Parses a fault spec: comma-separated `403`, `429:N[:RETRY_AFTER[:date]]`,
-    /// `500:N|always`, `latency:MS`, `410:N`.
+    /// Parses a fault spec: comma-separated `403`, `429:N|always[:RETRY_AFTER[:date]]`,
+    /// `500:N|always`, `latency:MS`, `410:N`, `404`, `unlisted`, `repeat-continue`,
+    /// `endless-continue`, `huge:BYTES`, `chunked`.
     pub fn parse(spec: &str) -> Result<Fault, String> {
         let mut f = Fault::default();
         for part in spec.split(',') {
@@ -92,9 +107,15 @@ impl Fault {
                 "500" => f.server_errors = num(it.next(), 1)?.min(u64::from(u32::MAX)) as u32,
                 "latency" => f.latency = Duration::from_millis(num(it.next(), 100)?),
                 "410" => f.expire_continue = num(it.next(), 1)? as u32,
+                "404" => f.not_found = true,
+                "unlisted" => f.unlisted = true,
+                "repeat-continue" => f.repeat_continue = true,
+                "endless-continue" => f.endless_continue = true,
+                "huge" => f.huge_bytes = num(it.next(), 1 << 20)?,
+                "chunked" => f.chunked = true,
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}`: use 403, 429:N:SECS[:date], 500:N|always, latency:MS or 410:N"
+                        "unknown fault `{other}`: use 403, 429:N:SECS[:date], 500:N|always, latency:MS, 410:N, 404, unlisted, repeat-continue, endless-continue, huge:BYTES or chunked"
                     ));
                 }
             }
@@ -333,7 +354,29 @@ impl Drop for Server {
     }
 }
 
-type Body = Full<Bytes>;
+/// A response body: whole, with its `Content-Length`, or (the `chunked` fault) without one.
+type Body = http_body_util::Either<Full<Bytes>, Unsized>;
+
+/// A body that does not declare its length: hyper sends it chunked, as a server streaming
+/// a list would, so the client learns its size only by reading it.
+pub struct Unsized(Full<Bytes>);
+
+impl hyper::body::Body for Unsized {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+    // `size_hint` stays unknown: that is the point.
+}
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().clone();
@@ -470,6 +513,11 @@ fn resource_list(state: &State, group: &str, version: &str) -> Value {
         .resources
         .keys()
         .filter(|r| r.group == group && r.version == version)
+        .filter(|r| {
+            let qualified = format!("{}.{}", r.plural, r.group);
+            let faults = &state.config.faults;
+            !(faults.get(&r.plural).or(faults.get(&qualified))).is_some_and(|f| f.unlisted)
+        })
         .map(|r| {
             json!({"name": r.plural, "singularName": r.kind.to_ascii_lowercase(), "namespaced": r.namespaced, "kind": r.kind, "verbs": ["get", "list"]})
         })
@@ -591,12 +639,27 @@ async fn serve_resource(
         .get("limit")
         .and_then(|l| l.parse::<usize>().ok())
         .filter(|l| *l > 0);
+    let fault = {
+        let faults = &state.config.faults;
+        faults
+            .get(plural)
+            .or(faults.get(&format!("{plural}.{group}")))
+            .cloned()
+            .unwrap_or_default()
+    };
+    // A server that never ends a list: the same token every time, or always a new one.
+    let start = if fault.repeat_continue { 0 } else { start };
     let end = limit.map_or(matching.len(), |l| (start + l).min(matching.len()));
     let page = &matching[start.min(matching.len())..end];
     let mut meta = json!({"resourceVersion": state.resource_version});
-    if end < matching.len() {
-        meta["continue"] = Value::String(encode_continue(end, &state.resource_version));
-        meta["remainingItemCount"] = json!(matching.len() - end);
+    if end < matching.len() || fault.repeat_continue || fault.endless_continue {
+        let next = if fault.endless_continue {
+            start + limit.unwrap_or(1)
+        } else {
+            end
+        };
+        meta["continue"] = Value::String(encode_continue(next, &state.resource_version));
+        meta["remainingItemCount"] = json!(matching.len().saturating_sub(end));
     }
     let items: Vec<Value> = page
         .iter()
@@ -616,12 +679,32 @@ async fn serve_resource(
             }
         })
         .collect();
+    let mut items = items;
+    if fault.huge_bytes > 0
+        && let Some(Value::Object(first)) = items.first_mut()
+    {
+        // A real object, only far too large: one annotation of the size asked for.
+        let meta = first.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(m) = meta.as_object_mut() {
+            let notes = m.entry("annotations").or_insert_with(|| json!({}));
+            notes["standin.auditpack.dev/padding"] =
+                Value::String("x".repeat(fault.huge_bytes as usize));
+        }
+    }
     let body = if metadata_only {
         json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": meta, "items": items})
     } else {
         json!({"apiVersion": gv, "kind": format!("{}List", resource.kind), "metadata": meta, "items": items})
     };
-    json_response(StatusCode::OK, body)
+    let resp = json_response(StatusCode::OK, body);
+    if fault.chunked {
+        resp.map(|b| match b {
+            http_body_util::Either::Left(full) => http_body_util::Either::Right(Unsized(full)),
+            other => other,
+        })
+    } else {
+        resp
+    }
 }
 
 /// Applies the configured faults for a resource; `Some` is the response to send instead.
@@ -641,8 +724,12 @@ async fn inject(
         let f = fault?;
         let outcome = if f.forbidden {
             Some((StatusCode::FORBIDDEN, None))
+        } else if f.not_found || f.unlisted {
+            Some((StatusCode::NOT_FOUND, None))
         } else if f.too_many_requests > 0 {
-            f.too_many_requests -= 1;
+            if f.too_many_requests != u32::MAX {
+                f.too_many_requests -= 1;
+            }
             let secs = f.retry_after_secs;
             Some((
                 StatusCode::TOO_MANY_REQUESTS,
@@ -689,6 +776,11 @@ async fn inject(
             code,
             "TooManyRequests",
             "too many requests, please try again later",
+        ),
+        StatusCode::NOT_FOUND => status(
+            code,
+            "NotFound",
+            "the server could not find the requested resource",
         ),
         StatusCode::GONE => status(
             code,
@@ -853,9 +945,9 @@ impl LabelSelector {
 }
 
 fn json_response(code: StatusCode, body: Value) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(
+    let mut resp = Response::new(http_body_util::Either::Left(Full::new(Bytes::from(
         serde_json::to_vec(&body).expect("json"),
-    )));
+    ))));
     *resp.status_mut() = code;
     resp.headers_mut()
         .insert("content-type", "application/json".parse().expect("header"));

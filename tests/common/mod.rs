@@ -114,3 +114,43 @@ pub fn task_api_copy(dir: &Path, name: &str) -> PathBuf {
     assert!(o.status.success(), "{}", text(&o));
     dst
 }
+
+/// Runs `cmd` (stdin closed, output captured) and fails the test if it has not ended
+/// within `limit`: the command and everything it started (its process group) are killed
+/// and its stderr is shown. Without this, a regression that makes a command wait for ever
+/// (a FIFO opened for reading, a server that never ends a list) would hang the test run
+/// instead of failing it. It bounds a wait; it asserts no speed.
+#[allow(dead_code)] // not every test file needs it
+pub fn output_within(
+    mut cmd: std::process::Command,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    let shown = format!("{cmd:?}");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{shown} does not start: {e}"));
+    let pid = rustix::process::Pid::from_child(&child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Another thread waits, reading both pipes, so that a full pipe cannot stall the child.
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("the command's output is read"),
+        Err(_) => {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            let out = rx.recv().ok().and_then(Result::ok);
+            panic!(
+                "{shown} did not end within {limit:?} (it hung); stderr:\n{}",
+                out.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                    .unwrap_or_default()
+            );
+        }
+    }
+}
