@@ -1426,3 +1426,17 @@ fn render_without_findings_evaluates_the_snapshot() {
     let pj: serde_json::Value = serde_json::from_str(&text(&hipaa, "packet.json")).unwrap();
     assert_eq!(pj["frameworks"], serde_json::json!(["hipaa"]));
 }
+
+/// The real-data folder is found from the crate upwards, never from a fixed path.
+#[test]
+fn shared_data_is_found_from_the_crate_upwards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deep = tmp.path().join("a/b/crate");
+    std::fs::create_dir_all(&deep).unwrap();
+    assert_eq!(common::find_shared(&deep), None, "nothing to find yet");
+    std::fs::create_dir_all(tmp.path().join("a/shared/realdata")).unwrap();
+    assert_eq!(
+        common::find_shared(&deep),
+        Some(tmp.path().join("a/shared"))
+    );
+}

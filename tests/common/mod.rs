@@ -2,18 +2,31 @@
 
 use std::path::{Path, PathBuf};
 
-/// The project's `shared/` folder (real public test data): `$AUDITPACK_SHARED`, else
-/// `shared/` beside the crate (how CI lays it out), else `/work/shared`.
+/// The project's `shared/` folder (real public test data): `$AUDITPACK_SHARED`, else the
+/// nearest `shared/` holding `realdata/` beside the crate or one of its parent folders (how
+/// the project is laid out). There is no fixed fallback path: without either, the tests
+/// that read the real data stop with a message saying how to point them at it.
 #[allow(dead_code)] // not every test file reads the real data
 pub fn shared() -> PathBuf {
     if let Some(p) = std::env::var_os("AUDITPACK_SHARED") {
         return PathBuf::from(p);
     }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.join("realdata").is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
+    find_shared(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|| {
+        panic!(
+            "no shared/ folder with realdata/ beside {} or its parents: \
+             set AUDITPACK_SHARED to the project's shared folder",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    })
+}
+
+/// The nearest `DIR/shared` holding `realdata/`, for `DIR` from `start` upwards.
+#[allow(dead_code)]
+pub fn find_shared(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join("shared"))
+        .find(|candidate| candidate.join("realdata").is_dir())
 }
 
 /// Runs the `auditpack` binary in `cwd`.
