@@ -29,7 +29,6 @@ mod acc;
 mod event;
 mod markdown;
 mod read;
-mod summary;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
@@ -38,7 +37,10 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-pub use summary::{Denied, Exec, FileStat, Gap, KIND, Problem, RbacChange, SecretAccess, Summary};
+pub use crate::model::audit_log::{
+    AuditLogSummary as Summary, Denied, Exec, FileStat, Gap, KIND, Problem, RbacChange,
+    SecretAccess,
+};
 
 use acc::{Acc, Limits};
 use event::Event;
