@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 pub use crate::model::audit_log::{
@@ -139,23 +139,16 @@ pub enum AuditLogError {
     },
 }
 
-/// Reads a `--since`/`--until` value: RFC 3339, or a date `YYYY-MM-DD` (UTC). A date as
-/// the end of a period (`end = true`) means the end of that day, so `--until 2026-03-31`
-/// includes March 31.
+/// Reads a `--since` (`end = false`) or `--until` (`end = true`) value: RFC 3339, or a
+/// date `YYYY-MM-DD` (UTC). `--until` is exclusive: a date means the end of that day, so
+/// `--until 2026-03-31` includes March 31 (see [`crate::model::period`]).
 pub fn parse_time(value: &str, end: bool) -> Result<DateTime<Utc>, AuditLogError> {
-    let bad = || AuditLogError::BadTime {
-        value: value.to_string(),
-    };
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())?;
-    let day = if end {
-        day.succ_opt().ok_or_else(bad)?
+    let parsed = if end {
+        crate::model::period::parse_until(value)
     } else {
-        day
+        crate::model::period::parse_start(value)
     };
-    Ok(day.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc())
+    parsed.map_err(|e| AuditLogError::BadTime { value: e.value })
 }
 
 /// Reads a duration such as `90m`, `1h`, `1h30m`, `2d`, `1w`, `45s` (humantime's forms,

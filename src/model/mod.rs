@@ -11,8 +11,10 @@
 //! This module imports no other module of auditpack.
 
 pub mod audit_log;
+pub mod period;
 
 pub use audit_log::AuditLogSummary;
+pub use period::Period;
 
 /// `apiVersion` of auditpack's own documents (snapshot, findings, audit-log summary).
 pub const API_VERSION: &str = "auditpack/v1";
