@@ -1,8 +1,6 @@
 //! The documents auditpack reads and writes, one versioned serde type each, shared by every
-//! stage: [`PacketMeta`] (`packet.json`), [`ArchiveIndex`] (an archive's sidecar index),
-//! [`VerifyReport`] (`verify --json`), [`AuditLogSummary`] (`auditpack auditlog`, and a
-//! snapshot's `auditLog`), [`Statement`] (the in-toto statement signed in
-//! `SHA256SUMS.intoto.json`), and the reporting [`Period`] they state.
+//! stage: [`VerifyReport`] (`verify --json`), [`AuditLogSummary`] (`auditpack auditlog`,
+//! and a snapshot's `auditLog`) and the reporting [`Period`] packets state.
 //!
 //! Each is written and read only through its type, never as a JSON map looked up by
 //! name. Readers are strict where a writer of ours is the only source: an unknown field or
@@ -12,9 +10,11 @@
 
 pub mod audit_log;
 pub mod period;
+pub mod verify_report;
 
 pub use audit_log::AuditLogSummary;
 pub use period::Period;
+pub use verify_report::{ReportedFailure, VerifyReport};
 
 /// `apiVersion` of auditpack's own documents (snapshot, findings, audit-log summary).
 pub const API_VERSION: &str = "auditpack/v1";

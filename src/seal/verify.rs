@@ -65,20 +65,28 @@ impl Report {
     }
 
     /// The documented JSON form (schema in `docs/seal.md`).
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "verified": self.is_verified(),
-            "path": self.path.display().to_string(),
-            "packetId": self.packet_id,
-            "signerKeyId": self.signer_key_id,
-            "signerName": self.signer_name,
-            "sealedAt": self.sealed_at,
-            "manifestSha256": self.manifest_sha256,
-            "filesChecked": self.files_checked,
-            "failures": self.failures,
-            "failuresOmitted": self.failures_omitted,
-            "notes": self.notes,
-        })
+    pub fn to_json(&self) -> crate::model::VerifyReport {
+        crate::model::VerifyReport {
+            verified: self.is_verified(),
+            path: self.path.display().to_string(),
+            packet_id: self.packet_id.clone(),
+            signer_key_id: self.signer_key_id.clone(),
+            signer_name: self.signer_name.clone(),
+            sealed_at: self.sealed_at.clone(),
+            manifest_sha256: self.manifest_sha256.clone(),
+            files_checked: self.files_checked,
+            failures: self
+                .failures
+                .iter()
+                .map(|f| crate::model::ReportedFailure {
+                    rule: f.rule.id().to_string(),
+                    path: f.path.clone(),
+                    detail: f.detail.clone(),
+                })
+                .collect(),
+            failures_omitted: self.failures_omitted,
+            notes: self.notes.clone(),
+        }
     }
 }
 
