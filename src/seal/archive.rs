@@ -1,6 +1,6 @@
 //! Deterministic `.tar.gz` archives of sealed packets and their sidecar index.
 //!
-//! The layout written here is the only one the strict reader ([`super::archive_read`])
+//! The layout written here is the only one the strict reader (`seal/archive_read.rs`)
 //! accepts; it is described there, with the bytes of every header.
 
 use std::collections::BTreeSet;
