@@ -18,6 +18,7 @@ pub mod controls;
 pub mod findings;
 pub mod history;
 pub mod infile;
+pub mod model;
 pub mod pipeline;
 pub mod render;
 pub mod seal;

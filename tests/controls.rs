@@ -1258,26 +1258,37 @@ fn audit_log_summary_continuity() {
         check(&f, "audit.log-continuity").clone()
     };
     assert_eq!(run(&snap).status, auditpack::Status::NotCollected);
-    snap.audit_log = Some(
-        serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z",
-        "firstEvent": "2026-10-01T00:00:03Z", "lastEvent": "2026-10-01T23:59:58Z", "events": 81234, "gaps": [], "gapThresholdSeconds": 900}),
-    );
+    let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let mut sum = auditpack::model::AuditLogSummary::new(900);
+    sum.since = Some(t("2026-10-01T00:00:00Z"));
+    sum.until = Some(t("2026-10-02T00:00:00Z"));
+    sum.first_event = Some(t("2026-10-01T00:00:03Z"));
+    sum.last_event = Some(t("2026-10-01T23:59:58Z"));
+    sum.events = 81234;
+    snap.audit_log = Some(sum.clone());
     assert_eq!(run(&snap).status, auditpack::Status::Pass);
-    snap.audit_log.as_mut().unwrap()["gaps"] = serde_json::json!([{"start": "2026-10-01T03:10:00Z", "end": "2026-10-01T05:40:00Z", "seconds": 9000}]);
+    sum.gaps.push(auditpack::auditlog::Gap {
+        start: t("2026-10-01T03:10:00Z"),
+        end: t("2026-10-01T05:40:00Z"),
+        seconds: 9000,
+    });
+    snap.audit_log = Some(sum.clone());
     let c = run(&snap);
     assert_eq!(c.status, auditpack::Status::Partial);
     assert!(c.observations.iter().any(|o| {
         o.message
             .contains("from 2026-10-01T03:10:00Z to 2026-10-01T05:40:00Z (9000 s")
     }));
-    snap.audit_log.as_mut().unwrap()["firstEvent"] = serde_json::json!("2026-10-01T08:00:00Z");
+    sum.first_event = Some(t("2026-10-01T08:00:00Z"));
+    snap.audit_log = Some(sum);
     assert!(run(&snap).observations.iter().any(|o| {
         o.message
             .contains("until the first event (2026-10-01T08:00:00+00:00)")
     }));
-    snap.audit_log = Some(
-        serde_json::json!({"since": "2026-10-01T00:00:00Z", "until": "2026-10-02T00:00:00Z", "events": 0, "gaps": [], "gapThresholdSeconds": 900}),
-    );
+    let mut empty = auditpack::model::AuditLogSummary::new(900);
+    empty.since = Some(t("2026-10-01T00:00:00Z"));
+    empty.until = Some(t("2026-10-02T00:00:00Z"));
+    snap.audit_log = Some(empty);
     assert_eq!(run(&snap).status, auditpack::Status::Fail);
 }
 

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::summary::Summary;
+use super::Summary;
 
 /// Rows shown per table before "… and N more".
 const ROWS: usize = 200;

@@ -29,16 +29,18 @@ mod acc;
 mod event;
 mod markdown;
 mod read;
-mod summary;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-pub use summary::{Denied, Exec, FileStat, Gap, KIND, Problem, RbacChange, SecretAccess, Summary};
+pub use crate::model::audit_log::{
+    AuditLogSummary as Summary, Denied, Exec, FileStat, Gap, KIND, Problem, RbacChange,
+    SecretAccess,
+};
 
 use acc::{Acc, Limits};
 use event::Event;
@@ -119,11 +121,13 @@ pub enum AuditLogError {
     },
     /// A duration could not be read.
     #[error(
-        "{value:?} is not a duration of at least one second (examples: 90m, 1h, 1h30m, 2d, 3600s)"
+        "{value:?} is not a duration of at least one second ({reason}); examples: 90m, 1h, 1h30m, 2d, 3600s"
     )]
     BadDuration {
         /// The value given.
         value: String,
+        /// Why it was refused.
+        reason: String,
     },
     /// `since` is not before `until`.
     #[error("the period is empty: --since {since:?} is not before --until {until:?}")]
@@ -135,67 +139,38 @@ pub enum AuditLogError {
     },
 }
 
-/// Reads a `--since`/`--until` value: RFC 3339, or a date `YYYY-MM-DD` (UTC). A date as
-/// the end of a period (`end = true`) means the end of that day, so `--until 2026-03-31`
-/// includes March 31.
+/// Reads a `--since` (`end = false`) or `--until` (`end = true`) value: RFC 3339, or a
+/// date `YYYY-MM-DD` (UTC). `--until` is exclusive: a date means the end of that day, so
+/// `--until 2026-03-31` includes March 31 (see [`crate::model::period`]).
 pub fn parse_time(value: &str, end: bool) -> Result<DateTime<Utc>, AuditLogError> {
-    let bad = || AuditLogError::BadTime {
-        value: value.to_string(),
-    };
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())?;
-    let day = if end {
-        day.succ_opt().ok_or_else(bad)?
+    let parsed = if end {
+        crate::model::period::parse_until(value)
     } else {
-        day
+        crate::model::period::parse_start(value)
     };
-    Ok(day.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc())
+    parsed.map_err(|e| AuditLogError::BadTime { value: e.value })
 }
 
-/// Reads a duration such as `90m`, `1h`, `1h30m`, `2d`, `45s` or a plain number of seconds.
+/// Reads a duration such as `90m`, `1h`, `1h30m`, `2d`, `1w`, `45s` (humantime's forms,
+/// which also allow spaces and long unit names: `1h 30min`) or a plain number of seconds.
+/// It must be a whole number of seconds, at least one.
 pub fn parse_duration(value: &str) -> Result<Duration, AuditLogError> {
-    let bad = || AuditLogError::BadDuration {
+    let bad = |reason: String| AuditLogError::BadDuration {
         value: value.to_string(),
+        reason,
     };
     let v = value.trim();
-    if v.is_empty() {
-        return Err(bad());
+    let d = match v.parse::<u64>() {
+        Ok(n) => Duration::from_secs(n),
+        Err(_) => humantime::parse_duration(v).map_err(|e| bad(e.to_string()))?,
+    };
+    if d.subsec_nanos() != 0 {
+        return Err(bad("not a whole number of seconds".into()));
     }
-    if let Ok(n) = v.parse::<u64>() {
-        return if n == 0 {
-            Err(bad())
-        } else {
-            Ok(Duration::from_secs(n))
-        };
+    if d.is_zero() {
+        return Err(bad("zero".into()));
     }
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in v.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 604_800,
-            _ => return Err(bad()),
-        };
-        let n: u64 = num.parse().map_err(|_| bad())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|x| total.checked_add(x))
-            .ok_or_else(bad)?;
-        num.clear();
-    }
-    if !num.is_empty() || total == 0 {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs(total))
+    Ok(d)
 }
 
 /// Expands the inputs into the files to read, in order: a file as is; a folder into its
@@ -814,9 +789,28 @@ mod tests {
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("2d").unwrap(), Duration::from_secs(172_800));
-        for bad in ["", "0", "0s", "1x", "h", "1h30"] {
+        assert_eq!(parse_duration("1w").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(parse_duration("45s").unwrap(), Duration::from_secs(45));
+        for bad in ["", "0", "0s", "1x", "h", "1h30", "500ms"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_invalid_duration_names_the_value_and_why() {
+        let msg = parse_duration("1x").unwrap_err().to_string();
+        assert!(
+            msg.starts_with(
+                "\"1x\" is not a duration of at least one second (unknown time unit \"x\""
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with("examples: 90m, 1h, 1h30m, 2d, 3600s"),
+            "{msg}"
+        );
+        let msg = parse_duration("1500ms").unwrap_err().to_string();
+        assert!(msg.contains("(not a whole number of seconds)"), "{msg}");
     }
 
     #[test]

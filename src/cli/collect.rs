@@ -159,7 +159,7 @@ pub fn add_audit_log(
             sha256: f.sha256.clone().unwrap_or_default(),
         });
     }
-    snap.audit_log = Some(serde_json::to_value(&summary)?);
+    snap.audit_log = Some(summary);
     snap.redactions.push(Redaction {
         kind: "AuditLog".into(),
         namespace: None,

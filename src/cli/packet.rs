@@ -88,11 +88,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let period = opts
         .period
         .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
-    // The audit-log period is the packet's, end exclusive.
+    // The audit-log period is the packet's.
     add_audit_log(
         &mut snapshot,
         &args.source,
-        Some((period.start, period.end + chrono::Duration::seconds(1))),
+        Some((period.start, period.end)),
     )?;
     // Held until the new packet is in place: concurrent runs take turns.
     let _lock = match &args.series {

@@ -116,10 +116,10 @@ impl RenderFlags {
         let env_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
         let now = render::resolve_now(self.now.as_deref(), env_epoch.as_deref())?;
         let period = match (&self.period_start, &self.period_end) {
-            (Some(s), Some(e)) => Some(Period {
-                start: render::parse_instant(s, false)?,
-                end: render::parse_instant(e, true)?,
-            }),
+            (Some(s), Some(e)) => Some(
+                Period::from_flags(s, e)
+                    .map_err(|e| render::RenderError::BadTime { value: e.value })?,
+            ),
             _ => None,
         };
         let previous = self

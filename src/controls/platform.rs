@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::Ctx;
@@ -864,12 +863,6 @@ pub fn log_backend(ctx: &Ctx) -> CheckResult {
     }
 }
 
-fn ts(v: &Value, field: &str) -> Option<DateTime<Utc>> {
-    str_at(v, &format!("/{field}"))
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
-}
-
 /// `audit.log-continuity`: audit events were recorded throughout the period, with no gaps.
 pub fn log_continuity(ctx: &Ctx) -> CheckResult {
     let mut b = Builder::new(
@@ -887,13 +880,9 @@ pub fn log_continuity(ctx: &Ctx) -> CheckResult {
         return b.finish(Status::NotCollected, "No audit-log summary was supplied, so it cannot be shown that audit events were actually recorded over the period.", Some("Summarise the period's audit logs with `auditpack collect --audit-log FILE...`."));
     };
     let sref = |ptr: &str| evidence_file("AuditLogSummary", "audit_log", ptr);
-    let events = sum.get("events").and_then(Value::as_u64).unwrap_or(0);
-    let threshold = sum
-        .get("gapThresholdSeconds")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let (since, until) = (ts(sum, "since"), ts(sum, "until"));
-    let (first, last) = (ts(sum, "firstEvent"), ts(sum, "lastEvent"));
+    let (events, threshold) = (sum.events, sum.gap_threshold_seconds);
+    let (since, until) = (sum.since, sum.until);
+    let (first, last) = (sum.first_event, sum.last_event);
     let period = match (since, until) {
         (Some(s), Some(u)) => format!("{} to {}", s.to_rfc3339(), u.to_rfc3339()),
         _ => "the period".to_string(),
@@ -911,14 +900,14 @@ pub fn log_continuity(ctx: &Ctx) -> CheckResult {
         format!("{events} audit events recorded from {period}"),
         sref("/events"),
     );
-    for (i, g) in arr(sum, "/gaps").iter().enumerate() {
+    for (i, g) in sum.gaps.iter().enumerate() {
         b.push(
             Status::Partial,
             format!(
                 "no audit events from {} to {} ({} s, above the {threshold} s gap threshold)",
-                str_at(g, "/start").unwrap_or("?"),
-                str_at(g, "/end").unwrap_or("?"),
-                g.get("seconds").and_then(Value::as_u64).unwrap_or(0)
+                g.start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                g.end.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                g.seconds
             ),
             sref(&format!("/gaps/{i}")),
         );

@@ -796,7 +796,7 @@ pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
             .unwrap_or_default(),
         rendered_at: ts(inp.now),
         period_start: ts(inp.period.start),
-        period_end: ts(inp.period.end),
+        period_end: ts(inp.period.last()),
         period_label: inp.period.label(),
         frameworks: frameworks.clone(),
         source_mode: match s.source.mode {

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::findings::Findings;
@@ -41,47 +41,7 @@ pub use context::MAX_LISTED;
 pub use questions::{Question, load_questions};
 pub use templates::BUILTIN_TEMPLATES;
 
-/// The reporting period a packet covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Period {
-    /// First instant of the period (inclusive).
-    pub start: DateTime<Utc>,
-    /// Last instant of the period (inclusive, e.g. `2026-12-31T23:59:59Z`).
-    pub end: DateTime<Utc>,
-}
-
-impl Period {
-    /// The calendar quarter (UTC) containing `t`: from the first second of its first day
-    /// to the last second of its last day.
-    pub fn quarter_containing(t: DateTime<Utc>) -> Period {
-        let q0 = (t.month0() / 3) * 3 + 1;
-        let start_date = NaiveDate::from_ymd_opt(t.year(), q0, 1).expect("valid quarter start");
-        let (ny, nm) = if q0 == 10 {
-            (t.year() + 1, 1)
-        } else {
-            (t.year(), q0 + 3)
-        };
-        let next = NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid quarter end");
-        let start = Utc.from_utc_datetime(&start_date.and_hms_opt(0, 0, 0).expect("midnight"));
-        let end = Utc.from_utc_datetime(&next.and_hms_opt(0, 0, 0).expect("midnight"))
-            - chrono::Duration::seconds(1);
-        Period { start, end }
-    }
-
-    /// `2026Q4` when the period is exactly one calendar quarter, else `20261001-20261215`.
-    pub fn label(&self) -> String {
-        let q = Period::quarter_containing(self.start);
-        if q == *self {
-            format!("{}Q{}", self.start.year(), self.start.month0() / 3 + 1)
-        } else {
-            format!(
-                "{}-{}",
-                self.start.format("%Y%m%d"),
-                self.end.format("%Y%m%d")
-            )
-        }
-    }
-}
+pub use crate::model::Period;
 
 /// The packet this one follows (for the chain and the "changes since" section).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -228,14 +188,14 @@ impl PreviousPacket {
         let Some(prev) = self.period else {
             return Ok(None);
         };
-        if period.start < prev.end {
+        if period.start < prev.last() {
             return Err(RenderError::PreviousOverlaps {
                 path: self.path.clone().unwrap_or_default(),
-                previous: format!("{} to {}", ts(prev.start), ts(prev.end)),
-                period: format!("{} to {}", ts(period.start), ts(period.end)),
+                previous: format!("{} to {}", ts(prev.start), ts(prev.last())),
+                period: format!("{} to {}", ts(period.start), ts(period.last())),
             });
         }
-        if period.start > prev.end + chrono::Duration::seconds(1) {
+        if period.start > prev.end {
             return Ok(Some(Period {
                 start: prev.end,
                 end: period.start,
@@ -305,7 +265,11 @@ impl PreviousPacket {
                     .map(|t| t.with_timezone(&Utc))
             };
             if let (Some(start), Some(end)) = (time("/period/start"), time("/period/end")) {
-                prev.period = Some(Period { start, end });
+                // packet.json states the last second (see `Period`'s written form).
+                prev.period = Some(Period {
+                    start,
+                    end: end + chrono::Duration::seconds(1),
+                });
             }
         }
         if let Some(sums) = &sums {
@@ -552,25 +516,6 @@ pub fn read_findings(path: &Path) -> Result<Findings, RenderError> {
     Ok(f)
 }
 
-/// Parses a time given on the command line: RFC 3339, or `YYYY-MM-DD` (the start of that
-/// day, or its last second when `end_of_day`).
-pub fn parse_instant(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, RenderError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        let t = if end_of_day {
-            d.and_hms_opt(23, 59, 59)
-        } else {
-            d.and_hms_opt(0, 0, 0)
-        };
-        return Ok(Utc.from_utc_datetime(&t.expect("valid time")));
-    }
-    Err(RenderError::BadTime {
-        value: s.to_string(),
-    })
-}
-
 /// The rendering time: `--now` if given, else `SOURCE_DATE_EPOCH` (seconds since the
 /// epoch), else the current time (whole seconds).
 pub fn resolve_now(
@@ -578,7 +523,8 @@ pub fn resolve_now(
     source_date_epoch: Option<&str>,
 ) -> Result<DateTime<Utc>, RenderError> {
     if let Some(f) = flag {
-        return parse_instant(f, false);
+        return crate::model::period::parse_start(f)
+            .map_err(|e| RenderError::BadTime { value: e.value });
     }
     if let Some(e) = source_date_epoch.filter(|e| !e.trim().is_empty()) {
         let secs: i64 = e.trim().parse().map_err(|_| RenderError::BadTime {
@@ -611,7 +557,7 @@ fn packet_id_for(snapshot: &Snapshot, period: &Period, snapshot_sha256: &str) ->
     let seed = format!(
         "{cluster}\n{}\n{}\n{snapshot_sha256}",
         period.start.to_rfc3339(),
-        period.end.to_rfc3339()
+        period.last().to_rfc3339()
     );
     let h = sha256_hex(seed.as_bytes());
     format!(
@@ -648,10 +594,10 @@ fn render_into(
     let period = opts
         .period
         .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
-    if period.start > period.end {
+    if period.start > period.last() {
         return Err(RenderError::BadPeriod {
             start: period.start.to_rfc3339(),
-            end: period.end.to_rfc3339(),
+            end: period.last().to_rfc3339(),
         });
     }
     check_findings_match(snapshot, findings)?;
@@ -915,24 +861,6 @@ mod tests {
     }
 
     #[test]
-    fn default_period_is_the_calendar_quarter() {
-        let q = Period::quarter_containing(t("2026-11-20T09:30:00Z"));
-        assert_eq!(q.start, t("2026-10-01T00:00:00Z"));
-        assert_eq!(q.end, t("2026-12-31T23:59:59Z"));
-        assert_eq!(q.label(), "2026Q4");
-        let q = Period::quarter_containing(t("2027-03-31T23:59:59Z"));
-        assert_eq!(
-            (q.start, q.label()),
-            (t("2027-01-01T00:00:00Z"), "2027Q1".into())
-        );
-        let custom = Period {
-            start: t("2026-10-01T00:00:00Z"),
-            end: t("2026-11-30T23:59:59Z"),
-        };
-        assert_eq!(custom.label(), "20261001-20261130");
-    }
-
-    #[test]
     fn now_comes_from_the_flag_then_source_date_epoch() {
         assert_eq!(
             resolve_now(Some("2026-12-01T12:00:00Z"), Some("0")).unwrap(),
@@ -944,9 +872,5 @@ mod tests {
         );
         assert!(resolve_now(None, Some("soon")).is_err());
         assert!(resolve_now(Some("yesterday"), None).is_err());
-        assert_eq!(
-            parse_instant("2026-11-30", true).unwrap(),
-            t("2026-11-30T23:59:59Z")
-        );
     }
 }

@@ -2,7 +2,7 @@
 //! tag form `sha256sum -c` and `shasum -a 256 -c` read), sorted by the bytes
 //! of the path, LF line endings, no comments.
 
-use crate::seal::verify::{Failure, Rule};
+use crate::seal::rule::{Failure, Rule};
 
 /// One manifest line: a relative `/`-separated path and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,19 +20,23 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 pub mod archive;
+mod archive_read;
 mod atomic;
+mod collected;
 pub mod dsse;
 pub mod keys;
+pub mod limits;
 pub mod manifest;
+mod meta;
+pub mod rule;
 pub mod trust;
 pub mod verify;
 mod walk;
 
 pub use archive::{ArchiveReport, write_archive};
+pub use rule::{Failure, Rule};
 pub use trust::{TrustStore, TrustedKey};
-pub use verify::{
-    Failure, Report, Rule, Verified, VerifyError, verify_archive_reader, verify_path,
-};
+pub use verify::{Report, Verified, VerifyError, verify_archive_reader, verify_path};
 pub use walk::{HASH_BUFFER, hash_file};
 
 /// The manifest file name.

@@ -6,210 +6,24 @@
 //! [`Verified`], the proof anything reporting "verified" requires.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, VerifyingKey};
-use serde::Serialize;
 use serde_json::Value;
 use sha2::Digest;
 
+use crate::seal::archive_read::{self as archive, Limits};
+use crate::seal::collected::{Collected, collect_folder};
+pub use crate::seal::limits::MAX_REPORTED_FAILURES;
+use crate::seal::meta::{PacketMeta, packet_meta};
+pub use crate::seal::rule::{Failure, Rule};
 use crate::seal::trust::{TrustStore, TrustedKey};
-use crate::seal::{
-    MANIFEST, PACKET_JSON, SIGNATURE, SSH_SIGNATURE, archive, dsse, keys, manifest, walk,
-};
-
-/// A rule a packet can break. Its [`Rule::id`] is stable (scripts and the JSON output
-/// rely on it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Rule {
-    /// `SHA256SUMS` is absent.
-    MissingManifest,
-    /// `SHA256SUMS.sig` or `SHA256SUMS.sshsig` is absent.
-    MissingSignature,
-    /// A signature does not verify against any trusted key (or is malformed).
-    BadSignature,
-    /// The signature verifies, but with a key the user did not name.
-    UntrustedSigner,
-    /// The signature verifies with a trusted key whose validity window excludes `sealedAt`.
-    KeyExpired,
-    /// `packet.json`'s `signer` does not name the key that signed.
-    SignerMismatch,
-    /// `packet.json` is missing or unreadable.
-    BadPacketJson,
-    /// The DSSE / in-toto attestation does not match or does not verify.
-    BadAttestation,
-    /// A manifest line is not in the written form.
-    MalformedManifest,
-    /// A path is absolute, leaves the packet, or cannot be represented safely.
-    UnsafePath,
-    /// A path is listed (or archived) twice.
-    DuplicateEntry,
-    /// Manifest lines are not sorted by path bytes.
-    UnsortedManifest,
-    /// A listed file is absent.
-    MissingFile,
-    /// A file is present but not listed.
-    UnlistedFile,
-    /// A listed file's content differs.
-    HashMismatch,
-    /// A symbolic or hard link.
-    Symlink,
-    /// A device, FIFO, socket or other non-regular entry.
-    SpecialFile,
-    /// A directory stands where the manifest lists a file.
-    NotAFile,
-    /// An empty directory (a manifest cannot list it).
-    EmptyDirectory,
-    /// The archive is not a readable gzip-compressed tar.
-    MalformedArchive,
-    /// The archive expands beyond the reader's limits, or a file or header is larger than
-    /// its cap.
-    SizeLimit,
-    /// A second gzip member follows the first.
-    MultipleGzipMembers,
-    /// Bytes follow the gzip stream, or the tar end-of-archive marker.
-    TrailingData,
-    /// A gzip or tar header field, or padding, is not what `auditpack archive` writes.
-    NonCanonicalArchive,
-    /// A directory entry with a non-zero size.
-    DirectoryWithData,
-    /// Entries out of the writer's order (seal files first, then sorted paths, each folder
-    /// entry before its first file).
-    ArchiveLayout,
-}
-
-impl Rule {
-    /// The stable rule id, e.g. `hash-mismatch`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Rule::MissingManifest => "missing-manifest",
-            Rule::MissingSignature => "missing-signature",
-            Rule::BadSignature => "bad-signature",
-            Rule::UntrustedSigner => "untrusted-signer",
-            Rule::KeyExpired => "key-expired",
-            Rule::SignerMismatch => "signer-mismatch",
-            Rule::BadPacketJson => "bad-packet-json",
-            Rule::BadAttestation => "bad-attestation",
-            Rule::MalformedManifest => "malformed-manifest",
-            Rule::UnsafePath => "unsafe-path",
-            Rule::DuplicateEntry => "duplicate-entry",
-            Rule::UnsortedManifest => "unsorted-manifest",
-            Rule::MissingFile => "missing-file",
-            Rule::UnlistedFile => "unlisted-file",
-            Rule::HashMismatch => "hash-mismatch",
-            Rule::Symlink => "symlink",
-            Rule::SpecialFile => "special-file",
-            Rule::NotAFile => "not-a-file",
-            Rule::EmptyDirectory => "empty-directory",
-            Rule::MalformedArchive => "malformed-archive",
-            Rule::SizeLimit => "size-limit",
-            Rule::MultipleGzipMembers => "multiple-gzip-members",
-            Rule::TrailingData => "trailing-data",
-            Rule::NonCanonicalArchive => "non-canonical-archive",
-            Rule::DirectoryWithData => "directory-with-data",
-            Rule::ArchiveLayout => "archive-layout",
-        }
-    }
-
-    /// Every rule, in declaration order (the documented list).
-    pub fn all() -> &'static [Rule] {
-        &[
-            Rule::MissingManifest,
-            Rule::MissingSignature,
-            Rule::BadSignature,
-            Rule::UntrustedSigner,
-            Rule::KeyExpired,
-            Rule::SignerMismatch,
-            Rule::BadPacketJson,
-            Rule::BadAttestation,
-            Rule::MalformedManifest,
-            Rule::UnsafePath,
-            Rule::DuplicateEntry,
-            Rule::UnsortedManifest,
-            Rule::MissingFile,
-            Rule::UnlistedFile,
-            Rule::HashMismatch,
-            Rule::Symlink,
-            Rule::SpecialFile,
-            Rule::NotAFile,
-            Rule::EmptyDirectory,
-            Rule::MalformedArchive,
-            Rule::SizeLimit,
-            Rule::MultipleGzipMembers,
-            Rule::TrailingData,
-            Rule::NonCanonicalArchive,
-            Rule::DirectoryWithData,
-            Rule::ArchiveLayout,
-        ]
-    }
-
-    /// Whether the rule is about the archive's form (gzip and tar framing, limits) rather
-    /// than one packet file: such failures are reported first.
-    fn is_archive_level(self) -> bool {
-        matches!(
-            self,
-            Rule::MalformedArchive
-                | Rule::SizeLimit
-                | Rule::MultipleGzipMembers
-                | Rule::TrailingData
-                | Rule::NonCanonicalArchive
-                | Rule::DirectoryWithData
-                | Rule::ArchiveLayout
-        )
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl Serialize for Rule {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.id())
-    }
-}
-
-/// One broken rule: which file, which rule, and the specifics.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    /// The rule.
-    pub rule: Rule,
-    /// The file (relative to the packet root) the rule is about.
-    pub path: String,
-    /// What exactly is wrong.
-    pub detail: String,
-}
-
-impl Failure {
-    /// A failure of `rule` about `path`.
-    pub fn new(rule: Rule, path: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            rule,
-            path: path.into(),
-            detail: detail.into(),
-        }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.rule, self.path, self.detail)
-    }
-}
+use crate::seal::{MANIFEST, PACKET_JSON, SIGNATURE, SSH_SIGNATURE, dsse, keys, manifest};
 
 /// Proof that a packet verified: only [`verify_path`] can construct it, and anything
 /// that reports "verified" requires it.
 #[derive(Debug)]
 pub struct Verified(());
-
-/// Most failures a [`Report`] keeps (in check order); the rest are only counted, so a
-/// hostile packet with millions of bad entries cannot make the report unbounded.
-pub const MAX_REPORTED_FAILURES: usize = 1000;
 
 /// The outcome of verifying one packet.
 #[derive(Debug)]
@@ -251,20 +65,28 @@ impl Report {
     }
 
     /// The documented JSON form (schema in `docs/seal.md`).
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "verified": self.is_verified(),
-            "path": self.path.display().to_string(),
-            "packetId": self.packet_id,
-            "signerKeyId": self.signer_key_id,
-            "signerName": self.signer_name,
-            "sealedAt": self.sealed_at,
-            "manifestSha256": self.manifest_sha256,
-            "filesChecked": self.files_checked,
-            "failures": self.failures,
-            "failuresOmitted": self.failures_omitted,
-            "notes": self.notes,
-        })
+    pub fn to_json(&self) -> crate::model::VerifyReport {
+        crate::model::VerifyReport {
+            verified: self.is_verified(),
+            path: self.path.display().to_string(),
+            packet_id: self.packet_id.clone(),
+            signer_key_id: self.signer_key_id.clone(),
+            signer_name: self.signer_name.clone(),
+            sealed_at: self.sealed_at.clone(),
+            manifest_sha256: self.manifest_sha256.clone(),
+            files_checked: self.files_checked,
+            failures: self
+                .failures
+                .iter()
+                .map(|f| crate::model::ReportedFailure {
+                    rule: f.rule.id().to_string(),
+                    path: f.path.clone(),
+                    detail: f.detail.clone(),
+                })
+                .collect(),
+            failures_omitted: self.failures_omitted,
+            notes: self.notes.clone(),
+        }
     }
 }
 
@@ -325,43 +147,6 @@ pub enum VerifyError {
     },
 }
 
-/// What a packet holds, from a folder or an archive, before any rule is applied.
-#[derive(Debug, Default)]
-pub(crate) struct Collected {
-    /// Content files (all regular files except the top-level manifest and signatures) and
-    /// their SHA-256.
-    pub files: BTreeMap<String, [u8; 32]>,
-    /// Directories.
-    pub dirs: BTreeSet<String>,
-    /// Entries that broke a rule while listing.
-    pub problems: Vec<Failure>,
-    /// Bytes of `SHA256SUMS`.
-    pub manifest: Option<Vec<u8>>,
-    /// Bytes of `SHA256SUMS.sig`.
-    pub sig: Option<Vec<u8>>,
-    /// Bytes of `SHA256SUMS.sshsig`.
-    pub sshsig: Option<Vec<u8>>,
-    /// Bytes of `SHA256SUMS.intoto.json`.
-    pub dsse: Option<Vec<u8>>,
-    /// Bytes of `packet.json`.
-    pub packet_json: Option<Vec<u8>>,
-    /// No content was read: `SHA256SUMS.sig` verifies against no trusted key.
-    pub content_skipped: bool,
-    /// Reading stopped part-way (a refused entry): absent files prove nothing.
-    pub incomplete: bool,
-    /// The tar end-of-archive marker was read (archives only).
-    pub tar_ended: bool,
-    /// The decompressed stream failed (the gzip layer's failure says why).
-    pub stream_failed: bool,
-}
-
-/// Largest `packet.json` read into memory.
-pub(crate) const MAX_PACKET_JSON: u64 = 16 << 20;
-/// Largest `SHA256SUMS` or DSSE envelope read into memory.
-pub(crate) const MAX_MANIFEST: u64 = 256 << 20;
-/// Largest signature file read into memory.
-pub(crate) const MAX_SIGNATURE: u64 = 64 << 10;
-
 /// Verifies a packet folder, or a `.tar.gz` made by `auditpack archive` (read as a stream,
 /// never unpacked), against the trusted keys.
 ///
@@ -385,7 +170,7 @@ pub fn verify_path(path: &Path, trust: &TrustStore) -> Result<Report, VerifyErro
             path: path.to_path_buf(),
             source,
         })?;
-        archive::collect(file, &archive::Limits::default(), Some(trust))
+        archive::collect(file, &Limits::default(), Some(trust))
     };
     Ok(evaluate(path, collected, trust))
 }
@@ -396,7 +181,7 @@ pub fn verify_archive_reader(
     reader: impl std::io::Read + Send,
     name: &Path,
     trust: &TrustStore,
-    limits: &archive::Limits,
+    limits: &Limits,
 ) -> Result<Report, VerifyError> {
     if trust.is_empty() {
         return Err(VerifyError::NoTrustedKeys);
@@ -406,173 +191,6 @@ pub fn verify_archive_reader(
         archive::collect(reader, limits, Some(trust)),
         trust,
     ))
-}
-
-/// Whether `sig` is a valid Ed25519 signature over `manifest` by one of the trusted keys
-/// (validity windows aside: those need `packet.json`, checked later). The gate before any
-/// content is hashed.
-pub(crate) fn signed_by_trusted(
-    manifest: Option<&[u8]>,
-    sig: Option<&[u8]>,
-    trust: &TrustStore,
-) -> bool {
-    let (Some(manifest), Some(sig)) = (manifest, sig) else {
-        return false;
-    };
-    let Ok(bytes) = <[u8; 64]>::try_from(sig) else {
-        return false;
-    };
-    let sig = Signature::from_bytes(&bytes);
-    trust
-        .keys()
-        .iter()
-        .any(|k| k.key.verify_strict(manifest, &sig).is_ok())
-}
-
-/// Reads a regular file of at most `cap` bytes; `None` when it is larger.
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    std::fs::File::open(path)?
-        .take(cap + 1)
-        .read_to_end(&mut out)?;
-    Ok((out.len() as u64 <= cap).then_some(out))
-}
-
-/// Reads one top-level file the verifier keeps in memory (manifest, signatures,
-/// `packet.json`): a regular file within its cap, else a named failure.
-fn read_kept(
-    root: &Path,
-    name: &str,
-    cap: u64,
-    problems: &mut Vec<Failure>,
-) -> std::io::Result<Option<Vec<u8>>> {
-    let p = root.join(name);
-    let rule = match std::fs::symlink_metadata(&p) {
-        Ok(m) if m.file_type().is_file() => {
-            if m.len() <= cap
-                && let Some(bytes) = read_capped(&p, cap)?
-            {
-                return Ok(Some(bytes));
-            }
-            problems.push(Failure::new(
-                Rule::SizeLimit,
-                name,
-                format!("larger than {cap} bytes; not read"),
-            ));
-            return Ok(None);
-        }
-        Ok(m) if m.file_type().is_symlink() => Rule::Symlink,
-        Ok(m) if m.is_dir() => Rule::NotAFile,
-        Ok(_) => Rule::SpecialFile,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    // The walk reports packet.json's own problems; the seal files are not walked.
-    if name != PACKET_JSON {
-        problems.push(Failure::new(rule, name, "must be a regular file"));
-    }
-    Ok(None)
-}
-
-/// Reads a packet folder without following links. With `gate`, no content file is hashed
-/// unless `SHA256SUMS.sig` verifies against one of its keys.
-pub(crate) fn collect_folder(root: &Path, gate: Option<&TrustStore>) -> std::io::Result<Collected> {
-    let mut c = Collected::default();
-    let mut problems = Vec::new();
-    c.manifest = read_kept(root, MANIFEST, MAX_MANIFEST, &mut problems)?;
-    c.sig = read_kept(root, SIGNATURE, MAX_SIGNATURE, &mut problems)?;
-    c.sshsig = read_kept(root, SSH_SIGNATURE, MAX_SIGNATURE, &mut problems)?;
-    c.dsse = read_kept(root, crate::seal::DSSE, MAX_MANIFEST, &mut problems)?;
-    c.packet_json = read_kept(root, PACKET_JSON, MAX_PACKET_JSON, &mut problems)?;
-    if let Some(bytes) = &c.packet_json {
-        c.files
-            .insert(PACKET_JSON.into(), sha2::Sha256::digest(bytes).into());
-    }
-    if let Some(trust) = gate
-        && !signed_by_trusted(c.manifest.as_deref(), c.sig.as_deref(), trust)
-    {
-        c.problems = problems;
-        c.content_skipped = true;
-        return Ok(c);
-    }
-    let listing = walk::list(root, &crate::seal::SEAL_FILES)?;
-    c.problems = problems;
-    c.problems.extend(listing.problems);
-    c.dirs = listing.dirs.into_iter().collect();
-    let rest: Vec<_> = listing
-        .files
-        .into_iter()
-        .filter(|(rel, _)| rel != PACKET_JSON)
-        .collect();
-    let digests = walk::hash_all(&rest)?;
-    for ((rel, _), digest) in rest.into_iter().zip(digests) {
-        c.files.insert(rel, digest);
-    }
-    Ok(c)
-}
-
-/// The parts of `packet.json` verification reads.
-#[derive(Debug, Default)]
-pub(crate) struct PacketMeta {
-    pub value: Option<Value>,
-    pub id: Option<String>,
-    pub sealed_at_text: Option<String>,
-    pub sealed_at: Option<DateTime<Utc>>,
-    pub signer_key_id: Option<String>,
-    pub signer_public: Option<VerifyingKey>,
-    /// `attestation`: the DSSE file seal recorded writing (absent in older packets).
-    pub attestation: Option<Value>,
-}
-
-pub(crate) fn packet_meta(bytes: Option<&[u8]>) -> (PacketMeta, Option<String>) {
-    let mut meta = PacketMeta::default();
-    let Some(bytes) = bytes else {
-        return (
-            meta,
-            Some("packet.json is missing; every sealed packet has one".into()),
-        );
-    };
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(_) => return (meta, Some("packet.json is not a JSON object".into())),
-        Err(e) => return (meta, Some(format!("packet.json is not valid JSON: {e}"))),
-    };
-    meta.id = value.get("id").and_then(Value::as_str).map(str::to_string);
-    meta.sealed_at_text = value
-        .get("sealedAt")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    meta.sealed_at = meta
-        .sealed_at_text
-        .as_deref()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
-    if let Some(signer) = value.get("signer") {
-        meta.signer_key_id = signer
-            .get("keyId")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        meta.signer_public = signer
-            .get("publicKey")
-            .and_then(Value::as_str)
-            .and_then(keys::public_key_from_base64);
-    }
-    meta.attestation = value.get("attestation").cloned();
-    let problem = if meta.sealed_at.is_none() {
-        Some("packet.json has no valid RFC 3339 `sealedAt`".to_string())
-    } else {
-        match &meta.attestation {
-            Some(Value::String(s)) if s == crate::seal::DSSE => None,
-            Some(other) => Some(format!(
-                "packet.json `attestation` is {other}; seal writes {:?}",
-                crate::seal::DSSE
-            )),
-            None => None,
-        }
-    };
-    meta.value = Some(value);
-    (meta, problem)
 }
 
 /// Applies every rule, in the fixed order, to what was collected.

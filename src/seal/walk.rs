@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::seal::manifest::path_problem;
-use crate::seal::verify::{Failure, Rule};
+use crate::seal::rule::{Failure, Rule};
 
 /// Size of the read buffer each hashing thread uses: memory stays flat whatever the file
 /// sizes.

@@ -16,7 +16,7 @@ mod items;
 pub use items::{Item, Items};
 
 /// `apiVersion` of every document auditpack writes.
-pub const API_VERSION: &str = "auditpack/v1";
+pub use crate::model::API_VERSION;
 
 /// A resource kind auditpack knows how to collect and evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub struct Snapshot {
     pub audit_policy: Option<EvidenceFile>,
     /// The audit-log summary given with `--audit-log` (see the `auditlog` module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audit_log: Option<Value>,
+    pub audit_log: Option<crate::model::AuditLogSummary>,
     /// Every piece of secret material that was removed, and where from.
     #[serde(default)]
     pub redactions: Vec<Redaction>,

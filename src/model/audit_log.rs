@@ -1,10 +1,12 @@
-//! The summary document: what `auditpack auditlog` prints and what a snapshot stores in
-//! `auditLog`.
+//! The audit-log summary document: what `auditpack auditlog` prints and what a snapshot
+//! stores in `auditLog` (read back by the `audit.log-continuity` check).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::{API_VERSION, exact};
 
 /// `kind` of the summary document.
 pub const KIND: &str = "AuditLogSummary";
@@ -12,12 +14,17 @@ pub const KIND: &str = "AuditLogSummary";
 /// A change-monitoring summary of Kubernetes audit logs over a period.
 ///
 /// Counts are of *requests*: the stages of one request (same `auditID`) are counted once.
+///
+/// Read strictly: an unknown field, or an `apiVersion`/`kind` other than `auditpack/v1`
+/// [`KIND`], is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Summary {
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditLogSummary {
     /// Always `auditpack/v1`.
+    #[serde(deserialize_with = "api_version")]
     pub api_version: String,
     /// Always [`KIND`].
+    #[serde(deserialize_with = "kind")]
     pub kind: String,
     /// Start of the period (inclusive), if one was given.
     pub since: Option<DateTime<Utc>>,
@@ -205,7 +212,43 @@ pub struct Denied {
     pub last: DateTime<Utc>,
 }
 
-impl Summary {
+fn api_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    exact(d, "apiVersion", API_VERSION)
+}
+
+fn kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    exact(d, "kind", KIND)
+}
+
+impl AuditLogSummary {
+    /// A summary of no events over no period, with this gap threshold: what the
+    /// summariser starts from.
+    pub fn new(gap_threshold_seconds: u64) -> Self {
+        AuditLogSummary {
+            api_version: API_VERSION.to_string(),
+            kind: KIND.to_string(),
+            since: None,
+            until: None,
+            first_event: None,
+            last_event: None,
+            events: 0,
+            outside: 0,
+            duplicate_stages: 0,
+            gap_threshold_seconds,
+            gaps: Vec::new(),
+            files: Vec::new(),
+            problems: Vec::new(),
+            problems_total: 0,
+            rbac_changes: Vec::new(),
+            secret_access: Vec::new(),
+            execs: Vec::new(),
+            denied: Vec::new(),
+            by_verb: BTreeMap::new(),
+            by_resource: BTreeMap::new(),
+            by_user: BTreeMap::new(),
+        }
+    }
+
     /// True when events were found in the period and no gap was found: the evidence of
     /// continuous logging. Without `since`/`until` it speaks only for the span between the
     /// first and last event.
@@ -220,8 +263,64 @@ impl Summary {
         s
     }
 
-    /// The summary as a JSON value, for `Snapshot.audit_log`.
+    /// The summary as a JSON value.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("summary serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> AuditLogSummary {
+        let mut s = AuditLogSummary::new(900);
+        s.since = Some("2026-10-01T00:00:00Z".parse().unwrap());
+        s.until = Some("2026-10-02T00:00:00Z".parse().unwrap());
+        s.events = 3;
+        s.gaps.push(Gap {
+            start: "2026-10-01T03:00:00Z".parse().unwrap(),
+            end: "2026-10-01T05:00:00Z".parse().unwrap(),
+            seconds: 7200,
+        });
+        s.by_verb.insert("get".into(), 3);
+        s
+    }
+
+    #[test]
+    fn round_trips_through_its_json() {
+        let s = sample();
+        let text = s.to_json();
+        assert!(text.starts_with(
+            "{\n  \"apiVersion\": \"auditpack/v1\",\n  \"kind\": \"AuditLogSummary\","
+        ));
+        let back: AuditLogSummary = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(back.to_json(), text);
+    }
+
+    #[test]
+    fn unknown_fields_and_other_versions_are_refused_by_name() {
+        let mut v = sample().to_value();
+        v["eventz"] = 3.into();
+        let e = serde_json::from_value::<AuditLogSummary>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `eventz`"), "{e}");
+        let mut v = sample().to_value();
+        v["apiVersion"] = "auditpack/v2".into();
+        let e = serde_json::from_value::<AuditLogSummary>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("apiVersion \"auditpack/v2\" is not supported"),
+            "{e}"
+        );
+        let mut v = sample().to_value();
+        v["kind"] = "Snapshot".into();
+        let e = serde_json::from_value::<AuditLogSummary>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kind \"Snapshot\""), "{e}");
     }
 }
