@@ -4,9 +4,10 @@
 //! The unit of evaluation is a check (`rbac.cluster-admin`, `network.default-deny`, ...);
 //! catalogs map framework controls onto checks, and a control's status is
 //! [`Status::combine`] of its checks. A check whose input kind was not collected says
-//! `not-collected`, never `pass`. Each check lives with its family: [`access`] (RBAC),
-//! [`lifecycle`], [`network`], [`workloads`] (Pod Security Standards, image digests) and
-//! [`platform`] (encryption, mTLS, audit, image signatures).
+//! `not-collected`, never `pass`. Each check lives in the file of its id's family under
+//! [`checks`] (`rbac.*` in [`checks::rbac`], ...); the engines they rest on (effective RBAC
+//! access, Pod Security Standards, the kube-apiserver's flags, audit Policy levels) are in
+//! [`model`].
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -15,21 +16,17 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::findings::{CheckResult, ControlResult, Findings, FrameworkInfo, Status};
+use crate::snapshot::kinds::{CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, ROLE_BINDINGS, ROLES};
 use crate::snapshot::{NotCollected, Snapshot};
 
-pub mod access;
 pub mod catalog;
+pub mod checks;
 pub mod fixture;
-pub mod lifecycle;
-pub mod network;
-pub mod platform;
-pub mod pss;
-pub mod rbac;
+pub mod model;
 pub mod util;
-pub mod workloads;
 
 pub use catalog::{CatalogError, Framework};
-pub use lifecycle::{AccessChange, ChangeKind, access_changes};
+pub use checks::lifecycle::{AccessChange, ChangeKind, access_changes};
 
 /// The input every check reads: the snapshot, the options, and what is built once per
 /// evaluation (each kind parsed, the RBAC model). The parsed objects live as long as the
@@ -40,7 +37,7 @@ pub struct Ctx<'a> {
     /// The options.
     pub opts: &'a EvalOptions,
     parsed: HashMap<&'a str, OnceLock<Vec<Value>>>,
-    rbac: OnceLock<Result<rbac::Model, NotCollected>>,
+    rbac: OnceLock<Result<model::rbac::Model, NotCollected>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -60,7 +57,8 @@ impl<'a> Ctx<'a> {
 
     /// The objects of a kind, parsed once per evaluation, or [`NotCollected`] when they
     /// are not complete evidence (an `absent` kind yields an empty slice).
-    pub fn items(&self, key: &str) -> Result<&[Value], NotCollected> {
+    pub fn items(&self, key: impl AsRef<str>) -> Result<&[Value], NotCollected> {
+        let key = key.as_ref();
         let items = self.snap.collected(key)?;
         Ok(self
             .parsed
@@ -74,24 +72,31 @@ impl<'a> Ctx<'a> {
     /// pod templates), the bulk of a large cluster: they are never held parsed whole. Each
     /// check that walks them parses them again; measured, that costs less than a second
     /// at 2,000 namespaces and saves half of evaluation's memory.
-    pub fn objects(&self, key: &str) -> Result<impl Iterator<Item = Value> + '_, NotCollected> {
+    pub fn objects(
+        &self,
+        key: impl AsRef<str>,
+    ) -> Result<impl Iterator<Item = Value> + '_, NotCollected> {
         Ok(self.snap.collected(key)?.iter().map(|i| i.value()))
     }
 
     /// The objects of a kind in one namespace, parsed (only those are read).
-    pub fn objects_in(&self, key: &str, namespace: &str) -> Result<Vec<Value>, NotCollected> {
+    pub fn objects_in(
+        &self,
+        key: impl AsRef<str>,
+        namespace: &str,
+    ) -> Result<Vec<Value>, NotCollected> {
         Ok(self.snap.collected(key)?.parse_in(namespace))
     }
 
     /// The RBAC model, built on first use.
-    pub fn rbac(&self) -> Result<&rbac::Model, &NotCollected> {
+    pub fn rbac(&self) -> Result<&model::rbac::Model, &NotCollected> {
         self.rbac
             .get_or_init(|| {
-                Ok(rbac::Model::build(
-                    self.items("roles.rbac.authorization.k8s.io")?,
-                    self.items("rolebindings.rbac.authorization.k8s.io")?,
-                    self.items("clusterroles.rbac.authorization.k8s.io")?,
-                    self.items("clusterrolebindings.rbac.authorization.k8s.io")?,
+                Ok(model::rbac::Model::build(
+                    self.items(ROLES)?,
+                    self.items(ROLE_BINDINGS)?,
+                    self.items(CLUSTER_ROLES)?,
+                    self.items(CLUSTER_ROLE_BINDINGS)?,
                 ))
             })
             .as_ref()
@@ -110,99 +115,99 @@ pub struct CheckDef {
 pub const CHECKS: &[CheckDef] = &[
     CheckDef {
         id: "rbac.cluster-admin",
-        run: access::cluster_admin,
+        run: checks::rbac::cluster_admin,
     },
     CheckDef {
         id: "rbac.secrets-read",
-        run: access::secrets_read,
+        run: checks::rbac::secrets_read,
     },
     CheckDef {
         id: "rbac.escalation",
-        run: access::escalation,
+        run: checks::rbac::escalation,
     },
     CheckDef {
         id: "rbac.pods-exec",
-        run: access::pods_exec,
+        run: checks::rbac::pods_exec,
     },
     CheckDef {
         id: "rbac.default-serviceaccount",
-        run: access::default_service_account,
+        run: checks::rbac::default_service_account,
     },
     CheckDef {
         id: "lifecycle.orphaned-bindings",
-        run: lifecycle::orphaned_bindings,
+        run: checks::lifecycle::orphaned_bindings,
     },
     CheckDef {
         id: "lifecycle.unused-serviceaccounts",
-        run: lifecycle::unused_service_accounts,
+        run: checks::lifecycle::unused_service_accounts,
     },
     CheckDef {
         id: "lifecycle.token-secrets",
-        run: lifecycle::token_secrets,
+        run: checks::lifecycle::token_secrets,
     },
     CheckDef {
         id: "lifecycle.automount",
-        run: lifecycle::automount,
+        run: checks::lifecycle::automount,
     },
     CheckDef {
         id: "lifecycle.access-changes",
-        run: lifecycle::access_changes_check,
+        run: checks::lifecycle::access_changes_check,
     },
     CheckDef {
         id: "network.default-deny",
-        run: network::default_deny,
+        run: checks::network::default_deny,
     },
     CheckDef {
         id: "network.pod-isolation",
-        run: network::pod_isolation,
+        run: checks::network::pod_isolation,
     },
     CheckDef {
         id: "network.allow-all",
-        run: network::allow_all,
+        run: checks::network::allow_all,
     },
     CheckDef {
         id: "pss.namespace-labels",
-        run: workloads::namespace_labels,
+        run: checks::pss::namespace_labels,
     },
     CheckDef {
         id: "pss.baseline",
-        run: workloads::baseline,
+        run: checks::pss::baseline,
     },
     CheckDef {
         id: "pss.restricted",
-        run: workloads::restricted,
+        run: checks::pss::restricted,
     },
     CheckDef {
         id: "integrity.image-digests",
-        run: workloads::image_digests,
+        run: checks::integrity::image_digests,
     },
     CheckDef {
         id: "integrity.image-signing",
-        run: platform::image_signing,
+        run: checks::integrity::image_signing,
     },
     CheckDef {
         id: "encryption.at-rest",
-        run: platform::at_rest,
+        run: checks::encryption::at_rest,
     },
     CheckDef {
         id: "transit.api-tls",
-        run: platform::api_tls,
+        run: checks::transit::api_tls,
     },
     CheckDef {
         id: "transit.service-mtls",
-        run: platform::service_mtls,
+        run: checks::transit::service_mtls,
     },
     CheckDef {
         id: "audit.policy",
-        run: platform::audit_policy,
+        run: checks::audit::audit_policy,
     },
     CheckDef {
         id: "audit.log-backend",
-        run: platform::log_backend,
+        run: checks::audit::log_backend,
     },
     CheckDef {
         id: "audit.log-continuity",
-        run: platform::log_continuity,
+        run: checks::audit::log_continuity,
     },
 ];
 
@@ -320,7 +325,7 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
     }
     let access_review = ctx
         .rbac()
-        .map(rbac::Model::access_review)
+        .map(model::rbac::Model::access_review)
         .unwrap_or_default();
     Ok(Findings {
         api_version: crate::snapshot::API_VERSION.to_string(),
@@ -401,10 +406,17 @@ mod tests {
             .filter(|(_, cell)| cell.get().is_some())
             .map(|(k, _)| *k)
             .collect();
-        assert!(parsed.contains(&"serviceaccounts"), "{parsed:?}");
+        assert!(
+            parsed.contains(&crate::snapshot::kinds::SERVICE_ACCOUNTS.key),
+            "{parsed:?}"
+        );
         for k in util::WORKLOAD_KINDS {
-            assert!(snap.collected(k).is_ok(), "{k} is in the fixture");
-            assert!(!parsed.contains(k), "{k} was parsed whole: {parsed:?}");
+            assert!(snap.collected(k).is_ok(), "{} is in the fixture", k.key);
+            assert!(
+                !parsed.contains(&k.key),
+                "{} was parsed whole: {parsed:?}",
+                k.key
+            );
         }
     }
 }

@@ -7,10 +7,11 @@
 
 use std::collections::BTreeSet;
 
-use super::Ctx;
-use super::rbac::{is_system_subject, rule_flags, subject_display};
-use super::util::{Builder, evidence, evidence_file, not_collected};
+use crate::controls::Ctx;
+use crate::controls::model::rbac::{is_system_subject, rule_flags, subject_display};
+use crate::controls::util::{Builder, evidence, evidence_file, not_collected};
 use crate::findings::{CheckResult, Status};
+use crate::snapshot::kinds::{CLUSTER_ROLE_BINDINGS, ROLE_BINDINGS};
 
 struct Spec {
     id: &'static str,
@@ -120,7 +121,7 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
     } else {
         format!(
             " Kubernetes system identities holding it through bootstrap bindings ({}) are expected and not counted.",
-            super::util::name_list(system_holders.iter())
+            crate::controls::util::name_list(system_holders.iter())
         )
     };
     if holders.is_empty() {
@@ -130,7 +131,7 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
                 "no subject outside Kubernetes' system identities holds {}",
                 spec.power
             ),
-            evidence_file("clusterrolebindings.rbac.authorization.k8s.io", "", ""),
+            evidence_file(CLUSTER_ROLE_BINDINGS, "", ""),
         );
         return b.finish(
             Status::Pass,
@@ -144,7 +145,7 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
             "{} subject(s) hold {}: {}. {}{sys}",
             holders.len(),
             spec.power,
-            super::util::name_list(holders.iter()),
+            crate::controls::util::name_list(holders.iter()),
             spec.risk
         ),
         Some(spec.remediation),
@@ -200,7 +201,7 @@ pub fn default_service_account(ctx: &Ctx) -> CheckResult {
         b.push(
             Status::Pass,
             "no binding names a `default` ServiceAccount",
-            evidence_file("rolebindings.rbac.authorization.k8s.io", "", ""),
+            evidence_file(ROLE_BINDINGS, "", ""),
         );
         return b.finish(Status::Pass, "No RoleBinding or ClusterRoleBinding names a namespace's `default` ServiceAccount, so pods that name no ServiceAccount get no permissions.", None);
     }

@@ -7,13 +7,14 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Ctx;
-use super::rbac::subject_display;
-use super::util::{
+use crate::controls::Ctx;
+use crate::controls::model::rbac::subject_display;
+use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, bool_at, evidence, evidence_file, is_static_pod,
     kind_name, name, namespace, not_collected, pod_spec, str_at,
 };
 use crate::findings::{CheckResult, Grant, Status, Subject, SubjectAccess};
+use crate::snapshot::kinds::{PODS, ROLE_BINDINGS, SECRETS, SERVICE_ACCOUNTS};
 
 /// Whether a change granted or removed access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -138,7 +139,7 @@ pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
         Ok(m) => m,
         Err(e) => return not_collected(b, e, "whether bindings outlived their subjects"),
     };
-    let sas = match ctx.items("serviceaccounts") {
+    let sas = match ctx.items(SERVICE_ACCOUNTS) {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "whether bindings outlived their subjects"),
     };
@@ -220,7 +221,7 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
     );
     b.cmd("kubectl get serviceaccounts -A");
     b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.spec.serviceAccountName}{.spec.template.spec.serviceAccountName}{\"\\n\"}{end}'");
-    let sas = match ctx.items("serviceaccounts") {
+    let sas = match ctx.items(SERVICE_ACCOUNTS) {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
     };
@@ -253,7 +254,7 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
             b.push(
                 Status::Fail,
                 format!("ServiceAccount {ns}/{} is used by no pod or pod template: if nothing outside the cluster uses its tokens, delete it and its bindings", name(sa)),
-                evidence("serviceaccounts", sa, "/metadata/name"),
+                evidence(SERVICE_ACCOUNTS, sa, "/metadata/name"),
             );
         }
     }
@@ -261,7 +262,7 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
         b.push(
             Status::Pass,
             format!("all {judged} application ServiceAccounts are used by a workload"),
-            evidence_file("serviceaccounts", "", ""),
+            evidence_file(SERVICE_ACCOUNTS, "", ""),
         );
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
@@ -288,7 +289,7 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
         "Secrets (metadata only)",
     );
     b.cmd("kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token");
-    let secrets = match ctx.items("secrets") {
+    let secrets = match ctx.items(SECRETS) {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "whether long-lived token Secrets exist"),
     };
@@ -311,7 +312,7 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
                     sa.unwrap_or("?")
                 ),
                 evidence(
-                    "secrets",
+                    SECRETS,
                     s,
                     if by_type {
                         "/type"
@@ -337,7 +338,7 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
                 "none of the {} Secrets is a ServiceAccount token Secret",
                 secrets.len()
             ),
-            evidence_file("secrets", "", "/type"),
+            evidence_file(SECRETS, "", "/type"),
         );
     }
     let status = b.derived().unwrap_or(Status::Pass);
@@ -366,7 +367,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
         Ok(m) => m,
         Err(e) => return not_collected(b, e, "whether tokens are mounted needlessly"),
     };
-    let sas = match ctx.items("serviceaccounts") {
+    let sas = match ctx.items(SERVICE_ACCOUNTS) {
         Ok(s) => s,
         Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
     };
@@ -389,7 +390,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
         for o in items {
             let o = &o;
             let ns = namespace(o).unwrap_or("");
-            if SYSTEM_NAMESPACES.contains(&ns) || (*k == "pods" && is_static_pod(o)) {
+            if SYSTEM_NAMESPACES.contains(&ns) || (*k == PODS && is_static_pod(o)) {
                 continue;
             }
             let Some((_, spec, ptr)) = pod_spec(k, o) else {
@@ -440,7 +441,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
         }
     }
     if bad == 0 && judged > 0 {
-        b.push(Status::Pass, format!("all {judged} application pods and pod templates either do not mount a token or run as a ServiceAccount that RBAC grants permissions to"), evidence_file("pods", "", ""));
+        b.push(Status::Pass, format!("all {judged} application pods and pod templates either do not mount a token or run as a ServiceAccount that RBAC grants permissions to"), evidence_file(PODS, "", ""));
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
@@ -476,7 +477,7 @@ pub fn access_changes_check(ctx: &Ctx) -> CheckResult {
         Ok(m) => m.access_review(),
         Err(e) => return not_collected(b, e, "what access changed"),
     };
-    let old = match super::rbac::Model::from_snapshot(prev) {
+    let old = match crate::controls::model::rbac::Model::from_snapshot(prev) {
         Ok(m) => m.access_review(),
         Err(e) => return not_collected(b, &e, "what access changed (previous snapshot)"),
     };
@@ -493,7 +494,7 @@ pub fn access_changes_check(ctx: &Ctx) -> CheckResult {
                 subject_display(&c.subject),
                 grant_text(&c.grant)
             ),
-            evidence_file("rolebindings.rbac.authorization.k8s.io", &c.grant.via, ""),
+            evidence_file(ROLE_BINDINGS, &c.grant.via, ""),
         );
     }
     let (g, r) = (

@@ -10,16 +10,17 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::Ctx;
-use super::util::{
+use crate::controls::Ctx;
+use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, labels, name, namespace,
     not_collected, selector_matches, str_at,
 };
 use crate::findings::{CheckResult, Status};
+use crate::snapshot::kinds::{NAMESPACES, NETWORK_POLICIES, PODS};
 
 /// Which directions a policy governs: `(ingress, egress)`.
 pub fn policy_types(p: &Value) -> (bool, bool) {
-    match super::util::at(p, "/spec/policyTypes").and_then(Value::as_array) {
+    match crate::controls::util::at(p, "/spec/policyTypes").and_then(Value::as_array) {
         Some(types) if !types.is_empty() => (
             types.iter().any(|t| t == "Ingress"),
             types.iter().any(|t| t == "Egress"),
@@ -31,7 +32,7 @@ pub fn policy_types(p: &Value) -> (bool, bool) {
 /// Whether a policy's `podSelector` selects a pod with these labels.
 pub fn selects(p: &Value, pod_labels: &Map<String, Value>) -> bool {
     static EMPTY: Value = Value::Null;
-    let sel = super::util::at(p, "/spec/podSelector").unwrap_or(&EMPTY);
+    let sel = crate::controls::util::at(p, "/spec/podSelector").unwrap_or(&EMPTY);
     if sel.is_null() {
         return true;
     }
@@ -171,7 +172,7 @@ pub fn allowed(
         let mut isolated = false;
         for p in policies
             .iter()
-            .filter(|p| super::util::namespace(p) == Some(namespace))
+            .filter(|p| crate::controls::util::namespace(p) == Some(namespace))
         {
             let (ing, eg) = policy_types(p);
             if !(if ingress { ing } else { eg }) || !selects(p, labels) {
@@ -221,7 +222,8 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
                 ));
             }
             for (j, peer) in ps.iter().enumerate() {
-                if let Some(cidr) = super::util::at(peer, "/ipBlock/cidr").and_then(Value::as_str)
+                if let Some(cidr) =
+                    crate::controls::util::at(peer, "/ipBlock/cidr").and_then(Value::as_str)
                     && (cidr == "0.0.0.0/0" || cidr == "::/0")
                 {
                     out.push((
@@ -237,7 +239,7 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
 
 /// Whether a policy's podSelector selects every pod of its namespace.
 pub fn selects_all(p: &Value) -> bool {
-    match super::util::at(p, "/spec/podSelector") {
+    match crate::controls::util::at(p, "/spec/podSelector") {
         None | Some(Value::Null) => true,
         Some(s) => {
             s.get("matchLabels")
@@ -266,9 +268,9 @@ struct Inputs<'a> {
 }
 
 fn inputs<'a>(ctx: &'a Ctx<'_>) -> Result<Inputs<'a>, crate::snapshot::NotCollected> {
-    let namespaces = ctx.items("namespaces")?;
+    let namespaces = ctx.items(NAMESPACES)?;
     let mut policies: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for p in ctx.items("networkpolicies.networking.k8s.io")? {
+    for p in ctx.items(NETWORK_POLICIES)? {
         policies
             .entry(namespace(p).unwrap_or(""))
             .or_default()
@@ -280,7 +282,7 @@ fn inputs<'a>(ctx: &'a Ctx<'_>) -> Result<Inputs<'a>, crate::snapshot::NotCollec
     })
 }
 
-const NP: &str = "networkpolicies.networking.k8s.io";
+const NP: &str = NETWORK_POLICIES.key;
 
 /// `network.default-deny`: every application namespace denies ingress and egress by default.
 pub fn default_deny(ctx: &Ctx) -> CheckResult {
@@ -371,7 +373,7 @@ pub fn default_deny(ctx: &Ctx) -> CheckResult {
                 b.push(
                     Status::Fail,
                     format!("namespace {n} has no default-deny NetworkPolicy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted"),
-                    evidence("namespaces", ns, "/metadata/name"),
+                    evidence(NAMESPACES, ns, "/metadata/name"),
                 );
                 b.cmd(format!("kubectl get networkpolicies -n {n} -o yaml"));
             }
@@ -411,7 +413,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
         Ok(i) => i,
         Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
     };
-    let pods = match ctx.objects("pods") {
+    let pods = match ctx.objects(PODS) {
         Ok(p) => p,
         Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
     };
@@ -447,7 +449,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
             b.push(
                 if !ing { Status::Fail } else { Status::Partial },
                 format!("pod {ns}/{} is not selected by any NetworkPolicy for {missing}: that traffic is unrestricted", name(pod)),
-                evidence("pods", pod, "/metadata/labels"),
+                evidence(PODS, pod, "/metadata/labels"),
             );
         }
     }

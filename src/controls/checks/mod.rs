@@ -1,0 +1,12 @@
+//! The checks, one file per family of check ids: `rbac.*` in [`rbac`], `lifecycle.*` in
+//! [`lifecycle`], and so on. Each check is a [`CheckDef`](super::CheckDef) in its
+//! family's file, listed in [`CHECKS`](super::CHECKS).
+
+pub mod audit;
+pub mod encryption;
+pub mod integrity;
+pub mod lifecycle;
+pub mod network;
+pub mod pss;
+pub mod rbac;
+pub mod transit;
