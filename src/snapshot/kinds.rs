@@ -270,3 +270,44 @@ kinds! {
     /// sigstore policy-controller ClusterImagePolicies (CRD).
     CLUSTER_IMAGE_POLICIES = "clusterimagepolicies.policy.sigstore.dev", "policy.sigstore.dev", "v1beta1", "ClusterImagePolicy", "clusterimagepolicies", false, true, false, Some(Platform), None;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_the_plural_qualified_by_its_group() {
+        for k in KINDS {
+            let want = if k.group.is_empty() {
+                k.plural.to_string()
+            } else {
+                format!("{}.{}", k.plural, k.group)
+            };
+            assert_eq!(k.key, want);
+        }
+    }
+
+    #[test]
+    fn every_checklist_row_of_kinds_lists_some_and_file_rows_none() {
+        for row in Checklist::ALL {
+            let files = matches!(
+                row,
+                Checklist::EncryptionConfig | Checklist::AuditPolicy | Checklist::AuditLog
+            );
+            assert_eq!(row.kinds().next().is_none(), files, "{row:?}");
+        }
+        let bindings: Vec<&str> = Checklist::RbacBindings.kinds().map(|k| k.key).collect();
+        assert_eq!(bindings, [ROLE_BINDINGS.key, CLUSTER_ROLE_BINDINGS.key]);
+    }
+
+    #[test]
+    fn a_kind_stands_for_its_key() {
+        assert_eq!(PODS.as_ref(), "pods");
+        assert_eq!(
+            super::super::kind_by_key("deployments.apps"),
+            Some(DEPLOYMENTS)
+        );
+        assert_eq!(PODS.category, None, "pods are not compared");
+        assert_eq!(SERVICE_ACCOUNTS.category, Some(Category::Access));
+    }
+}
