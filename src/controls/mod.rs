@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use crate::findings::{CheckResult, ControlResult, Findings, FrameworkInfo, Status};
 use crate::snapshot::kinds::{CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, ROLE_BINDINGS, ROLES};
-use crate::snapshot::{NotCollected, Snapshot};
+use crate::snapshot::{KindInfo, NotCollected, Snapshot};
+use util::Builder;
 
 pub mod catalog;
 pub mod checks;
@@ -103,117 +104,78 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A check: its id and the function that runs it.
+/// A check: its id and what a result shows of it, the kinds it reads, and the function
+/// that runs it. Each is a `&'static` constant in its family's file under [`checks`],
+/// listed in that file's `CHECKS`; the id is written there once.
+#[derive(Debug)]
 pub struct CheckDef {
-    /// Stable id.
+    /// Stable id (`rbac.cluster-admin`); its family (before the dot) names its file.
     pub id: &'static str,
-    /// Runs the check.
-    pub run: fn(&Ctx) -> CheckResult,
+    /// Title.
+    pub title: &'static str,
+    /// The resources it reads, for the reader.
+    pub resource: &'static str,
+    /// Commands that reproduce its evidence, shown with every result (also not-collected).
+    pub commands: &'static [&'static str],
+    /// Kinds without which it cannot judge anything, in the order it reads them: when one
+    /// is not complete evidence, [`CheckDef::evaluate`] gives `not-collected` naming the
+    /// first, and `run` is not called.
+    pub requires: &'static [&'static KindInfo],
+    /// What cannot be judged without them (`who holds these permissions`).
+    pub judges: &'static str,
+    /// Other kinds it reads, whose absence it weighs itself (optional CRDs, the workload
+    /// kinds it walks one at a time).
+    pub reads: &'static [&'static KindInfo],
+    /// Runs the check, on a builder started from this definition; every kind of
+    /// `requires` is evidence.
+    pub run: fn(&Ctx, Builder) -> CheckResult,
 }
 
-/// Every check this build implements.
-pub const CHECKS: &[CheckDef] = &[
-    CheckDef {
-        id: "rbac.cluster-admin",
-        run: checks::rbac::cluster_admin,
-    },
-    CheckDef {
-        id: "rbac.secrets-read",
-        run: checks::rbac::secrets_read,
-    },
-    CheckDef {
-        id: "rbac.escalation",
-        run: checks::rbac::escalation,
-    },
-    CheckDef {
-        id: "rbac.pods-exec",
-        run: checks::rbac::pods_exec,
-    },
-    CheckDef {
-        id: "rbac.default-serviceaccount",
-        run: checks::rbac::default_service_account,
-    },
-    CheckDef {
-        id: "lifecycle.orphaned-bindings",
-        run: checks::lifecycle::orphaned_bindings,
-    },
-    CheckDef {
-        id: "lifecycle.unused-serviceaccounts",
-        run: checks::lifecycle::unused_service_accounts,
-    },
-    CheckDef {
-        id: "lifecycle.token-secrets",
-        run: checks::lifecycle::token_secrets,
-    },
-    CheckDef {
-        id: "lifecycle.automount",
-        run: checks::lifecycle::automount,
-    },
-    CheckDef {
-        id: "lifecycle.access-changes",
-        run: checks::lifecycle::access_changes_check,
-    },
-    CheckDef {
-        id: "network.default-deny",
-        run: checks::network::default_deny,
-    },
-    CheckDef {
-        id: "network.pod-isolation",
-        run: checks::network::pod_isolation,
-    },
-    CheckDef {
-        id: "network.allow-all",
-        run: checks::network::allow_all,
-    },
-    CheckDef {
-        id: "pss.namespace-labels",
-        run: checks::pss::namespace_labels,
-    },
-    CheckDef {
-        id: "pss.baseline",
-        run: checks::pss::baseline,
-    },
-    CheckDef {
-        id: "pss.restricted",
-        run: checks::pss::restricted,
-    },
-    CheckDef {
-        id: "integrity.image-digests",
-        run: checks::integrity::image_digests,
-    },
-    CheckDef {
-        id: "integrity.image-signing",
-        run: checks::integrity::image_signing,
-    },
-    CheckDef {
-        id: "encryption.at-rest",
-        run: checks::encryption::at_rest,
-    },
-    CheckDef {
-        id: "transit.api-tls",
-        run: checks::transit::api_tls,
-    },
-    CheckDef {
-        id: "transit.service-mtls",
-        run: checks::transit::service_mtls,
-    },
-    CheckDef {
-        id: "audit.policy",
-        run: checks::audit::audit_policy,
-    },
-    CheckDef {
-        id: "audit.log-backend",
-        run: checks::audit::log_backend,
-    },
-    CheckDef {
-        id: "audit.log-continuity",
-        run: checks::audit::log_continuity,
-    },
+impl CheckDef {
+    /// Runs the check: `not-collected` when a required kind is missing, else `run`.
+    pub fn evaluate(&'static self, ctx: &Ctx) -> CheckResult {
+        let mut b = Builder::new(self);
+        for c in self.commands {
+            b.cmd(*c);
+        }
+        for k in self.requires {
+            if let Err(e) = ctx.snap.collected(k) {
+                return util::not_collected(b, &e, self.judges);
+            }
+        }
+        (self.run)(ctx, b)
+    }
+}
+
+/// The message of the `expect` on a kind of [`CheckDef::requires`]: `evaluate` has shown
+/// it is evidence before `run` reads it.
+pub(crate) const REQUIRED: &str = "a required kind is evidence (CheckDef::evaluate)";
+
+/// The checks of each family, in evaluation-report order.
+const FAMILIES: &[&[&CheckDef]] = &[
+    checks::rbac::CHECKS,
+    checks::lifecycle::CHECKS,
+    checks::network::CHECKS,
+    checks::pss::CHECKS,
+    checks::integrity::CHECKS,
+    checks::encryption::CHECKS,
+    checks::transit::CHECKS,
+    checks::audit::CHECKS,
 ];
+
+/// Every check this build implements.
+pub fn all_checks() -> impl Iterator<Item = &'static CheckDef> {
+    FAMILIES.iter().flat_map(|f| f.iter().copied())
+}
+
+/// The check with this id.
+pub fn check(id: &str) -> Option<&'static CheckDef> {
+    all_checks().find(|c| c.id == id)
+}
 
 /// The ids of every check.
 pub fn check_ids() -> Vec<&'static str> {
-    CHECKS.iter().map(|c| c.id).collect()
+    all_checks().map(|c| c.id).collect()
 }
 
 /// What to evaluate.
@@ -297,11 +259,9 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
     let checks: Vec<CheckResult> = ids
         .par_iter()
         .map(|id| {
-            let def = CHECKS
-                .iter()
-                .find(|d| d.id == *id)
-                .expect("catalog check ids are validated");
-            (def.run)(&ctx)
+            check(id)
+                .expect("catalog check ids are validated")
+                .evaluate(&ctx)
         })
         .collect();
     let mut controls = Vec::new();
@@ -397,8 +357,8 @@ mod tests {
         let snap = crate::collect::import_dir(&dir, &Default::default()).unwrap();
         let opts = EvalOptions::default();
         let ctx = Ctx::new(&snap, &opts);
-        for def in CHECKS {
-            (def.run)(&ctx);
+        for def in all_checks() {
+            def.evaluate(&ctx);
         }
         let parsed: Vec<&str> = ctx
             .parsed
@@ -417,6 +377,93 @@ mod tests {
                 "{} was parsed whole: {parsed:?}",
                 k.key
             );
+        }
+    }
+
+    fn task_api() -> Snapshot {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/task-api");
+        crate::collect::import_dir(&dir, &Default::default()).unwrap()
+    }
+
+    /// A check reads only the kinds its definition declares: with every other kind marked
+    /// not collected, each result is the same.
+    #[test]
+    fn checks_read_only_the_kinds_they_declare() {
+        let full = task_api();
+        let opts = EvalOptions::default();
+        let ctx = Ctx::new(&full, &opts);
+        for def in all_checks() {
+            let mut narrow = full.clone();
+            let keys: Vec<String> = narrow.resources.keys().cloned().collect();
+            for key in keys {
+                if !def.requires.iter().chain(def.reads).any(|k| k.key == key) {
+                    narrow.mark(&key, crate::snapshot::CollectionStatus::Forbidden, "403");
+                }
+            }
+            let narrow_ctx = Ctx::new(&narrow, &opts);
+            assert_eq!(def.evaluate(&narrow_ctx), def.evaluate(&ctx), "{}", def.id);
+        }
+    }
+
+    /// A required kind that is missing gives not-collected naming the first of them, with
+    /// the definition's commands, whatever else the snapshot holds.
+    #[test]
+    fn a_missing_required_kind_is_not_collected_before_the_check_runs() {
+        let mut snap = task_api();
+        snap.mark(
+            crate::snapshot::kinds::CLUSTER_ROLES,
+            crate::snapshot::CollectionStatus::Forbidden,
+            "403",
+        );
+        let opts = EvalOptions::default();
+        let ctx = Ctx::new(&snap, &opts);
+        let r = check("lifecycle.orphaned-bindings").unwrap().evaluate(&ctx);
+        assert_eq!(r.status, Status::NotCollected);
+        assert_eq!(
+            r.observations[0].evidence.kind,
+            "clusterroles.rbac.authorization.k8s.io"
+        );
+        assert!(
+            r.observations[0]
+                .message
+                .contains("whether bindings outlived their subjects")
+        );
+        assert_eq!(
+            r.commands,
+            [
+                "kubectl get rolebindings,clusterrolebindings -A -o yaml",
+                "kubectl get serviceaccounts -A"
+            ]
+        );
+        for def in all_checks().filter(|d| d.requires.contains(&CLUSTER_ROLES)) {
+            assert_eq!(
+                def.evaluate(&ctx).status,
+                Status::NotCollected,
+                "{}",
+                def.id
+            );
+        }
+    }
+
+    #[test]
+    fn check_ids_are_unique_and_name_their_family_file() {
+        let ids = check_ids();
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+        for (family, list) in [
+            ("rbac", checks::rbac::CHECKS),
+            ("lifecycle", checks::lifecycle::CHECKS),
+            ("network", checks::network::CHECKS),
+            ("pss", checks::pss::CHECKS),
+            ("integrity", checks::integrity::CHECKS),
+            ("encryption", checks::encryption::CHECKS),
+            ("transit", checks::transit::CHECKS),
+            ("audit", checks::audit::CHECKS),
+        ] {
+            for d in list {
+                assert_eq!(d.id.split('.').next(), Some(family), "{}", d.id);
+            }
         }
     }
 }

@@ -157,12 +157,12 @@ pub struct Builder {
 const MAX_COMMANDS: usize = 25;
 
 impl Builder {
-    /// Starts a result.
-    pub fn new(id: &'static str, title: &'static str, resource: &'static str) -> Self {
+    /// Starts a result of a check.
+    pub fn new(def: &'static super::CheckDef) -> Self {
         Builder {
-            id,
-            title,
-            resource,
+            id: def.id,
+            title: def.title,
+            resource: def.resource,
             observations: Vec::new(),
             commands: Vec::new(),
             seen: std::collections::HashSet::new(),

@@ -7,25 +7,34 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::controls::Ctx;
 use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
 use crate::controls::model::audit::{AuditRequest, audit_level};
 use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at};
+use crate::controls::{CheckDef, Ctx};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::PODS;
 
 /// The ordinary user the audit policy is asked about: someone no rule names specifically.
 const PROBE_USER: &str = "someone@example.com";
 
+/// The checks of the `audit` family.
+pub const CHECKS: &[&CheckDef] = &[&POLICY, &LOG_BACKEND, &LOG_CONTINUITY];
+
 /// `audit.policy`: the audit Policy logs Secrets at Metadata, RBAC changes at
 /// RequestResponse, and everything else through a catch-all rule.
-pub fn audit_policy(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "audit.policy",
-        "Audit policy covers sensitive operations",
-        "audit Policy (kube-apiserver --audit-policy-file)",
-    );
-    b.cmd(APISERVER_CMD);
+pub const POLICY: CheckDef = CheckDef {
+    id: "audit.policy",
+    title: "Audit policy covers sensitive operations",
+    resource: "audit Policy (kube-apiserver --audit-policy-file)",
+    commands: &[APISERVER_CMD],
+    requires: &[],
+    judges: "what the audit policy logs",
+    // The audit Policy file is the evidence; the kube-apiserver pod adds to it.
+    reads: &[PODS],
+    run: audit_policy,
+};
+
+fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let Some(pf) = &ctx.snap.audit_policy else {
         b.cmd("cat /etc/kubernetes/audit-policy.yaml  # on a control-plane node, then: auditpack collect --audit-policy FILE");
         return match &apiserver(ctx) {
@@ -217,13 +226,19 @@ pub fn audit_policy(ctx: &Ctx) -> CheckResult {
 }
 
 /// `audit.log-backend`: the API server writes audit logs somewhere, with stated retention.
-pub fn log_backend(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "audit.log-backend",
-        "Audit log backend and retention",
-        "kube-apiserver --audit-log-* / --audit-webhook-* flags",
-    );
-    b.cmd(APISERVER_CMD);
+pub const LOG_BACKEND: CheckDef = CheckDef {
+    id: "audit.log-backend",
+    title: "Audit log backend and retention",
+    resource: "kube-apiserver --audit-log-* / --audit-webhook-* flags",
+    commands: &[APISERVER_CMD],
+    requires: &[],
+    judges: "where audit logs go",
+    // Pods not collected and no kube-apiserver pod (managed) are told apart here.
+    reads: &[PODS],
+    run: log_backend,
+};
+
+fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
     match &apiserver(ctx) {
         ApiServer::NotCollected => {
             b.push(
@@ -294,13 +309,20 @@ fn ts(v: &Value, field: &str) -> Option<DateTime<Utc>> {
 }
 
 /// `audit.log-continuity`: audit events were recorded throughout the period, with no gaps.
-pub fn log_continuity(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "audit.log-continuity",
-        "Audit logs present and continuous",
-        "audit-log summary (auditpack auditlog)",
-    );
-    b.cmd("auditpack auditlog AUDIT-LOG-FILES...  # the summary of the period's audit events");
+pub const LOG_CONTINUITY: CheckDef = CheckDef {
+    id: "audit.log-continuity",
+    title: "Audit logs present and continuous",
+    resource: "audit-log summary (auditpack auditlog)",
+    commands: &[
+        "auditpack auditlog AUDIT-LOG-FILES...  # the summary of the period's audit events",
+    ],
+    requires: &[],
+    judges: "whether audit events were recorded throughout the period",
+    reads: &[],
+    run: log_continuity,
+};
+
+fn log_continuity(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let Some(sum) = &ctx.snap.audit_log else {
         b.push(
             Status::NotCollected,

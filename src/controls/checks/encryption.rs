@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::controls::Ctx;
 use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
 use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at, strs};
+use crate::controls::{CheckDef, Ctx};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::PODS;
 
@@ -39,14 +39,23 @@ fn provider_strength(p: &Value) -> (u8, String) {
     }
 }
 
+/// The checks of the `encryption` family.
+pub const CHECKS: &[&CheckDef] = &[&AT_REST];
+
 /// `encryption.at-rest`: Secrets are encrypted in etcd.
-pub fn at_rest(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "encryption.at-rest",
-        "Secrets encrypted at rest",
-        "EncryptionConfiguration, kube-apiserver --encryption-provider-config",
-    );
-    b.cmd(APISERVER_CMD);
+pub const AT_REST: CheckDef = CheckDef {
+    id: "encryption.at-rest",
+    title: "Secrets encrypted at rest",
+    resource: "EncryptionConfiguration, kube-apiserver --encryption-provider-config",
+    commands: &[APISERVER_CMD],
+    requires: &[],
+    judges: "whether Secrets are encrypted at rest",
+    // The EncryptionConfiguration file is the evidence; the kube-apiserver pod adds to it.
+    reads: &[PODS],
+    run: at_rest,
+};
+
+fn at_rest(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let api = apiserver(ctx);
     let flag = match &api {
         ApiServer::Visible(pod, f) => Some((pod, f.get("encryption-provider-config"))),

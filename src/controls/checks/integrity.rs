@@ -2,23 +2,35 @@
 //! (`integrity.image-digests`) and signatures verified at admission
 //! (`integrity.image-signing`, from Kyverno, sigstore and ValidatingAdmissionPolicies).
 
-use crate::controls::Ctx;
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, arr, evidence, evidence_file, kind_name, name,
     namespace, not_collected, pod_spec, str_at, strs,
 };
+use crate::controls::{CheckDef, Ctx};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::{
-    CLUSTER_IMAGE_POLICIES, KYVERNO_CLUSTER_POLICIES, PODS, VALIDATING_ADMISSION_POLICIES,
+    CLUSTER_IMAGE_POLICIES, CRON_JOBS, DAEMON_SETS, DEPLOYMENTS, JOBS, KYVERNO_CLUSTER_POLICIES,
+    PODS, STATEFUL_SETS, VALIDATING_ADMISSION_POLICIES,
 };
+/// The checks of the `integrity` family.
+pub const CHECKS: &[&CheckDef] = &[&IMAGE_DIGESTS, &IMAGE_SIGNING];
+
 /// `integrity.image-digests`: every application container image is pinned by digest.
-pub fn image_digests(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "integrity.image-digests",
-        "Images pinned by digest",
-        "Pods and pod templates (container images)",
-    );
-    b.cmd("kubectl get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.containers[*].image}{\"\\n\"}{end}'");
+pub const IMAGE_DIGESTS: CheckDef = CheckDef {
+    id: "integrity.image-digests",
+    title: "Images pinned by digest",
+    resource: "Pods and pod templates (container images)",
+    commands: &[
+        "kubectl get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.containers[*].image}{\"\\n\"}{end}'",
+    ],
+    requires: &[],
+    judges: "whether images are pinned by digest",
+    // Walked one kind at a time: a later kind missing keeps what the earlier ones showed.
+    reads: WORKLOAD_KINDS,
+    run: image_digests,
+};
+
+fn image_digests(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let mut judged = 0;
     let mut bad = 0;
     for k in WORKLOAD_KINDS {
@@ -87,13 +99,31 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// `integrity.image-signing`: admission verifies image signatures.
-pub fn image_signing(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "integrity.image-signing",
-        "Image signatures verified at admission",
-        "Kyverno ClusterPolicies, sigstore ClusterImagePolicies, ValidatingAdmissionPolicies",
-    );
-    b.cmd("kubectl get clusterpolicies.kyverno.io,clusterimagepolicies.policy.sigstore.dev,validatingadmissionpolicies -o yaml");
+pub const IMAGE_SIGNING: CheckDef = CheckDef {
+    id: "integrity.image-signing",
+    title: "Image signatures verified at admission",
+    resource: "Kyverno ClusterPolicies, sigstore ClusterImagePolicies, ValidatingAdmissionPolicies",
+    commands: &[
+        "kubectl get clusterpolicies.kyverno.io,clusterimagepolicies.policy.sigstore.dev,validatingadmissionpolicies -o yaml",
+    ],
+    requires: &[],
+    judges: "whether admission verifies image signatures",
+    // Optional CRDs and the workloads they cover: what is missing is weighed per kind.
+    reads: &[
+        KYVERNO_CLUSTER_POLICIES,
+        CLUSTER_IMAGE_POLICIES,
+        VALIDATING_ADMISSION_POLICIES,
+        PODS,
+        DEPLOYMENTS,
+        STATEFUL_SETS,
+        DAEMON_SETS,
+        JOBS,
+        CRON_JOBS,
+    ],
+    run: image_signing,
+};
+
+fn image_signing(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let mut uncollected = Vec::new();
     let mut patterns: Vec<String> = Vec::new();
     match ctx.items(KYVERNO_CLUSTER_POLICIES) {

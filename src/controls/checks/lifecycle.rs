@@ -7,14 +7,17 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::controls::Ctx;
 use crate::controls::model::rbac::subject_display;
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, bool_at, evidence, evidence_file, is_static_pod,
     kind_name, name, namespace, not_collected, pod_spec, str_at,
 };
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Grant, Status, Subject, SubjectAccess};
-use crate::snapshot::kinds::{PODS, ROLE_BINDINGS, SECRETS, SERVICE_ACCOUNTS};
+use crate::snapshot::kinds::{
+    CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, CRON_JOBS, DAEMON_SETS, DEPLOYMENTS, JOBS, PODS,
+    ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, STATEFUL_SETS,
+};
 
 /// Whether a change granted or removed access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -126,23 +129,39 @@ fn grant_text(g: &Grant) -> String {
     )
 }
 
+/// The checks of the `lifecycle` family.
+pub const CHECKS: &[&CheckDef] = &[
+    &ORPHANED_BINDINGS,
+    &UNUSED_SERVICE_ACCOUNTS,
+    &TOKEN_SECRETS,
+    &AUTOMOUNT,
+    &ACCESS_CHANGES,
+];
+
 /// `lifecycle.orphaned-bindings`: bindings name only subjects and roles that exist.
-pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.orphaned-bindings",
-        "Bindings name only existing subjects and roles",
-        "RoleBindings, ClusterRoleBindings, ServiceAccounts",
-    );
-    b.cmd("kubectl get rolebindings,clusterrolebindings -A -o yaml");
-    b.cmd("kubectl get serviceaccounts -A");
-    let model = match ctx.rbac() {
-        Ok(m) => m,
-        Err(e) => return not_collected(b, e, "whether bindings outlived their subjects"),
-    };
-    let sas = match ctx.items(SERVICE_ACCOUNTS) {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "whether bindings outlived their subjects"),
-    };
+pub const ORPHANED_BINDINGS: CheckDef = CheckDef {
+    id: "lifecycle.orphaned-bindings",
+    title: "Bindings name only existing subjects and roles",
+    resource: "RoleBindings, ClusterRoleBindings, ServiceAccounts",
+    commands: &[
+        "kubectl get rolebindings,clusterrolebindings -A -o yaml",
+        "kubectl get serviceaccounts -A",
+    ],
+    requires: &[
+        ROLES,
+        ROLE_BINDINGS,
+        CLUSTER_ROLES,
+        CLUSTER_ROLE_BINDINGS,
+        SERVICE_ACCOUNTS,
+    ],
+    judges: "whether bindings outlived their subjects",
+    reads: &[],
+    run: orphaned_bindings,
+};
+
+fn orphaned_bindings(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let model = ctx.rbac().expect(REQUIRED);
+    let sas = ctx.items(SERVICE_ACCOUNTS).expect(REQUIRED);
     let existing: HashSet<(&str, &str)> = sas
         .iter()
         .map(|s| (namespace(s).unwrap_or(""), name(s)))
@@ -213,25 +232,33 @@ fn sa_of(spec: &Value) -> &str {
 }
 
 /// `lifecycle.unused-serviceaccounts`: every ServiceAccount is used by some workload.
-pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.unused-serviceaccounts",
-        "ServiceAccounts are in use",
-        "ServiceAccounts, Pods, workload controllers",
-    );
-    b.cmd("kubectl get serviceaccounts -A");
-    b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.spec.serviceAccountName}{.spec.template.spec.serviceAccountName}{\"\\n\"}{end}'");
-    let sas = match ctx.items(SERVICE_ACCOUNTS) {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
-    };
+pub const UNUSED_SERVICE_ACCOUNTS: CheckDef = CheckDef {
+    id: "lifecycle.unused-serviceaccounts",
+    title: "ServiceAccounts are in use",
+    resource: "ServiceAccounts, Pods, workload controllers",
+    commands: &[
+        "kubectl get serviceaccounts -A",
+        "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.spec.serviceAccountName}{.spec.template.spec.serviceAccountName}{\"\\n\"}{end}'",
+    ],
+    requires: &[
+        SERVICE_ACCOUNTS,
+        PODS,
+        DEPLOYMENTS,
+        STATEFUL_SETS,
+        DAEMON_SETS,
+        JOBS,
+        CRON_JOBS,
+    ],
+    judges: "which ServiceAccounts are unused",
+    reads: &[],
+    run: unused_service_accounts,
+};
+
+fn unused_service_accounts(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let sas = ctx.items(SERVICE_ACCOUNTS).expect(REQUIRED);
     let mut used: HashSet<(String, String)> = HashSet::new();
     for k in WORKLOAD_KINDS {
-        let items = match ctx.objects(k) {
-            Ok(i) => i,
-            Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
-        };
-        for o in items {
+        for o in ctx.objects(k).expect(REQUIRED) {
             let o = &o;
             if let Some((_, spec, _)) = pod_spec(k, o) {
                 used.insert((
@@ -282,17 +309,19 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
 }
 
 /// `lifecycle.token-secrets`: no long-lived ServiceAccount token Secrets.
-pub fn token_secrets(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.token-secrets",
-        "No long-lived ServiceAccount token Secrets",
-        "Secrets (metadata only)",
-    );
-    b.cmd("kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token");
-    let secrets = match ctx.items(SECRETS) {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "whether long-lived token Secrets exist"),
-    };
+pub const TOKEN_SECRETS: CheckDef = CheckDef {
+    id: "lifecycle.token-secrets",
+    title: "No long-lived ServiceAccount token Secrets",
+    resource: "Secrets (metadata only)",
+    commands: &["kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token"],
+    requires: &[SECRETS],
+    judges: "whether long-lived token Secrets exist",
+    reads: &[],
+    run: token_secrets,
+};
+
+fn token_secrets(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let secrets = ctx.items(SECRETS).expect(REQUIRED);
     let typed = secrets.iter().filter(|s| s.get("type").is_some()).count();
     let mut found = 0;
     for s in secrets {
@@ -355,22 +384,30 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
 }
 
 /// `lifecycle.automount`: ServiceAccount tokens are mounted only where they are needed.
-pub fn automount(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.automount",
-        "ServiceAccount tokens mounted only where needed",
-        "Pods, workload controllers, ServiceAccounts",
-    );
-    b.cmd("kubectl get serviceaccounts -A -o yaml");
-    b.cmd("kubectl get pods -A -o yaml");
-    let model = match ctx.rbac() {
-        Ok(m) => m,
-        Err(e) => return not_collected(b, e, "whether tokens are mounted needlessly"),
-    };
-    let sas = match ctx.items(SERVICE_ACCOUNTS) {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
-    };
+pub const AUTOMOUNT: CheckDef = CheckDef {
+    id: "lifecycle.automount",
+    title: "ServiceAccount tokens mounted only where needed",
+    resource: "Pods, workload controllers, ServiceAccounts",
+    commands: &[
+        "kubectl get serviceaccounts -A -o yaml",
+        "kubectl get pods -A -o yaml",
+    ],
+    requires: &[
+        ROLES,
+        ROLE_BINDINGS,
+        CLUSTER_ROLES,
+        CLUSTER_ROLE_BINDINGS,
+        SERVICE_ACCOUNTS,
+    ],
+    judges: "whether tokens are mounted needlessly",
+    // Walked one kind at a time: a later kind missing keeps what the earlier ones showed.
+    reads: WORKLOAD_KINDS,
+    run: automount,
+};
+
+fn automount(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let model = ctx.rbac().expect(REQUIRED);
+    let sas = ctx.items(SERVICE_ACCOUNTS).expect(REQUIRED);
     let sa_auto: BTreeMap<(&str, &str), Option<bool>> = sas
         .iter()
         .map(|s| {
@@ -459,13 +496,20 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
 }
 
 /// `lifecycle.access-changes`: access granted and removed since the previous snapshot.
-pub fn access_changes_check(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.access-changes",
-        "Access granted and removed since the previous snapshot",
-        "Roles, ClusterRoles and their bindings (two snapshots)",
-    );
-    b.cmd("auditpack diff PREVIOUS.json SNAPSHOT.json");
+/// Without a previous snapshot it does not apply, whatever this one holds, so the RBAC
+/// kinds are read, not required.
+pub const ACCESS_CHANGES: CheckDef = CheckDef {
+    id: "lifecycle.access-changes",
+    title: "Access granted and removed since the previous snapshot",
+    resource: "Roles, ClusterRoles and their bindings (two snapshots)",
+    commands: &["auditpack diff PREVIOUS.json SNAPSHOT.json"],
+    requires: &[],
+    judges: "what access changed",
+    reads: &[ROLES, ROLE_BINDINGS, CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS],
+    run: access_changes_check,
+};
+
+fn access_changes_check(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let Some(prev) = ctx.opts.previous.as_ref() else {
         return b.finish(
             Status::NotApplicable,

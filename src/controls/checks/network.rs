@@ -10,11 +10,11 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use crate::controls::Ctx;
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, labels, name, namespace,
-    not_collected, selector_matches, str_at,
+    selector_matches, str_at,
 };
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::{NAMESPACES, NETWORK_POLICIES, PODS};
 
@@ -267,36 +267,44 @@ struct Inputs<'a> {
     policies: BTreeMap<&'a str, Vec<&'a Value>>,
 }
 
-fn inputs<'a>(ctx: &'a Ctx<'_>) -> Result<Inputs<'a>, crate::snapshot::NotCollected> {
-    let namespaces = ctx.items(NAMESPACES)?;
+/// Namespaces and their NetworkPolicies (both required by the checks that call it).
+fn inputs<'a>(ctx: &'a Ctx<'_>) -> Inputs<'a> {
+    let namespaces = ctx.items(NAMESPACES).expect(REQUIRED);
     let mut policies: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for p in ctx.items(NETWORK_POLICIES)? {
+    for p in ctx.items(NETWORK_POLICIES).expect(REQUIRED) {
         policies
             .entry(namespace(p).unwrap_or(""))
             .or_default()
             .push(p);
     }
-    Ok(Inputs {
+    Inputs {
         namespaces,
         policies,
-    })
+    }
 }
 
 const NP: &str = NETWORK_POLICIES.key;
 
+/// The checks of the `network` family.
+pub const CHECKS: &[&CheckDef] = &[&DEFAULT_DENY, &POD_ISOLATION, &ALLOW_ALL];
+
 /// `network.default-deny`: every application namespace denies ingress and egress by default.
-pub fn default_deny(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "network.default-deny",
-        "Default-deny NetworkPolicy per namespace",
-        "NetworkPolicies, Namespaces",
-    );
-    b.cmd("kubectl get networkpolicies -A -o yaml");
-    b.cmd("kubectl get namespaces");
-    let inp = match inputs(ctx) {
-        Ok(i) => i,
-        Err(e) => return not_collected(b, &e, "whether namespaces deny traffic by default"),
-    };
+pub const DEFAULT_DENY: CheckDef = CheckDef {
+    id: "network.default-deny",
+    title: "Default-deny NetworkPolicy per namespace",
+    resource: "NetworkPolicies, Namespaces",
+    commands: &[
+        "kubectl get networkpolicies -A -o yaml",
+        "kubectl get namespaces",
+    ],
+    requires: &[NAMESPACES, NETWORK_POLICIES],
+    judges: "whether namespaces deny traffic by default",
+    reads: &[],
+    run: default_deny,
+};
+
+fn default_deny(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let inp = inputs(ctx);
     let mut skipped = Vec::new();
     let mut failing = 0;
     for ns in inp.namespaces {
@@ -401,22 +409,23 @@ pub fn default_deny(ctx: &Ctx) -> CheckResult {
 }
 
 /// `network.pod-isolation`: no application pod is left unselected by every policy.
-pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "network.pod-isolation",
-        "Every pod is covered by a NetworkPolicy",
-        "Pods, NetworkPolicies",
-    );
-    b.cmd("kubectl get pods -A --show-labels");
-    b.cmd("kubectl get networkpolicies -A -o yaml");
-    let inp = match inputs(ctx) {
-        Ok(i) => i,
-        Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
-    };
-    let pods = match ctx.objects(PODS) {
-        Ok(p) => p,
-        Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
-    };
+pub const POD_ISOLATION: CheckDef = CheckDef {
+    id: "network.pod-isolation",
+    title: "Every pod is covered by a NetworkPolicy",
+    resource: "Pods, NetworkPolicies",
+    commands: &[
+        "kubectl get pods -A --show-labels",
+        "kubectl get networkpolicies -A -o yaml",
+    ],
+    requires: &[NAMESPACES, NETWORK_POLICIES, PODS],
+    judges: "which pods no NetworkPolicy selects",
+    reads: &[],
+    run: pod_isolation,
+};
+
+fn pod_isolation(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let inp = inputs(ctx);
+    let pods = ctx.objects(PODS).expect(REQUIRED);
     let mut covered = 0;
     let mut open = 0;
     let mut targeted: std::collections::BTreeMap<(String, String), usize> = Default::default();
@@ -506,17 +515,19 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
 }
 
 /// `network.allow-all`: no policy admits every source or destination.
-pub fn allow_all(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "network.allow-all",
-        "No NetworkPolicy admits all traffic",
-        "NetworkPolicies",
-    );
-    b.cmd("kubectl get networkpolicies -A -o yaml");
-    let pols = match ctx.items(NP) {
-        Ok(p) => p,
-        Err(e) => return not_collected(b, &e, "whether policies admit everything"),
-    };
+pub const ALLOW_ALL: CheckDef = CheckDef {
+    id: "network.allow-all",
+    title: "No NetworkPolicy admits all traffic",
+    resource: "NetworkPolicies",
+    commands: &["kubectl get networkpolicies -A -o yaml"],
+    requires: &[NETWORK_POLICIES],
+    judges: "whether policies admit everything",
+    reads: &[],
+    run: allow_all,
+};
+
+fn allow_all(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let pols = ctx.items(NETWORK_POLICIES).expect(REQUIRED);
     for p in pols {
         for (ptr, msg) in allow_all_rules(p) {
             b.push(

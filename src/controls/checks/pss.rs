@@ -3,29 +3,34 @@
 
 use serde_json::Value;
 
-use crate::controls::Ctx;
 use crate::controls::model::pss::{self, Level};
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, esc, evidence, evidence_file, kind_name, labels,
     name, namespace, not_collected, pod_spec,
 };
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::{NAMESPACES, PODS};
 
 const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
 
+/// The checks of the `pss` family.
+pub const CHECKS: &[&CheckDef] = &[&NAMESPACE_LABELS, &BASELINE, &RESTRICTED];
+
 /// `pss.namespace-labels`: every application namespace enforces baseline or restricted.
-pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "pss.namespace-labels",
-        "Namespaces enforce a Pod Security Standard",
-        "Namespace labels (pod-security.kubernetes.io/*)",
-    );
-    b.cmd("kubectl get namespaces --show-labels");
-    let nss = match ctx.items(NAMESPACES) {
-        Ok(n) => n,
-        Err(e) => return not_collected(b, &e, "which Pod Security Standard namespaces enforce"),
-    };
+pub const NAMESPACE_LABELS: CheckDef = CheckDef {
+    id: "pss.namespace-labels",
+    title: "Namespaces enforce a Pod Security Standard",
+    resource: "Namespace labels (pod-security.kubernetes.io/*)",
+    commands: &["kubectl get namespaces --show-labels"],
+    requires: &[NAMESPACES],
+    judges: "which Pod Security Standard namespaces enforce",
+    reads: &[],
+    run: namespace_labels,
+};
+
+fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let nss = ctx.items(NAMESPACES).expect(REQUIRED);
     let mut skipped = Vec::new();
     let mut bad = 0;
     for ns in nss {
@@ -104,23 +109,36 @@ pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
     b.finish(status, explanation, Some("Label each namespace: `kubectl label ns NAME pod-security.kubernetes.io/enforce=restricted` (or baseline where restricted is not yet possible), after a dry run with `--dry-run=server`."))
 }
 
-fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
-    let (id, title) = match level {
-        Level::Restricted => (
-            "pss.restricted",
-            "Workloads meet the restricted Pod Security Standard",
-        ),
-        _ => (
-            "pss.baseline",
-            "Workloads meet the baseline Pod Security Standard",
-        ),
-    };
-    let mut b = Builder::new(
-        id,
-        title,
-        "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs",
-    );
-    b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml");
+const WORKLOADS_RESOURCE: &str = "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs";
+const WORKLOADS_COMMAND: &str =
+    "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml";
+
+/// `pss.baseline`.
+pub const BASELINE: CheckDef = CheckDef {
+    id: "pss.baseline",
+    title: "Workloads meet the baseline Pod Security Standard",
+    resource: WORKLOADS_RESOURCE,
+    commands: &[WORKLOADS_COMMAND],
+    requires: &[],
+    judges: "whether workloads meet the baseline standard",
+    // Walked one kind at a time: a later kind missing keeps what the earlier ones showed.
+    reads: WORKLOAD_KINDS,
+    run: |ctx, b| pods_against(ctx, b, Level::Baseline),
+};
+
+/// `pss.restricted`.
+pub const RESTRICTED: CheckDef = CheckDef {
+    id: "pss.restricted",
+    title: "Workloads meet the restricted Pod Security Standard",
+    resource: WORKLOADS_RESOURCE,
+    commands: &[WORKLOADS_COMMAND],
+    requires: &[],
+    judges: "whether workloads meet the restricted standard",
+    reads: WORKLOAD_KINDS,
+    run: |ctx, b| pods_against(ctx, b, Level::Restricted),
+};
+
+fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
     let mut judged = 0;
     let mut bad = 0;
     let mut skipped = 0;
@@ -205,14 +223,4 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
         ),
     };
     b.finish(status, explanation, Some("Fix the listed securityContext fields in the workload's pod template and redeploy; then enforce the level on its namespace."))
-}
-
-/// `pss.baseline`.
-pub fn baseline(ctx: &Ctx) -> CheckResult {
-    pods_against(ctx, Level::Baseline)
-}
-
-/// `pss.restricted`.
-pub fn restricted(ctx: &Ctx) -> CheckResult {
-    pods_against(ctx, Level::Restricted)
 }

@@ -4,23 +4,32 @@
 
 use serde_json::Value;
 
-use crate::controls::Ctx;
 use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, is_static_pod, name, namespace,
     str_at,
 };
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::{DAPR_CONFIGURATIONS, DEPLOYMENTS, PEER_AUTHENTICATIONS, PODS};
 
+/// The checks of the `transit` family.
+pub const CHECKS: &[&CheckDef] = &[&API_TLS, &SERVICE_MTLS];
+
 /// `transit.api-tls`: the API server is reached over HTTPS.
-pub fn api_tls(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "transit.api-tls",
-        "API server serves TLS only",
-        "API endpoint, kube-apiserver flags",
-    );
-    b.cmd("kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'");
+pub const API_TLS: CheckDef = CheckDef {
+    id: "transit.api-tls",
+    title: "API server serves TLS only",
+    resource: "API endpoint, kube-apiserver flags",
+    commands: &["kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'"],
+    requires: &[],
+    judges: "whether the API server serves TLS only",
+    // The endpoint the snapshot was collected from is the evidence; else the pod's flags.
+    reads: &[PODS],
+    run: api_tls,
+};
+
+fn api_tls(ctx: &Ctx, mut b: Builder) -> CheckResult {
     if let Some(server) = &ctx.snap.source.server {
         let ok = server.starts_with("https://");
         b.push(
@@ -98,24 +107,23 @@ fn pod_ready(p: &Value) -> bool {
 
 /// `transit.service-mtls`: service-to-service traffic is encrypted by a mesh (Dapr, Istio,
 /// Linkerd).
-pub fn service_mtls(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "transit.service-mtls",
-        "Service-to-service mTLS",
-        "Dapr Sentry and Configuration, Istio PeerAuthentication, Linkerd control plane",
-    );
+pub const SERVICE_MTLS: CheckDef = CheckDef {
+    id: "transit.service-mtls",
+    title: "Service-to-service mTLS",
+    resource: "Dapr Sentry and Configuration, Istio PeerAuthentication, Linkerd control plane",
+    commands: &[],
+    requires: &[DEPLOYMENTS, PODS],
+    judges: "whether a service mesh encrypts traffic",
+    // Optional CRDs, weighed by whether their mesh is present.
+    reads: &[DAPR_CONFIGURATIONS, PEER_AUTHENTICATIONS],
+    run: service_mtls,
+};
+
+fn service_mtls(ctx: &Ctx, mut b: Builder) -> CheckResult {
     // Deployments are found by name and pods read one at a time: neither kind is parsed
     // whole.
-    let (deps, pods) = match (ctx.snap.collected(DEPLOYMENTS), ctx.snap.collected(PODS)) {
-        (Ok(d), Ok(p)) => (d, p),
-        (Err(e), _) | (_, Err(e)) => {
-            return crate::controls::util::not_collected(
-                b,
-                &e,
-                "whether a service mesh encrypts traffic",
-            );
-        }
-    };
+    let deps = ctx.snap.collected(DEPLOYMENTS).expect(REQUIRED);
+    let pods = ctx.snap.collected(PODS).expect(REQUIRED);
     let deployment = |n: &str| deps.iter().find(|d| d.name() == n).map(|d| d.value());
     let mut meshes = Vec::new();
     let mut uncollected = Vec::new();
