@@ -1,7 +1,7 @@
 //! The kinds auditpack collects and evaluates, each a `&'static` [`KindInfo`] constant
 //! (`kinds::PODS`), with everything the stages key by kind: how it is served, its
 //! category in a diff, and its row of the evidence checklist. A kind is added in one
-//! place, the [`kinds!`] list below, and the macro will not take one without them all.
+//! place, the `kinds!` list below, and the macro will not take one without them all.
 
 use serde::{Deserialize, Serialize};
 
