@@ -2,6 +2,7 @@
 //! [`lifecycle`], and so on. Each check is a [`CheckDef`](super::CheckDef) in its
 //! family's file, listed in that file's `CHECKS`; [`all_checks`](super::all_checks) reads
 //! every family's list.
+
 pub mod audit;
 pub mod encryption;
 pub mod integrity;
