@@ -6,8 +6,8 @@ use common::shared;
 use std::path::{Path, PathBuf};
 
 use auditpack::controls::fixture::parse_objects;
-use auditpack::controls::pss::{self, Level};
-use auditpack::controls::rbac::Model;
+use auditpack::controls::model::pss::{self, Level};
+use auditpack::controls::model::rbac::Model;
 use auditpack::findings::Subject;
 use serde_json::Value;
 
@@ -482,7 +482,7 @@ fn pci_dss_catalog_needs_no_code() {
 
 mod net {
     use super::*;
-    use auditpack::controls::network::{
+    use auditpack::controls::checks::network::{
         Endpoint, Port, allow_all_rules, allowed, is_default_deny, policy_types,
     };
     use serde_json::{Map, json};
@@ -821,7 +821,7 @@ fn evidence_doc(path: &Path) -> auditpack::snapshot::EvidenceFile {
 
 #[test]
 fn audit_policy_rules_match_in_order_first_match_wins() {
-    use auditpack::controls::platform::{AuditRequest, audit_level};
+    use auditpack::controls::model::audit::{AuditRequest, audit_level};
     let web = evidence_doc(&realdata(
         "kubernetes-website/content/en/examples/audit/audit-policy.yaml",
     ))
@@ -1208,10 +1208,10 @@ fn access_changes_since_previous_snapshot() {
             "roleRef": {"kind": "Role", "name": "task-api-role"},
             "subjects": [{"kind": "User", "name": "contractor@example.com"}]
         }));
-    let old = auditpack::controls::rbac::Model::from_snapshot(&prev)
+    let old = auditpack::controls::model::rbac::Model::from_snapshot(&prev)
         .unwrap()
         .access_review();
-    let new = auditpack::controls::rbac::Model::from_snapshot(&now)
+    let new = auditpack::controls::model::rbac::Model::from_snapshot(&now)
         .unwrap()
         .access_review();
     let changes = auditpack::controls::access_changes(&old, &new);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use auditpack::collect::files::parse_documents;
 use auditpack::collect::redact::redact_object;
 use auditpack::collect::{ImportOptions, import_dir};
-use auditpack::controls::pss::{self, Level};
+use auditpack::controls::model::pss::{self, Level};
 use auditpack::controls::{EvalOptions, evaluate};
 use auditpack::snapshot::Snapshot;
 use serde_json::Value;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::controls::rbac::Model;
+use crate::controls::model::rbac::Model;
 use crate::findings::SubjectAccess;
 use crate::history;
 use crate::render::PreviousPacket;

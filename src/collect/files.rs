@@ -35,7 +35,7 @@ use super::{CollectError, Warning};
 use crate::infile::{self, Links};
 use crate::snapshot::{
     CollectionStatus, EvidenceFile, ImportedFile, KINDS, KindInfo, Redaction, Snapshot, Source,
-    SourceMode, kind_for_object, object_key,
+    SourceMode, kind_for_object, kinds, object_key,
 };
 
 /// Reason recorded for every kind an import did not contain.
@@ -138,7 +138,10 @@ pub fn import_dir_with_warnings(
 /// kube-system (`registry.k8s.io/kube-apiserver:v1.37.0`), when the export has it.
 fn apiserver_version(snap: &Snapshot) -> Option<String> {
     // Parse only kube-system's pods: the rest of an export may be large.
-    let system = snap.collected("pods").ok()?.parse_in("kube-system");
+    let system = snap
+        .collected(kinds::PODS.key)
+        .ok()?
+        .parse_in("kube-system");
     system
         .iter()
         .filter(|p| {
@@ -975,6 +978,7 @@ fn kind_from_file_name(rel: &str) -> Option<&'static KindInfo> {
         .to_ascii_lowercase();
     KINDS
         .iter()
+        .copied()
         .find(|k| stem == k.key || stem == k.plural || stem == k.kind.to_ascii_lowercase())
 }
 
@@ -1234,9 +1238,7 @@ mod tests {
         )
         .unwrap();
         let snap = import_dir(dir.path(), &ImportOptions::default()).unwrap();
-        let items = snap
-            .items("rolebindings.rbac.authorization.k8s.io")
-            .unwrap();
+        let items = snap.items(kinds::ROLE_BINDINGS.key).unwrap();
         assert_eq!(items[0]["kind"], "RoleBinding");
         assert_eq!(items[0]["apiVersion"], "rbac.authorization.k8s.io/v1");
     }
@@ -1249,15 +1251,10 @@ mod tests {
         std::fs::write(dir.path().join("whatever.yaml"), empty).unwrap();
         let (snap, warnings) =
             import_dir_with_warnings(dir.path(), &ImportOptions::default()).unwrap();
-        assert_eq!(
-            snap.items("networkpolicies.networking.k8s.io")
-                .unwrap()
-                .len(),
-            0
-        );
+        assert_eq!(snap.items(kinds::NETWORK_POLICIES.key).unwrap().len(), 0);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert_eq!(warnings[0].subject, "whatever.yaml");
-        let c = &snap.resources["pods"];
+        let c = &snap.resources[kinds::PODS.key];
         assert_eq!(c.status, CollectionStatus::NotCollected);
         assert_eq!(c.reason.as_deref(), Some(NOT_IN_FILES));
     }
@@ -1310,14 +1307,9 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(snap.items("namespaces").unwrap().len(), 1);
-        assert_eq!(
-            snap.items("clusterroles.rbac.authorization.k8s.io")
-                .unwrap()
-                .len(),
-            1
-        );
-        assert!(snap.items("serviceaccounts").unwrap().is_empty());
-        assert!(snap.items("pods").is_err());
+        assert_eq!(snap.items(kinds::NAMESPACES.key).unwrap().len(), 1);
+        assert_eq!(snap.items(kinds::CLUSTER_ROLES.key).unwrap().len(), 1);
+        assert!(snap.items(kinds::SERVICE_ACCOUNTS.key).unwrap().is_empty());
+        assert!(snap.items(kinds::PODS.key).is_err());
     }
 }

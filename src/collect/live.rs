@@ -31,6 +31,7 @@ use super::redact::{mask, redact_object, server_url};
 use super::{CollectError, Warning};
 use crate::snapshot::{
     CollectionStatus, Identity, Items, KINDS, KindInfo, Redaction, Snapshot, Source, SourceMode,
+    kinds,
 };
 
 /// A list's objects, already redacted and compact, and beside each what redaction removed
@@ -559,8 +560,8 @@ async fn run_list(
 /// at the version read: ValidatingAdmissionPolicy and its bindings are
 /// `admissionregistration.k8s.io/v1` from 1.30.
 const VERSION_DEPENDENT: &[&str] = &[
-    "validatingadmissionpolicies.admissionregistration.k8s.io",
-    "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+    kinds::VALIDATING_ADMISSION_POLICIES.key,
+    kinds::VALIDATING_ADMISSION_POLICY_BINDINGS.key,
 ];
 
 /// What a 404 on a list means: `absent` only when discovery does not list the kind and
@@ -876,7 +877,7 @@ pub async fn collect_live_async(
         }
     }
     if !options.namespaces.is_empty() && !options.namespaces.iter().any(|n| n == "kube-system") {
-        let pods = crate::snapshot::kind_by_key("pods").expect("pods is a kind");
+        let pods = kinds::PODS;
         for selector in CONTROL_PLANE_SELECTORS {
             jobs.push(ListJob {
                 info: pods,
@@ -943,7 +944,7 @@ pub async fn collect_live_async(
                 }
                 snap.mark_collected(key);
                 let c = snap.resources.entry(key.to_string()).or_default();
-                let filter = key == "namespaces" && !options.namespaces.is_empty();
+                let filter = key == kinds::NAMESPACES.key && !options.namespaces.is_empty();
                 if c.items.is_empty() && !filter && !job.extra {
                     // The usual case, one list for the whole kind: take it as it is.
                     c.items = items;
@@ -1026,7 +1027,7 @@ pub async fn collect_live_async(
             });
         }
     }
-    if let Some(c) = snap.resources.get_mut("secrets")
+    if let Some(c) = snap.resources.get_mut(kinds::SECRETS.key)
         && c.status == CollectionStatus::Collected
     {
         c.reason = Some(if c.items.iter().any(|i| i.value().get("type").is_some()) {

@@ -4,9 +4,10 @@
 //! The unit of evaluation is a check (`rbac.cluster-admin`, `network.default-deny`, ...);
 //! catalogs map framework controls onto checks, and a control's status is
 //! [`Status::combine`] of its checks. A check whose input kind was not collected says
-//! `not-collected`, never `pass`. Each check lives with its family: [`access`] (RBAC),
-//! [`lifecycle`], [`network`], [`workloads`] (Pod Security Standards, image digests) and
-//! [`platform`] (encryption, mTLS, audit, image signatures).
+//! `not-collected`, never `pass`. Each check lives in the file of its id's family under
+//! [`checks`] (`rbac.*` in [`checks::rbac`], ...); the engines they rest on (effective RBAC
+//! access, Pod Security Standards, the kube-apiserver's flags, audit Policy levels) are in
+//! [`model`].
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -15,21 +16,18 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::findings::{CheckResult, ControlResult, Findings, FrameworkInfo, Status};
-use crate::snapshot::{NotCollected, Snapshot};
+use crate::snapshot::kinds::{CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, ROLE_BINDINGS, ROLES};
+use crate::snapshot::{KindInfo, NotCollected, Snapshot};
+use util::Builder;
 
-pub mod access;
 pub mod catalog;
+pub mod checks;
 pub mod fixture;
-pub mod lifecycle;
-pub mod network;
-pub mod platform;
-pub mod pss;
-pub mod rbac;
+pub mod model;
 pub mod util;
-pub mod workloads;
 
 pub use catalog::{CatalogError, Framework};
-pub use lifecycle::{AccessChange, ChangeKind, access_changes};
+pub use checks::lifecycle::{AccessChange, ChangeKind, access_changes};
 
 /// The input every check reads: the snapshot, the options, and what is built once per
 /// evaluation (each kind parsed, the RBAC model). The parsed objects live as long as the
@@ -40,7 +38,7 @@ pub struct Ctx<'a> {
     /// The options.
     pub opts: &'a EvalOptions,
     parsed: HashMap<&'a str, OnceLock<Vec<Value>>>,
-    rbac: OnceLock<Result<rbac::Model, NotCollected>>,
+    rbac: OnceLock<Result<model::rbac::Model, NotCollected>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -60,7 +58,8 @@ impl<'a> Ctx<'a> {
 
     /// The objects of a kind, parsed once per evaluation, or [`NotCollected`] when they
     /// are not complete evidence (an `absent` kind yields an empty slice).
-    pub fn items(&self, key: &str) -> Result<&[Value], NotCollected> {
+    pub fn items(&self, key: impl AsRef<str>) -> Result<&[Value], NotCollected> {
+        let key = key.as_ref();
         let items = self.snap.collected(key)?;
         Ok(self
             .parsed
@@ -74,141 +73,109 @@ impl<'a> Ctx<'a> {
     /// pod templates), the bulk of a large cluster: they are never held parsed whole. Each
     /// check that walks them parses them again; measured, that costs less than a second
     /// at 2,000 namespaces and saves half of evaluation's memory.
-    pub fn objects(&self, key: &str) -> Result<impl Iterator<Item = Value> + '_, NotCollected> {
+    pub fn objects(
+        &self,
+        key: impl AsRef<str>,
+    ) -> Result<impl Iterator<Item = Value> + '_, NotCollected> {
         Ok(self.snap.collected(key)?.iter().map(|i| i.value()))
     }
 
     /// The objects of a kind in one namespace, parsed (only those are read).
-    pub fn objects_in(&self, key: &str, namespace: &str) -> Result<Vec<Value>, NotCollected> {
+    pub fn objects_in(
+        &self,
+        key: impl AsRef<str>,
+        namespace: &str,
+    ) -> Result<Vec<Value>, NotCollected> {
         Ok(self.snap.collected(key)?.parse_in(namespace))
     }
 
     /// The RBAC model, built on first use.
-    pub fn rbac(&self) -> Result<&rbac::Model, &NotCollected> {
+    pub fn rbac(&self) -> Result<&model::rbac::Model, &NotCollected> {
         self.rbac
             .get_or_init(|| {
-                Ok(rbac::Model::build(
-                    self.items("roles.rbac.authorization.k8s.io")?,
-                    self.items("rolebindings.rbac.authorization.k8s.io")?,
-                    self.items("clusterroles.rbac.authorization.k8s.io")?,
-                    self.items("clusterrolebindings.rbac.authorization.k8s.io")?,
+                Ok(model::rbac::Model::build(
+                    self.items(ROLES)?,
+                    self.items(ROLE_BINDINGS)?,
+                    self.items(CLUSTER_ROLES)?,
+                    self.items(CLUSTER_ROLE_BINDINGS)?,
                 ))
             })
             .as_ref()
     }
 }
 
-/// A check: its id and the function that runs it.
+/// A check: its id and what a result shows of it, the kinds it reads, and the function
+/// that runs it. Each is a `&'static` constant in its family's file under [`checks`],
+/// listed in that file's `CHECKS`; the id is written there once.
+#[derive(Debug)]
 pub struct CheckDef {
-    /// Stable id.
+    /// Stable id (`rbac.cluster-admin`); its family (before the dot) names its file.
     pub id: &'static str,
-    /// Runs the check.
-    pub run: fn(&Ctx) -> CheckResult,
+    /// Title.
+    pub title: &'static str,
+    /// The resources it reads, for the reader.
+    pub resource: &'static str,
+    /// Commands that reproduce its evidence, shown with every result (also not-collected).
+    pub commands: &'static [&'static str],
+    /// Kinds without which it cannot judge anything, in the order it reads them: when one
+    /// is not complete evidence, [`CheckDef::evaluate`] gives `not-collected` naming the
+    /// first, and `run` is not called.
+    pub requires: &'static [&'static KindInfo],
+    /// What cannot be judged without them (`who holds these permissions`).
+    pub judges: &'static str,
+    /// Other kinds it reads, whose absence it weighs itself (optional CRDs, the workload
+    /// kinds it walks one at a time).
+    pub reads: &'static [&'static KindInfo],
+    /// Runs the check, on a builder started from this definition; every kind of
+    /// `requires` is evidence.
+    pub run: fn(&Ctx, Builder) -> CheckResult,
 }
 
-/// Every check this build implements.
-pub const CHECKS: &[CheckDef] = &[
-    CheckDef {
-        id: "rbac.cluster-admin",
-        run: access::cluster_admin,
-    },
-    CheckDef {
-        id: "rbac.secrets-read",
-        run: access::secrets_read,
-    },
-    CheckDef {
-        id: "rbac.escalation",
-        run: access::escalation,
-    },
-    CheckDef {
-        id: "rbac.pods-exec",
-        run: access::pods_exec,
-    },
-    CheckDef {
-        id: "rbac.default-serviceaccount",
-        run: access::default_service_account,
-    },
-    CheckDef {
-        id: "lifecycle.orphaned-bindings",
-        run: lifecycle::orphaned_bindings,
-    },
-    CheckDef {
-        id: "lifecycle.unused-serviceaccounts",
-        run: lifecycle::unused_service_accounts,
-    },
-    CheckDef {
-        id: "lifecycle.token-secrets",
-        run: lifecycle::token_secrets,
-    },
-    CheckDef {
-        id: "lifecycle.automount",
-        run: lifecycle::automount,
-    },
-    CheckDef {
-        id: "lifecycle.access-changes",
-        run: lifecycle::access_changes_check,
-    },
-    CheckDef {
-        id: "network.default-deny",
-        run: network::default_deny,
-    },
-    CheckDef {
-        id: "network.pod-isolation",
-        run: network::pod_isolation,
-    },
-    CheckDef {
-        id: "network.allow-all",
-        run: network::allow_all,
-    },
-    CheckDef {
-        id: "pss.namespace-labels",
-        run: workloads::namespace_labels,
-    },
-    CheckDef {
-        id: "pss.baseline",
-        run: workloads::baseline,
-    },
-    CheckDef {
-        id: "pss.restricted",
-        run: workloads::restricted,
-    },
-    CheckDef {
-        id: "integrity.image-digests",
-        run: workloads::image_digests,
-    },
-    CheckDef {
-        id: "integrity.image-signing",
-        run: platform::image_signing,
-    },
-    CheckDef {
-        id: "encryption.at-rest",
-        run: platform::at_rest,
-    },
-    CheckDef {
-        id: "transit.api-tls",
-        run: platform::api_tls,
-    },
-    CheckDef {
-        id: "transit.service-mtls",
-        run: platform::service_mtls,
-    },
-    CheckDef {
-        id: "audit.policy",
-        run: platform::audit_policy,
-    },
-    CheckDef {
-        id: "audit.log-backend",
-        run: platform::log_backend,
-    },
-    CheckDef {
-        id: "audit.log-continuity",
-        run: platform::log_continuity,
-    },
+impl CheckDef {
+    /// Runs the check: `not-collected` when a required kind is missing, else `run`.
+    pub fn evaluate(&'static self, ctx: &Ctx) -> CheckResult {
+        let mut b = Builder::new(self);
+        for c in self.commands {
+            b.cmd(*c);
+        }
+        for k in self.requires {
+            if let Err(e) = ctx.snap.collected(k) {
+                return util::not_collected(b, &e, self.judges);
+            }
+        }
+        (self.run)(ctx, b)
+    }
+}
+
+/// The message of the `expect` on a kind of [`CheckDef::requires`]: `evaluate` has shown
+/// it is evidence before `run` reads it.
+pub(crate) const REQUIRED: &str = "a required kind is evidence (CheckDef::evaluate)";
+
+/// The checks of each family, in evaluation-report order.
+const FAMILIES: &[&[&CheckDef]] = &[
+    checks::rbac::CHECKS,
+    checks::lifecycle::CHECKS,
+    checks::network::CHECKS,
+    checks::pss::CHECKS,
+    checks::integrity::CHECKS,
+    checks::encryption::CHECKS,
+    checks::transit::CHECKS,
+    checks::audit::CHECKS,
 ];
+
+/// Every check this build implements.
+pub fn all_checks() -> impl Iterator<Item = &'static CheckDef> {
+    FAMILIES.iter().flat_map(|f| f.iter().copied())
+}
+
+/// The check with this id.
+pub fn check(id: &str) -> Option<&'static CheckDef> {
+    all_checks().find(|c| c.id == id)
+}
 
 /// The ids of every check.
 pub fn check_ids() -> Vec<&'static str> {
-    CHECKS.iter().map(|c| c.id).collect()
+    all_checks().map(|c| c.id).collect()
 }
 
 /// What to evaluate.
@@ -292,11 +259,9 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
     let checks: Vec<CheckResult> = ids
         .par_iter()
         .map(|id| {
-            let def = CHECKS
-                .iter()
-                .find(|d| d.id == *id)
-                .expect("catalog check ids are validated");
-            (def.run)(&ctx)
+            check(id)
+                .expect("catalog check ids are validated")
+                .evaluate(&ctx)
         })
         .collect();
     let mut controls = Vec::new();
@@ -320,7 +285,7 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
     }
     let access_review = ctx
         .rbac()
-        .map(rbac::Model::access_review)
+        .map(model::rbac::Model::access_review)
         .unwrap_or_default();
     Ok(Findings {
         api_version: crate::snapshot::API_VERSION.to_string(),
@@ -392,8 +357,8 @@ mod tests {
         let snap = crate::collect::import_dir(&dir, &Default::default()).unwrap();
         let opts = EvalOptions::default();
         let ctx = Ctx::new(&snap, &opts);
-        for def in CHECKS {
-            (def.run)(&ctx);
+        for def in all_checks() {
+            def.evaluate(&ctx);
         }
         let parsed: Vec<&str> = ctx
             .parsed
@@ -401,10 +366,104 @@ mod tests {
             .filter(|(_, cell)| cell.get().is_some())
             .map(|(k, _)| *k)
             .collect();
-        assert!(parsed.contains(&"serviceaccounts"), "{parsed:?}");
+        assert!(
+            parsed.contains(&crate::snapshot::kinds::SERVICE_ACCOUNTS.key),
+            "{parsed:?}"
+        );
         for k in util::WORKLOAD_KINDS {
-            assert!(snap.collected(k).is_ok(), "{k} is in the fixture");
-            assert!(!parsed.contains(k), "{k} was parsed whole: {parsed:?}");
+            assert!(snap.collected(k).is_ok(), "{} is in the fixture", k.key);
+            assert!(
+                !parsed.contains(&k.key),
+                "{} was parsed whole: {parsed:?}",
+                k.key
+            );
+        }
+    }
+
+    fn task_api() -> Snapshot {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/task-api");
+        crate::collect::import_dir(&dir, &Default::default()).unwrap()
+    }
+
+    /// A check reads only the kinds its definition declares: with every other kind marked
+    /// not collected, each result is the same.
+    #[test]
+    fn checks_read_only_the_kinds_they_declare() {
+        let full = task_api();
+        let opts = EvalOptions::default();
+        let ctx = Ctx::new(&full, &opts);
+        for def in all_checks() {
+            let mut narrow = full.clone();
+            let keys: Vec<String> = narrow.resources.keys().cloned().collect();
+            for key in keys {
+                if !def.requires.iter().chain(def.reads).any(|k| k.key == key) {
+                    narrow.mark(&key, crate::snapshot::CollectionStatus::Forbidden, "403");
+                }
+            }
+            let narrow_ctx = Ctx::new(&narrow, &opts);
+            assert_eq!(def.evaluate(&narrow_ctx), def.evaluate(&ctx), "{}", def.id);
+        }
+    }
+
+    /// A required kind that is missing gives not-collected naming the first of them, with
+    /// the definition's commands, whatever else the snapshot holds.
+    #[test]
+    fn a_missing_required_kind_is_not_collected_before_the_check_runs() {
+        let mut snap = task_api();
+        snap.mark(
+            crate::snapshot::kinds::CLUSTER_ROLES,
+            crate::snapshot::CollectionStatus::Forbidden,
+            "403",
+        );
+        let opts = EvalOptions::default();
+        let ctx = Ctx::new(&snap, &opts);
+        let r = check("lifecycle.orphaned-bindings").unwrap().evaluate(&ctx);
+        assert_eq!(r.status, Status::NotCollected);
+        assert_eq!(
+            r.observations[0].evidence.kind,
+            "clusterroles.rbac.authorization.k8s.io"
+        );
+        assert!(
+            r.observations[0]
+                .message
+                .contains("whether bindings outlived their subjects")
+        );
+        assert_eq!(
+            r.commands,
+            [
+                "kubectl get rolebindings,clusterrolebindings -A -o yaml",
+                "kubectl get serviceaccounts -A"
+            ]
+        );
+        for def in all_checks().filter(|d| d.requires.contains(&CLUSTER_ROLES)) {
+            assert_eq!(
+                def.evaluate(&ctx).status,
+                Status::NotCollected,
+                "{}",
+                def.id
+            );
+        }
+    }
+
+    #[test]
+    fn check_ids_are_unique_and_name_their_family_file() {
+        let ids = check_ids();
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+        for (family, list) in [
+            ("rbac", checks::rbac::CHECKS),
+            ("lifecycle", checks::lifecycle::CHECKS),
+            ("network", checks::network::CHECKS),
+            ("pss", checks::pss::CHECKS),
+            ("integrity", checks::integrity::CHECKS),
+            ("encryption", checks::encryption::CHECKS),
+            ("transit", checks::transit::CHECKS),
+            ("audit", checks::audit::CHECKS),
+        ] {
+            for d in list {
+                assert_eq!(d.id.split('.').next(), Some(family), "{}", d.id);
+            }
         }
     }
 }

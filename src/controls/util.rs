@@ -3,6 +3,8 @@
 use serde_json::{Map, Value};
 
 use crate::findings::{CheckResult, EvidenceRef, Observation, Status};
+use crate::snapshot::KindInfo;
+use crate::snapshot::kinds::{CRON_JOBS, DAEMON_SETS, DEPLOYMENTS, JOBS, PODS, STATEFUL_SETS};
 
 /// The value at a JSON pointer (RFC 6901), like `Value::pointer` but without allocating
 /// for tokens that need no unescaping: checks walk hundreds of thousands of objects.
@@ -77,9 +79,9 @@ pub fn esc(token: &str) -> String {
 }
 
 /// An evidence reference to an object of a snapshot kind.
-pub fn evidence(kind: &str, o: &Value, pointer: impl Into<String>) -> EvidenceRef {
+pub fn evidence(kind: impl AsRef<str>, o: &Value, pointer: impl Into<String>) -> EvidenceRef {
     EvidenceRef {
-        kind: kind.to_string(),
+        kind: kind.as_ref().to_string(),
         namespace: namespace(o).map(str::to_string),
         name: name(o).to_string(),
         pointer: pointer.into(),
@@ -87,9 +89,9 @@ pub fn evidence(kind: &str, o: &Value, pointer: impl Into<String>) -> EvidenceRe
 }
 
 /// An evidence reference to something that is not an API object (a file, the snapshot).
-pub fn evidence_file(kind: &str, name: &str, pointer: impl Into<String>) -> EvidenceRef {
+pub fn evidence_file(kind: impl AsRef<str>, name: &str, pointer: impl Into<String>) -> EvidenceRef {
     EvidenceRef {
-        kind: kind.to_string(),
+        kind: kind.as_ref().to_string(),
         namespace: None,
         name: name.to_string(),
         pointer: pointer.into(),
@@ -155,12 +157,12 @@ pub struct Builder {
 const MAX_COMMANDS: usize = 25;
 
 impl Builder {
-    /// Starts a result.
-    pub fn new(id: &'static str, title: &'static str, resource: &'static str) -> Self {
+    /// Starts a result of a check.
+    pub fn new(def: &'static super::CheckDef) -> Self {
         Builder {
-            id,
-            title,
-            resource,
+            id: def.id,
+            title: def.title,
+            resource: def.resource,
             observations: Vec::new(),
             commands: Vec::new(),
             seen: std::collections::HashSet::new(),
@@ -259,10 +261,10 @@ pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-nod
 
 /// The pod template of a workload object, with the JSON pointer to its pod spec, or the
 /// pod's own spec.
-pub fn pod_spec<'a>(kind_key: &str, o: &'a Value) -> Option<(&'a Value, &'a Value, &'static str)> {
-    let (meta_ptr, spec_ptr) = match kind_key {
-        "pods" => ("/metadata", "/spec"),
-        "cronjobs.batch" => (
+pub fn pod_spec<'a>(kind: &KindInfo, o: &'a Value) -> Option<(&'a Value, &'a Value, &'static str)> {
+    let (meta_ptr, spec_ptr) = match kind {
+        k if k == PODS => ("/metadata", "/spec"),
+        k if k == CRON_JOBS => (
             "/spec/jobTemplate/spec/template/metadata",
             "/spec/jobTemplate/spec/template/spec",
         ),
@@ -275,18 +277,18 @@ pub fn pod_spec<'a>(kind_key: &str, o: &'a Value) -> Option<(&'a Value, &'a Valu
 }
 
 /// Kinds that carry a pod spec, in evaluation order.
-pub const WORKLOAD_KINDS: &[&str] = &[
-    "pods",
-    "deployments.apps",
-    "statefulsets.apps",
-    "daemonsets.apps",
-    "jobs.batch",
-    "cronjobs.batch",
+pub const WORKLOAD_KINDS: &[&KindInfo] = &[
+    PODS,
+    DEPLOYMENTS,
+    STATEFUL_SETS,
+    DAEMON_SETS,
+    JOBS,
+    CRON_JOBS,
 ];
 
 /// The `Kind` of a kind key.
-pub fn kind_name(key: &str) -> &str {
-    crate::snapshot::kind_by_key(key).map_or(key, |k| k.kind)
+pub fn kind_name(kind: &KindInfo) -> &'static str {
+    kind.kind
 }
 
 /// Static (mirror) pods, run by the kubelet from files: they get no ServiceAccount token.

@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::controls::{AccessChange, ChangeKind, access_changes};
 use crate::findings::{Grant, Subject, SubjectAccess};
-use crate::snapshot::{Items, Snapshot};
+pub use crate::snapshot::Category;
+use crate::snapshot::{Items, KINDS, Snapshot, kinds};
 
 /// Everything that changed between two snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,20 +57,6 @@ pub enum Change {
     Changed,
 }
 
-/// Why an object matters to an auditor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    /// Roles, ClusterRoles, their bindings, ServiceAccounts.
-    Access,
-    /// NetworkPolicies (and service-mesh peer authentication).
-    Network,
-    /// Deployments, StatefulSets, DaemonSets, Jobs, CronJobs.
-    Workload,
-    /// Namespaces, admission webhooks and policies, image policies.
-    Platform,
-}
-
 /// One object that changed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -104,47 +91,6 @@ pub struct LabelChange {
     pub new: Option<String>,
 }
 
-const CATEGORIES: &[(&str, Category)] = &[
-    ("roles.rbac.authorization.k8s.io", Category::Access),
-    ("rolebindings.rbac.authorization.k8s.io", Category::Access),
-    ("clusterroles.rbac.authorization.k8s.io", Category::Access),
-    (
-        "clusterrolebindings.rbac.authorization.k8s.io",
-        Category::Access,
-    ),
-    ("serviceaccounts", Category::Access),
-    ("networkpolicies.networking.k8s.io", Category::Network),
-    ("peerauthentications.security.istio.io", Category::Network),
-    ("deployments.apps", Category::Workload),
-    ("statefulsets.apps", Category::Workload),
-    ("daemonsets.apps", Category::Workload),
-    ("jobs.batch", Category::Workload),
-    ("cronjobs.batch", Category::Workload),
-    ("namespaces", Category::Platform),
-    (
-        "validatingwebhookconfigurations.admissionregistration.k8s.io",
-        Category::Platform,
-    ),
-    (
-        "mutatingwebhookconfigurations.admissionregistration.k8s.io",
-        Category::Platform,
-    ),
-    (
-        "validatingadmissionpolicies.admissionregistration.k8s.io",
-        Category::Platform,
-    ),
-    (
-        "validatingadmissionpolicybindings.admissionregistration.k8s.io",
-        Category::Platform,
-    ),
-    ("configurations.dapr.io", Category::Platform),
-    ("clusterpolicies.kyverno.io", Category::Platform),
-    (
-        "clusterimagepolicies.policy.sigstore.dev",
-        Category::Platform,
-    ),
-];
-
 const PSS_PREFIX: &str = "pod-security.kubernetes.io/";
 
 /// Compares two snapshots. `old_access` and `new_access` are their effective-access
@@ -159,14 +105,21 @@ pub fn diff(
     let mut objects = Vec::new();
     let mut not_compared = Vec::new();
     let mut pss_labels = Vec::new();
-    for (key, category) in CATEGORIES {
+    // Each compared kind, grouped by category (the order of `notCompared`).
+    let compared = Category::ALL.into_iter().flat_map(|c| {
+        KINDS
+            .iter()
+            .filter(move |k| k.category == Some(c))
+            .map(move |k| (k.key, c))
+    });
+    for (key, category) in compared {
         let (a, b) = match (old.collected(key), new.collected(key)) {
             (Ok(a), Ok(b)) => (a, b),
             _ => {
                 let either_has_it =
-                    old.resources.contains_key(*key) || new.resources.contains_key(*key);
+                    old.resources.contains_key(key) || new.resources.contains_key(key);
                 if either_has_it {
-                    not_compared.push((*key).to_string());
+                    not_compared.push(key.to_string());
                 }
                 continue;
             }
@@ -184,9 +137,9 @@ pub fn diff(
         let (a, b) = (index(a), index(b));
         for (id, obj) in &a {
             match b.get(id) {
-                None => objects.push(change(*category, key, id, Change::Removed, Vec::new())),
+                None => objects.push(change(category, key, id, Change::Removed, Vec::new())),
                 Some(other) if other != obj => objects.push(change(
-                    *category,
+                    category,
                     key,
                     id,
                     Change::Changed,
@@ -194,14 +147,14 @@ pub fn diff(
                 )),
                 Some(_) => {}
             }
-            if *key == "namespaces" {
+            if key == kinds::NAMESPACES.key {
                 pss_labels.extend(label_changes(&id.1, obj, b.get(id)));
             }
         }
         for (id, obj) in &b {
             if !a.contains_key(id) {
-                objects.push(change(*category, key, id, Change::Added, Vec::new()));
-                if *key == "namespaces" {
+                objects.push(change(category, key, id, Change::Added, Vec::new()));
+                if key == kinds::NAMESPACES.key {
                     pss_labels.extend(label_changes(&id.1, &Value::Null, Some(obj)));
                 }
             }
@@ -616,20 +569,13 @@ mod tests {
         let old = snap(vec![rb("x", "a", "1")]);
         let mut new = snap(vec![]);
         new.mark(
-            "rolebindings.rbac.authorization.k8s.io",
+            kinds::ROLE_BINDINGS.key,
             crate::snapshot::CollectionStatus::Forbidden,
             "403",
         );
         let d = diff(&old, &new, &[], &[]);
-        assert!(
-            d.objects
-                .iter()
-                .all(|c| c.kind != "rolebindings.rbac.authorization.k8s.io")
-        );
-        assert_eq!(
-            d.not_compared,
-            vec!["rolebindings.rbac.authorization.k8s.io".to_string()]
-        );
+        assert!(d.objects.iter().all(|c| c.kind != kinds::ROLE_BINDINGS.key));
+        assert_eq!(d.not_compared, vec![kinds::ROLE_BINDINGS.key.to_string()]);
         assert!(d.to_text().contains("not compared: rolebindings"));
     }
 }

@@ -90,7 +90,7 @@ pub fn compute_changes(prev: &PreviousPacket, findings: &Findings) -> Changes {
     };
     let before = match (&prev.findings, &prev.snapshot) {
         (Some(pf), _) => Some(pf.access_review.clone()),
-        (None, Some(ps)) => crate::controls::rbac::Model::from_snapshot(ps)
+        (None, Some(ps)) => crate::controls::model::rbac::Model::from_snapshot(ps)
             .ok()
             .map(|m| m.access_review()),
         (None, None) => None,

@@ -15,7 +15,7 @@ use super::escape::{fenced, slug};
 use super::evidence::{ObjectIndex, evidence_file_name, excerpt, to_yaml};
 use super::{Period, PreviousPacket};
 use crate::findings::{CheckResult, Findings, Observation, Status};
-use crate::snapshot::{CollectionStatus, Snapshot, kind_by_key};
+use crate::snapshot::{Checklist, CollectionStatus, KindInfo, Snapshot, kind_by_key};
 
 /// At most this many evidence excerpts are shown under one check (the rest are in
 /// `evidence/`).
@@ -532,134 +532,12 @@ fn check_view(
     })
 }
 
-struct ChecklistSpec {
-    evidence: &'static str,
-    command: &'static str,
-    proves: &'static str,
-    source: Src,
-}
-
-enum Src {
-    Kinds(&'static [&'static str]),
-    EncryptionConfig,
-    AuditPolicy,
-    AuditLog,
-}
-
-const CHECKLIST: &[ChecklistSpec] = &[
-    ChecklistSpec {
-        evidence: "RBAC bindings",
-        command: "kubectl get rolebindings,clusterrolebindings -A -o yaml",
-        proves: "Who holds which access, and through which binding",
-        source: Src::Kinds(&[
-            "rolebindings.rbac.authorization.k8s.io",
-            "clusterrolebindings.rbac.authorization.k8s.io",
-        ]),
-    },
-    ChecklistSpec {
-        evidence: "RBAC roles",
-        command: "kubectl get roles,clusterroles -A -o yaml",
-        proves: "What each role permits (verbs, resources, wildcards)",
-        source: Src::Kinds(&[
-            "roles.rbac.authorization.k8s.io",
-            "clusterroles.rbac.authorization.k8s.io",
-        ]),
-    },
-    ChecklistSpec {
-        evidence: "ServiceAccounts",
-        command: "kubectl get serviceaccounts -A -o yaml",
-        proves: "Workload identities exist, are dedicated, and which mount tokens",
-        source: Src::Kinds(&["serviceaccounts"]),
-    },
-    ChecklistSpec {
-        evidence: "NetworkPolicies",
-        command: "kubectl get networkpolicies -A -o yaml",
-        proves: "Network segmentation exists (default-deny and explicit allows)",
-        source: Src::Kinds(&["networkpolicies.networking.k8s.io"]),
-    },
-    ChecklistSpec {
-        evidence: "Pod Security Standards labels",
-        command: "kubectl get namespaces --show-labels",
-        proves: "Which container restrictions each namespace enforces",
-        source: Src::Kinds(&["namespaces"]),
-    },
-    ChecklistSpec {
-        evidence: "Running workloads",
-        command: "kubectl get pods -A -o yaml",
-        proves: "What actually runs, with which security context",
-        source: Src::Kinds(&["pods"]),
-    },
-    ChecklistSpec {
-        evidence: "Admission control",
-        command: "kubectl get validatingwebhookconfigurations,validatingadmissionpolicies -o yaml",
-        proves: "Which admission checks guard changes to the cluster",
-        source: Src::Kinds(&[
-            "validatingwebhookconfigurations.admissionregistration.k8s.io",
-            "validatingadmissionpolicies.admissionregistration.k8s.io",
-        ]),
-    },
-    ChecklistSpec {
-        evidence: "Service mesh mTLS configuration",
-        command: "kubectl get configurations.dapr.io,peerauthentications.security.istio.io -A -o yaml",
-        proves: "Whether service-to-service traffic is mutually authenticated and encrypted",
-        source: Src::Kinds(&[
-            "configurations.dapr.io",
-            "peerauthentications.security.istio.io",
-        ]),
-    },
-    ChecklistSpec {
-        evidence: "Secret encryption at rest",
-        command: "auditpack collect --encryption-config FILE",
-        proves: "Secrets are encrypted in etcd, and with which provider (FILE: the EncryptionConfiguration kube-apiserver reads with --encryption-provider-config)",
-        source: Src::EncryptionConfig,
-    },
-    ChecklistSpec {
-        evidence: "Audit policy",
-        command: "auditpack collect --audit-policy FILE",
-        proves: "Which API actions are logged, and at what level (FILE: the audit Policy kube-apiserver reads with --audit-policy-file)",
-        source: Src::AuditPolicy,
-    },
-    ChecklistSpec {
-        evidence: "Audit logs",
-        command: "auditpack collect --audit-log FILE",
-        proves: "Actions were actually logged during the period (FILE: the period's audit log, exported from the logging system)",
-        source: Src::AuditLog,
-    },
-];
-
 fn checklist(s: &Snapshot) -> Vec<ChecklistRow> {
-    CHECKLIST
-        .iter()
+    Checklist::ALL
+        .into_iter()
         .map(|spec| {
-            let (collected, detail, files) = match &spec.source {
-                Src::Kinds(keys) => {
-                    let mut parts = Vec::new();
-                    let mut files = Vec::new();
-                    let mut all = true;
-                    let mut any = false;
-                    for k in *keys {
-                        let st = s.resources.get(*k);
-                        let ok = st.is_some_and(|c| c.status.is_evidence());
-                        let word = st.map_or("not-collected", |c| status_word(c.status));
-                        // An optional CRD kind (mesh) counts when any of them is evidence.
-                        all &= ok;
-                        any |= ok;
-                        if ok && let Some(f) = evidence_file_name(k) {
-                            files.push(format!("evidence/{f}"));
-                        }
-                        let n = st.map_or(0, |c| c.items.len());
-                        parts.push(if ok {
-                            format!("{}: {word}, {n} objects", kind_display(k))
-                        } else {
-                            format!("{}: {word}", kind_display(k))
-                        });
-                    }
-                    let optional = keys
-                        .iter()
-                        .all(|k| kind_by_key(k).is_some_and(|i| i.optional));
-                    (if optional { any } else { all }, parts.join("; "), files)
-                }
-                Src::EncryptionConfig => match &s.encryption_config {
+            let (collected, detail, files) = match spec {
+                Checklist::EncryptionConfig => match &s.encryption_config {
                     Some(f) => (
                         true,
                         format!("{} (sha256 {})", f.path, short(&f.sha256)),
@@ -667,7 +545,7 @@ fn checklist(s: &Snapshot) -> Vec<ChecklistRow> {
                     ),
                     None => (false, "no EncryptionConfiguration was given".into(), vec![]),
                 },
-                Src::AuditPolicy => match &s.audit_policy {
+                Checklist::AuditPolicy => match &s.audit_policy {
                     Some(f) => (
                         true,
                         format!("{} (sha256 {})", f.path, short(&f.sha256)),
@@ -675,7 +553,7 @@ fn checklist(s: &Snapshot) -> Vec<ChecklistRow> {
                     ),
                     None => (false, "no audit Policy was given".into(), vec![]),
                 },
-                Src::AuditLog => match &s.audit_log {
+                Checklist::AuditLog => match &s.audit_log {
                     Some(_) => (
                         true,
                         "summary in evidence/snapshot.json".into(),
@@ -683,11 +561,37 @@ fn checklist(s: &Snapshot) -> Vec<ChecklistRow> {
                     ),
                     None => (false, "no audit log was given".into(), vec![]),
                 },
+                _ => {
+                    let keys: Vec<&KindInfo> = spec.kinds().collect();
+                    let mut parts = Vec::new();
+                    let mut files = Vec::new();
+                    let mut all = true;
+                    let mut any = false;
+                    for k in &keys {
+                        let st = s.resources.get(k.key);
+                        let ok = st.is_some_and(|c| c.status.is_evidence());
+                        let word = st.map_or("not-collected", |c| status_word(c.status));
+                        // An optional CRD kind (mesh) counts when any of them is evidence.
+                        all &= ok;
+                        any |= ok;
+                        if ok && let Some(f) = evidence_file_name(k.key) {
+                            files.push(format!("evidence/{f}"));
+                        }
+                        let n = st.map_or(0, |c| c.items.len());
+                        parts.push(if ok {
+                            format!("{}: {word}, {n} objects", kind_display(k.key))
+                        } else {
+                            format!("{}: {word}", kind_display(k.key))
+                        });
+                    }
+                    let optional = keys.iter().all(|k| k.optional);
+                    (if optional { any } else { all }, parts.join("; "), files)
+                }
             };
             ChecklistRow {
-                evidence: spec.evidence.into(),
-                command: spec.command.into(),
-                proves: spec.proves.into(),
+                evidence: spec.evidence().into(),
+                command: spec.command().into(),
+                proves: spec.proves().into(),
                 collected,
                 detail,
                 files,

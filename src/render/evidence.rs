@@ -243,6 +243,7 @@ fn sparse(v: &Value, tokens: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::kinds;
     use serde_json::json;
 
     #[test]
@@ -271,7 +272,7 @@ mod tests {
     #[test]
     fn evidence_file_names_are_safe() {
         assert_eq!(
-            evidence_file_name("roles.rbac.authorization.k8s.io").as_deref(),
+            evidence_file_name(kinds::ROLES.key).as_deref(),
             Some("roles.rbac.authorization.k8s.io.yaml")
         );
         assert_eq!(evidence_file_name("../etc"), None);

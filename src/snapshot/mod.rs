@@ -12,75 +12,27 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 mod items;
+pub mod kinds;
+pub mod plural;
 
 pub use items::{Item, Items};
+pub use kinds::{Category, Checklist, KINDS, KindInfo};
 
 /// `apiVersion` of every document auditpack writes.
 pub use crate::model::API_VERSION;
 
-/// A resource kind auditpack knows how to collect and evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KindInfo {
-    /// Key in [`Snapshot::resources`]: the plural resource name, qualified by its group
-    /// for non-core kinds, exactly as `kubectl get KEY` accepts it (`deployments.apps`).
-    pub key: &'static str,
-    /// API group (`""` for core).
-    pub group: &'static str,
-    /// Preferred version.
-    pub version: &'static str,
-    /// `kind` of a single object.
-    pub kind: &'static str,
-    /// Plural resource name as the API serves it.
-    pub plural: &'static str,
-    /// Whether objects live in namespaces.
-    pub namespaced: bool,
-    /// Comes from a CRD that may not be installed; found through discovery.
-    pub optional: bool,
-    /// Collected as metadata only (never the object's data).
-    pub metadata_only: bool,
-}
-
-macro_rules! kinds {
-    ($($key:literal, $group:literal, $version:literal, $kind:literal, $plural:literal, $ns:literal, $opt:literal, $meta:literal;)*) => {
-        /// Every kind the collector reads, in a fixed order.
-        pub const KINDS: &[KindInfo] = &[$(KindInfo { key: $key, group: $group, version: $version, kind: $kind, plural: $plural, namespaced: $ns, optional: $opt, metadata_only: $meta }),*];
-    };
-}
-
-kinds! {
-    "namespaces", "", "v1", "Namespace", "namespaces", false, false, false;
-    "serviceaccounts", "", "v1", "ServiceAccount", "serviceaccounts", true, false, false;
-    "secrets", "", "v1", "Secret", "secrets", true, false, true;
-    "pods", "", "v1", "Pod", "pods", true, false, false;
-    "roles.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "Role", "roles", true, false, false;
-    "rolebindings.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, false, false;
-    "clusterroles.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, false, false;
-    "clusterrolebindings.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, false, false;
-    "networkpolicies.networking.k8s.io", "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, false, false;
-    "deployments.apps", "apps", "v1", "Deployment", "deployments", true, false, false;
-    "statefulsets.apps", "apps", "v1", "StatefulSet", "statefulsets", true, false, false;
-    "daemonsets.apps", "apps", "v1", "DaemonSet", "daemonsets", true, false, false;
-    "jobs.batch", "batch", "v1", "Job", "jobs", true, false, false;
-    "cronjobs.batch", "batch", "v1", "CronJob", "cronjobs", true, false, false;
-    "validatingwebhookconfigurations.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, false, false;
-    "mutatingwebhookconfigurations.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, false, false;
-    "validatingadmissionpolicies.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", false, false, false;
-    "validatingadmissionpolicybindings.admissionregistration.k8s.io", "admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false, false, false;
-    "configurations.dapr.io", "dapr.io", "v1alpha1", "Configuration", "configurations", true, true, false;
-    "peerauthentications.security.istio.io", "security.istio.io", "v1", "PeerAuthentication", "peerauthentications", true, true, false;
-    "clusterpolicies.kyverno.io", "kyverno.io", "v1", "ClusterPolicy", "clusterpolicies", false, true, false;
-    "clusterimagepolicies.policy.sigstore.dev", "policy.sigstore.dev", "v1beta1", "ClusterImagePolicy", "clusterimagepolicies", false, true, false;
-}
-
 /// Looks a kind up by its snapshot key.
 pub fn kind_by_key(key: &str) -> Option<&'static KindInfo> {
-    KINDS.iter().find(|k| k.key == key)
+    KINDS.iter().copied().find(|k| k.key == key)
 }
 
 /// Looks a kind up by an object's `apiVersion` (any version of the group) and `kind`.
 pub fn kind_for_object(api_version: &str, kind: &str) -> Option<&'static KindInfo> {
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    KINDS.iter().find(|k| k.kind == kind && k.group == group)
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| k.kind == kind && k.group == group)
 }
 
 /// The snapshot key of an object's kind: the [`KINDS`] key when auditpack knows the kind,
@@ -292,13 +244,14 @@ impl Snapshot {
     /// A kind that is `absent` (CRD not installed) yields an empty slice. The parsed
     /// values are kept with the snapshot (see [`Items::values`]); code that reads a large
     /// snapshot once should use [`Snapshot::collected`] and parse as it goes.
-    pub fn items(&self, key: &str) -> Result<&[Value], NotCollected> {
+    pub fn items(&self, key: impl AsRef<str>) -> Result<&[Value], NotCollected> {
         self.collected(key).map(Items::values)
     }
 
     /// The compact items of a kind, or [`NotCollected`] when they are not complete
     /// evidence.
-    pub fn collected(&self, key: &str) -> Result<&Items, NotCollected> {
+    pub fn collected(&self, key: impl AsRef<str>) -> Result<&Items, NotCollected> {
+        let key = key.as_ref();
         match self.resources.get(key) {
             Some(c) if c.status.is_evidence() => Ok(&c.items),
             Some(c) => Err(NotCollected {
@@ -332,13 +285,21 @@ impl Snapshot {
     }
 
     /// Marks a kind collected even when it has no items (the list was empty).
-    pub fn mark_collected(&mut self, key: &str) {
-        self.resources.entry(key.to_string()).or_default().status = CollectionStatus::Collected;
+    pub fn mark_collected(&mut self, key: impl AsRef<str>) {
+        self.resources
+            .entry(key.as_ref().to_string())
+            .or_default()
+            .status = CollectionStatus::Collected;
     }
 
     /// Records that a kind was not collected, and why.
-    pub fn mark(&mut self, key: &str, status: CollectionStatus, reason: impl Into<String>) {
-        let c = self.resources.entry(key.to_string()).or_default();
+    pub fn mark(
+        &mut self,
+        key: impl AsRef<str>,
+        status: CollectionStatus,
+        reason: impl Into<String>,
+    ) {
+        let c = self.resources.entry(key.as_ref().to_string()).or_default();
         c.status = status;
         c.reason = Some(reason.into());
         c.items.clear();
@@ -456,14 +417,7 @@ pub fn object_ref(object: &Value) -> (&str, &str) {
 
 fn fallback_key(api_version: &str, kind: &str) -> String {
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let lower = kind.to_ascii_lowercase();
-    let plural = if lower.ends_with('s') {
-        format!("{lower}es")
-    } else if let Some(stem) = lower.strip_suffix('y') {
-        format!("{stem}ies")
-    } else {
-        format!("{lower}s")
-    };
+    let plural = plural::plural(group, kind);
     if group.is_empty() {
         plural
     } else {
@@ -479,7 +433,7 @@ mod tests {
     #[test]
     fn uncollected_kind_is_an_error_not_an_empty_list() {
         let snap = Snapshot::new(Utc::now(), Source::default());
-        let err = snap.items("pods").unwrap_err();
+        let err = snap.items(kinds::PODS.key).unwrap_err();
         assert_eq!(err.status, CollectionStatus::NotCollected);
     }
 
@@ -490,21 +444,15 @@ mod tests {
         snap.add_object(
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
         );
-        assert_eq!(
-            snap.items("roles.rbac.authorization.k8s.io").unwrap().len(),
-            1
-        );
+        assert_eq!(snap.items(kinds::ROLES.key).unwrap().len(), 1);
         assert_eq!(snap.items("configmaps").unwrap().len(), 1);
-        assert!(
-            snap.items("clusterroles.rbac.authorization.k8s.io")
-                .is_err()
-        );
+        assert!(snap.items(kinds::CLUSTER_ROLES.key).is_err());
     }
 
     #[test]
     fn round_trips_through_json() {
         let mut snap = Snapshot::new(Utc::now(), Source::default());
-        snap.mark("secrets", CollectionStatus::Forbidden, "403");
+        snap.mark(kinds::SECRETS.key, CollectionStatus::Forbidden, "403");
         let back = Snapshot::from_json(&snap.to_json()).unwrap();
         assert_eq!(back, snap);
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::snapshot::kinds;
 use serde_json::json;
 
 fn pointers(r: &[Redaction]) -> Vec<&str> {
@@ -11,7 +12,7 @@ fn secret_keeps_type_and_names_but_not_data() {
         "metadata": {"name": "db", "namespace": "prod", "managedFields": [{"x": 1}],
             "annotations": {LAST_APPLIED: "{\"data\":{\"p\":\"c2VjcmV0\"}}", "team": "a"}},
         "data": {"p": "c2VjcmV0", "a/b": "eA=="}, "stringData": {"q": "plain"}});
-    let r = redact_object(&mut s, "secrets");
+    let r = redact_object(&mut s, kinds::SECRETS.key);
     assert_eq!(
         s,
         json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
@@ -41,7 +42,7 @@ fn secret_kind_in_any_case_is_reduced_to_metadata() {
     for kind in ["secret", "SECRET", "sEcReT"] {
         let mut s = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"},
             "type": "Opaque", "data": {"k": "c2VjcmV0"}, "extra": {"k": "v"}});
-        let r = redact_object(&mut s, "secrets");
+        let r = redact_object(&mut s, kinds::SECRETS.key);
         assert_eq!(
             s,
             json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}, "type": "Opaque"}),
@@ -95,7 +96,7 @@ fn env_values_in_every_pod_template_are_replaced_names_kept() {
                 {"name": "D", "value": ""},
                 {"name": "N", "value": 1234}]}],
             "ephemeralContainers": [{"name": "e", "env": [{"name": "E", "value": "s3"}]}]}}}}}});
-    let r = redact_object(&mut cj, "cronjobs.batch");
+    let r = redact_object(&mut cj, kinds::CRON_JOBS.key);
     let text = cj.to_string();
     for s in ["\"s1\"", "\"s2\"", "\"s3\"", "1234"] {
         assert!(!text.contains(s), "{s} left in {text}");
@@ -163,7 +164,7 @@ fn encryption_keys_removed_names_and_kms_kept() {
 fn plain_objects_are_untouched_except_managed_fields() {
     let mut rb = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
         "metadata": {"name": "r", "managedFields": []}, "subjects": [], "roleRef": {"name": "x"}});
-    let r = redact_object(&mut rb, "rolebindings.rbac.authorization.k8s.io");
+    let r = redact_object(&mut rb, kinds::ROLE_BINDINGS.key);
     assert!(r.is_empty());
     assert!(rb["metadata"].get("managedFields").is_none());
 }
@@ -199,7 +200,7 @@ fn pod_secret_locations_are_masked_and_listed() {
         "status": {"phase": "Running", "message": "oom", "podIP": "10.0.0.1",
             "conditions": [{"type": "Ready", "status": "True", "message": "m"}],
             "containerStatuses": [{"state": {"terminated": {"message": "boom"}}}]}});
-    let r = redact_object(&mut pod, "pods");
+    let r = redact_object(&mut pod, kinds::PODS.key);
     let got: Vec<(&str, &str)> = r
         .iter()
         .map(|r| (r.pointer.as_str(), r.reason.as_str()))
@@ -305,10 +306,7 @@ fn webhook_url_userinfo_and_ca_bundle() {
         "webhooks": [{"name": "a.example.com", "failurePolicy": "Fail",
             "clientConfig": {"url": "https://user:pw@hooks.example.com/validate?key=k", "caBundle": "LS0t"},
             "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}]}]});
-    let r = redact_object(
-        &mut w,
-        "validatingwebhookconfigurations.admissionregistration.k8s.io",
-    );
+    let r = redact_object(&mut w, kinds::VALIDATING_WEBHOOKS.key);
     assert_eq!(
         w["webhooks"][0]["clientConfig"],
         json!({"url": format!("https://{REDACTED}@hooks.example.com/validate?key={REDACTED}")})
@@ -326,10 +324,10 @@ fn redaction_is_idempotent() {
             "env": [{"name": "A", "value": "v"}],
             "startupProbe": {"exec": {"command": ["a"]}, "httpGet": {"path": "/?token=1",
                 "httpHeaders": [{"name": "X", "value": "y"}]}}}]}});
-    let first = redact_object(&mut pod, "pods");
+    let first = redact_object(&mut pod, kinds::PODS.key);
     assert!(!first.is_empty());
     let once = pod.clone();
-    let second = redact_object(&mut pod, "pods");
+    let second = redact_object(&mut pod, kinds::PODS.key);
     assert_eq!(pod, once);
     assert!(second.is_empty(), "{second:?}");
 }

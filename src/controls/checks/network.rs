@@ -10,16 +10,17 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::Ctx;
-use super::util::{
+use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, labels, name, namespace,
-    not_collected, selector_matches, str_at,
+    selector_matches, str_at,
 };
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
+use crate::snapshot::kinds::{NAMESPACES, NETWORK_POLICIES, PODS};
 
 /// Which directions a policy governs: `(ingress, egress)`.
 pub fn policy_types(p: &Value) -> (bool, bool) {
-    match super::util::at(p, "/spec/policyTypes").and_then(Value::as_array) {
+    match crate::controls::util::at(p, "/spec/policyTypes").and_then(Value::as_array) {
         Some(types) if !types.is_empty() => (
             types.iter().any(|t| t == "Ingress"),
             types.iter().any(|t| t == "Egress"),
@@ -31,7 +32,7 @@ pub fn policy_types(p: &Value) -> (bool, bool) {
 /// Whether a policy's `podSelector` selects a pod with these labels.
 pub fn selects(p: &Value, pod_labels: &Map<String, Value>) -> bool {
     static EMPTY: Value = Value::Null;
-    let sel = super::util::at(p, "/spec/podSelector").unwrap_or(&EMPTY);
+    let sel = crate::controls::util::at(p, "/spec/podSelector").unwrap_or(&EMPTY);
     if sel.is_null() {
         return true;
     }
@@ -171,7 +172,7 @@ pub fn allowed(
         let mut isolated = false;
         for p in policies
             .iter()
-            .filter(|p| super::util::namespace(p) == Some(namespace))
+            .filter(|p| crate::controls::util::namespace(p) == Some(namespace))
         {
             let (ing, eg) = policy_types(p);
             if !(if ingress { ing } else { eg }) || !selects(p, labels) {
@@ -221,7 +222,8 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
                 ));
             }
             for (j, peer) in ps.iter().enumerate() {
-                if let Some(cidr) = super::util::at(peer, "/ipBlock/cidr").and_then(Value::as_str)
+                if let Some(cidr) =
+                    crate::controls::util::at(peer, "/ipBlock/cidr").and_then(Value::as_str)
                     && (cidr == "0.0.0.0/0" || cidr == "::/0")
                 {
                     out.push((
@@ -237,7 +239,7 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
 
 /// Whether a policy's podSelector selects every pod of its namespace.
 pub fn selects_all(p: &Value) -> bool {
-    match super::util::at(p, "/spec/podSelector") {
+    match crate::controls::util::at(p, "/spec/podSelector") {
         None | Some(Value::Null) => true,
         Some(s) => {
             s.get("matchLabels")
@@ -265,36 +267,44 @@ struct Inputs<'a> {
     policies: BTreeMap<&'a str, Vec<&'a Value>>,
 }
 
-fn inputs<'a>(ctx: &'a Ctx<'_>) -> Result<Inputs<'a>, crate::snapshot::NotCollected> {
-    let namespaces = ctx.items("namespaces")?;
+/// Namespaces and their NetworkPolicies (both required by the checks that call it).
+fn inputs<'a>(ctx: &'a Ctx<'_>) -> Inputs<'a> {
+    let namespaces = ctx.items(NAMESPACES).expect(REQUIRED);
     let mut policies: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for p in ctx.items("networkpolicies.networking.k8s.io")? {
+    for p in ctx.items(NETWORK_POLICIES).expect(REQUIRED) {
         policies
             .entry(namespace(p).unwrap_or(""))
             .or_default()
             .push(p);
     }
-    Ok(Inputs {
+    Inputs {
         namespaces,
         policies,
-    })
+    }
 }
 
-const NP: &str = "networkpolicies.networking.k8s.io";
+const NP: &str = NETWORK_POLICIES.key;
+
+/// The checks of the `network` family.
+pub const CHECKS: &[&CheckDef] = &[&DEFAULT_DENY, &POD_ISOLATION, &ALLOW_ALL];
 
 /// `network.default-deny`: every application namespace denies ingress and egress by default.
-pub fn default_deny(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "network.default-deny",
-        "Default-deny NetworkPolicy per namespace",
-        "NetworkPolicies, Namespaces",
-    );
-    b.cmd("kubectl get networkpolicies -A -o yaml");
-    b.cmd("kubectl get namespaces");
-    let inp = match inputs(ctx) {
-        Ok(i) => i,
-        Err(e) => return not_collected(b, &e, "whether namespaces deny traffic by default"),
-    };
+pub const DEFAULT_DENY: CheckDef = CheckDef {
+    id: "network.default-deny",
+    title: "Default-deny NetworkPolicy per namespace",
+    resource: "NetworkPolicies, Namespaces",
+    commands: &[
+        "kubectl get networkpolicies -A -o yaml",
+        "kubectl get namespaces",
+    ],
+    requires: &[NAMESPACES, NETWORK_POLICIES],
+    judges: "whether namespaces deny traffic by default",
+    reads: &[],
+    run: default_deny,
+};
+
+fn default_deny(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let inp = inputs(ctx);
     let mut skipped = Vec::new();
     let mut failing = 0;
     for ns in inp.namespaces {
@@ -371,7 +381,7 @@ pub fn default_deny(ctx: &Ctx) -> CheckResult {
                 b.push(
                     Status::Fail,
                     format!("namespace {n} has no default-deny NetworkPolicy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted"),
-                    evidence("namespaces", ns, "/metadata/name"),
+                    evidence(NAMESPACES, ns, "/metadata/name"),
                 );
                 b.cmd(format!("kubectl get networkpolicies -n {n} -o yaml"));
             }
@@ -399,22 +409,23 @@ pub fn default_deny(ctx: &Ctx) -> CheckResult {
 }
 
 /// `network.pod-isolation`: no application pod is left unselected by every policy.
-pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "network.pod-isolation",
-        "Every pod is covered by a NetworkPolicy",
-        "Pods, NetworkPolicies",
-    );
-    b.cmd("kubectl get pods -A --show-labels");
-    b.cmd("kubectl get networkpolicies -A -o yaml");
-    let inp = match inputs(ctx) {
-        Ok(i) => i,
-        Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
-    };
-    let pods = match ctx.objects("pods") {
-        Ok(p) => p,
-        Err(e) => return not_collected(b, &e, "which pods no NetworkPolicy selects"),
-    };
+pub const POD_ISOLATION: CheckDef = CheckDef {
+    id: "network.pod-isolation",
+    title: "Every pod is covered by a NetworkPolicy",
+    resource: "Pods, NetworkPolicies",
+    commands: &[
+        "kubectl get pods -A --show-labels",
+        "kubectl get networkpolicies -A -o yaml",
+    ],
+    requires: &[NAMESPACES, NETWORK_POLICIES, PODS],
+    judges: "which pods no NetworkPolicy selects",
+    reads: &[],
+    run: pod_isolation,
+};
+
+fn pod_isolation(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let inp = inputs(ctx);
+    let pods = ctx.objects(PODS).expect(REQUIRED);
     let mut covered = 0;
     let mut open = 0;
     let mut targeted: std::collections::BTreeMap<(String, String), usize> = Default::default();
@@ -447,7 +458,7 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
             b.push(
                 if !ing { Status::Fail } else { Status::Partial },
                 format!("pod {ns}/{} is not selected by any NetworkPolicy for {missing}: that traffic is unrestricted", name(pod)),
-                evidence("pods", pod, "/metadata/labels"),
+                evidence(PODS, pod, "/metadata/labels"),
             );
         }
     }
@@ -504,17 +515,19 @@ pub fn pod_isolation(ctx: &Ctx) -> CheckResult {
 }
 
 /// `network.allow-all`: no policy admits every source or destination.
-pub fn allow_all(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "network.allow-all",
-        "No NetworkPolicy admits all traffic",
-        "NetworkPolicies",
-    );
-    b.cmd("kubectl get networkpolicies -A -o yaml");
-    let pols = match ctx.items(NP) {
-        Ok(p) => p,
-        Err(e) => return not_collected(b, &e, "whether policies admit everything"),
-    };
+pub const ALLOW_ALL: CheckDef = CheckDef {
+    id: "network.allow-all",
+    title: "No NetworkPolicy admits all traffic",
+    resource: "NetworkPolicies",
+    commands: &["kubectl get networkpolicies -A -o yaml"],
+    requires: &[NETWORK_POLICIES],
+    judges: "whether policies admit everything",
+    reads: &[],
+    run: allow_all,
+};
+
+fn allow_all(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let pols = ctx.items(NETWORK_POLICIES).expect(REQUIRED);
     for p in pols {
         for (ptr, msg) in allow_all_rules(p) {
             b.push(

@@ -7,13 +7,17 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Ctx;
-use super::rbac::subject_display;
-use super::util::{
+use crate::controls::model::rbac::subject_display;
+use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, bool_at, evidence, evidence_file, is_static_pod,
     kind_name, name, namespace, not_collected, pod_spec, str_at,
 };
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Grant, Status, Subject, SubjectAccess};
+use crate::snapshot::kinds::{
+    CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, CRON_JOBS, DAEMON_SETS, DEPLOYMENTS, JOBS, PODS,
+    ROLE_BINDINGS, ROLES, SECRETS, SERVICE_ACCOUNTS, STATEFUL_SETS,
+};
 
 /// Whether a change granted or removed access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -125,23 +129,39 @@ fn grant_text(g: &Grant) -> String {
     )
 }
 
+/// The checks of the `lifecycle` family.
+pub const CHECKS: &[&CheckDef] = &[
+    &ORPHANED_BINDINGS,
+    &UNUSED_SERVICE_ACCOUNTS,
+    &TOKEN_SECRETS,
+    &AUTOMOUNT,
+    &ACCESS_CHANGES,
+];
+
 /// `lifecycle.orphaned-bindings`: bindings name only subjects and roles that exist.
-pub fn orphaned_bindings(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.orphaned-bindings",
-        "Bindings name only existing subjects and roles",
-        "RoleBindings, ClusterRoleBindings, ServiceAccounts",
-    );
-    b.cmd("kubectl get rolebindings,clusterrolebindings -A -o yaml");
-    b.cmd("kubectl get serviceaccounts -A");
-    let model = match ctx.rbac() {
-        Ok(m) => m,
-        Err(e) => return not_collected(b, e, "whether bindings outlived their subjects"),
-    };
-    let sas = match ctx.items("serviceaccounts") {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "whether bindings outlived their subjects"),
-    };
+pub const ORPHANED_BINDINGS: CheckDef = CheckDef {
+    id: "lifecycle.orphaned-bindings",
+    title: "Bindings name only existing subjects and roles",
+    resource: "RoleBindings, ClusterRoleBindings, ServiceAccounts",
+    commands: &[
+        "kubectl get rolebindings,clusterrolebindings -A -o yaml",
+        "kubectl get serviceaccounts -A",
+    ],
+    requires: &[
+        ROLES,
+        ROLE_BINDINGS,
+        CLUSTER_ROLES,
+        CLUSTER_ROLE_BINDINGS,
+        SERVICE_ACCOUNTS,
+    ],
+    judges: "whether bindings outlived their subjects",
+    reads: &[],
+    run: orphaned_bindings,
+};
+
+fn orphaned_bindings(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let model = ctx.rbac().expect(REQUIRED);
+    let sas = ctx.items(SERVICE_ACCOUNTS).expect(REQUIRED);
     let existing: HashSet<(&str, &str)> = sas
         .iter()
         .map(|s| (namespace(s).unwrap_or(""), name(s)))
@@ -212,25 +232,33 @@ fn sa_of(spec: &Value) -> &str {
 }
 
 /// `lifecycle.unused-serviceaccounts`: every ServiceAccount is used by some workload.
-pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.unused-serviceaccounts",
-        "ServiceAccounts are in use",
-        "ServiceAccounts, Pods, workload controllers",
-    );
-    b.cmd("kubectl get serviceaccounts -A");
-    b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.spec.serviceAccountName}{.spec.template.spec.serviceAccountName}{\"\\n\"}{end}'");
-    let sas = match ctx.items("serviceaccounts") {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
-    };
+pub const UNUSED_SERVICE_ACCOUNTS: CheckDef = CheckDef {
+    id: "lifecycle.unused-serviceaccounts",
+    title: "ServiceAccounts are in use",
+    resource: "ServiceAccounts, Pods, workload controllers",
+    commands: &[
+        "kubectl get serviceaccounts -A",
+        "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.spec.serviceAccountName}{.spec.template.spec.serviceAccountName}{\"\\n\"}{end}'",
+    ],
+    requires: &[
+        SERVICE_ACCOUNTS,
+        PODS,
+        DEPLOYMENTS,
+        STATEFUL_SETS,
+        DAEMON_SETS,
+        JOBS,
+        CRON_JOBS,
+    ],
+    judges: "which ServiceAccounts are unused",
+    reads: &[],
+    run: unused_service_accounts,
+};
+
+fn unused_service_accounts(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let sas = ctx.items(SERVICE_ACCOUNTS).expect(REQUIRED);
     let mut used: HashSet<(String, String)> = HashSet::new();
     for k in WORKLOAD_KINDS {
-        let items = match ctx.objects(k) {
-            Ok(i) => i,
-            Err(e) => return not_collected(b, &e, "which ServiceAccounts are unused"),
-        };
-        for o in items {
+        for o in ctx.objects(k).expect(REQUIRED) {
             let o = &o;
             if let Some((_, spec, _)) = pod_spec(k, o) {
                 used.insert((
@@ -253,7 +281,7 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
             b.push(
                 Status::Fail,
                 format!("ServiceAccount {ns}/{} is used by no pod or pod template: if nothing outside the cluster uses its tokens, delete it and its bindings", name(sa)),
-                evidence("serviceaccounts", sa, "/metadata/name"),
+                evidence(SERVICE_ACCOUNTS, sa, "/metadata/name"),
             );
         }
     }
@@ -261,7 +289,7 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
         b.push(
             Status::Pass,
             format!("all {judged} application ServiceAccounts are used by a workload"),
-            evidence_file("serviceaccounts", "", ""),
+            evidence_file(SERVICE_ACCOUNTS, "", ""),
         );
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
@@ -281,17 +309,19 @@ pub fn unused_service_accounts(ctx: &Ctx) -> CheckResult {
 }
 
 /// `lifecycle.token-secrets`: no long-lived ServiceAccount token Secrets.
-pub fn token_secrets(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.token-secrets",
-        "No long-lived ServiceAccount token Secrets",
-        "Secrets (metadata only)",
-    );
-    b.cmd("kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token");
-    let secrets = match ctx.items("secrets") {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "whether long-lived token Secrets exist"),
-    };
+pub const TOKEN_SECRETS: CheckDef = CheckDef {
+    id: "lifecycle.token-secrets",
+    title: "No long-lived ServiceAccount token Secrets",
+    resource: "Secrets (metadata only)",
+    commands: &["kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token"],
+    requires: &[SECRETS],
+    judges: "whether long-lived token Secrets exist",
+    reads: &[],
+    run: token_secrets,
+};
+
+fn token_secrets(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let secrets = ctx.items(SECRETS).expect(REQUIRED);
     let typed = secrets.iter().filter(|s| s.get("type").is_some()).count();
     let mut found = 0;
     for s in secrets {
@@ -311,7 +341,7 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
                     sa.unwrap_or("?")
                 ),
                 evidence(
-                    "secrets",
+                    SECRETS,
                     s,
                     if by_type {
                         "/type"
@@ -337,7 +367,7 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
                 "none of the {} Secrets is a ServiceAccount token Secret",
                 secrets.len()
             ),
-            evidence_file("secrets", "", "/type"),
+            evidence_file(SECRETS, "", "/type"),
         );
     }
     let status = b.derived().unwrap_or(Status::Pass);
@@ -354,22 +384,30 @@ pub fn token_secrets(ctx: &Ctx) -> CheckResult {
 }
 
 /// `lifecycle.automount`: ServiceAccount tokens are mounted only where they are needed.
-pub fn automount(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.automount",
-        "ServiceAccount tokens mounted only where needed",
-        "Pods, workload controllers, ServiceAccounts",
-    );
-    b.cmd("kubectl get serviceaccounts -A -o yaml");
-    b.cmd("kubectl get pods -A -o yaml");
-    let model = match ctx.rbac() {
-        Ok(m) => m,
-        Err(e) => return not_collected(b, e, "whether tokens are mounted needlessly"),
-    };
-    let sas = match ctx.items("serviceaccounts") {
-        Ok(s) => s,
-        Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
-    };
+pub const AUTOMOUNT: CheckDef = CheckDef {
+    id: "lifecycle.automount",
+    title: "ServiceAccount tokens mounted only where needed",
+    resource: "Pods, workload controllers, ServiceAccounts",
+    commands: &[
+        "kubectl get serviceaccounts -A -o yaml",
+        "kubectl get pods -A -o yaml",
+    ],
+    requires: &[
+        ROLES,
+        ROLE_BINDINGS,
+        CLUSTER_ROLES,
+        CLUSTER_ROLE_BINDINGS,
+        SERVICE_ACCOUNTS,
+    ],
+    judges: "whether tokens are mounted needlessly",
+    // Walked one kind at a time: a later kind missing keeps what the earlier ones showed.
+    reads: WORKLOAD_KINDS,
+    run: automount,
+};
+
+fn automount(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let model = ctx.rbac().expect(REQUIRED);
+    let sas = ctx.items(SERVICE_ACCOUNTS).expect(REQUIRED);
     let sa_auto: BTreeMap<(&str, &str), Option<bool>> = sas
         .iter()
         .map(|s| {
@@ -389,7 +427,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
         for o in items {
             let o = &o;
             let ns = namespace(o).unwrap_or("");
-            if SYSTEM_NAMESPACES.contains(&ns) || (*k == "pods" && is_static_pod(o)) {
+            if SYSTEM_NAMESPACES.contains(&ns) || (*k == PODS && is_static_pod(o)) {
                 continue;
             }
             let Some((_, spec, ptr)) = pod_spec(k, o) else {
@@ -440,7 +478,7 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
         }
     }
     if bad == 0 && judged > 0 {
-        b.push(Status::Pass, format!("all {judged} application pods and pod templates either do not mount a token or run as a ServiceAccount that RBAC grants permissions to"), evidence_file("pods", "", ""));
+        b.push(Status::Pass, format!("all {judged} application pods and pod templates either do not mount a token or run as a ServiceAccount that RBAC grants permissions to"), evidence_file(PODS, "", ""));
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
@@ -458,13 +496,20 @@ pub fn automount(ctx: &Ctx) -> CheckResult {
 }
 
 /// `lifecycle.access-changes`: access granted and removed since the previous snapshot.
-pub fn access_changes_check(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "lifecycle.access-changes",
-        "Access granted and removed since the previous snapshot",
-        "Roles, ClusterRoles and their bindings (two snapshots)",
-    );
-    b.cmd("auditpack diff PREVIOUS.json SNAPSHOT.json");
+/// Without a previous snapshot it does not apply, whatever this one holds, so the RBAC
+/// kinds are read, not required.
+pub const ACCESS_CHANGES: CheckDef = CheckDef {
+    id: "lifecycle.access-changes",
+    title: "Access granted and removed since the previous snapshot",
+    resource: "Roles, ClusterRoles and their bindings (two snapshots)",
+    commands: &["auditpack diff PREVIOUS.json SNAPSHOT.json"],
+    requires: &[],
+    judges: "what access changed",
+    reads: &[ROLES, ROLE_BINDINGS, CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS],
+    run: access_changes_check,
+};
+
+fn access_changes_check(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let Some(prev) = ctx.opts.previous.as_ref() else {
         return b.finish(
             Status::NotApplicable,
@@ -476,7 +521,7 @@ pub fn access_changes_check(ctx: &Ctx) -> CheckResult {
         Ok(m) => m.access_review(),
         Err(e) => return not_collected(b, e, "what access changed"),
     };
-    let old = match super::rbac::Model::from_snapshot(prev) {
+    let old = match crate::controls::model::rbac::Model::from_snapshot(prev) {
         Ok(m) => m.access_review(),
         Err(e) => return not_collected(b, &e, "what access changed (previous snapshot)"),
     };
@@ -493,7 +538,7 @@ pub fn access_changes_check(ctx: &Ctx) -> CheckResult {
                 subject_display(&c.subject),
                 grant_text(&c.grant)
             ),
-            evidence_file("rolebindings.rbac.authorization.k8s.io", &c.grant.via, ""),
+            evidence_file(ROLE_BINDINGS, &c.grant.via, ""),
         );
     }
     let (g, r) = (

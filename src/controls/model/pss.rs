@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::util::{arr, bool_at, esc, str_at, strs};
+use crate::controls::util::{arr, bool_at, esc, str_at, strs};
 
 /// A Pod Security Standards level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -245,7 +245,7 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
                    base: String,
                    o: &Value,
                    who: &str| {
-        if let Some(opts) = super::util::at(o, "/securityContext/seLinuxOptions") {
+        if let Some(opts) = crate::controls::util::at(o, "/securityContext/seLinuxOptions") {
             let ty = str_at(opts, "/type").unwrap_or("");
             if !SELINUX_TYPES.contains(&ty) {
                 add(
@@ -434,7 +434,9 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
         }
     }
     // runAsUser != 0
-    if super::util::at(spec, "/securityContext/runAsUser").and_then(Value::as_i64) == Some(0) {
+    if crate::controls::util::at(spec, "/securityContext/runAsUser").and_then(Value::as_i64)
+        == Some(0)
+    {
         add(
             "runAsUser",
             r,
@@ -443,7 +445,9 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
         );
     }
     for (p, c) in &cs {
-        if super::util::at(c, "/securityContext/runAsUser").and_then(Value::as_i64) == Some(0) {
+        if crate::controls::util::at(c, "/securityContext/runAsUser").and_then(Value::as_i64)
+            == Some(0)
+        {
             add(
                 "runAsUser",
                 r,

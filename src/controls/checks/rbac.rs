@@ -7,48 +7,54 @@
 
 use std::collections::BTreeSet;
 
-use super::Ctx;
-use super::rbac::{is_system_subject, rule_flags, subject_display};
-use super::util::{Builder, evidence, evidence_file, not_collected};
+use crate::controls::model::rbac::RBAC_KINDS;
+use crate::controls::model::rbac::{is_system_subject, rule_flags, subject_display};
+use crate::controls::util::{Builder, evidence, evidence_file};
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
+use crate::snapshot::kinds::{CLUSTER_ROLE_BINDINGS, ROLE_BINDINGS};
 
 struct Spec {
-    id: &'static str,
-    title: &'static str,
     flags: &'static [&'static str],
     power: &'static str,
     risk: &'static str,
     remediation: &'static str,
 }
 
+/// The checks of the `rbac` family.
+pub const CHECKS: &[&CheckDef] = &[
+    &CLUSTER_ADMIN,
+    &SECRETS_READ,
+    &ESCALATION,
+    &PODS_EXEC,
+    &DEFAULT_SERVICE_ACCOUNT,
+];
+
+const RBAC_COMMANDS: &[&str] = &[
+    "kubectl get rolebindings,clusterrolebindings -A -o yaml",
+    "kubectl get roles,clusterroles -A -o yaml",
+];
+
 const SPECS: &[Spec] = &[
     Spec {
-        id: "rbac.cluster-admin",
-        title: "No cluster-admin or wildcard access outside system identities",
         flags: &["cluster-admin", "wildcard"],
         power: "cluster-admin or wildcard (`*`) access",
         risk: "Wildcards grant every present and future verb or resource, so access is not limited to what the subject needs.",
         remediation: "Replace cluster-admin and wildcard rules with Roles listing the verbs and resources each subject needs; keep break-glass admin access in a group with audited, time-limited membership.",
     },
     Spec {
-        id: "rbac.secrets-read",
-        title: "Reading Secrets is limited",
         flags: &["read-secrets"],
         power: "get/list/watch on Secrets",
         risk: "Reading Secrets reveals credentials and keys, and list/watch return every Secret's contents.",
         remediation: "Remove get/list/watch on secrets from roles that do not need it, or restrict them with resourceNames to the one Secret a workload uses.",
     },
     Spec {
-        id: "rbac.escalation",
-        title: "No escalate, bind or impersonate outside system identities",
         flags: &["escalate", "bind", "impersonate"],
         power: "the escalate, bind or impersonate verbs",
         risk: "These verbs let a subject grant itself, or act with, permissions it does not hold.",
         remediation: "Remove escalate, bind and impersonate (and `*` verbs on roles, users, groups and serviceaccounts) from roles bound to people and workloads.",
     },
     Spec {
-        id: "rbac.pods-exec",
-        title: "Exec into pods is limited",
         flags: &["pods-exec"],
         power: "create on pods/exec",
         risk: "Exec gives a shell inside running containers, with their data and credentials, bypassing application-level access control.",
@@ -56,18 +62,8 @@ const SPECS: &[Spec] = &[
     },
 ];
 
-fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
-    let mut b = Builder::new(
-        spec.id,
-        spec.title,
-        "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
-    );
-    b.cmd("kubectl get rolebindings,clusterrolebindings -A -o yaml");
-    b.cmd("kubectl get roles,clusterroles -A -o yaml");
-    let model = match ctx.rbac() {
-        Ok(m) => m,
-        Err(e) => return not_collected(b, e, "who holds these permissions"),
-    };
+fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
+    let model = ctx.rbac().expect(REQUIRED);
     let mut holders = BTreeSet::new();
     let mut system_holders = BTreeSet::new();
     for bd in &model.bindings {
@@ -120,7 +116,7 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
     } else {
         format!(
             " Kubernetes system identities holding it through bootstrap bindings ({}) are expected and not counted.",
-            super::util::name_list(system_holders.iter())
+            crate::controls::util::name_list(system_holders.iter())
         )
     };
     if holders.is_empty() {
@@ -130,7 +126,7 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
                 "no subject outside Kubernetes' system identities holds {}",
                 spec.power
             ),
-            evidence_file("clusterrolebindings.rbac.authorization.k8s.io", "", ""),
+            evidence_file(CLUSTER_ROLE_BINDINGS, "", ""),
         );
         return b.finish(
             Status::Pass,
@@ -144,7 +140,7 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
             "{} subject(s) hold {}: {}. {}{sys}",
             holders.len(),
             spec.power,
-            super::util::name_list(holders.iter()),
+            crate::controls::util::name_list(holders.iter()),
             spec.risk
         ),
         Some(spec.remediation),
@@ -152,37 +148,67 @@ fn run(ctx: &Ctx, spec: &Spec) -> CheckResult {
 }
 
 /// `rbac.cluster-admin`.
-pub fn cluster_admin(ctx: &Ctx) -> CheckResult {
-    run(ctx, &SPECS[0])
-}
+pub const CLUSTER_ADMIN: CheckDef = CheckDef {
+    id: "rbac.cluster-admin",
+    title: "No cluster-admin or wildcard access outside system identities",
+    resource: "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
+    commands: RBAC_COMMANDS,
+    requires: RBAC_KINDS,
+    judges: "who holds these permissions",
+    reads: &[],
+    run: |ctx, b| run(ctx, b, &SPECS[0]),
+};
 
 /// `rbac.secrets-read`.
-pub fn secrets_read(ctx: &Ctx) -> CheckResult {
-    run(ctx, &SPECS[1])
-}
+pub const SECRETS_READ: CheckDef = CheckDef {
+    id: "rbac.secrets-read",
+    title: "Reading Secrets is limited",
+    resource: "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
+    commands: RBAC_COMMANDS,
+    requires: RBAC_KINDS,
+    judges: "who holds these permissions",
+    reads: &[],
+    run: |ctx, b| run(ctx, b, &SPECS[1]),
+};
 
 /// `rbac.escalation`.
-pub fn escalation(ctx: &Ctx) -> CheckResult {
-    run(ctx, &SPECS[2])
-}
+pub const ESCALATION: CheckDef = CheckDef {
+    id: "rbac.escalation",
+    title: "No escalate, bind or impersonate outside system identities",
+    resource: "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
+    commands: RBAC_COMMANDS,
+    requires: RBAC_KINDS,
+    judges: "who holds these permissions",
+    reads: &[],
+    run: |ctx, b| run(ctx, b, &SPECS[2]),
+};
 
 /// `rbac.pods-exec`.
-pub fn pods_exec(ctx: &Ctx) -> CheckResult {
-    run(ctx, &SPECS[3])
-}
+pub const PODS_EXEC: CheckDef = CheckDef {
+    id: "rbac.pods-exec",
+    title: "Exec into pods is limited",
+    resource: "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
+    commands: RBAC_COMMANDS,
+    requires: RBAC_KINDS,
+    judges: "who holds these permissions",
+    reads: &[],
+    run: |ctx, b| run(ctx, b, &SPECS[3]),
+};
 
 /// `rbac.default-serviceaccount`: no role is bound to a namespace's `default` ServiceAccount.
-pub fn default_service_account(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "rbac.default-serviceaccount",
-        "No roles bound to default ServiceAccounts",
-        "RoleBindings, ClusterRoleBindings",
-    );
-    b.cmd("kubectl get rolebindings,clusterrolebindings -A -o yaml");
-    let model = match ctx.rbac() {
-        Ok(m) => m,
-        Err(e) => return not_collected(b, e, "whether default ServiceAccounts hold roles"),
-    };
+pub const DEFAULT_SERVICE_ACCOUNT: CheckDef = CheckDef {
+    id: "rbac.default-serviceaccount",
+    title: "No roles bound to default ServiceAccounts",
+    resource: "RoleBindings, ClusterRoleBindings",
+    commands: &["kubectl get rolebindings,clusterrolebindings -A -o yaml"],
+    requires: RBAC_KINDS,
+    judges: "whether default ServiceAccounts hold roles",
+    reads: &[],
+    run: default_service_account,
+};
+
+fn default_service_account(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let model = ctx.rbac().expect(REQUIRED);
     for bd in &model.bindings {
         let obj = &ctx.items(bd.key).expect("collected")[bd.index];
         for (i, s) in bd.subjects.iter().enumerate() {
@@ -200,7 +226,7 @@ pub fn default_service_account(ctx: &Ctx) -> CheckResult {
         b.push(
             Status::Pass,
             "no binding names a `default` ServiceAccount",
-            evidence_file("rolebindings.rbac.authorization.k8s.io", "", ""),
+            evidence_file(ROLE_BINDINGS, "", ""),
         );
         return b.finish(Status::Pass, "No RoleBinding or ClusterRoleBinding names a namespace's `default` ServiceAccount, so pods that name no ServiceAccount get no permissions.", None);
     }

@@ -11,17 +11,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::util::{arr, labels, name, namespace, selector_matches, str_at, strs};
+use crate::controls::util::{arr, labels, name, namespace, selector_matches, str_at, strs};
 use crate::findings::{Grant, Subject, SubjectAccess};
+use crate::snapshot::kinds::{CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, ROLE_BINDINGS, ROLES};
 use crate::snapshot::{NotCollected, Snapshot};
 
 /// Kind keys the RBAC model reads.
-pub const RBAC_KINDS: &[&str] = &[
-    "roles.rbac.authorization.k8s.io",
-    "rolebindings.rbac.authorization.k8s.io",
-    "clusterroles.rbac.authorization.k8s.io",
-    "clusterrolebindings.rbac.authorization.k8s.io",
-];
+pub const RBAC_KINDS: &[&crate::snapshot::KindInfo] =
+    &[ROLES, ROLE_BINDINGS, CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS];
 
 /// One PolicyRule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -173,10 +170,10 @@ impl Model {
     pub fn from_snapshot(snap: &Snapshot) -> Result<Model, NotCollected> {
         let parse = |key| snap.collected(key).map(crate::snapshot::Items::parse_all);
         Ok(Model::build(
-            &parse("roles.rbac.authorization.k8s.io")?,
-            &parse("rolebindings.rbac.authorization.k8s.io")?,
-            &parse("clusterroles.rbac.authorization.k8s.io")?,
-            &parse("clusterrolebindings.rbac.authorization.k8s.io")?,
+            &parse(ROLES)?,
+            &parse(ROLE_BINDINGS)?,
+            &parse(CLUSTER_ROLES)?,
+            &parse(CLUSTER_ROLE_BINDINGS)?,
         ))
     }
 
@@ -204,13 +201,9 @@ impl Model {
         }
         m.cluster_roles = memo;
         for (key, kind, items) in [
+            (ROLE_BINDINGS, "RoleBinding", role_bindings),
             (
-                "rolebindings.rbac.authorization.k8s.io",
-                "RoleBinding",
-                role_bindings,
-            ),
-            (
-                "clusterrolebindings.rbac.authorization.k8s.io",
+                CLUSTER_ROLE_BINDINGS,
                 "ClusterRoleBinding",
                 cluster_role_bindings,
             ),
@@ -252,7 +245,7 @@ impl Model {
                 }
                 m.bindings.push(Binding {
                     kind,
-                    key,
+                    key: key.key,
                     namespace: ns.map(str::to_string),
                     name: bname,
                     role_kind: str_at(b, "/roleRef/kind").unwrap_or("").to_string(),
@@ -501,24 +494,25 @@ fn effective_rules(
     if !visiting.insert(role.to_string()) {
         return Vec::new();
     }
-    let rules: Vec<Rule> = match super::util::at(obj, "/aggregationRule/clusterRoleSelectors") {
-        Some(Value::Array(selectors)) => {
-            let mut set = BTreeSet::new();
-            for other in all {
-                let oname = name(other);
-                if oname == role {
-                    continue;
-                }
-                if selectors.iter().any(|s| selector_matches(s, labels(other))) {
-                    for r in effective_rules(oname, by_name, all, memo, visiting) {
-                        set.insert(r);
+    let rules: Vec<Rule> =
+        match crate::controls::util::at(obj, "/aggregationRule/clusterRoleSelectors") {
+            Some(Value::Array(selectors)) => {
+                let mut set = BTreeSet::new();
+                for other in all {
+                    let oname = name(other);
+                    if oname == role {
+                        continue;
+                    }
+                    if selectors.iter().any(|s| selector_matches(s, labels(other))) {
+                        for r in effective_rules(oname, by_name, all, memo, visiting) {
+                            set.insert(r);
+                        }
                     }
                 }
+                set.into_iter().collect()
             }
-            set.into_iter().collect()
-        }
-        _ => arr(obj, "/rules").iter().map(Rule::from_value).collect(),
-    };
+            _ => arr(obj, "/rules").iter().map(Rule::from_value).collect(),
+        };
     visiting.remove(role);
     memo.insert(role.to_string(), rules.clone());
     rules

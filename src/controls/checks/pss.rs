@@ -1,30 +1,36 @@
 //! Pod Security Standards checks (SOC2 CC6.3, HIPAA 164.312(c)(1)): namespace labels, and
-//! every pod and pod template evaluated with [`super::pss`]; plus images pinned by digest.
+//! every pod and pod template evaluated with [`crate::controls::model::pss`].
 
 use serde_json::Value;
 
-use super::Ctx;
-use super::pss::{self, Level};
-use super::util::{
-    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, arr, esc, evidence, evidence_file, kind_name,
-    labels, name, namespace, not_collected, pod_spec, str_at,
+use crate::controls::model::pss::{self, Level};
+use crate::controls::util::{
+    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, esc, evidence, evidence_file, kind_name, labels,
+    name, namespace, not_collected, pod_spec,
 };
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
+use crate::snapshot::kinds::{NAMESPACES, PODS};
 
 const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
 
+/// The checks of the `pss` family.
+pub const CHECKS: &[&CheckDef] = &[&NAMESPACE_LABELS, &BASELINE, &RESTRICTED];
+
 /// `pss.namespace-labels`: every application namespace enforces baseline or restricted.
-pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "pss.namespace-labels",
-        "Namespaces enforce a Pod Security Standard",
-        "Namespace labels (pod-security.kubernetes.io/*)",
-    );
-    b.cmd("kubectl get namespaces --show-labels");
-    let nss = match ctx.items("namespaces") {
-        Ok(n) => n,
-        Err(e) => return not_collected(b, &e, "which Pod Security Standard namespaces enforce"),
-    };
+pub const NAMESPACE_LABELS: CheckDef = CheckDef {
+    id: "pss.namespace-labels",
+    title: "Namespaces enforce a Pod Security Standard",
+    resource: "Namespace labels (pod-security.kubernetes.io/*)",
+    commands: &["kubectl get namespaces --show-labels"],
+    requires: &[NAMESPACES],
+    judges: "which Pod Security Standard namespaces enforce",
+    reads: &[],
+    run: namespace_labels,
+};
+
+fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let nss = ctx.items(NAMESPACES).expect(REQUIRED);
     let mut skipped = Vec::new();
     let mut bad = 0;
     for ns in nss {
@@ -56,18 +62,18 @@ pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
         match get("enforce").map(|v| (v, Level::parse(v))) {
             None => {
                 bad += 1;
-                b.push(Status::Fail, format!("namespace {n} has no {ENFORCE} label: pods are admitted at the cluster default (privileged unless configured otherwise){others}"), evidence("namespaces", ns, "/metadata/labels"));
+                b.push(Status::Fail, format!("namespace {n} has no {ENFORCE} label: pods are admitted at the cluster default (privileged unless configured otherwise){others}"), evidence(NAMESPACES, ns, "/metadata/labels"));
             }
             Some((_, Some(Level::Privileged))) => {
                 bad += 1;
-                b.push(Status::Fail, format!("namespace {n} enforces `privileged`: no container restrictions apply{others}"), evidence("namespaces", ns, ptr));
+                b.push(Status::Fail, format!("namespace {n} enforces `privileged`: no container restrictions apply{others}"), evidence(NAMESPACES, ns, ptr));
             }
             Some((v, None)) => {
                 bad += 1;
                 b.push(
                     Status::Fail,
                     format!("namespace {n} has an invalid enforce level {v:?}{others}"),
-                    evidence("namespaces", ns, ptr),
+                    evidence(NAMESPACES, ns, ptr),
                 );
             }
             Some((_, Some(level))) => {
@@ -77,7 +83,7 @@ pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
                         "namespace {n} enforces {} (version {version}){others}",
                         level.as_str()
                     ),
-                    evidence("namespaces", ns, ptr),
+                    evidence(NAMESPACES, ns, ptr),
                 );
             }
         }
@@ -103,23 +109,36 @@ pub fn namespace_labels(ctx: &Ctx) -> CheckResult {
     b.finish(status, explanation, Some("Label each namespace: `kubectl label ns NAME pod-security.kubernetes.io/enforce=restricted` (or baseline where restricted is not yet possible), after a dry run with `--dry-run=server`."))
 }
 
-fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
-    let (id, title) = match level {
-        Level::Restricted => (
-            "pss.restricted",
-            "Workloads meet the restricted Pod Security Standard",
-        ),
-        _ => (
-            "pss.baseline",
-            "Workloads meet the baseline Pod Security Standard",
-        ),
-    };
-    let mut b = Builder::new(
-        id,
-        title,
-        "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs",
-    );
-    b.cmd("kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml");
+const WORKLOADS_RESOURCE: &str = "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs";
+const WORKLOADS_COMMAND: &str =
+    "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml";
+
+/// `pss.baseline`.
+pub const BASELINE: CheckDef = CheckDef {
+    id: "pss.baseline",
+    title: "Workloads meet the baseline Pod Security Standard",
+    resource: WORKLOADS_RESOURCE,
+    commands: &[WORKLOADS_COMMAND],
+    requires: &[],
+    judges: "whether workloads meet the baseline standard",
+    // Walked one kind at a time: a later kind missing keeps what the earlier ones showed.
+    reads: WORKLOAD_KINDS,
+    run: |ctx, b| pods_against(ctx, b, Level::Baseline),
+};
+
+/// `pss.restricted`.
+pub const RESTRICTED: CheckDef = CheckDef {
+    id: "pss.restricted",
+    title: "Workloads meet the restricted Pod Security Standard",
+    resource: WORKLOADS_RESOURCE,
+    commands: &[WORKLOADS_COMMAND],
+    requires: &[],
+    judges: "whether workloads meet the restricted standard",
+    reads: WORKLOAD_KINDS,
+    run: |ctx, b| pods_against(ctx, b, Level::Restricted),
+};
+
+fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
     let mut judged = 0;
     let mut bad = 0;
     let mut skipped = 0;
@@ -171,7 +190,7 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
                 ),
                 evidence(k, o, pointer),
             );
-            if *k == "pods" {
+            if *k == PODS {
                 b.cmd(format!("kubectl get pod {} -n {ns} -o yaml", name(o)));
             }
         }
@@ -183,7 +202,7 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
                 "all {judged} application pods and pod templates meet {}",
                 level.as_str()
             ),
-            evidence_file("pods", "", "/spec"),
+            evidence_file(PODS, "", "/spec"),
         );
     }
     let sys = if skipped > 0 {
@@ -204,70 +223,4 @@ fn pods_against(ctx: &Ctx, level: Level) -> CheckResult {
         ),
     };
     b.finish(status, explanation, Some("Fix the listed securityContext fields in the workload's pod template and redeploy; then enforce the level on its namespace."))
-}
-
-/// `pss.baseline`.
-pub fn baseline(ctx: &Ctx) -> CheckResult {
-    pods_against(ctx, Level::Baseline)
-}
-
-/// `pss.restricted`.
-pub fn restricted(ctx: &Ctx) -> CheckResult {
-    pods_against(ctx, Level::Restricted)
-}
-
-/// `integrity.image-digests`: every application container image is pinned by digest.
-pub fn image_digests(ctx: &Ctx) -> CheckResult {
-    let mut b = Builder::new(
-        "integrity.image-digests",
-        "Images pinned by digest",
-        "Pods and pod templates (container images)",
-    );
-    b.cmd("kubectl get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}: {.spec.containers[*].image}{\"\\n\"}{end}'");
-    let mut judged = 0;
-    let mut bad = 0;
-    for k in WORKLOAD_KINDS {
-        let items = match ctx.objects(k) {
-            Ok(i) => i,
-            Err(e) => return not_collected(b, &e, "whether images are pinned by digest"),
-        };
-        for o in items {
-            let o = &o;
-            let ns = namespace(o).unwrap_or("");
-            if SYSTEM_NAMESPACES.contains(&ns) {
-                continue;
-            }
-            let Some((_, spec, ptr)) = pod_spec(k, o) else {
-                continue;
-            };
-            for field in ["containers", "initContainers", "ephemeralContainers"] {
-                for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
-                    judged += 1;
-                    let image = str_at(c, "/image").unwrap_or("");
-                    if !image.contains("@sha256:") {
-                        bad += 1;
-                        b.push(Status::Fail, format!("{} {ns}/{} container {} uses {image:?}, a tag that can be moved to other content", kind_name(k), name(o), str_at(c, "/name").unwrap_or("?")), evidence(k, o, format!("{ptr}/{field}/{i}/image")));
-                    }
-                }
-            }
-        }
-    }
-    if bad == 0 && judged > 0 {
-        b.push(
-            Status::Pass,
-            format!("all {judged} application container images are pinned by @sha256 digest"),
-            evidence_file("pods", "", "/spec/containers"),
-        );
-    }
-    let status = b.derived().unwrap_or(Status::NotApplicable);
-    let explanation = match status {
-        Status::Pass => format!(
-            "All {judged} container images of application pods and pod templates are referenced by digest, so what runs is exactly what was built and reviewed."
-        ),
-        Status::NotApplicable => "There are no application containers.".to_string(),
-        _ => format!(
-            "{bad} of {judged} application container images are referenced by tag, not digest: the registry can serve different content under the same tag."
-        ),
-    };
-    b.finish(status, explanation, Some("Reference images as `registry/name@sha256:DIGEST` (the tag may stay in front for readability)."))
 }

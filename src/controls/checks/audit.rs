@@ -1,0 +1,404 @@
+//! Audit logging (SOC2 CC7.2, HIPAA 164.312(b)): the audit Policy (`audit.policy`), the
+//! log backend and retention from the kube-apiserver's flags (`audit.log-backend`), and
+//! the continuity of the period's audit events (`audit.log-continuity`).
+
+use std::collections::BTreeMap;
+
+
+use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
+use crate::controls::model::audit::{AuditRequest, audit_level};
+use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at};
+use crate::controls::{CheckDef, Ctx};
+use crate::findings::{CheckResult, Status};
+use crate::snapshot::kinds::PODS;
+
+/// The ordinary user the audit policy is asked about: someone no rule names specifically.
+const PROBE_USER: &str = "someone@example.com";
+
+/// The checks of the `audit` family.
+pub const CHECKS: &[&CheckDef] = &[&POLICY, &LOG_BACKEND, &LOG_CONTINUITY];
+
+/// `audit.policy`: the audit Policy logs Secrets at Metadata, RBAC changes at
+/// RequestResponse, and everything else through a catch-all rule.
+pub const POLICY: CheckDef = CheckDef {
+    id: "audit.policy",
+    title: "Audit policy covers sensitive operations",
+    resource: "audit Policy (kube-apiserver --audit-policy-file)",
+    commands: &[APISERVER_CMD],
+    requires: &[],
+    judges: "what the audit policy logs",
+    // The audit Policy file is the evidence; the kube-apiserver pod adds to it.
+    reads: &[PODS],
+    run: audit_policy,
+};
+
+fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let Some(pf) = &ctx.snap.audit_policy else {
+        b.cmd("cat /etc/kubernetes/audit-policy.yaml  # on a control-plane node, then: auditpack collect --audit-policy FILE");
+        return match &apiserver(ctx) {
+            ApiServer::Visible(pod, flags) => match flags.get("audit-policy-file") {
+                Some(path) => {
+                    b.push(Status::Partial, format!("kube-apiserver is started with --audit-policy-file={path}, but the policy was not supplied"), evidence(PODS, pod, flag_ptr(pod, "audit-policy-file")));
+                    b.finish(Status::Partial, format!("The API server has an audit policy ({path}), but without the file it cannot be shown what it logs."), Some("Supply the policy with `auditpack collect --audit-policy FILE`."))
+                }
+                None => {
+                    b.push(Status::Fail, "kube-apiserver runs without --audit-policy-file: no API request is audited", evidence(PODS, pod, "/spec/containers/0/command"));
+                    b.finish(Status::Fail, "The API server runs without an audit policy, so no request is recorded: changes to the cluster cannot be traced to who made them.", Some("Write an audit Policy and start kube-apiserver with --audit-policy-file and --audit-log-path (or a webhook backend)."))
+                }
+            },
+            ApiServer::NotCollected => {
+                b.push(
+                    Status::NotCollected,
+                    "no audit policy supplied and pods not collected",
+                    evidence_file("Policy", "", ""),
+                );
+                b.finish(Status::NotCollected, "No audit policy was supplied and the control plane was not collected, so audit coverage cannot be judged.", Some("Supply the policy with `--audit-policy`."))
+            }
+            ApiServer::NotVisible => {
+                b.push(Status::Manual, "the control plane is not visible (managed cluster) and no audit policy was supplied", evidence_file("Policy", "", ""));
+                b.finish(Status::Manual, "The control plane is not visible (managed Kubernetes). The provider's audit logging (what it records and where) must be attested.", Some("Attach the provider's audit-log settings, e.g. EKS control-plane logging `audit` enabled, GKE Cloud Audit Logs, AKS diagnostic settings `kube-audit`."))
+            }
+        };
+    };
+    let doc = &pf.document;
+    let fref = |ptr: String| evidence_file("Policy", &pf.path, ptr);
+    if str_at(doc, "/kind") != Some("Policy") {
+        b.push(
+            Status::Fail,
+            format!(
+                "{} is not an audit Policy (kind {:?})",
+                pf.path,
+                str_at(doc, "/kind").unwrap_or("")
+            ),
+            fref("/kind".into()),
+        );
+        return b.finish(
+            Status::Fail,
+            "The supplied audit policy is not an audit.k8s.io Policy document.",
+            Some("Supply the file named by kube-apiserver's --audit-policy-file."),
+        );
+    }
+    let rule_ptr = |i: Option<usize>| i.map_or("/rules".to_string(), |i| format!("/rules/{i}"));
+    let groups = ["system:authenticated"];
+    // Secrets: every verb at Metadata, never more, never less.
+    let mut bad_secrets = Vec::new();
+    let mut secret_rule = None;
+    for verb in [
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ] {
+        let req = AuditRequest {
+            user: PROBE_USER,
+            groups: &groups,
+            verb,
+            resource: Some(("", "secrets", "production", "db-password")),
+            path: "",
+        };
+        let (level, i) = audit_level(doc, &req);
+        secret_rule = secret_rule.or(i);
+        if level != "Metadata" {
+            bad_secrets.push((verb, level, i));
+        }
+    }
+    if bad_secrets.is_empty() {
+        b.push(Status::Pass, format!("every operation on Secrets is logged at Metadata (who, what, when; never the Secret's content) by rule {}", secret_rule.map_or("?".into(), |i| i.to_string())), fref(rule_ptr(secret_rule)));
+    } else {
+        for (verb, level, i) in bad_secrets {
+            let why = if level == "None" {
+                "not logged at all"
+            } else {
+                "logged with request bodies, which would copy secret values into the audit log"
+            };
+            b.push(
+                Status::Fail,
+                format!(
+                    "`{verb} secrets` is logged at {level} ({}): {why}",
+                    i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))
+                ),
+                fref(rule_ptr(i)),
+            );
+        }
+    }
+    // RBAC changes at RequestResponse.
+    let mut rbac_levels = BTreeMap::new();
+    for res in [
+        "roles",
+        "rolebindings",
+        "clusterroles",
+        "clusterrolebindings",
+    ] {
+        for verb in ["create", "update", "patch", "delete"] {
+            let req = AuditRequest {
+                user: PROBE_USER,
+                groups: &groups,
+                verb,
+                resource: Some((
+                    "rbac.authorization.k8s.io",
+                    res,
+                    if res.starts_with("cluster") {
+                        ""
+                    } else {
+                        "production"
+                    },
+                    "x",
+                )),
+                path: "",
+            };
+            let (level, i) = audit_level(doc, &req);
+            rbac_levels
+                .entry((level, i))
+                .or_insert_with(Vec::new)
+                .push(format!("{verb} {res}"));
+        }
+    }
+    for ((level, i), ops) in rbac_levels {
+        let st = match level.as_str() {
+            "RequestResponse" => Status::Pass,
+            "None" => Status::Fail,
+            _ => Status::Partial,
+        };
+        let what = match st {
+            Status::Pass => "the full change is recorded",
+            Status::Fail => "RBAC changes are not recorded",
+            _ => "who changed RBAC is recorded, but not the full change",
+        };
+        let ops = if ops.len() == 16 {
+            "every RBAC change".to_string()
+        } else {
+            ops.join(", ")
+        };
+        b.push(
+            st,
+            format!(
+                "{ops}: logged at {level} ({}): {what}",
+                i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))
+            ),
+            fref(rule_ptr(i)),
+        );
+    }
+    // Catch-all.
+    let catch_all = arr(doc, "/rules").iter().position(|r| {
+        [
+            "users",
+            "userGroups",
+            "verbs",
+            "resources",
+            "namespaces",
+            "nonResourceURLs",
+        ]
+        .iter()
+        .all(|f| arr(r, &format!("/{f}")).is_empty())
+    });
+    match catch_all {
+        Some(i) if str_at(&arr(doc, "/rules")[i], "/level") != Some("None") => {
+            b.push(Status::Pass, format!("rule {i} is a catch-all at {}: requests no earlier rule names are still logged", str_at(&arr(doc, "/rules")[i], "/level").unwrap_or("")), fref(format!("/rules/{i}")));
+        }
+        Some(i) => {
+            b.push(Status::Fail, format!("rule {i} is a catch-all at level None: every request no earlier rule names is dropped"), fref(format!("/rules/{i}")));
+        }
+        None => {
+            let (level, _) = audit_level(
+                doc,
+                &AuditRequest {
+                    user: PROBE_USER,
+                    groups: &groups,
+                    verb: "create",
+                    resource: Some(("apps", "deployments", "production", "x")),
+                    path: "",
+                },
+            );
+            b.push(Status::Fail, format!("no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at {level}, and so are exec into pods and namespace deletion)"), fref("/rules".into()));
+        }
+    }
+    let status = b.derived().unwrap_or(Status::Fail);
+    let explanation = match status {
+        Status::Pass => format!(
+            "The audit policy ({}) logs Secrets at Metadata only, RBAC changes at RequestResponse, and everything else through a catch-all rule (rules are matched in order; the first match decides).",
+            pf.path
+        ),
+        _ => format!(
+            "The audit policy ({}) leaves gaps (rules are matched in order and the first match decides; a request no rule matches is not logged); see the observations.",
+            pf.path
+        ),
+    };
+    b.finish(status, explanation, Some("Order the rules: Secrets (and ConfigMaps) at Metadata first, RBAC resources at RequestResponse, noisy read-only endpoints at None, and end with a catch-all `- level: Metadata`."))
+}
+
+/// `audit.log-backend`: the API server writes audit logs somewhere, with stated retention.
+pub const LOG_BACKEND: CheckDef = CheckDef {
+    id: "audit.log-backend",
+    title: "Audit log backend and retention",
+    resource: "kube-apiserver --audit-log-* / --audit-webhook-* flags",
+    commands: &[APISERVER_CMD],
+    requires: &[],
+    judges: "where audit logs go",
+    // Pods not collected and no kube-apiserver pod (managed) are told apart here.
+    reads: &[PODS],
+    run: log_backend,
+};
+
+fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    match &apiserver(ctx) {
+        ApiServer::NotCollected => {
+            b.push(
+                Status::NotCollected,
+                "pods were not collected, so the kube-apiserver flags are unknown",
+                evidence_file(PODS, "", ""),
+            );
+            b.finish(Status::NotCollected, "Pods were not collected, so where audit logs go and how long they are kept cannot be judged.", Some("Collect pods in kube-system."))
+        }
+        ApiServer::NotVisible => {
+            b.push(
+                Status::Manual,
+                "no kube-apiserver pod is visible (managed control plane)",
+                evidence_file(PODS, "", ""),
+            );
+            b.finish(Status::Manual, "The control plane is not visible (managed Kubernetes): where audit logs are delivered and how long they are retained must be attested by the platform owner.", Some("Attach the provider's log destination and retention settings (e.g. CloudWatch log group retention for EKS)."))
+        }
+        ApiServer::Visible(pod, flags) => {
+            let path = flags.get("audit-log-path");
+            let webhook = flags.get("audit-webhook-config-file");
+            match (path, webhook) {
+                (None, None) => b.push(Status::Fail, "kube-apiserver has neither --audit-log-path nor --audit-webhook-config-file: audit events are not written anywhere", evidence(PODS, pod, "/spec/containers/0/command")),
+                (p, w) => {
+                    if let Some(w) = w {
+                        b.push(Status::Pass, format!("audit events are sent to a webhook backend ({w})"), evidence(PODS, pod, flag_ptr(pod, "audit-webhook-config-file")));
+                    }
+                    if let Some(p) = p {
+                        if p == "-" {
+                            b.push(Status::Partial, "audit events go to the API server's standard output; retention depends on the node's log shipping, which is not visible", evidence(PODS, pod, flag_ptr(pod, "audit-log-path")));
+                        } else {
+                            b.push(Status::Pass, format!("audit events are written to {p}"), evidence(PODS, pod, flag_ptr(pod, "audit-log-path")));
+                            match flags.get("audit-log-maxage") {
+                                Some(age) => {
+                                    let extra: Vec<String> = ["audit-log-maxbackup", "audit-log-maxsize"].iter().filter_map(|f| flags.get(*f).map(|v| format!("--{f}={v}"))).collect();
+                                    b.push(Status::Pass, format!("rotated files are kept for {age} days on the node{}; retention beyond that depends on shipping the logs elsewhere, which is not visible here", if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) }), evidence(PODS, pod, flag_ptr(pod, "audit-log-maxage")));
+                                }
+                                None if webhook.is_none() => b.push(Status::Partial, "no --audit-log-maxage: how long audit logs are kept is not stated", evidence(PODS, pod, flag_ptr(pod, "audit-log-path"))),
+                                None => {}
+                            }
+                        }
+                    }
+                }
+            }
+            let status = b.derived().unwrap_or(Status::Fail);
+            let explanation = match status {
+                Status::Pass => format!(
+                    "The API server writes audit events to a log backend with a stated retention: {}.",
+                    b.observations
+                        .iter()
+                        .map(|o| o.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                _ => {
+                    "The API server's audit backend or retention falls short; see the observations."
+                        .to_string()
+                }
+            };
+            b.finish(status, explanation, Some("Start kube-apiserver with --audit-log-path and --audit-log-maxage (and ship the logs to long-term storage), or a webhook backend."))
+        }
+    }
+}
+
+
+/// `audit.log-continuity`: audit events were recorded throughout the period, with no gaps.
+pub const LOG_CONTINUITY: CheckDef = CheckDef {
+    id: "audit.log-continuity",
+    title: "Audit logs present and continuous",
+    resource: "audit-log summary (auditpack auditlog)",
+    commands: &[
+        "auditpack auditlog AUDIT-LOG-FILES...  # the summary of the period's audit events",
+    ],
+    requires: &[],
+    judges: "whether audit events were recorded throughout the period",
+    reads: &[],
+    run: log_continuity,
+};
+
+fn log_continuity(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let Some(sum) = &ctx.snap.audit_log else {
+        b.push(
+            Status::NotCollected,
+            "no audit-log summary in the snapshot",
+            evidence_file("AuditLogSummary", "", ""),
+        );
+        return b.finish(Status::NotCollected, "No audit-log summary was supplied, so it cannot be shown that audit events were actually recorded over the period.", Some("Summarise the period's audit logs with `auditpack collect --audit-log FILE...`."));
+    };
+    let sref = |ptr: &str| evidence_file("AuditLogSummary", "audit_log", ptr);
+    let (events, threshold) = (sum.events, sum.gap_threshold_seconds);
+    let (since, until) = (sum.since, sum.until);
+    let (first, last) = (sum.first_event, sum.last_event);
+    let period = match (since, until) {
+        (Some(s), Some(u)) => format!("{} to {}", s.to_rfc3339(), u.to_rfc3339()),
+        _ => "the period".to_string(),
+    };
+    if events == 0 {
+        b.push(
+            Status::Fail,
+            format!("no audit events were recorded from {period}"),
+            sref("/events"),
+        );
+        return b.finish(Status::Fail, format!("The audit logs hold no events for {period}: nothing shows that changes were recorded."), Some("Check the audit backend and the log shipping; supply the logs for the whole period."));
+    }
+    b.push(
+        Status::Pass,
+        format!("{events} audit events recorded from {period}"),
+        sref("/events"),
+    );
+    for (i, g) in sum.gaps.iter().enumerate() {
+        b.push(
+            Status::Partial,
+            format!(
+                "no audit events from {} to {} ({} s, above the {threshold} s gap threshold)",
+                g.start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                g.end.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                g.seconds
+            ),
+            sref(&format!("/gaps/{i}")),
+        );
+    }
+    if threshold > 0 {
+        if let (Some(s), Some(f)) = (since, first)
+            && (f - s).num_seconds() > threshold as i64
+        {
+            b.push(
+                Status::Partial,
+                format!(
+                    "no audit events from the start of the period ({}) until the first event ({})",
+                    s.to_rfc3339(),
+                    f.to_rfc3339()
+                ),
+                sref("/firstEvent"),
+            );
+        }
+        if let (Some(u), Some(l)) = (until, last)
+            && (u - l).num_seconds() > threshold as i64
+        {
+            b.push(
+                Status::Partial,
+                format!(
+                    "no audit events from the last event ({}) until the end of the period ({})",
+                    l.to_rfc3339(),
+                    u.to_rfc3339()
+                ),
+                sref("/lastEvent"),
+            );
+        }
+    }
+    let status = b.derived().unwrap_or(Status::Pass);
+    let explanation = match status {
+        Status::Pass => format!(
+            "Audit events were recorded throughout {period} with no gap longer than {threshold} s."
+        ),
+        _ => format!(
+            "Audit events exist for {period}, but with gaps longer than {threshold} s; changes made during a gap may be unrecorded."
+        ),
+    };
+    b.finish(
+        status,
+        explanation,
+        Some(
+            "Explain each gap (maintenance, outage) or recover the missing logs from the backend.",
+        ),
+    )
+}

@@ -1,0 +1,307 @@
+//! Encryption in transit (HIPAA 164.312(e)(1)): `transit.api-tls` from the API endpoint
+//! or the kube-apiserver's flags, and `transit.service-mtls` from the objects of Dapr,
+//! Istio and Linkerd.
+
+use serde_json::Value;
+
+use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
+use crate::controls::util::{
+    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, is_static_pod, name, namespace,
+    str_at,
+};
+use crate::controls::{CheckDef, Ctx, REQUIRED};
+use crate::findings::{CheckResult, Status};
+use crate::snapshot::kinds::{DAPR_CONFIGURATIONS, DEPLOYMENTS, PEER_AUTHENTICATIONS, PODS};
+
+/// The checks of the `transit` family.
+pub const CHECKS: &[&CheckDef] = &[&API_TLS, &SERVICE_MTLS];
+
+/// `transit.api-tls`: the API server is reached over HTTPS.
+pub const API_TLS: CheckDef = CheckDef {
+    id: "transit.api-tls",
+    title: "API server serves TLS only",
+    resource: "API endpoint, kube-apiserver flags",
+    commands: &["kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'"],
+    requires: &[],
+    judges: "whether the API server serves TLS only",
+    // The endpoint the snapshot was collected from is the evidence; else the pod's flags.
+    reads: &[PODS],
+    run: api_tls,
+};
+
+fn api_tls(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    if let Some(server) = &ctx.snap.source.server {
+        let ok = server.starts_with("https://");
+        b.push(
+            if ok { Status::Pass } else { Status::Fail },
+            format!("the snapshot was collected from {server}"),
+            evidence_file("Snapshot", "source", "/source/server"),
+        );
+        return b.finish(
+            if ok { Status::Pass } else { Status::Fail },
+            if ok { format!("The API server was reached over HTTPS ({server}); kube-apiserver has served no plain-HTTP port since Kubernetes 1.20.") } else { format!("The API server was reached over plain HTTP ({server}): credentials and objects cross the network unencrypted.") },
+            Some("Reach the API server only through its HTTPS endpoint."),
+        );
+    }
+    b.cmd(APISERVER_CMD);
+    match &apiserver(ctx) {
+        ApiServer::Visible(pod, flags) => {
+            let cert = flags.get("tls-cert-file").cloned();
+            let port = flags
+                .get("secure-port")
+                .cloned()
+                .unwrap_or_else(|| "6443".into());
+            if port == "0" {
+                b.push(
+                    Status::Fail,
+                    "kube-apiserver is started with --secure-port=0",
+                    evidence(PODS, pod, flag_ptr(pod, "secure-port")),
+                );
+                return b.finish(
+                    Status::Fail,
+                    "The API server's secure port is disabled.",
+                    Some("Remove --secure-port=0."),
+                );
+            }
+            b.push(
+                Status::Pass,
+                format!(
+                    "kube-apiserver serves HTTPS on port {port}{}",
+                    cert.map(|c| format!(" with certificate {c}"))
+                        .unwrap_or_default()
+                ),
+                evidence(PODS, pod, flag_ptr(pod, "tls-cert-file")),
+            );
+            b.finish(Status::Pass, "The API server serves HTTPS only (its flags show the secure port and certificate; plain HTTP serving no longer exists since Kubernetes 1.20).", None)
+        }
+        _ => {
+            b.push(
+                Status::NotCollected,
+                "imported files do not show the API endpoint, and no kube-apiserver pod is visible",
+                evidence_file("Snapshot", "source", "/source/server"),
+            );
+            b.finish(Status::NotCollected, "The snapshot was imported from files without the API server's address, and the control plane is not visible, so the API transport cannot be judged.", Some("Collect from the live cluster, or attach the cluster endpoint (`kubectl cluster-info`)."))
+        }
+    }
+}
+
+fn healthy_deployment(d: &Value) -> bool {
+    let want = crate::controls::util::at(d, "/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let ready = crate::controls::util::at(d, "/status/readyReplicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let available = crate::controls::util::at(d, "/status/availableReplicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    want > 0 && ready >= 1 && available >= 1
+}
+
+fn pod_ready(p: &Value) -> bool {
+    str_at(p, "/status/phase") == Some("Running")
+        && arr(p, "/status/conditions")
+            .iter()
+            .any(|c| str_at(c, "/type") == Some("Ready") && str_at(c, "/status") == Some("True"))
+}
+
+/// `transit.service-mtls`: service-to-service traffic is encrypted by a mesh (Dapr, Istio,
+/// Linkerd).
+pub const SERVICE_MTLS: CheckDef = CheckDef {
+    id: "transit.service-mtls",
+    title: "Service-to-service mTLS",
+    resource: "Dapr Sentry and Configuration, Istio PeerAuthentication, Linkerd control plane",
+    commands: &[],
+    requires: &[DEPLOYMENTS, PODS],
+    judges: "whether a service mesh encrypts traffic",
+    // Optional CRDs, weighed by whether their mesh is present.
+    reads: &[DAPR_CONFIGURATIONS, PEER_AUTHENTICATIONS],
+    run: service_mtls,
+};
+
+fn service_mtls(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    // Deployments are found by name and pods read one at a time: neither kind is parsed
+    // whole.
+    let deps = ctx.snap.collected(DEPLOYMENTS).expect(REQUIRED);
+    let pods = ctx.snap.collected(PODS).expect(REQUIRED);
+    let deployment = |n: &str| deps.iter().find(|d| d.name() == n).map(|d| d.value());
+    let mut meshes = Vec::new();
+    let mut uncollected = Vec::new();
+    // Dapr
+    if let Some(sentry) = &deployment("dapr-sentry") {
+        b.cmd("dapr status -k");
+        b.cmd(format!(
+            "kubectl get deployment dapr-sentry -n {} -o yaml",
+            namespace(sentry).unwrap_or("dapr-system")
+        ));
+        b.cmd("kubectl get configurations.dapr.io -A -o yaml");
+        meshes.push("Dapr");
+        let sentry_ns = namespace(sentry).unwrap_or("");
+        let sentry_pods: Vec<Value> = pods
+            .parse_in(sentry_ns)
+            .into_iter()
+            .filter(|p| {
+                str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
+                    || name(p).starts_with("dapr-sentry-")
+            })
+            .collect();
+        let ready = sentry_pods.iter().filter(|p| pod_ready(p)).count();
+        if healthy_deployment(sentry) && ready > 0 {
+            b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: Deployment ready, {ready} pod(s) Running and Ready"), evidence(DEPLOYMENTS, sentry, "/status"));
+        } else {
+            b.push(Status::Fail, format!("Dapr Sentry is not healthy ({} of its pods Ready): sidecars cannot get or renew mTLS certificates", ready), evidence(DEPLOYMENTS, sentry, "/status"));
+        }
+        match ctx.items(DAPR_CONFIGURATIONS) {
+            Ok(cfgs) => {
+                let mut any = false;
+                for c in cfgs {
+                    if let Some(enabled) =
+                        crate::controls::util::at(c, "/spec/mtls/enabled").and_then(Value::as_bool)
+                    {
+                        any = true;
+                        b.push(
+                            if enabled { Status::Pass } else { Status::Fail },
+                            format!(
+                                "Dapr Configuration {}/{} sets mtls.enabled: {enabled}",
+                                namespace(c).unwrap_or(""),
+                                name(c)
+                            ),
+                            evidence(DAPR_CONFIGURATIONS, c, "/spec/mtls/enabled"),
+                        );
+                    }
+                }
+                if !any {
+                    b.push(Status::Partial, "no Dapr Configuration states spec.mtls.enabled; Dapr enables mTLS by default, but the setting is not evidenced", evidence_file(DAPR_CONFIGURATIONS, "", "/spec/mtls"));
+                }
+            }
+            Err(e) => uncollected.push(e.key),
+        }
+        let (mut app_pods, mut outside) = (0, 0);
+        for p in pods
+            .iter()
+            .filter(|p| !SYSTEM_NAMESPACES.contains(&p.namespace()) && p.namespace() != sentry_ns)
+        {
+            let p = &p.value();
+            if is_static_pod(p) {
+                continue;
+            }
+            app_pods += 1;
+            if str_at(p, "/metadata/annotations/dapr.io~1enabled") != Some("true") {
+                outside += 1;
+                b.push(Status::Partial, format!("pod {}/{} has no Dapr sidecar (dapr.io/enabled is not \"true\"), so its traffic is not covered by Dapr mTLS", namespace(p).unwrap_or(""), name(p)), evidence(PODS, p, "/metadata/annotations"));
+            }
+        }
+        if outside == 0 && app_pods > 0 {
+            b.push(
+                Status::Pass,
+                format!(
+                    "all {app_pods} application pods run a Dapr sidecar (dapr.io/enabled: \"true\")"
+                ),
+                evidence_file(PODS, "", "/metadata/annotations"),
+            );
+        }
+    }
+    // Istio
+    match ctx.items(PEER_AUTHENTICATIONS) {
+        Ok(pas) if !pas.is_empty() => {
+            meshes.push("Istio");
+            b.cmd("kubectl get peerauthentications -A -o yaml");
+            for pa in pas {
+                let mode = str_at(pa, "/spec/mtls/mode").unwrap_or("UNSET");
+                let scope = if crate::controls::util::at(pa, "/spec/selector").is_some() {
+                    "workloads it selects"
+                } else if namespace(pa) == Some("istio-system") {
+                    "the whole mesh"
+                } else {
+                    "its namespace"
+                };
+                let st = match mode {
+                    "STRICT" => Status::Pass,
+                    "DISABLE" => Status::Fail,
+                    _ => Status::Partial,
+                };
+                b.push(
+                    st,
+                    format!(
+                        "Istio PeerAuthentication {}/{} sets mTLS mode {mode} for {scope}{}",
+                        namespace(pa).unwrap_or(""),
+                        name(pa),
+                        if st == Status::Partial {
+                            " (plain text still accepted)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    evidence(PEER_AUTHENTICATIONS, pa, "/spec/mtls/mode"),
+                );
+            }
+        }
+        Ok(_) => {}
+        Err(e) => uncollected.push(e.key),
+    }
+    // Linkerd
+    let identity = deployment("linkerd-identity");
+    let injector = deployment("linkerd-proxy-injector");
+    if let Some(id) = &identity {
+        meshes.push("Linkerd");
+        b.cmd("linkerd check --proxy");
+        let ok = healthy_deployment(id) && injector.as_ref().is_some_and(healthy_deployment);
+        b.push(
+            if ok { Status::Pass } else { Status::Fail },
+            format!(
+                "Linkerd identity{} {}: meshed pods get mTLS automatically",
+                if injector.is_some() {
+                    " and proxy injector"
+                } else {
+                    " (no proxy injector)"
+                },
+                if ok { "healthy" } else { "not healthy" }
+            ),
+            evidence(DEPLOYMENTS, id, "/status"),
+        );
+    }
+    if meshes.is_empty() {
+        if !uncollected.is_empty() {
+            b.push(
+                Status::NotCollected,
+                format!(
+                    "no Dapr or Linkerd control plane found, and {} not collected",
+                    uncollected.join(", ")
+                ),
+                evidence_file(&uncollected[0], "", ""),
+            );
+            return b.finish(Status::NotCollected, "No service mesh was found, but some mesh kinds were not collected, so it cannot be shown that none is present.", Some("Collect the mesh's kinds, or deploy a mesh with mTLS."));
+        }
+        b.push(
+            Status::Fail,
+            "no Dapr Sentry, Istio PeerAuthentication or Linkerd identity found",
+            evidence_file(DEPLOYMENTS, "", ""),
+        );
+        return b.finish(Status::Fail, "No service mesh or Dapr mTLS is present, so traffic between services inside the cluster travels unencrypted unless each application does its own TLS.", Some("Enable Dapr mTLS (Sentry), Istio with a STRICT PeerAuthentication, or Linkerd, and mesh every application pod."));
+    }
+    for k in &uncollected {
+        b.push(
+            Status::NotCollected,
+            format!("{k} was not collected"),
+            evidence_file(k, "", ""),
+        );
+    }
+    let status = b.derived().unwrap_or(Status::Fail);
+    let mesh = meshes.join(" and ");
+    let explanation = match status {
+        Status::Pass => {
+            let dapr_note = if meshes == ["Dapr"] {
+                " Dapr's mTLS protects traffic that goes through the Dapr sidecars (service invocation, pub/sub, state via Dapr); a direct connection from an application to another service or a database bypasses it and needs its own TLS."
+            } else {
+                ""
+            };
+            format!(
+                "{mesh} encrypts service-to-service traffic with mutual TLS: its control plane is healthy, mTLS is enabled, and every application pod is in the mesh.{dapr_note}"
+            )
+        }
+        _ => format!(
+            "{mesh} is present, but the observations show gaps in its mTLS coverage or health."
+        ),
+    };
+    b.finish(status, explanation, Some("Make the mesh's certificate authority healthy, enable mTLS explicitly (STRICT), and inject every application pod."))
+}
