@@ -202,7 +202,11 @@ mod tests {
         let st = c.statuses.unwrap();
         assert_eq!(st.len(), 1);
         assert_eq!(
-            (st[0].what.as_str(), st[0].before.as_str(), st[0].after.as_str()),
+            (
+                st[0].what.as_str(),
+                st[0].before.as_str(),
+                st[0].after.as_str()
+            ),
             ("check", "pass", "fail")
         );
     }

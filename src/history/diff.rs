@@ -567,10 +567,7 @@ mod tests {
         assert_eq!(d.pss_labels.len(), 1);
         assert_eq!(d.pss_labels[0].old.as_deref(), Some("restricted"));
         assert_eq!(d.pss_labels[0].new.as_deref(), Some("baseline"));
-        let d = diff(
-            &snap(vec![ns(Some("restricted"))]),
-            &snap(vec![ns(None)]),
-        );
+        let d = diff(&snap(vec![ns(Some("restricted"))]), &snap(vec![ns(None)]));
         assert_eq!(d.pss_labels[0].new, None);
     }
 

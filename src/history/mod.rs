@@ -1,7 +1,7 @@
 //! History: what changed between snapshots, and whether a series of packets is complete.
 
-mod changes;
 pub mod chain;
+mod changes;
 pub mod diff;
 
 pub use changes::{Changes, Evidence, StatusChange, changes};
