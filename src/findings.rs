@@ -212,6 +212,39 @@ pub struct Grant {
     pub via: String,
 }
 
+impl std::fmt::Display for Subject {
+    /// `ServiceAccount production/task-api-sa`, `User alice`: the one way a subject is
+    /// written in the packet and in `auditpack diff`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+impl std::fmt::Display for Grant {
+    /// `get, list pods, configmaps (named a, b) in production via RoleBinding/...`, or
+    /// `get /healthz, /livez cluster-wide via ...`: the one way a grant is written in the
+    /// packet and in `auditpack diff`. API groups are not shown (they are in the JSON).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ", self.verbs.join(", "))?;
+        if self.non_resource_urls.is_empty() {
+            f.write_str(&self.resources.join(", "))?;
+            if !self.resource_names.is_empty() {
+                write!(f, " (named {})", self.resource_names.join(", "))?;
+            }
+        } else {
+            f.write_str(&self.non_resource_urls.join(", "))?;
+        }
+        match &self.namespace {
+            Some(ns) => write!(f, " in {ns}")?,
+            None => f.write_str(" cluster-wide")?,
+        }
+        write!(f, " via {}", self.via)
+    }
+}
+
 /// The effective access of one subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -250,6 +283,55 @@ pub struct Findings {
 #[cfg(test)]
 mod tests {
     use super::Status::{self, *};
+    use super::{Grant, Subject};
+
+    fn grant(namespace: Option<&str>) -> Grant {
+        Grant {
+            namespace: namespace.map(str::to_string),
+            verbs: vec!["get".into(), "list".into()],
+            api_groups: vec!["".into()],
+            resources: vec!["pods".into(), "configmaps".into()],
+            resource_names: vec![],
+            non_resource_urls: vec![],
+            via: "RoleBinding/production/rb -> Role/r".into(),
+        }
+    }
+
+    #[test]
+    fn a_subject_is_written_kind_then_namespace_and_name() {
+        let sa = Subject {
+            kind: "ServiceAccount".into(),
+            name: "task-api-sa".into(),
+            namespace: Some("production".into()),
+        };
+        assert_eq!(sa.to_string(), "ServiceAccount production/task-api-sa");
+        let user = Subject {
+            kind: "User".into(),
+            name: "alice".into(),
+            namespace: None,
+        };
+        assert_eq!(user.to_string(), "User alice");
+    }
+
+    #[test]
+    fn a_grant_is_written_verbs_resources_scope_and_binding() {
+        assert_eq!(
+            grant(Some("production")).to_string(),
+            "get, list pods, configmaps in production via RoleBinding/production/rb -> Role/r"
+        );
+        let mut named = grant(None);
+        named.resource_names = vec!["a".into(), "b".into()];
+        assert_eq!(
+            named.to_string(),
+            "get, list pods, configmaps (named a, b) cluster-wide via RoleBinding/production/rb -> Role/r"
+        );
+        let mut urls = grant(None);
+        urls.non_resource_urls = vec!["/healthz".into(), "/livez".into()];
+        assert_eq!(
+            urls.to_string(),
+            "get, list /healthz, /livez cluster-wide via RoleBinding/production/rb -> Role/r"
+        );
+    }
 
     #[test]
     fn combine_never_hides_missing_evidence_behind_a_pass() {

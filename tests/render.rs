@@ -1073,6 +1073,36 @@ fn templates_folder_overrides_per_file() {
     );
 }
 
+/// A section's fragment is a template of its own: replacing it changes that section only.
+#[test]
+fn one_section_fragment_can_be_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tdir = tmp.path().join("brand");
+    std::fs::create_dir(&tdir).unwrap();
+    std::fs::write(
+        tdir.join("section-summary.md"),
+        "## Our summary {{ \"summary\" | anchor }}\n\n{{ summary.check_total }} checks.\n\n",
+    )
+    .unwrap();
+    let out = render_cli(
+        tmp.path(),
+        &sample_snapshot(),
+        &sample_findings(),
+        "p",
+        &["--templates", tdir.to_str().unwrap()],
+    );
+    let md = text(&out, "packet.md");
+    assert!(md.contains("## Our summary {#summary}\n\n"), "{md}");
+    assert!(!md.contains("| Status | Checks | Controls |"));
+    // The sections around it are the built-in ones, in order.
+    let (security, summary, matrix) = (
+        md.find("## Security and compliance").unwrap(),
+        md.find("## Our summary").unwrap(),
+        md.find("## Control matrix").unwrap(),
+    );
+    assert!(security < summary && summary < matrix);
+}
+
 #[test]
 fn html_is_self_contained() {
     let tmp = tempfile::tempdir().unwrap();

@@ -5,8 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::controls::model::rbac::Model;
-use crate::findings::SubjectAccess;
 use crate::history;
 use crate::render::PreviousPacket;
 use crate::snapshot::Snapshot;
@@ -43,26 +41,10 @@ fn load(path: &Path) -> anyhow::Result<Snapshot> {
     })
 }
 
-/// The effective-access review, or `None` when RBAC was not collected.
-fn access(s: &Snapshot) -> Option<Vec<SubjectAccess>> {
-    Model::from_snapshot(s).ok().map(|m| m.access_review())
-}
-
 /// Runs `auditpack diff`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (old, new) = (load(&args.old)?, load(&args.new)?);
-    let (old_access, new_access) = (access(&old), access(&new));
-    let mut d = history::diff(
-        &old,
-        &new,
-        old_access.as_deref().unwrap_or_default(),
-        new_access.as_deref().unwrap_or_default(),
-    );
-    if old_access.is_none() || new_access.is_none() {
-        d.access.clear();
-        d.not_compared
-            .push("effective access (RBAC was not collected in both)".into());
-    }
+    let d = history::diff(&old, &new);
     match args.output {
         Output::Text => print!("{}", d.to_text()),
         Output::Markdown => print!("{}", d.to_markdown()),

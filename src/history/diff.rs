@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::controls::{AccessChange, ChangeKind, access_changes};
-use crate::findings::{Grant, Subject, SubjectAccess};
+use super::changes::{Evidence, changes};
+use crate::controls::{AccessChange, ChangeKind};
 pub use crate::snapshot::Category;
 use crate::snapshot::{Items, KINDS, Snapshot, kinds};
 
@@ -93,15 +93,34 @@ pub struct LabelChange {
 
 const PSS_PREFIX: &str = "pod-security.kubernetes.io/";
 
-/// Compares two snapshots. `old_access` and `new_access` are their effective-access
-/// reviews (from evaluation); permissions are compared without the binding they come
-/// through, so moving a permission from one binding to another is not a change of access.
-pub fn diff(
+/// Compares two snapshots. Access is compared with [`super::changes()`] on the
+/// effective-access reviews computed from each snapshot's RBAC: moving a permission from
+/// one binding to another is not a change of access, and when RBAC was not collected in
+/// both, access is listed in [`Diff::not_compared`].
+pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
+    let (objects, pss_labels, mut not_compared) = object_changes(old, new);
+    let access = changes(&Evidence::snapshot(old), &Evidence::snapshot(new))
+        .access
+        .unwrap_or_else(|| {
+            not_compared.push("effective access (RBAC was not collected in both)".into());
+            Vec::new()
+        });
+    Diff {
+        old: side(old),
+        new: side(new),
+        access,
+        objects,
+        pss_labels,
+        not_compared,
+    }
+}
+
+/// The objects and Pod Security labels that changed (sorted), and the kinds that could
+/// not be compared.
+fn object_changes(
     old: &Snapshot,
     new: &Snapshot,
-    old_access: &[SubjectAccess],
-    new_access: &[SubjectAccess],
-) -> Diff {
+) -> (Vec<ObjectChange>, Vec<LabelChange>, Vec<String>) {
     let mut objects = Vec::new();
     let mut not_compared = Vec::new();
     let mut pss_labels = Vec::new();
@@ -162,14 +181,7 @@ pub fn diff(
     }
     objects.sort();
     pss_labels.sort();
-    Diff {
-        old: side(old),
-        new: side(new),
-        access: access_changes(old_access, new_access),
-        objects,
-        pss_labels,
-        not_compared,
-    }
+    (objects, pss_labels, not_compared)
 }
 
 fn side(s: &Snapshot) -> Side {
@@ -283,46 +295,6 @@ fn label_changes(namespace: &str, old: &Value, new: Option<&Value>) -> Vec<Label
         .collect()
 }
 
-fn subject_text(s: &Subject) -> String {
-    match &s.namespace {
-        Some(ns) => format!("{} {}/{}", s.kind, ns, s.name),
-        None => format!("{} {}", s.kind, s.name),
-    }
-}
-
-fn grant_text(g: &Grant) -> String {
-    let scope = g
-        .namespace
-        .as_deref()
-        .map_or("cluster-wide".to_string(), |ns| format!("in {ns}"));
-    let what = if g.non_resource_urls.is_empty() {
-        let groups: Vec<String> = g
-            .api_groups
-            .iter()
-            .map(|x| {
-                if x.is_empty() {
-                    "core".to_string()
-                } else {
-                    x.clone()
-                }
-            })
-            .collect();
-        let mut s = format!(
-            "{} on {} ({})",
-            g.verbs.join(","),
-            g.resources.join(","),
-            groups.join(",")
-        );
-        if !g.resource_names.is_empty() {
-            let _ = write!(s, " named {}", g.resource_names.join(","));
-        }
-        s
-    } else {
-        format!("{} on {}", g.verbs.join(","), g.non_resource_urls.join(","))
-    };
-    format!("{what} {scope} via {}", g.via)
-}
-
 fn object_text(c: &ObjectChange) -> String {
     let id = match &c.namespace {
         Some(ns) => format!("{} {}/{}", c.kind, ns, c.name),
@@ -374,12 +346,7 @@ impl Diff {
                 } else {
                     "removed"
                 };
-                let _ = writeln!(
-                    out,
-                    "access {verb}: {}: {}",
-                    subject_text(&c.subject),
-                    grant_text(&c.grant)
-                );
+                let _ = writeln!(out, "access {verb}: {}: {}", c.subject, c.grant);
             }
         }
         for c in &self.objects {
@@ -429,8 +396,8 @@ impl Diff {
                 let _ = writeln!(
                     out,
                     "| {} | {} |",
-                    md(&subject_text(&c.subject)),
-                    md(&grant_text(&c.grant))
+                    md(&c.subject.to_string()),
+                    md(&c.grant.to_string())
                 );
             }
             out.push('\n');
@@ -516,7 +483,7 @@ mod tests {
             rb("edit", "d", "2"),
             rb("fresh", "e", "2"),
         ]);
-        let d = diff(&old, &new, &[], &[]);
+        let d = diff(&old, &new);
         let got: Vec<(String, Change)> = d
             .objects
             .iter()
@@ -549,18 +516,11 @@ mod tests {
         let d = diff(
             &snap(vec![ns(Some("restricted"))]),
             &snap(vec![ns(Some("baseline"))]),
-            &[],
-            &[],
         );
         assert_eq!(d.pss_labels.len(), 1);
         assert_eq!(d.pss_labels[0].old.as_deref(), Some("restricted"));
         assert_eq!(d.pss_labels[0].new.as_deref(), Some("baseline"));
-        let d = diff(
-            &snap(vec![ns(Some("restricted"))]),
-            &snap(vec![ns(None)]),
-            &[],
-            &[],
-        );
+        let d = diff(&snap(vec![ns(Some("restricted"))]), &snap(vec![ns(None)]));
         assert_eq!(d.pss_labels[0].new, None);
     }
 
@@ -573,9 +533,17 @@ mod tests {
             crate::snapshot::CollectionStatus::Forbidden,
             "403",
         );
-        let d = diff(&old, &new, &[], &[]);
+        let d = diff(&old, &new);
         assert!(d.objects.iter().all(|c| c.kind != kinds::ROLE_BINDINGS.key));
-        assert_eq!(d.not_compared, vec![kinds::ROLE_BINDINGS.key.to_string()]);
+        // Without the bindings there is no effective-access review to compare either.
+        assert_eq!(
+            d.not_compared,
+            vec![
+                kinds::ROLE_BINDINGS.key.to_string(),
+                "effective access (RBAC was not collected in both)".to_string()
+            ]
+        );
+        assert!(d.access.is_empty());
         assert!(d.to_text().contains("not compared: rolebindings"));
     }
 }

@@ -1,8 +1,10 @@
 //! History: what changed between snapshots, and whether a series of packets is complete.
 
 pub mod chain;
+mod changes;
 pub mod diff;
 
+pub use changes::{Changes, Evidence, StatusChange, changes};
 pub use diff::{Diff, diff};
 
 /// Escapes text from the cluster for a Markdown table cell: no markup, no cell breaks.

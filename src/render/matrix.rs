@@ -3,7 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::RenderError;
-use super::context::{Column, Context, MatrixRow};
+use super::context::Context;
+use super::sections::matrix::{Column, MatrixRow};
 use crate::findings::Findings;
 
 /// The control matrix: one row per check, one column per selected framework.

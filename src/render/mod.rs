@@ -24,7 +24,6 @@ use serde::Serialize;
 use crate::findings::Findings;
 use crate::snapshot::Snapshot;
 
-mod changes;
 mod context;
 mod escape;
 mod evidence;
@@ -34,12 +33,26 @@ mod oscal;
 mod questions;
 #[doc(hidden)]
 pub mod sample;
+mod sections;
 mod templates;
 
-pub use changes::{AccessChange, Changes, StatusChange, compute_changes};
-pub use context::MAX_LISTED;
 pub use questions::{Question, load_questions};
-pub use templates::BUILTIN_TEMPLATES;
+pub use sections::checks::MAX_LISTED;
+pub use templates::BUILTIN_FILES;
+
+/// The built-in template files, by name: `packet.md`, each section's fragment
+/// (`section-<name>.md`), `questions.yaml` and `style.css`. Any file of the same name in
+/// `--templates DIR` replaces one of these; other files there are added (for
+/// `{% include %}`).
+pub fn builtin_templates() -> Vec<(String, String)> {
+    let mut files = sections::builtin_templates();
+    files.extend(
+        BUILTIN_FILES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string())),
+    );
+    files
+}
 
 pub use crate::model::Period;
 
@@ -346,9 +359,10 @@ pub struct RenderOptions {
     pub period: Option<Period>,
     /// The packet this one follows.
     pub previous: Option<PreviousPacket>,
-    /// Changes since the previous packet, when the caller computed them (e.g. with the
-    /// history module); otherwise they are computed from [`RenderOptions::previous`].
-    pub changes: Option<Changes>,
+    /// Changes since the previous packet, when the caller computed them with
+    /// [`crate::history::changes()`]; otherwise they are computed from
+    /// [`RenderOptions::previous`].
+    pub changes: Option<crate::history::Changes>,
 }
 
 impl RenderOptions {
@@ -553,7 +567,7 @@ pub fn packet_id(snapshot: &Snapshot, period: &Period) -> String {
 }
 
 fn packet_id_for(snapshot: &Snapshot, period: &Period, snapshot_sha256: &str) -> String {
-    let cluster = context::cluster_name(snapshot);
+    let cluster = sections::cover::cluster_name(snapshot);
     let seed = format!(
         "{cluster}\n{}\n{}\n{snapshot_sha256}",
         period.start.to_rfc3339(),
@@ -591,20 +605,9 @@ fn render_into(
     opts: &RenderOptions,
     emit: &mut dyn FnMut(String, Payload) -> Result<(), RenderError>,
 ) -> Result<RenderedPacket, RenderError> {
-    let period = opts
-        .period
-        .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
-    if period.start > period.last() {
-        return Err(RenderError::BadPeriod {
-            start: period.start.to_rfc3339(),
-            end: period.last().to_rfc3339(),
-        });
-    }
-    check_findings_match(snapshot, findings)?;
-    if let Some(prev) = &opts.previous {
-        prev.check_follows(&period)?;
-    }
-    let tpl = templates::Templates::load(opts.templates_dir.as_deref())?;
+    let period = checked_period(snapshot, findings, opts)?;
+    let tpl =
+        templates::Templates::load(sections::builtin_templates(), opts.templates_dir.as_deref())?;
     let questions = load_questions(&tpl)?;
     let mut paths: Vec<String> = Vec::new();
     let mut emit_path = |path: &str, payload: Payload| {
@@ -621,28 +624,98 @@ fn render_into(
     evidence::evidence_files(snapshot, &mut |name, bytes| {
         put(&format!("evidence/{name}"), bytes)
     })?;
+    let packet = Packet {
+        id: &id,
+        snapshot_sha256: &snapshot_sha256,
+        period: &period,
+    };
+    let ctx = build_context(snapshot, findings, opts, &packet)?;
+    put_documents(ctx, snapshot, findings, (&tpl, &questions), &mut put)?;
+    paths.sort();
+    Ok(RenderedPacket {
+        id,
+        period,
+        files: paths,
+    })
+}
+
+/// The period the packet covers (the collection time's quarter unless given), checked
+/// against the findings and the previous packet.
+fn checked_period(
+    snapshot: &Snapshot,
+    findings: &Findings,
+    opts: &RenderOptions,
+) -> Result<Period, RenderError> {
+    let period = opts
+        .period
+        .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
+    if period.start > period.last() {
+        return Err(RenderError::BadPeriod {
+            start: period.start.to_rfc3339(),
+            end: period.last().to_rfc3339(),
+        });
+    }
+    check_findings_match(snapshot, findings)?;
+    if let Some(prev) = &opts.previous {
+        prev.check_follows(&period)?;
+    }
+    Ok(period)
+}
+
+/// What names the packet being rendered.
+struct Packet<'a> {
+    id: &'a str,
+    snapshot_sha256: &'a str,
+    period: &'a Period,
+}
+
+/// The template context, with the changes since the previous packet (computed here
+/// unless the caller gave them).
+fn build_context(
+    snapshot: &Snapshot,
+    findings: &Findings,
+    opts: &RenderOptions,
+    packet: &Packet,
+) -> Result<context::Context, RenderError> {
     let index = evidence::ObjectIndex::new(snapshot);
     let computed;
     let changes = match (&opts.changes, &opts.previous) {
         (Some(c), _) => Some(c),
         (None, Some(prev)) => {
-            computed = compute_changes(prev, findings);
+            let now = crate::history::Evidence {
+                snapshot: Some(snapshot),
+                findings: Some(findings),
+            };
+            computed = crate::history::changes(&sections::changes::previous_evidence(prev), &now);
             Some(&computed)
         }
         (None, None) => None,
     };
-    let ctx = context::build(context::Inputs {
+    context::build(sections::Inputs {
         snapshot,
         findings,
         index: &index,
-        id: &id,
-        snapshot_sha256: &snapshot_sha256,
-        period: &period,
+        id: packet.id,
+        snapshot_sha256: packet.snapshot_sha256,
+        period: packet.period,
         now: opts.now,
         previous: opts.previous.as_ref(),
         changes,
-    })?;
-    drop(index);
+    })
+}
+
+/// Writes one packet file (path relative to the packet, bytes).
+type Put<'a> = dyn FnMut(&str, Vec<u8>) -> Result<(), RenderError> + 'a;
+
+/// The documents made from the context: the control matrix, OSCAL, `packet.json`,
+/// `packet.md` and `index.html`. Each large value is dropped once written.
+fn put_documents(
+    ctx: context::Context,
+    snapshot: &Snapshot,
+    findings: &Findings,
+    (tpl, questions): (&templates::Templates, &[Question]),
+    put: &mut Put,
+) -> Result<(), RenderError> {
     let m = matrix::Matrix::build(findings, &ctx);
     put("control-matrix.csv", m.to_csv()?)?;
     put("control-matrix.json", json_bytes(&m.to_json())?)?;
@@ -650,20 +723,31 @@ fn render_into(
     put("oscal/assessment-results.json", json_bytes(&ar)?)?;
     drop(ar);
     put("packet.json", json_bytes(&ctx.packet_json())?)?;
-    let answers = questions::answer_all(&tpl, &questions, &ctx)?;
-    let markdown = tpl.render_packet(&ctx, &answers)?;
+    let answers =
+        sections::answers::build(tpl, questions, &ctx.checks, &ctx.packet, &ctx.access_review)?;
+    let markdown = packet_markdown(tpl, &ctx, &answers)?;
     drop(answers);
-    let title = format!("Audit packet {id} — {}", ctx.packet.cluster);
+    let title = format!("Audit packet {} — {}", ctx.packet.id, ctx.packet.cluster);
     drop(ctx);
     let html = html::to_page(&markdown, &title, &tpl.css()?);
     put("packet.md", markdown.into_bytes())?;
-    put("index.html", html.into_bytes())?;
-    paths.sort();
-    Ok(RenderedPacket {
-        id,
-        period,
-        files: paths,
-    })
+    put("index.html", html.into_bytes())
+}
+
+/// Renders `packet.md`: the context and the answers, blank lines tidied.
+fn packet_markdown(
+    tpl: &templates::Templates,
+    ctx: &context::Context,
+    answers: &[sections::answers::Answer],
+) -> Result<String, RenderError> {
+    #[derive(Serialize)]
+    struct Full<'a> {
+        #[serde(flatten)]
+        ctx: &'a context::Context,
+        answers: &'a [sections::answers::Answer],
+    }
+    let out = tpl.render("packet.md", &Full { ctx, answers })?;
+    Ok(templates::tidy_blank_lines(&out))
 }
 
 /// Renders the packet and writes it into `opts.out_dir`, which must not exist or be empty.

@@ -11,7 +11,9 @@
 use serde_json::{Value, json};
 
 use super::context::Context;
-use crate::findings::Findings;
+use super::sections::checks::CheckView;
+use super::sections::cover::PacketInfo;
+use crate::findings::{ControlResult, Findings, Status};
 use crate::snapshot::Snapshot;
 
 /// The namespace of auditpack's OSCAL properties.
@@ -55,94 +57,119 @@ fn prop(name: &str, value: &str) -> Value {
 
 /// The assessment-results document.
 pub fn assessment_results(snapshot: &Snapshot, findings: &Findings, ctx: &Context) -> Value {
+    let _ = snapshot;
     let p = &ctx.packet;
     let id = &p.id;
-    let plan_uuid = det_uuid(&format!("{id}/assessment-plan"));
     let observations: Vec<Value> = ctx
         .checks
         .iter()
-        .map(|c| {
-            let mut o = serde_json::Map::new();
-            o.insert(
-                "uuid".into(),
-                det_uuid(&format!("{id}/observation/{}", c.id)).into(),
-            );
-            o.insert("title".into(), format!("{} ({})", c.title, c.id).into());
-            o.insert("description".into(), c.explanation.clone().into());
-            o.insert(
-                "props".into(),
-                json!([prop("check-id", &c.id), prop("auditpack-status", &c.status)]),
-            );
-            o.insert("methods".into(), json!(["EXAMINE"]));
-            o.insert("types".into(), json!(["finding"]));
-            let mut ev: Vec<Value> = c
-                .evidence
-                .iter()
-                .filter(|e| e.starts_with("evidence/"))
-                .map(|e| {
-                    let href = e.split(' ').next().unwrap_or(e);
-                    json!({"href": href, "description": format!("Evidence for {}: {}", c.id, e)})
-                })
-                .collect();
-            for e in c.evidence.iter().filter(|e| !e.starts_with("evidence/")) {
-                ev.push(json!({"description": format!("Evidence for {}: {}", c.id, e)}));
-            }
-            if !ev.is_empty() {
-                o.insert("relevant-evidence".into(), Value::Array(ev));
-            }
-            o.insert("collected".into(), p.collected_at.clone().into());
-            let mut remarks = String::new();
-            for ob in &c.observations {
-                remarks.push_str(&format!("- [{}] {}\n", ob.status, ob.message));
-            }
-            if !remarks.is_empty() {
-                o.insert("remarks".into(), remarks.into());
-            }
-            Value::Object(o)
+        .map(|c| observation(id, c, &p.collected_at))
+        .collect();
+    let control_ids: Vec<Value> = findings
+        .controls
+        .iter()
+        .map(|c| json!({"control-id": control_token(&c.framework, &c.id)}))
+        .collect();
+    let oscal_findings: Vec<Value> = findings
+        .controls
+        .iter()
+        .map(|c| finding(id, c, &ctx.checks))
+        .collect();
+    let result = result(p, control_ids, observations, oscal_findings);
+    document(p, result)
+}
+
+/// One observation per check, with the packet files that hold its evidence.
+fn observation(id: &str, c: &CheckView, collected_at: &str) -> Value {
+    let mut o = serde_json::Map::new();
+    o.insert(
+        "uuid".into(),
+        det_uuid(&format!("{id}/observation/{}", c.id)).into(),
+    );
+    o.insert("title".into(), format!("{} ({})", c.title, c.id).into());
+    o.insert("description".into(), c.explanation.clone().into());
+    o.insert(
+        "props".into(),
+        json!([prop("check-id", &c.id), prop("auditpack-status", &c.status)]),
+    );
+    o.insert("methods".into(), json!(["EXAMINE"]));
+    o.insert("types".into(), json!(["finding"]));
+    let mut ev: Vec<Value> = c
+        .evidence
+        .iter()
+        .filter(|e| e.starts_with("evidence/"))
+        .map(|e| {
+            let href = e.split(' ').next().unwrap_or(e);
+            json!({"href": href, "description": format!("Evidence for {}: {}", c.id, e)})
         })
         .collect();
-    let mut control_ids: Vec<Value> = Vec::new();
-    let mut oscal_findings: Vec<Value> = Vec::new();
-    for c in &findings.controls {
-        let token = control_token(&c.framework, &c.id);
-        control_ids.push(json!({"control-id": token}));
-        let satisfied = c.status == crate::findings::Status::Pass;
-        let mut status = json!({"state": if satisfied { "satisfied" } else { "not-satisfied" }});
-        if !satisfied {
-            status["reason"] = Value::from(if c.status == crate::findings::Status::Fail {
-                "fail"
-            } else {
-                "other"
-            });
-            status["remarks"] = Value::from(format!(
-                "auditpack status: {} (only pass is reported as satisfied)",
-                c.status
-            ));
-        } else {
-            status["reason"] = Value::from("pass");
-        }
-        let related: Vec<Value> = c
-            .checks
-            .iter()
-            .filter(|ch| ctx.checks.iter().any(|v| &v.id == *ch))
-            .map(|ch| json!({"observation-uuid": det_uuid(&format!("{id}/observation/{ch}"))}))
-            .collect();
-        let mut f = json!({
-            "uuid": det_uuid(&format!("{id}/finding/{}/{}", c.framework, c.id)),
-            "title": format!("{} {}: {}", c.framework, c.id, c.title),
-            "description": if c.requirement.is_empty() { c.title.clone() } else { c.requirement.clone() },
-            "props": [prop("framework", &c.framework), prop("control-id", &c.id), prop("auditpack-status", c.status.as_str())],
-            "target": {
-                "type": "objective-id",
-                "target-id": token,
-                "status": status,
-            },
-        });
-        if !related.is_empty() {
-            f["related-observations"] = Value::Array(related);
-        }
-        oscal_findings.push(f);
+    for e in c.evidence.iter().filter(|e| !e.starts_with("evidence/")) {
+        ev.push(json!({"description": format!("Evidence for {}: {}", c.id, e)}));
     }
+    if !ev.is_empty() {
+        o.insert("relevant-evidence".into(), Value::Array(ev));
+    }
+    o.insert("collected".into(), collected_at.into());
+    let mut remarks = String::new();
+    for ob in &c.observations {
+        remarks.push_str(&format!("- [{}] {}\n", ob.status, ob.message));
+    }
+    if !remarks.is_empty() {
+        o.insert("remarks".into(), remarks.into());
+    }
+    Value::Object(o)
+}
+
+/// One finding per framework control, targeting it as an `objective-id`: only `pass`
+/// is `satisfied`.
+fn finding(id: &str, c: &ControlResult, checks: &[CheckView]) -> Value {
+    let token = control_token(&c.framework, &c.id);
+    let satisfied = c.status == Status::Pass;
+    let mut status = json!({"state": if satisfied { "satisfied" } else { "not-satisfied" }});
+    if !satisfied {
+        status["reason"] = Value::from(if c.status == Status::Fail {
+            "fail"
+        } else {
+            "other"
+        });
+        status["remarks"] = Value::from(format!(
+            "auditpack status: {} (only pass is reported as satisfied)",
+            c.status
+        ));
+    } else {
+        status["reason"] = Value::from("pass");
+    }
+    let related: Vec<Value> = c
+        .checks
+        .iter()
+        .filter(|ch| checks.iter().any(|v| &v.id == *ch))
+        .map(|ch| json!({"observation-uuid": det_uuid(&format!("{id}/observation/{ch}"))}))
+        .collect();
+    let mut f = json!({
+        "uuid": det_uuid(&format!("{id}/finding/{}/{}", c.framework, c.id)),
+        "title": format!("{} {}: {}", c.framework, c.id, c.title),
+        "description": if c.requirement.is_empty() { c.title.clone() } else { c.requirement.clone() },
+        "props": [prop("framework", &c.framework), prop("control-id", &c.id), prop("auditpack-status", c.status.as_str())],
+        "target": {
+            "type": "objective-id",
+            "target-id": token,
+            "status": status,
+        },
+    });
+    if !related.is_empty() {
+        f["related-observations"] = Value::Array(related);
+    }
+    f
+}
+
+/// The packet's one result.
+fn result(
+    p: &PacketInfo,
+    control_ids: Vec<Value>,
+    observations: Vec<Value>,
+    findings: Vec<Value>,
+) -> Value {
+    let id = &p.id;
     let mut result = json!({
         "uuid": det_uuid(&format!("{id}/result")),
         "title": format!("Kubernetes controls of {} ({})", p.cluster, p.period_label),
@@ -163,10 +190,16 @@ pub fn assessment_results(snapshot: &Snapshot, findings: &Findings, ctx: &Contex
     if !observations.is_empty() {
         result["observations"] = Value::Array(observations);
     }
-    if !oscal_findings.is_empty() {
-        result["findings"] = Value::Array(oscal_findings);
+    if !findings.is_empty() {
+        result["findings"] = Value::Array(findings);
     }
-    let _ = snapshot;
+    result
+}
+
+/// The document around the result: metadata, and the plan as a back-matter resource.
+fn document(p: &PacketInfo, result: Value) -> Value {
+    let id = &p.id;
+    let plan_uuid = det_uuid(&format!("{id}/assessment-plan"));
     json!({
         "assessment-results": {
             "uuid": det_uuid(&format!("{id}/assessment-results")),

@@ -6,14 +6,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::RenderError;
-use super::context::Context;
 use super::escape;
-use super::questions::Answer;
 
-/// The built-in template files, by name: any file of the same name in `--templates DIR`
-/// replaces one of these; other files there are added (for `{% include %}`).
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("packet.md", include_str!("../../templates/packet.md")),
+/// The built-in files besides the packet's templates (which are the sections' own,
+/// `render::sections`).
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
     (
         "questions.yaml",
         include_str!("../../templates/questions.yaml"),
@@ -119,12 +116,18 @@ fn tera_message(e: &tera::Error) -> String {
 }
 
 impl Templates {
-    /// The built-in templates, with every file of `dir` (if given) replacing or adding.
-    pub fn load(dir: Option<&Path>) -> Result<Templates, RenderError> {
-        let mut files: BTreeMap<String, String> = BUILTIN_TEMPLATES
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect();
+    /// The built-in templates (`builtin`, then [`BUILTIN_FILES`]), with every file of
+    /// `dir` (if given) replacing one of the same name or adding (for `{% include %}`).
+    pub fn load(
+        builtin: Vec<(String, String)>,
+        dir: Option<&Path>,
+    ) -> Result<Templates, RenderError> {
+        let mut files: BTreeMap<String, String> = builtin.into_iter().collect();
+        files.extend(
+            BUILTIN_FILES
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string())),
+        );
         if let Some(dir) = dir {
             let rd = std::fs::read_dir(dir).map_err(|e| RenderError::Io {
                 path: dir.to_path_buf(),
@@ -197,18 +200,6 @@ impl Templates {
                 name: name.into(),
                 message: tera_message(&e),
             })
-    }
-
-    /// Renders `packet.md`.
-    pub fn render_packet(&self, ctx: &Context, answers: &[Answer]) -> Result<String, RenderError> {
-        #[derive(Serialize)]
-        struct Full<'a> {
-            #[serde(flatten)]
-            ctx: &'a Context,
-            answers: &'a [Answer],
-        }
-        let out = self.render("packet.md", &Full { ctx, answers })?;
-        Ok(tidy_blank_lines(&out))
     }
 }
 

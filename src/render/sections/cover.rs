@@ -1,0 +1,186 @@
+//! The cover: the packet's identity, where its evidence came from, and the previous
+//! packet it follows.
+
+use serde::Serialize;
+
+use super::shared::{Inputs, ts};
+use crate::render::PreviousPacket;
+use crate::snapshot::{Snapshot, SourceMode};
+
+pub const TEMPLATE: &str = r##"# Kubernetes controls audit packet {{ "cover" | anchor }}
+
+| Packet | {{ packet.id | code(cell=true) }} |
+|---|---|
+| Cluster | {% if packet.cluster_named %}{{ packet.cluster }}{% else %}unknown (not recorded in the snapshot; the packet id uses `cluster`){% endif %} |
+| Kubernetes version | {{ packet.kubernetes_version }} |
+| Evidence source | {{ packet.source_mode }}{% if packet.server %}, API server {{ packet.server | code(cell=true) }}{% endif %}{% if packet.context %}, context {{ packet.context | code(cell=true) }}{% endif %} |
+| Scope | {{ packet.scope }} |
+| Collected at | {{ packet.collected_at }} |
+| Collected by | {{ packet.collected_by }}{% if packet.collected_by_groups %} (groups: {{ packet.collected_by_groups | join(sep=", ") }}){% endif %} |
+| Period covered | {{ packet.period_start }} to {{ packet.period_end }} ({{ packet.period_label }}) |
+| Frameworks | {% for f in packet.frameworks %}{{ f.name }} ({{ f.source }}){% if not loop.last %}, {% endif %}{% endfor %} |
+| Rendered at | {{ packet.rendered_at }} |
+| Snapshot SHA-256 | {{ packet.snapshot_sha256 | code(cell=true) }} |
+| Previous packet | {% if packet.previous_id %}{{ packet.previous_id | code(cell=true) }}{% if packet.previous_manifest_sha256 %} (SHA256SUMS {{ packet.previous_manifest_sha256 | code(cell=true) }}){% endif %}{% if packet.previous_verified_by %}, verified before linking: signed by {{ packet.previous_verified_by | code(cell=true) }}{% if packet.previous_trust == "signing-key" %} (this packet's signing key){% else %} (a trusted key){% endif %}{% endif %}{% else %}none{% endif %} |
+
+This packet shows, with evidence read from the cluster, how its Kubernetes security controls
+support the {% for f in packet.frameworks %}{{ f.name }}{% if not loop.last %} and {% endif %}{% endfor %} requirements listed below.
+Every statement in it points to the object it rests on, and to the command that shows the
+same object again. Where evidence was not collected, the packet says so; it never reads
+missing evidence as a control in place.
+
+"##;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PacketInfo {
+    pub id: String,
+    pub cluster: String,
+    /// The snapshot names the cluster (name, context or server); else `cluster` is the
+    /// placeholder `cluster`.
+    pub cluster_named: bool,
+    pub kubernetes_version: String,
+    pub collected_at: String,
+    pub collected_by: String,
+    pub collected_by_groups: Vec<String>,
+    pub rendered_at: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub period_label: String,
+    pub frameworks: Vec<FrameworkName>,
+    pub source_mode: String,
+    pub server: Option<String>,
+    pub context: Option<String>,
+    pub scope: String,
+    pub snapshot_sha256: String,
+    pub previous_id: Option<String>,
+    pub previous_manifest_sha256: Option<String>,
+    /// Key id that verified the previous packet before it was linked.
+    pub previous_verified_by: Option<String>,
+    pub previous_verified_name: Option<String>,
+    /// `signing-key` or `trusted-keys`.
+    pub previous_trust: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkName {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+}
+
+/// The name the packet uses for the cluster.
+pub fn cluster_name(s: &Snapshot) -> String {
+    s.source
+        .cluster
+        .clone()
+        .or_else(|| s.source.context.clone())
+        .or_else(|| {
+            s.source.server.as_ref().map(|u| {
+                u.split("://")
+                    .last()
+                    .unwrap_or(u)
+                    .split(['/', ':'])
+                    .next()
+                    .unwrap_or(u)
+                    .to_string()
+            })
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "cluster".into())
+}
+
+const UNKNOWN: &str = "unknown (not recorded in the snapshot)";
+
+/// Builds the cover.
+pub fn build(inp: &Inputs) -> PacketInfo {
+    let s = inp.snapshot;
+    let previous = PreviousLink::of(inp.previous);
+    PacketInfo {
+        id: inp.id.to_string(),
+        cluster: cluster_name(s),
+        cluster_named: [&s.source.cluster, &s.source.context, &s.source.server]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty())),
+        kubernetes_version: s
+            .source
+            .kubernetes_version
+            .clone()
+            .unwrap_or_else(|| UNKNOWN.into()),
+        collected_at: ts(s.collected_at),
+        collected_by: s
+            .collected_by
+            .as_ref()
+            .map(|i| i.username.clone())
+            .unwrap_or_else(|| UNKNOWN.into()),
+        collected_by_groups: s
+            .collected_by
+            .as_ref()
+            .map(|i| i.groups.clone())
+            .unwrap_or_default(),
+        rendered_at: ts(inp.now),
+        period_start: ts(inp.period.start),
+        period_end: ts(inp.period.last()),
+        period_label: inp.period.label(),
+        frameworks: framework_names(inp),
+        source_mode: match s.source.mode {
+            SourceMode::Live => "live cluster API".into(),
+            SourceMode::Files => "kubectl exports (files)".into(),
+        },
+        server: s.source.server.clone(),
+        context: s.source.context.clone(),
+        scope: scope(s),
+        snapshot_sha256: inp.snapshot_sha256.to_string(),
+        previous_id: previous.id,
+        previous_manifest_sha256: previous.manifest_sha256,
+        previous_verified_by: previous.verified_by,
+        previous_verified_name: previous.verified_name,
+        previous_trust: previous.trust,
+    }
+}
+
+/// The frameworks evaluated, in the order selected.
+pub fn framework_names(inp: &Inputs) -> Vec<FrameworkName> {
+    inp.findings
+        .frameworks
+        .iter()
+        .map(|fw| FrameworkName {
+            id: fw.id.clone(),
+            name: fw.name.clone(),
+            source: fw.source.clone(),
+        })
+        .collect()
+}
+
+fn scope(s: &Snapshot) -> String {
+    if s.source.namespaces.is_empty() {
+        "all namespaces".to_string()
+    } else {
+        format!("namespaces {}", s.source.namespaces.join(", "))
+    }
+}
+
+/// The previous packet's fields of the cover (all `None` without one).
+#[derive(Default)]
+struct PreviousLink {
+    id: Option<String>,
+    manifest_sha256: Option<String>,
+    verified_by: Option<String>,
+    verified_name: Option<String>,
+    trust: Option<String>,
+}
+
+impl PreviousLink {
+    fn of(previous: Option<&PreviousPacket>) -> Self {
+        let Some(p) = previous else {
+            return PreviousLink::default();
+        };
+        let v = p.verification.as_ref();
+        PreviousLink {
+            id: p.id.clone(),
+            manifest_sha256: p.manifest_sha256.clone(),
+            verified_by: v.map(|v| v.signer_key_id.clone()),
+            verified_name: v.and_then(|v| v.signer_name.clone()),
+            trust: v.map(|v| v.trust.id().to_string()),
+        }
+    }
+}
