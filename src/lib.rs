@@ -18,9 +18,10 @@ pub mod controls;
 pub mod findings;
 pub mod history;
 pub mod infile;
-pub mod pipeline;
+pub mod packet;
 pub mod render;
 pub mod seal;
+pub mod series;
 pub mod snapshot;
 pub mod standin;
 

@@ -21,9 +21,11 @@ pub mod files;
 pub mod live;
 mod parse;
 pub mod redact;
+pub mod source;
 
 pub use files::{ImportOptions, add_evidence_files, import_dir, import_dir_with_warnings};
-pub use live::{LiveOptions, collect_live};
+pub use live::{LiveOptions, Progress, ProgressSink, collect_live};
+pub use source::{AuditLogs, Cluster, Source, SourceError};
 
 /// Something the user should know that did not stop collection: a kind not collected,
 /// the collecting identity unknown, an empty export of unknown kind.
