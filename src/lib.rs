@@ -23,6 +23,7 @@ pub mod render;
 pub mod seal;
 pub mod series;
 pub mod snapshot;
+pub mod staging;
 pub mod standin;
 
 pub use findings::{CheckResult, ControlResult, Findings, Status};
