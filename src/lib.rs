@@ -19,10 +19,12 @@ pub mod findings;
 pub mod history;
 pub mod infile;
 pub mod model;
-pub mod pipeline;
+pub mod packet;
 pub mod render;
 pub mod seal;
+pub mod series;
 pub mod snapshot;
+pub mod staging;
 pub mod standin;
 
 pub use findings::{CheckResult, ControlResult, Findings, Status};

@@ -1197,3 +1197,41 @@ fn in_cluster_service_account_is_used_without_a_kubeconfig() {
     // The machine's own /run was not changed.
     assert_eq!(Path::new(mounts).exists(), existed);
 }
+
+/// The library prints nothing: a live collection tells its caller of each list through
+/// the progress sink, one `Listed` per list between `Started` and `Finished`.
+#[test]
+fn live_collection_reports_progress_through_the_callers_sink() {
+    use auditpack::collect::{LiveOptions, Progress, ProgressSink, collect_live};
+    use std::sync::{Arc, Mutex};
+    let live = Live::start(&fixture("small"), &[]);
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = {
+        let events = events.clone();
+        ProgressSink::new(move |p| events.lock().unwrap().push(p))
+    };
+    let (snap, _) = collect_live(&LiveOptions {
+        kubeconfig: Some(live.dir.path().join("kubeconfig")),
+        progress: Some(sink),
+        ..LiveOptions::default()
+    })
+    .unwrap();
+    let events = events.lock().unwrap();
+    let Some(Progress::Started { lists }) = events.first().copied() else {
+        panic!("first event: {:?}", events.first())
+    };
+    assert_eq!(events.last(), Some(&Progress::Finished));
+    let listed: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Progress::Listed { kind } => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed.len(), lists, "one Listed per list");
+    assert_eq!(events.len(), lists + 2);
+    for k in KINDS {
+        assert!(listed.contains(&k.key), "{} was never listed", k.key);
+        assert!(snap.collected(k.key).is_ok());
+    }
+}

@@ -472,3 +472,73 @@ fn packet_names_the_cluster_and_writes_a_verifying_archive() {
     assert_eq!(index["packetId"], pj["id"]);
     ok(d, &["verify", "--key", "keys/signer.pub.pem", "p.tar.gz"]);
 }
+
+/// The pipeline is the library's: a `Plan` built in code makes a series of packets with
+/// no CLI involved, links each to the newest one (verified against the plan's keys), and
+/// reports a gap between periods as an event rather than printing it.
+#[test]
+fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
+    use auditpack::collect::{Cluster, ImportOptions, Source};
+    use auditpack::packet::{self, Event, Output, Plan};
+    use auditpack::render::{Period, PreviousTrust, RenderOptions};
+    use auditpack::seal::TrustStore;
+    use chrono::{TimeZone, Utc};
+
+    let t = tempfile::tempdir().unwrap();
+    let series = t.path().join("series");
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let plan = |start: (i32, u32), end: (i32, u32)| {
+        let mut trust = TrustStore::new();
+        trust.add(key.verifying_key(), "test key");
+        Plan {
+            source: Source::new(Cluster::Files {
+                dir: root().join("examples/clusters/task-api"),
+                options: ImportOptions::default(),
+            }),
+            eval: Default::default(),
+            render: RenderOptions {
+                period: Some(Period {
+                    start: Utc.with_ymd_and_hms(start.0, start.1, 1, 0, 0, 0).unwrap(),
+                    // Half-open: the end is the first instant after the period.
+                    end: Utc.with_ymd_and_hms(end.0, end.1, 1, 0, 0, 0).unwrap(),
+                }),
+                ..RenderOptions::new("", now)
+            },
+            out: Output::Series(series.clone()),
+            previous_trust: Some((trust, PreviousTrust::SigningKey)),
+            key: key.clone(),
+            archive: None,
+        }
+    };
+    let mut events = Vec::new();
+    let first = packet::build(plan((2026, 1), (2026, 4)), &mut |e| {
+        events.push(format!("{e:?}"))
+    })
+    .unwrap();
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(first.dir, series.join(&first.made.packet.id));
+    // Q2 is skipped: the second packet links to the first and the gap is an event.
+    let mut gaps = Vec::new();
+    let second = packet::build(plan((2026, 7), (2026, 10)), &mut |e| {
+        if let Event::PeriodGap(gap) = e {
+            gaps.push((gap.start, gap.end));
+        }
+    })
+    .unwrap();
+    // The gap is exactly the uncovered stretch between the two periods.
+    let [(start, end)] = gaps[..] else {
+        panic!("one gap expected: {gaps:?}")
+    };
+    let day = |m, d| Utc.with_ymd_and_hms(2026, m, d, 0, 0, 0).unwrap();
+    assert_eq!((start, end), (day(4, 1), day(7, 1)), "Q2 exactly");
+    let pj: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(second.dir.join("packet.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        pj["previous"]["id"].as_str(),
+        Some(first.made.packet.id.as_str())
+    );
+    assert_eq!(pj["previous"]["verification"]["verified"], true, "{pj}");
+    assert!(second.incomplete.is_empty());
+}

@@ -10,11 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::collect::{self, ImportOptions, LiveOptions, Warning};
-use chrono::{DateTime, Utc};
-
 use crate::auditlog;
-use crate::snapshot::{CollectionStatus, ImportedFile, Redaction, Snapshot};
+use crate::collect::{self, AuditLogs, Cluster, ImportOptions, LiveOptions, Source};
+use crate::snapshot::CollectionStatus;
 
 /// Where the evidence comes from: shared by `collect` and `packet`.
 #[derive(Debug, Clone, clap::Args)]
@@ -93,88 +91,60 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-/// Collects a snapshot from the source the flags name (live cluster or `--from-dir`), adds
-/// the evidence files, and returns it with the warnings for the user. The audit log is
-/// added separately ([`add_audit_log`]) because its period may depend on the snapshot.
-pub fn collect(args: &SourceArgs) -> anyhow::Result<(Snapshot, Vec<String>)> {
-    let (mut snap, warnings) = match &args.from_dir {
-        Some(dir) => collect::import_dir_with_warnings(
-            dir,
-            &ImportOptions {
-                namespaces: args.namespaces.clone(),
-                follow_symlinks: args.follow_symlinks,
+impl SourceArgs {
+    /// The collect stage these flags describe.
+    pub fn source(&self) -> anyhow::Result<Source> {
+        let cluster = match &self.from_dir {
+            Some(dir) => Cluster::Files {
+                dir: dir.clone(),
+                options: ImportOptions {
+                    namespaces: self.namespaces.clone(),
+                    follow_symlinks: self.follow_symlinks,
+                },
             },
-        )?,
-        None => collect::collect_live(&LiveOptions {
-            kubeconfig: args.kubeconfig.clone(),
-            context: args.context.clone(),
-            namespaces: args.namespaces.clone(),
-            request_timeout: Duration::from_secs_f64(args.request_timeout),
-            page_size: args.chunk_size,
-            retry_deadline: Duration::from_secs_f64(args.retry_deadline),
-            max_response_bytes: args.max_response_mib << 20,
-            progress: std::io::stderr().is_terminal(),
-            ..LiveOptions::default()
-        })?,
-    };
-    if let Some(name) = &args.cluster_name {
-        snap.source.cluster = Some(name.clone());
+            None => Cluster::Live(LiveOptions {
+                kubeconfig: self.kubeconfig.clone(),
+                context: self.context.clone(),
+                namespaces: self.namespaces.clone(),
+                request_timeout: Duration::from_secs_f64(self.request_timeout),
+                page_size: self.chunk_size,
+                retry_deadline: Duration::from_secs_f64(self.retry_deadline),
+                max_response_bytes: self.max_response_mib << 20,
+                progress: std::io::stderr().is_terminal().then(super::progress::bar),
+                ..LiveOptions::default()
+            }),
+        };
+        let audit_logs = if self.audit_logs.is_empty() {
+            None
+        } else {
+            Some(AuditLogs {
+                paths: self.audit_logs.clone(),
+                since: self
+                    .audit_since
+                    .as_deref()
+                    .map(|t| auditlog::parse_time(t, false))
+                    .transpose()?,
+                until: self
+                    .audit_until
+                    .as_deref()
+                    .map(|t| auditlog::parse_time(t, true))
+                    .transpose()?,
+                gap_threshold: auditlog::parse_duration(&self.audit_gap_threshold)?,
+            })
+        };
+        Ok(Source {
+            cluster,
+            cluster_name: self.cluster_name.clone(),
+            encryption_config: self.encryption_config.clone(),
+            audit_policy: self.audit_policy.clone(),
+            audit_logs,
+        })
     }
-    collect::add_evidence_files(
-        &mut snap,
-        args.encryption_config.as_deref(),
-        args.audit_policy.as_deref(),
-    )?;
-    Ok((snap, warnings.iter().map(Warning::to_string).collect()))
-}
-
-/// Summarises `--audit-log` into the snapshot. `default_period` (the packet's reporting
-/// period) applies when `--audit-since`/`--audit-until` are not given.
-pub fn add_audit_log(
-    snap: &mut Snapshot,
-    args: &SourceArgs,
-    default_period: Option<(DateTime<Utc>, DateTime<Utc>)>,
-) -> anyhow::Result<()> {
-    if args.audit_logs.is_empty() {
-        return Ok(());
-    }
-    let since = match &args.audit_since {
-        Some(t) => Some(auditlog::parse_time(t, false)?),
-        None => default_period.map(|p| p.0),
-    };
-    let until = match &args.audit_until {
-        Some(t) => Some(auditlog::parse_time(t, true)?),
-        None => default_period.map(|p| p.1),
-    };
-    let opts = auditlog::Options {
-        since,
-        until,
-        gap_threshold: auditlog::parse_duration(&args.audit_gap_threshold)?,
-        ..auditlog::Options::default()
-    };
-    let summary = auditlog::summarize(&args.audit_logs, &opts)?;
-    for f in &summary.files {
-        snap.source.files.push(ImportedFile {
-            path: f.path.clone(),
-            sha256: f.sha256.clone().unwrap_or_default(),
-        });
-    }
-    snap.audit_log = Some(summary);
-    snap.redactions.push(Redaction {
-        kind: "AuditLog".into(),
-        namespace: None,
-        name: "audit events".into(),
-        pointer: "/requestObject, /responseObject".into(),
-        reason: "audit-log request and response bodies are never copied; only who, what, when and the response code".into(),
-    });
-    snap.normalize();
-    Ok(())
 }
 
 /// Runs `auditpack collect`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (mut snap, warnings) = collect(&args.source)?;
-    add_audit_log(&mut snap, &args.source, None)?;
+    let (snap, warnings) = args.source.source()?.collect(None)?;
     collect::write_snapshot(&snap, &args.out)?;
     for w in &warnings {
         eprintln!("auditpack: warning: {w}");

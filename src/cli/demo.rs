@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
 
-use crate::collect::{ImportOptions, import_dir};
+use crate::collect::{Cluster, ImportOptions, Source};
 use crate::controls::EvalOptions;
+use crate::packet::{self, Output, Plan};
 use crate::render::{self, RenderOptions};
 use crate::seal::{self, TrustStore, keys};
 
@@ -85,10 +86,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "1. collect   {} (kubectl exports of the Task API cluster)",
         cluster.display()
     );
-    let mut snapshot = import_dir(&cluster, &ImportOptions::default())?;
-    snapshot.source.cluster = cluster
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned());
     let mut catalogs = Vec::new();
     let pci = bundled("examples/catalogs/pci-dss.yaml");
     if pci.is_file() {
@@ -105,15 +102,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     );
     let packet_dir = out.join("packet");
-    let made = crate::pipeline::make_packet(
-        &snapshot,
-        EvalOptions {
+    // The demo is one fixed plan: the bundled cluster, the built-in frameworks and the
+    // example catalog, a throw-away key, the default quarter.
+    let plan = Plan {
+        source: Source {
+            cluster_name: cluster
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+            ..Source::new(Cluster::Files {
+                dir: cluster.clone(),
+                options: ImportOptions::default(),
+            })
+        },
+        eval: EvalOptions {
             catalogs,
             ..EvalOptions::default()
         },
-        RenderOptions::new(&packet_dir, now),
-        &key,
-    )?;
+        render: RenderOptions::new(&packet_dir, now),
+        out: Output::Dir(packet_dir.clone()),
+        previous_trust: None,
+        key,
+        archive: None,
+    };
+    let made = packet::build(plan, &mut |_| {})?.made;
     println!(
         "3. render    packet {} ({} files)",
         made.packet.id,

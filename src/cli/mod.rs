@@ -18,6 +18,7 @@ pub mod diff;
 pub mod evaluate;
 pub mod keygen;
 pub mod packet;
+pub mod progress;
 pub mod render;
 pub mod seal;
 pub mod verify;

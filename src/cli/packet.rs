@@ -8,13 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-
-use super::collect::{SourceArgs, add_audit_log, collect};
+use super::collect::SourceArgs;
 use super::evaluate::EvalFlags;
 use super::render::RenderFlags;
 use super::seal::passphrase_from_env;
-use crate::render::Period;
+use crate::packet::{self, Event, Output, Plan};
 use crate::seal::keys;
 
 /// Flags of `auditpack packet`.
@@ -50,7 +48,45 @@ pub struct Args {
 
 /// Runs `auditpack packet`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // Check the key and flags before touching the cluster.
+    let plan = plan(&args)?;
+    let mut on_event = |e: Event<'_>| match e {
+        Event::Warning(w) => eprintln!("auditpack: warning: {w}"),
+        Event::WaitingForLock(path) => eprintln!(
+            "auditpack: another run holds {}; waiting for it to finish",
+            path.display()
+        ),
+        Event::PeriodGap(gap) => eprintln!(
+            "auditpack: warning: no packet covers {} to {}, between the previous packet and this one; a chain will report it as period-gap",
+            gap.start, gap.end
+        ),
+    };
+    // On an archive failure the error says where the complete, sealed packet was kept.
+    let built = packet::build(plan, &mut on_event)?;
+    println!(
+        "sealed packet {} ({} files, signer {}) in {}",
+        built.made.packet.id,
+        built.made.seal.files,
+        built.made.seal.key_id,
+        built.dir.display()
+    );
+    if let Some(archive) = &built.archive {
+        println!("archive: {}", archive.display());
+    }
+    if built.incomplete.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "auditpack: {} kinds could not be read; the packet marks them not-collected",
+            built.incomplete.len()
+        );
+        Ok(ExitCode::from(3))
+    }
+}
+
+/// The plan the flags describe, checked before the cluster is touched: the key, the
+/// trust for the previous packet (a `--previous` packet is verified here), the archive's
+/// folder.
+pub fn plan(args: &Args) -> anyhow::Result<Plan> {
     let passphrase = args
         .passphrase_env
         .as_deref()
@@ -76,91 +112,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    // A --previous packet is verified here, before anything is collected.
-    let mut opts = args
+    let out = match (&args.series, &args.out) {
+        (Some(dir), _) => Output::Series(dir.clone()),
+        (None, Some(dir)) => Output::Dir(dir.clone()),
+        (None, None) => anyhow::bail!("give --out DIR or --series DIR"),
+    };
+    let render = args
         .render
         .options(args.out.clone().unwrap_or_default(), Some(&public))?;
-
-    let (mut snapshot, warnings) = collect(&args.source)?;
-    for w in &warnings {
-        eprintln!("auditpack: warning: {w}");
-    }
-    let period = opts
-        .period
-        .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
-    // The audit-log period is the packet's.
-    add_audit_log(
-        &mut snapshot,
-        &args.source,
-        Some((period.start, period.end)),
-    )?;
-    // Held until the new packet is in place: concurrent runs take turns.
-    let _lock = match &args.series {
-        Some(series) => {
-            let lock = crate::pipeline::lock_series(series, |path| {
-                eprintln!(
-                    "auditpack: another run holds {}; waiting for it to finish",
-                    path.display()
-                )
-            })
-            .with_context(|| format!("--series {}: cannot lock the folder", series.display()))?;
-            // Under the lock, every temporary here is a killed run's (live ones are locked).
-            crate::cleanup::sweep_stale(series, None);
-            let id = crate::render::packet_id(&snapshot, &period);
-            if let Some(last) = crate::pipeline::newest_in_series(series)? {
-                if last.period_start == Some(period.start) {
-                    anyhow::bail!(
-                        "{} already holds a packet for this period ({}): remove it first, or write this one elsewhere with --out",
-                        series.display(),
-                        last.path.display()
-                    );
-                }
-                opts.previous = Some(args.render.load_previous(&last.path, Some(&public))?);
-            }
-            opts.out_dir = series.join(&id);
-            Some(lock)
-        }
-        None => None,
+    let previous_trust = match &out {
+        Output::Series(_) => args.render.previous_trust(Some(&public))?,
+        Output::Dir(_) => None,
     };
-    if let Some(prev) = &opts.previous
-        && let Some(gap) = prev.check_follows(&period)?
-    {
-        eprintln!(
-            "auditpack: warning: no packet covers {} to {}, between the previous packet and this one; a chain will report it as period-gap",
-            gap.start, gap.end
-        );
-    }
-    let out = opts.out_dir.clone();
-    let eval = args.eval.options(None)?;
-    let made = crate::pipeline::make_packet(&snapshot, eval, opts, &key)?;
-    println!(
-        "sealed packet {} ({} files, signer {}) in {}",
-        made.packet.id,
-        made.seal.files,
-        made.seal.key_id,
-        out.display()
-    );
-    if let Some(archive) = &args.archive {
-        // The sealed packet stays: it is complete and verifies; only the archive is missing.
-        if let Err(e) = crate::seal::write_archive(&out, archive) {
-            return Err(anyhow::Error::new(e).context(format!(
-                "the packet was sealed at {} and is complete, but the archive {} failed; archive it again with `auditpack archive {} --out {}`",
-                out.display(),
-                archive.display(),
-                out.display(),
-                archive.display()
-            )));
-        }
-        println!("archive: {}", archive.display());
-    }
-    let incomplete = crate::collect::incomplete_kinds(&snapshot);
-    if incomplete.is_empty() {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!(
-            "auditpack: {} kinds could not be read; the packet marks them not-collected",
-            incomplete.len()
-        );
-        Ok(ExitCode::from(3))
-    }
+    Ok(Plan {
+        source: args.source.source()?,
+        eval: args.eval.options(None)?,
+        render,
+        out,
+        previous_trust,
+        key,
+        archive: args.archive.clone(),
+    })
 }

@@ -177,9 +177,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         packet.files.len(),
         opts.out_dir.display()
     );
-    // The process ends here: freeing hundreds of thousands of parsed objects one by one
-    // would only add time (5% of a large render).
-    std::mem::forget(snapshot);
-    std::mem::forget(findings);
     Ok(ExitCode::SUCCESS)
 }

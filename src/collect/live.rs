@@ -67,8 +67,47 @@ pub struct LiveOptions {
     pub retry_deadline: Duration,
     /// Largest response body read; a larger one makes that kind `failed`.
     pub max_response_bytes: u64,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
+    /// Told of each list as it completes, for a caller that shows progress (the library
+    /// itself prints nothing).
+    pub progress: Option<ProgressSink>,
+}
+
+/// What a live collection has done so far: the events a [`ProgressSink`] receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The lists are known and about to start.
+    Started {
+        /// How many lists will run (one per kind, or per kind and namespace).
+        lists: usize,
+    },
+    /// One list completed (whether it succeeded or not).
+    Listed {
+        /// Its kind key.
+        kind: &'static str,
+    },
+    /// Every list completed.
+    Finished,
+}
+
+/// A callback for [`Progress`] events, called from the collector's tasks.
+#[derive(Clone)]
+pub struct ProgressSink(std::sync::Arc<dyn Fn(Progress) + Send + Sync>);
+
+impl ProgressSink {
+    /// Wraps `f`.
+    pub fn new(f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        ProgressSink(std::sync::Arc::new(f))
+    }
+
+    fn send(&self, p: Progress) {
+        (self.0)(p)
+    }
+}
+
+impl std::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink(..)")
+    }
 }
 
 impl Default for LiveOptions {
@@ -85,7 +124,7 @@ impl Default for LiveOptions {
             max_pages: 10_000,
             retry_deadline: Duration::from_secs(120),
             max_response_bytes: 512 << 20,
-            progress: false,
+            progress: None,
         }
     }
 }
@@ -889,18 +928,12 @@ pub async fn collect_live_async(
         }
     }
 
-    let bar = if options.progress {
-        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} collecting {pos}/{len} lists {msg}")
-                .expect("valid template"),
-        );
-        // Keep the spinner moving while one slow list holds everything up.
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
+    let progress = |p| {
+        if let Some(sink) = &options.progress {
+            sink.send(p)
+        }
     };
+    progress(Progress::Started { lists: jobs.len() });
     // Retry waits, per kind: every list of one kind (one per namespace with -n) draws on
     // the same --retry-deadline.
     let waits: BTreeMap<&str, AtomicU64> = jobs
@@ -909,18 +942,17 @@ pub async fn collect_live_async(
         .collect();
     let waits = &waits;
     let fetcher = &fetcher;
-    let bar_ref = &bar;
+    let progress = &progress;
     let results: Vec<(ListJob, Result<Listed, ReqError>)> =
         futures::stream::iter(jobs.into_iter().map(|job| async move {
             let r = run_list(fetcher, &job, options, &waits[job.info.key]).await;
-            bar_ref.set_message(job.info.key);
-            bar_ref.inc(1);
+            progress(Progress::Listed { kind: job.info.key });
             (job, r)
         }))
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    bar.finish_and_clear();
+    progress(Progress::Finished);
 
     // Fold the results per kind, in KINDS order so the outcome does not depend on timing.
     let mut results = results;

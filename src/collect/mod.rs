@@ -12,7 +12,6 @@
 //! EncryptionConfiguration and audit Policy files. [`write_snapshot`] writes the result
 //! atomically: a reader never sees a half-written snapshot, and a failed run leaves none.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::snapshot::{CollectionStatus, Snapshot};
@@ -21,9 +20,11 @@ pub mod files;
 pub mod live;
 mod parse;
 pub mod redact;
+pub mod source;
 
 pub use files::{ImportOptions, add_evidence_files, import_dir, import_dir_with_warnings};
-pub use live::{LiveOptions, collect_live};
+pub use live::{LiveOptions, Progress, ProgressSink, collect_live};
+pub use source::{AuditLogs, Cluster, Source, SourceError};
 
 /// Something the user should know that did not stop collection: a kind not collected,
 /// the collecting identity unknown, an empty export of unknown kind.
@@ -220,35 +221,13 @@ pub fn write_snapshot(snap: &Snapshot, path: &Path) -> Result<(), CollectError> 
         path: path.display().to_string(),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| err(std::io::Error::other("the path names no file")))?;
-    // Registered with the interrupt cleanup; a killed run's leftover is swept next time.
-    crate::cleanup::sweep_stale(dir, Some(&file_name.to_string_lossy()));
-    let tmp = crate::cleanup::temp_sibling(&dir.join(file_name));
-    let result = (|| {
-        let (file, registered) = crate::cleanup::create(&tmp, crate::cleanup::Kind::File, |p| {
-            std::fs::File::create_new(p)
-        })?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        serde_json::to_writer_pretty(&mut w, snap)?;
-        w.write_all(b"\n")?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        registered.finish(|| std::fs::rename(&tmp, path))?;
-        // Make the rename itself durable.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok::<_, std::io::Error>(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err(e));
+    if path.file_name().is_none() {
+        return Err(err(std::io::Error::other("the path names no file")));
     }
+    crate::staging::write_file(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, snap)?;
+        w.write_all(b"\n")
+    })
+    .map_err(err)?;
     Ok(())
 }

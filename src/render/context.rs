@@ -37,7 +37,6 @@ pub struct Context {
     pub redactions: Vec<RedactionView>,
 }
 
-
 /// Builds the template context: each section's view from the inputs.
 pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
     let s = inp.snapshot;

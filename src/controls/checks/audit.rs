@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-
 use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
 use crate::controls::model::audit::{AuditRequest, audit_level};
 use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at};
@@ -299,7 +298,6 @@ fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
         }
     }
 }
-
 
 /// `audit.log-continuity`: audit events were recorded throughout the period, with no gaps.
 pub const LOG_CONTINUITY: CheckDef = CheckDef {

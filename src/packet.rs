@@ -1,0 +1,303 @@
+//! The everyday pipeline, in the order of its stages: collect → evaluate → render → seal
+//! (→ archive). A [`Plan`] says everything a run needs, built once from the command line
+//! (or fixed, for `demo`); [`build`] carries it out. [`make_packet`] is the part after
+//! collection, for callers that already hold a snapshot.
+//!
+//! A packet folder appears only once it is complete and signed. The library prints
+//! nothing: what the user should hear comes back as [`Event`]s and in [`Built`].
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+
+use crate::cleanup;
+use crate::collect;
+use crate::controls::{self, EvalOptions};
+use crate::findings::Findings;
+use crate::render::{self, Period, PreviousPacket, PreviousTrust, RenderOptions, RenderedPacket};
+use crate::seal::{self, SealOptions, SealReport, TrustStore};
+use crate::series;
+use crate::snapshot::{CollectionStatus, Snapshot};
+
+/// Errors of the pipeline; each names the stage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The output folder exists and is not empty.
+    #[error("{path} already exists and is not empty: choose a new --out, or remove it first")]
+    OutExists {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// Evaluation failed.
+    #[error("evaluating the snapshot")]
+    Evaluate(#[from] controls::EvalError),
+    /// Rendering failed.
+    #[error("rendering the packet")]
+    Render(#[from] render::RenderError),
+    /// Sealing failed.
+    #[error("sealing the packet")]
+    Seal(#[from] seal::SealError),
+    /// Moving the sealed packet into place failed.
+    #[error("moving the sealed packet to {path}")]
+    Io {
+        /// The final folder.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// Where the sealed packet goes.
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// This folder (must not exist, or be empty).
+    Dir(PathBuf),
+    /// A new folder `DIR/PACKET-ID` in a series folder, linked to the newest packet
+    /// already there (verified first); the folder is locked for the run.
+    Series(PathBuf),
+}
+
+/// Everything one `packet` run needs, decided before anything is read.
+#[derive(Debug)]
+pub struct Plan {
+    /// What to collect.
+    pub source: collect::Source,
+    /// Frameworks and catalogs (and exceptions) to evaluate against.
+    pub eval: EvalOptions,
+    /// How to render: templates, time, period (`None`: the quarter of the collection),
+    /// and the previous packet when one was given. `out_dir` is set by [`build`].
+    pub render: RenderOptions,
+    /// Where the packet goes.
+    pub out: Output,
+    /// The keys a series' newest packet is verified against before it is linked to.
+    pub previous_trust: Option<(TrustStore, PreviousTrust)>,
+    /// The signing key.
+    pub key: SigningKey,
+    /// Also write a deterministic archive (and its index) here.
+    pub archive: Option<PathBuf>,
+}
+
+/// What a run reports while it goes, for the caller to show.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A collection warning (an identical duplicate dropped, …).
+    Warning(&'a collect::Warning),
+    /// Another run holds the series lock; this one waits for it.
+    WaitingForLock(&'a Path),
+    /// No packet covers this stretch between the previous packet and this one.
+    PeriodGap(&'a Period),
+}
+
+/// What [`build`] produced.
+#[derive(Debug)]
+pub struct Built {
+    /// The packet, its findings and its seal.
+    pub made: PacketMade,
+    /// The sealed folder.
+    pub dir: PathBuf,
+    /// The archive, when one was asked for and written.
+    pub archive: Option<PathBuf>,
+    /// The kinds that could not be read (the packet marks them not-collected), with
+    /// their status and reason.
+    pub incomplete: Vec<(String, CollectionStatus, String)>,
+}
+
+/// Errors of [`build`]. Except for [`PacketError::Archive`], nothing was left behind.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PacketError {
+    /// Collection failed.
+    #[error(transparent)]
+    Collect(#[from] collect::SourceError),
+    /// The series folder could not be used.
+    #[error(transparent)]
+    Series(#[from] series::SeriesError),
+    /// The previous packet does not fit (it overlaps this period, or does not verify).
+    #[error(transparent)]
+    Previous(#[from] render::RenderError),
+    /// Evaluating, rendering or sealing failed.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The packet was sealed and is complete, but its archive could not be written.
+    #[error(
+        "the packet was sealed at {dir} and is complete, but the archive {archive} failed; archive it again with `auditpack archive {dir} --out {archive}`"
+    )]
+    Archive {
+        /// The sealed folder, kept.
+        dir: PathBuf,
+        /// The archive that failed.
+        archive: PathBuf,
+        /// Cause.
+        source: seal::archive::ArchiveError,
+    },
+}
+
+/// Carries out `plan`: collects, links to the previous packet (the series' newest,
+/// verified, under the series lock), evaluates, renders, seals, and archives.
+pub fn build(mut plan: Plan, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Built, PacketError> {
+    let (mut snapshot, warnings) = plan.source.read_cluster()?;
+    for w in &warnings {
+        on_event(Event::Warning(w));
+    }
+    let period = plan
+        .render
+        .period
+        .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
+    // The audit-log period is the packet's (both end exclusive).
+    plan.source
+        .add_audit_logs(&mut snapshot, Some((period.start, period.end)))?;
+    // Held until the new packet is in place: concurrent runs take turns.
+    let _lock = match &plan.out {
+        Output::Dir(dir) => {
+            plan.render.out_dir = dir.clone();
+            None
+        }
+        Output::Series(dir) => {
+            let series = series::Series::lock(dir, |path| on_event(Event::WaitingForLock(path)))?;
+            if let Some(last) = series.newest()? {
+                if last.period_start == Some(period.start) {
+                    return Err(series::SeriesError::SamePeriod {
+                        dir: dir.clone(),
+                        existing: last.path,
+                    }
+                    .into());
+                }
+                let (trust, source) = plan
+                    .previous_trust
+                    .as_ref()
+                    .expect("a series plan names the keys its newest packet is verified against");
+                plan.render.previous =
+                    Some(PreviousPacket::load_verified(&last.path, trust, *source)?);
+            }
+            plan.render.out_dir = series.folder(&render::packet_id(&snapshot, &period));
+            Some(series)
+        }
+    };
+    if let Some(prev) = &plan.render.previous
+        && let Some(gap) = prev.check_follows(&period)?
+    {
+        on_event(Event::PeriodGap(&gap));
+    }
+    let dir = plan.render.out_dir.clone();
+    let made = make_packet(&snapshot, plan.eval, plan.render, &plan.key)?;
+    let archive = match &plan.archive {
+        Some(archive) => {
+            // The sealed packet stays: it is complete and verifies; only the archive is missing.
+            seal::write_archive(&dir, archive).map_err(|source| PacketError::Archive {
+                dir: dir.clone(),
+                archive: archive.clone(),
+                source,
+            })?;
+            Some(archive.clone())
+        }
+        None => None,
+    };
+    let incomplete = collect::incomplete_kinds(&snapshot)
+        .into_iter()
+        .map(|(k, s, r)| (k.to_string(), s, r.to_string()))
+        .collect();
+    Ok(Built {
+        made,
+        dir,
+        archive,
+        incomplete,
+    })
+}
+
+/// What [`make_packet`] produced.
+#[derive(Debug)]
+pub struct PacketMade {
+    /// The rendered packet (id, period, files).
+    pub packet: RenderedPacket,
+    /// The findings it rests on.
+    pub findings: Findings,
+    /// The seal.
+    pub seal: SealReport,
+}
+
+/// Evaluates `snapshot`, renders the packet into a temporary sibling of `render.out_dir`,
+/// seals it with `key`, and only then renames it into place: an interrupted run never
+/// leaves a half-written or unsigned packet under the final name. When `render.previous`
+/// carries the previous snapshot, evaluation also reports the access granted and removed
+/// since then.
+pub fn make_packet(
+    snapshot: &Snapshot,
+    mut eval: EvalOptions,
+    render: RenderOptions,
+    key: &SigningKey,
+) -> Result<PacketMade, PipelineError> {
+    let out = render.out_dir.clone();
+    if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(PipelineError::OutExists { path: out });
+    }
+    if eval.previous.is_none() {
+        eval.previous = render.previous.as_ref().and_then(|p| p.snapshot.clone());
+    }
+    let findings = controls::evaluate(snapshot, &eval)?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|source| PipelineError::Io {
+        path: out.clone(),
+        source,
+    })?;
+    let base = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "packet".into());
+    // The sealed folder is staged under a temporary name (registered with the interrupt
+    // cleanup); render stages its own files beside that name and renames them onto it.
+    cleanup::sweep_stale(&parent, Some(&base));
+    let tmp = cleanup::temp_sibling(&parent.join(&base));
+    let result =
+        (|| {
+            let opts = RenderOptions {
+                out_dir: tmp.clone(),
+                ..render.clone()
+            };
+            // Registered before render creates it, so an interrupt between render's rename
+            // onto `tmp` and the seal still removes it.
+            let ((), mut registered) = cleanup::create(&tmp, cleanup::Kind::Dir, |_| Ok(()))
+                .map_err(|source| PipelineError::Io {
+                    path: tmp.clone(),
+                    source,
+                })?;
+            let packet = render::render_packet(snapshot, &findings, &opts)?;
+            registered.lock_now();
+            let seal = seal::seal_dir(
+                &tmp,
+                key,
+                &SealOptions {
+                    force: false,
+                    now: render.now,
+                },
+            )?;
+            registered
+                .finish(|| {
+                    if out.exists() {
+                        // An empty folder was checked above; replace it.
+                        std::fs::remove_dir(&out)?;
+                    }
+                    std::fs::rename(&tmp, &out)
+                })
+                .map_err(|source| PipelineError::Io {
+                    path: out.clone(),
+                    source,
+                })?;
+            Ok((packet, seal))
+        })();
+    match result {
+        Ok((packet, seal)) => Ok(PacketMade {
+            packet,
+            findings,
+            seal,
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Err(e)
+        }
+    }
+}
