@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
 
-use crate::cleanup;
 use crate::collect;
 use crate::controls::{self, EvalOptions};
 use crate::findings::Findings;
@@ -18,6 +17,7 @@ use crate::render::{self, Period, PreviousPacket, PreviousTrust, RenderOptions, 
 use crate::seal::{self, SealOptions, SealReport, TrustStore};
 use crate::series;
 use crate::snapshot::{CollectionStatus, Snapshot};
+use crate::staging;
 
 /// Errors of the pipeline; each names the stage.
 #[derive(Debug, thiserror::Error)]
@@ -236,68 +236,26 @@ pub fn make_packet(
         eval.previous = render.previous.as_ref().and_then(|p| p.snapshot.clone());
     }
     let findings = controls::evaluate(snapshot, &eval)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|source| PipelineError::Io {
+    let io = |source| PipelineError::Io {
         path: out.clone(),
         source,
-    })?;
-    let base = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "packet".into());
-    // The sealed folder is staged under a temporary name (registered with the interrupt
-    // cleanup); render stages its own files beside that name and renames them onto it.
-    cleanup::sweep_stale(&parent, Some(&base));
-    let tmp = cleanup::temp_sibling(&parent.join(&base));
-    let result =
-        (|| {
-            let opts = RenderOptions {
-                out_dir: tmp.clone(),
-                ..render.clone()
-            };
-            // Registered before render creates it, so an interrupt between render's rename
-            // onto `tmp` and the seal still removes it.
-            let ((), mut registered) = cleanup::create(&tmp, cleanup::Kind::Dir, |_| Ok(()))
-                .map_err(|source| PipelineError::Io {
-                    path: tmp.clone(),
-                    source,
-                })?;
-            let packet = render::render_packet(snapshot, &findings, &opts)?;
-            registered.lock_now();
-            let seal = seal::seal_dir(
-                &tmp,
-                key,
-                &SealOptions {
-                    force: false,
-                    now: render.now,
-                },
-            )?;
-            registered
-                .finish(|| {
-                    if out.exists() {
-                        // An empty folder was checked above; replace it.
-                        std::fs::remove_dir(&out)?;
-                    }
-                    std::fs::rename(&tmp, &out)
-                })
-                .map_err(|source| PipelineError::Io {
-                    path: out.clone(),
-                    source,
-                })?;
-            Ok((packet, seal))
-        })();
-    match result {
-        Ok((packet, seal)) => Ok(PacketMade {
-            packet,
-            findings,
-            seal,
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Err(e)
-        }
-    }
+    };
+    // Rendered and sealed under a temporary name (removed on failure or interrupt), and
+    // renamed into place only once signed.
+    let staged = staging::StagedDir::beside(&out).map_err(io)?;
+    let packet = render::render_into_dir(snapshot, &findings, &render, staged.path())?;
+    let seal = seal::seal_dir(
+        staged.path(),
+        key,
+        &SealOptions {
+            force: false,
+            now: render.now,
+        },
+    )?;
+    staged.commit().map_err(io)?;
+    Ok(PacketMade {
+        packet,
+        findings,
+        seal,
+    })
 }

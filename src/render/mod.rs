@@ -764,50 +764,40 @@ pub fn render_packet(
         path: p.to_path_buf(),
         source: e,
     };
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    // Removed if this run fails or is interrupted; a killed run's leftover is swept.
+    let staged = crate::staging::StagedDir::beside(out).map_err(|e| io(out, e))?;
+    let packet = render_into_dir(snapshot, findings, opts, staged.path())?;
+    check_out_dir(out)?;
+    staged.commit().map_err(|e| io(out, e))?;
+    Ok(packet)
+}
+
+/// Renders the packet's files into `dir`, an empty folder the caller stages (and renames
+/// into place): for a caller that seals the packet before it appears ([`crate::packet`]).
+/// `opts.out_dir` is not used.
+pub fn render_into_dir(
+    snapshot: &Snapshot,
+    findings: &Findings,
+    opts: &RenderOptions,
+    dir: &Path,
+) -> Result<RenderedPacket, RenderError> {
+    let io = |p: &Path, e: std::io::Error| RenderError::Io {
+        path: p.to_path_buf(),
+        source: e,
     };
-    std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
-    let base = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "packet".into());
-    // A killed run's leftover is removed; this run's folder is removed if interrupted.
-    crate::cleanup::sweep_stale(&parent, Some(&base));
-    let tmp = crate::cleanup::temp_sibling(&parent.join(&base));
-    let ((), registered) =
-        crate::cleanup::create(&tmp, crate::cleanup::Kind::Dir, |p| std::fs::create_dir(p))
-            .map_err(|e| io(&tmp, e))?;
-    let result = (|| {
-        let packet = render_into(snapshot, findings, opts, &mut |rel, payload| {
-            let p = tmp.join(&rel);
-            // Created with the interrupt cleanup held off: nothing appears after it ran.
-            let file = crate::cleanup::hold(|| {
-                if let Some(d) = p.parent() {
-                    std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
-                }
-                std::fs::File::create(&p).map_err(|e| io(&p, e))
-            })?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-            payload.write_to(&mut w).map_err(|e| io(&p, e))?;
-            std::io::Write::flush(&mut w).map_err(|e| io(&p, e))
+    render_into(snapshot, findings, opts, &mut |rel, payload| {
+        let p = dir.join(&rel);
+        // Created with the interrupt cleanup held off: nothing appears after it ran.
+        let file = crate::cleanup::hold(|| {
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
+            }
+            std::fs::File::create(&p).map_err(|e| io(&p, e))
         })?;
-        check_out_dir(out)?;
-        registered
-            .finish(|| {
-                if out.exists() {
-                    std::fs::remove_dir(out)?;
-                }
-                std::fs::rename(&tmp, out)
-            })
-            .map_err(|e| io(out, e))?;
-        Ok(packet)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        payload.write_to(&mut w).map_err(|e| io(&p, e))?;
+        std::io::Write::flush(&mut w).map_err(|e| io(&p, e))
+    })
 }
 
 /// Findings carry the collection time of the snapshot they were evaluated from: a packet

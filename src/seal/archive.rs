@@ -18,9 +18,8 @@ pub use crate::seal::limits::MAX_PATH_BYTES;
 use crate::seal::manifest;
 use crate::seal::rule::{Failure, Rule};
 use crate::seal::trust::TrustStore;
-use crate::seal::{
-    DSSE, MANIFEST, PACKET_JSON, SIGNATURE, SSH_SIGNATURE, atomic, collected, meta, verify,
-};
+use crate::seal::{DSSE, MANIFEST, PACKET_JSON, SIGNATURE, SSH_SIGNATURE, collected, meta, verify};
+use crate::staging::{self, StagedFile};
 
 /// Errors writing an archive.
 #[derive(Debug, thiserror::Error)]
@@ -168,7 +167,7 @@ pub fn write_archive(dir: &Path, out: &Path) -> Result<ArchiveReport, ArchiveErr
     }
     let mtime = archive_mtime(meta.sealed_at);
 
-    let tmp = atomic::TempFile::new(parent, out).map_err(io_err(out, "cannot create"))?;
+    let tmp = StagedFile::beside(out).map_err(io_err(out, "cannot create"))?;
     let w = |e| ArchiveError::Io {
         path: out.to_path_buf(),
         action: "cannot write",
@@ -238,7 +237,7 @@ pub fn write_archive(dir: &Path, out: &Path) -> Result<ArchiveReport, ArchiveErr
     text.push(b'\n');
     // Both complete and durable before either takes its name.
     let index_tmp =
-        atomic::stage(&index_path, &text).map_err(io_err(&index_path, "cannot write"))?;
+        staging::stage(&index_path, &text).map_err(io_err(&index_path, "cannot write"))?;
     tmp.commit().map_err(io_err(out, "cannot write"))?;
     if let Err(e) = index_tmp.commit() {
         let _ = std::fs::remove_file(out);

@@ -21,7 +21,6 @@ use sha2::{Digest, Sha256};
 
 pub mod archive;
 mod archive_read;
-mod atomic;
 mod collected;
 pub mod dsse;
 pub mod keys;
@@ -269,7 +268,7 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
     // 5. Stage everything (fsynced), then rename: the manifest last.
     let stage = |name: &str, bytes: &[u8]| {
         let p = dir.join(name);
-        atomic::stage(&p, bytes).map_err(io(&p, "cannot write"))
+        crate::staging::stage(&p, bytes).map_err(io(&p, "cannot write"))
     };
     let staged_packet = stage(PACKET_JSON, &packet_bytes)?;
     let staged_sig = stage(SIGNATURE, &sig)?;
