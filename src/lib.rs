@@ -3,10 +3,12 @@
 //! framework catalogs, `render` writes the packet folder, `seal` hashes and signs it, and
 //! `verify` proves later that nothing in it changed.
 //!
-//! Dependencies point down this list only: `cli` → `history` → `render` → `controls` →
-//! `collect` → `auditlog` → `seal` → `findings`, `snapshot` → `infile` (how every input file
-//! is opened), `cleanup` (the registry of temporary paths an interrupted command removes).
-//! `seal` knows nothing of Kubernetes; `infile` and `cleanup` know nothing of either.
+//! Dependencies point down this list only: `cli` → `packet` (the stages in order) →
+//! `series`, `render` → `history` → `controls` → `collect` → `auditlog` → `seal` →
+//! `snapshot`, `findings` → `model` (the documents every stage shares) → `staging` (how
+//! every output is written) → `cleanup` (the registry of temporary paths an interrupted
+//! command removes), `infile` (how every input file is opened). `seal` knows nothing of
+//! Kubernetes. ARCHITECTURE.md has the picture and the one-line role of each module.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
