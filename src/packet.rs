@@ -224,7 +224,7 @@ pub struct PacketMade {
 /// since then.
 pub fn make_packet(
     snapshot: &Snapshot,
-    mut eval: EvalOptions,
+    eval: EvalOptions,
     render: RenderOptions,
     key: &SigningKey,
 ) -> Result<PacketMade, PipelineError> {
@@ -232,10 +232,8 @@ pub fn make_packet(
     if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(PipelineError::OutExists { path: out });
     }
-    if eval.previous.is_none() {
-        eval.previous = render.previous.as_ref().and_then(|p| p.snapshot.clone());
-    }
-    let findings = controls::evaluate(snapshot, &eval)?;
+    let previous = render.previous.as_ref().and_then(|p| p.snapshot.as_ref());
+    let findings = controls::evaluate_since(snapshot, &eval, previous)?;
     let io = |source| PipelineError::Io {
         path: out.clone(),
         source,

@@ -166,8 +166,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let findings = match given {
         Some(f) => f,
         None => {
-            let previous = opts.previous.as_ref().and_then(|p| p.snapshot.clone());
-            crate::controls::evaluate(&snapshot, &args.eval.options(previous)?)?
+            let previous = opts.previous.as_ref().and_then(|p| p.snapshot.as_ref());
+            crate::controls::evaluate_since(&snapshot, &args.eval.options(None)?, previous)?
         }
     };
     let packet = render::render_packet(&snapshot, &findings, &opts)?;

@@ -37,6 +37,8 @@ pub struct Ctx<'a> {
     pub snap: &'a Snapshot,
     /// The options.
     pub opts: &'a EvalOptions,
+    /// The previous snapshot, for the access changes over the period.
+    pub previous: Option<&'a Snapshot>,
     parsed: HashMap<&'a str, OnceLock<Vec<Value>>>,
     rbac: OnceLock<Result<model::rbac::Model, NotCollected>>,
 }
@@ -47,6 +49,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             snap,
             opts,
+            previous: opts.previous.as_ref(),
             parsed: snap
                 .resources
                 .keys()
@@ -220,6 +223,16 @@ pub fn frameworks(opts: &EvalOptions) -> Vec<Framework> {
 /// Evaluates a snapshot: every control of every selected framework, with the checks they
 /// rest on and the effective-access review. Deterministic: no clock, sorted output.
 pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, EvalError> {
+    evaluate_since(snapshot, opts, None)
+}
+
+/// [`evaluate`], with the previous snapshot borrowed from its holder (a previous packet)
+/// rather than moved into the options; `opts.previous` is used when `previous` is `None`.
+pub fn evaluate_since(
+    snapshot: &Snapshot,
+    opts: &EvalOptions,
+    previous: Option<&Snapshot>,
+) -> Result<Findings, EvalError> {
     let all = frameworks(opts);
     let selected: Vec<&Framework> = if opts.frameworks.is_empty() {
         all.iter().collect()
@@ -253,7 +266,10 @@ pub fn evaluate(snapshot: &Snapshot, opts: &EvalOptions) -> Result<Findings, Eva
             }
         }
     }
-    let ctx = Ctx::new(snapshot, opts);
+    let mut ctx = Ctx::new(snapshot, opts);
+    if previous.is_some() {
+        ctx.previous = previous;
+    }
     // Build the RBAC model once before the checks fan out.
     let _ = ctx.rbac();
     let checks: Vec<CheckResult> = ids

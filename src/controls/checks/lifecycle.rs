@@ -510,7 +510,7 @@ pub const ACCESS_CHANGES: CheckDef = CheckDef {
 };
 
 fn access_changes_check(ctx: &Ctx, mut b: Builder) -> CheckResult {
-    let Some(prev) = ctx.opts.previous.as_ref() else {
+    let Some(prev) = ctx.previous else {
         return b.finish(
             Status::NotApplicable,
             "No previous snapshot was given (`--previous`), so there is no period to compare access over.",
