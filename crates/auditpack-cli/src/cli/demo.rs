@@ -1,0 +1,169 @@
+//! `auditpack demo`: the whole pipeline on the bundled example cluster (the Task API of the
+//! compliance lesson), with a throw-away key, then verification of the folder and of its
+//! archive. Prints the path of `index.html` last.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ed25519_dalek::SigningKey;
+
+use auditpack::collect::{Cluster, ImportOptions, Source};
+use auditpack::controls::EvalOptions;
+use auditpack::packet::{self, Output, Plan};
+use auditpack::render::{self, RenderOptions};
+use auditpack::seal::{self, TrustStore, keys};
+
+/// Flags of `auditpack demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Example cluster folder (default: the bundled examples/clusters/task-api).
+    #[arg(long, value_name = "DIR")]
+    pub cluster: Option<PathBuf>,
+    /// Folder to write the demo into (default: a new folder under the system's temp dir).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+fn bundled(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+}
+
+/// Runs `auditpack demo`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let cluster = args
+        .cluster
+        .unwrap_or_else(|| bundled("examples/clusters/task-api"));
+    if !cluster.is_dir() {
+        anyhow::bail!(
+            "the example cluster {} is not there: run the demo from a checkout of auditpack, or give --cluster DIR",
+            cluster.display()
+        );
+    }
+    let now = render::resolve_now(None, std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
+    let out = match args.out {
+        Some(o) => o,
+        None => std::env::temp_dir().join(format!(
+            "auditpack-demo-{}-{}",
+            now.format("%Y%m%dT%H%M%S"),
+            std::process::id()
+        )),
+    };
+    if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!("{} is not empty: give another --out", out.display());
+    }
+    // What the demo creates is removed if it is interrupted: the whole folder when the
+    // demo made it, else the keys folder (the packet and archive clean up their own).
+    let mut unfinished = Vec::new();
+    if !out.exists() {
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let ((), r) =
+            auditpack::cleanup::create(&out, auditpack::cleanup::Kind::Dir, |p| std::fs::create_dir(p))
+                .with_context(|| format!("creating {}", out.display()))?;
+        unfinished.push(r);
+    }
+    let keys_dir = out.join("keys");
+    let ((), r) = auditpack::cleanup::create(&keys_dir, auditpack::cleanup::Kind::Dir, |p| {
+        std::fs::create_dir(p)
+    })
+    .with_context(|| format!("creating {}", keys_dir.display()))?;
+    unfinished.push(r);
+
+    // A throw-away key: only its public half is written, for checking the packet.
+    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let public = key.verifying_key();
+    let pub_pem = keys_dir.join("demo-signer.pub.pem");
+    std::fs::write(&pub_pem, keys::spki_pem(&public)?)?;
+    std::fs::write(
+        keys_dir.join("demo-signer.pub"),
+        keys::openssh_public(&public, "auditpack-demo")?,
+    )?;
+
+    println!(
+        "1. collect   {} (kubectl exports of the Task API cluster)",
+        cluster.display()
+    );
+    let mut catalogs = Vec::new();
+    let pci = bundled("examples/catalogs/pci-dss.yaml");
+    if pci.is_file() {
+        let mut framework = auditpack::controls::catalog::load(&pci)?;
+        framework.source = "examples/catalogs/pci-dss.yaml".into();
+        catalogs.push(framework);
+    }
+    println!(
+        "2. evaluate  SOC2, HIPAA{}",
+        if catalogs.is_empty() {
+            ""
+        } else {
+            " and the example PCI-DSS catalog"
+        }
+    );
+    let packet_dir = out.join("packet");
+    // The demo is one fixed plan: the bundled cluster, the built-in frameworks and the
+    // example catalog, a throw-away key, the default quarter.
+    let plan = Plan {
+        source: Source {
+            cluster_name: cluster
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+            ..Source::new(Cluster::Files {
+                dir: cluster.clone(),
+                options: ImportOptions::default(),
+            })
+        },
+        eval: EvalOptions {
+            catalogs,
+            ..EvalOptions::default()
+        },
+        render: RenderOptions::new(&packet_dir, now),
+        out: Output::Dir(packet_dir.clone()),
+        previous_trust: None,
+        key,
+        archive: None,
+    };
+    let made = packet::build(plan, &mut |_| {})?.made;
+    println!(
+        "3. render    packet {} ({} files)",
+        made.packet.id,
+        made.packet.files.len()
+    );
+    println!("4. seal      signed by throw-away key {}", made.seal.key_id);
+
+    let archive = out.join(format!("{}.tar.gz", made.packet.id));
+    seal::write_archive(&packet_dir, &archive)?;
+    let mut trust = TrustStore::new();
+    trust.add(public, "demo signer");
+    for path in [&packet_dir, &archive] {
+        let report = seal::verify_path(path, &trust)?;
+        if !report.is_verified() {
+            for f in &report.failures {
+                eprintln!("  FAIL {} {}: {}", f.rule, f.path, f.detail);
+            }
+            anyhow::bail!("the demo packet {} did not verify", path.display());
+        }
+        println!(
+            "5. verify    {}: verified ({} files)",
+            path.display(),
+            report.files_checked
+        );
+    }
+
+    let mut counts = std::collections::BTreeMap::new();
+    for c in &made.findings.checks {
+        *counts.entry(c.status.as_str()).or_insert(0) += 1;
+    }
+    let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    println!("\nchecks: {}", summary.join(", "));
+    println!("check it without auditpack:");
+    println!("  cd {} && sha256sum -c SHA256SUMS", packet_dir.display());
+    println!(
+        "  openssl pkeyutl -verify -pubin -inkey {} -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig",
+        pub_pem.display()
+    );
+    drop(unfinished);
+    println!("\n{}", packet_dir.join("index.html").display());
+    Ok(ExitCode::SUCCESS)
+}

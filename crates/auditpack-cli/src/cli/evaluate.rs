@@ -1,0 +1,104 @@
+//! `auditpack evaluate`: a snapshot in, findings out.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use auditpack::controls::{self, EvalOptions};
+use auditpack::snapshot::Snapshot;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Findings JSON (what `render` reads).
+    Json,
+    /// A readable summary for a terminal.
+    Text,
+}
+
+/// Which frameworks to evaluate: shared by `evaluate`, `render` and `packet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalFlags {
+    /// Frameworks to evaluate, comma-separated (default: the built-in ones and every
+    /// framework given with --catalog).
+    #[arg(long, value_delimiter = ',')]
+    pub framework: Vec<String>,
+    /// A framework catalog (YAML); same id replaces a built-in, a new id adds one. Repeatable.
+    #[arg(long)]
+    pub catalog: Vec<PathBuf>,
+}
+
+impl EvalFlags {
+    /// Reads the catalogs into evaluation options.
+    pub fn options(&self, previous: Option<Snapshot>) -> anyhow::Result<EvalOptions> {
+        let catalogs = self
+            .catalog
+            .iter()
+            .map(|p| controls::catalog::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(EvalOptions {
+            frameworks: self.framework.clone(),
+            catalogs,
+            previous,
+        })
+    }
+}
+
+/// Flags of `auditpack evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Snapshot JSON written by `auditpack collect`.
+    pub snapshot: PathBuf,
+    /// Frameworks and catalogs.
+    #[command(flatten)]
+    pub eval: EvalFlags,
+    /// The previous period's snapshot: access granted and removed since then.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub output: Output,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `auditpack evaluate`. Exit code 1 when a control fails or is partial.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let snapshot = Snapshot::read(&args.snapshot)?;
+    let previous = args.previous.as_deref().map(Snapshot::read).transpose()?;
+    let opts = args.eval.options(previous)?;
+    let findings = controls::evaluate(&snapshot, &opts)?;
+    // Stream the document: findings of a large cluster are tens of megabytes.
+    let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match args.output {
+            Output::Json => {
+                serde_json::to_writer_pretty(&mut *w, &findings)?;
+                w.write_all(b"\n")?;
+            }
+            Output::Text => w.write_all(controls::render_text(&findings).as_bytes())?,
+        }
+        w.flush()
+    };
+    match &args.out {
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            write(&mut std::io::BufWriter::new(file))
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
+            // A reader that stops early (`| head`) is not an error.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(e).context("cannot write to standard output");
+            }
+            _ => {}
+        },
+    }
+    Ok(if controls::is_negative(&findings) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,47 @@
+//! ARCHITECTURE.md stays true to the code it describes.
+
+use std::path::Path;
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)).unwrap()
+}
+
+/// The "how to add a check" example is the real definition of that check, line for line.
+#[test]
+fn the_add_a_check_example_is_the_real_check_definition() {
+    let doc = read("ARCHITECTURE.md");
+    let start = doc.find("```rust\n").expect("a rust example") + "```rust\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let example: Vec<&str> = doc[start..end].lines().map(str::trim).collect();
+    let source = read("src/controls/checks/network.rs");
+    let source: Vec<&str> = source.lines().map(str::trim).collect();
+    assert!(
+        source
+            .windows(example.len())
+            .any(|w| w == example.as_slice()),
+        "the example in ARCHITECTURE.md is not in src/controls/checks/network.rs:\n{}",
+        example.join("\n")
+    );
+}
+
+/// Every module of the library has its line in the module table, and the table names no
+/// module that is gone.
+#[test]
+fn the_module_table_lists_exactly_the_librarys_modules() {
+    let lib = read("src/lib.rs");
+    let mut modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|l| l.trim_end_matches(';'))
+        .collect();
+    modules.sort();
+    let doc = read("ARCHITECTURE.md");
+    let mut listed: Vec<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(|m| m.trim_end_matches('/'))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, modules);
+}
