@@ -83,10 +83,14 @@ fn make_packet(dir: &Path) {
         r#"{
   "formatVersion": 1,
   "id": "prod-2025Q2",
-  "period": {"start": "2025-04-01", "end": "2025-06-30"},
+  "period": {"start": "2025-04-01T00:00:00Z", "end": "2025-06-30T23:59:59Z"},
   "cluster": "prod",
+  "kubernetesVersion": null,
+  "collectedAt": "2025-06-30T18:00:00Z",
+  "renderedAt": "2025-06-30T18:05:00Z",
   "frameworks": ["soc2", "hipaa"],
-  "previousPacket": {"id": "prod-2025Q1", "manifestSha256": "00"}
+  "snapshotSha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  "previous": {"id": "prod-2025Q1", "manifestSha256": "00"}
 }
 "#,
     )
@@ -482,15 +486,20 @@ fn seal_keeps_packet_json_keys_in_order_and_adds_signer_and_seal_time() {
             "id",
             "period",
             "cluster",
+            "kubernetesVersion",
+            "collectedAt",
+            "renderedAt",
             "frameworks",
-            "previousPacket",
+            "snapshotSha256",
+            "previous",
             "signer",
             "sealedAt",
             "attestation"
         ]
     );
     assert_eq!(v["sealedAt"], "2025-07-01T12:00:00Z");
-    assert_eq!(v["period"]["start"], "2025-04-01");
+    assert_eq!(v["period"]["start"], "2025-04-01T00:00:00Z");
+    assert_eq!(v["kubernetesVersion"], Value::Null);
     let pk = keys::load_public_key(&env.p("k.pub.pem")).unwrap();
     assert_eq!(v["signer"]["keyId"], keys::key_id(&pk));
     assert_eq!(v["signer"]["publicKey"], keys::public_key_base64(&pk));
@@ -681,7 +690,12 @@ fn seal_usage_errors_exit_2_and_write_nothing() {
     fs::write(env.p("p/packet.json"), "[1, 2]").unwrap();
     let o = run(env.root(), &["seal", "p", "--key", "k.key.pem"]);
     code(&o, 2);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("packet.json: not a JSON object"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("packet.json: not a packet.json this auditpack reads")
+            && err.contains("not a JSON object"),
+        "{err}"
+    );
     assert!(!env.p("p/SHA256SUMS").exists());
     code(
         &run(env.root(), &["seal", "nowhere", "--key", "k.key.pem"]),
@@ -991,7 +1005,7 @@ fn archive_is_deterministic_normalised_and_indexed() {
     assert_eq!(index["packetId"], "prod-2025Q2");
     assert_eq!(index["cluster"], "prod");
     assert_eq!(index["frameworks"][1], "hipaa");
-    assert_eq!(index["period"]["end"], "2025-06-30");
+    assert_eq!(index["period"]["end"], "2025-06-30T23:59:59Z");
     assert_eq!(index["previousPacket"]["id"], "prod-2025Q1");
     assert_eq!(index["sealedAt"], "2025-07-01T12:00:00Z");
     assert_eq!(index["manifestSha256"], sha256_hex(&sums));

@@ -100,7 +100,11 @@ fn sealed_fixture() -> (tempfile::TempDir, Vec<u8>) {
     fs::write(dir.join("index.html"), "<p>packet</p>").unwrap();
     fs::write(dir.join("evidence/deep/er/x.yaml"), "a: 1\n").unwrap();
     fs::write(dir.join("evidence/empty"), "").unwrap();
-    fs::write(dir.join("packet.json"), "{\"id\":\"p1\"}").unwrap();
+    fs::write(
+        dir.join("packet.json"),
+        "{\"formatVersion\":1,\"id\":\"p1\"}",
+    )
+    .unwrap();
     seal::seal_dir(&dir, &key(), &opts()).unwrap();
     let out = tmp.path().join("p.tar.gz");
     seal::write_archive(&dir, &out).unwrap();

@@ -129,8 +129,8 @@ pub enum PacketError {
         dir: PathBuf,
         /// The archive that failed.
         archive: PathBuf,
-        /// Cause.
-        source: seal::archive::ArchiveError,
+        /// Cause (boxed: it may carry the archive's verification failures).
+        source: Box<seal::archive::ArchiveError>,
     },
 }
 
@@ -188,7 +188,7 @@ pub fn build(mut plan: Plan, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Buil
             seal::write_archive(&dir, archive).map_err(|source| PacketError::Archive {
                 dir: dir.clone(),
                 archive: archive.clone(),
-                source,
+                source: Box::new(source),
             })?;
             Some(archive.clone())
         }

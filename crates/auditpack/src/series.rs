@@ -56,12 +56,6 @@ pub struct SeriesMember {
 /// The sealed packet folder in `dir` whose stated period ends last, if any. Temporary
 /// names of interrupted runs are never members. The caller verifies what it gets.
 pub fn newest_in_series(dir: &Path) -> Result<Option<SeriesMember>, seal::VerifyError> {
-    let time = |v: &serde_json::Value, p: &str| {
-        v.pointer(p)
-            .and_then(serde_json::Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
     let open = |source| seal::VerifyError::Open {
         path: dir.to_path_buf(),
         source,
@@ -77,12 +71,12 @@ pub fn newest_in_series(dir: &Path) -> Result<Option<SeriesMember>, seal::Verify
             continue;
         }
         let source = seal::PacketSource::open(&path)?;
-        let Some(packet) = source.packet_value() else {
+        let Some(packet) = source.packet_meta()? else {
             continue;
         };
         members.push(SeriesMember {
-            period_start: time(&packet, "/period/start"),
-            period_end: time(&packet, "/period/end"),
+            period_start: packet.period.map(|p| p.start),
+            period_end: packet.period.map(|p| p.last()),
             path,
         });
     }

@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::seal::TrustStore;
 use crate::seal::verify::{Report, VerifyError, verify_path};
@@ -254,17 +253,23 @@ pub fn verify_chain(
 /// not verified anyway.
 fn order_by_period(reports: &mut [Report]) {
     reports.sort_by_cached_key(|r| {
-        let start = time(field(&r.packet, "/period/start"));
-        let end = time(field(&r.packet, "/period/end"));
+        let period = stated_period(r);
+        let start = period.map(|p| p.start);
+        let end = period.map(|p| p.last());
         (start.is_none(), start, end, r.path.clone())
     });
 }
 
-fn field<'a>(packet: &'a Option<Value>, pointer: &str) -> Option<&'a str> {
-    packet
-        .as_ref()
-        .and_then(|p| p.pointer(pointer))
-        .and_then(Value::as_str)
+fn stated_period(r: &Report) -> Option<crate::model::Period> {
+    r.packet.as_ref().and_then(|p| p.period)
+}
+
+fn stated_previous(r: &Report) -> Option<&crate::model::PacketLink> {
+    r.packet.as_ref().and_then(|p| p.previous.value())
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn time(s: Option<&str>) -> Option<DateTime<Utc>> {
@@ -286,8 +291,8 @@ pub fn check_links(reports: &[Report], from: Option<&str>) -> ChainReport {
         .map(|r| ChainLink {
             path: show(&r.path),
             packet_id: r.packet_id.clone(),
-            period_start: field(&r.packet, "/period/start").map(str::to_string),
-            period_end: field(&r.packet, "/period/end").map(str::to_string),
+            period_start: stated_period(r).map(|p| ts(p.start)),
+            period_end: stated_period(r).map(|p| ts(p.last())),
             manifest_sha256: r.manifest_sha256.clone(),
             verified: r.is_verified(),
         })
@@ -325,8 +330,8 @@ pub fn check_links(reports: &[Report], from: Option<&str>) -> ChainReport {
             });
             continue;
         }
-        let prev_digest = field(&r.packet, "/previous/manifestSha256");
-        let prev_id = field(&r.packet, "/previous/id");
+        let prev_digest = stated_previous(r).and_then(|l| l.manifest_sha256.as_deref());
+        let prev_id = stated_previous(r).map(|l| l.id.as_str());
         if let Some(d) = prev_digest {
             if let Some(&other) = linked_from.get(d) {
                 problems.push(ChainProblem {

@@ -6,7 +6,9 @@
 //! named `*_md`, which are Markdown built here (already escaped).
 
 use serde::Serialize;
-use serde_json::{Value, json};
+
+use crate::model::Period;
+use crate::model::packet_meta::{LinkVerification, PacketLink, PacketMeta};
 
 use super::sections::access::AccessRow;
 use super::sections::changes::ChangesView;
@@ -25,6 +27,9 @@ pub struct Context {
     pub packet: PacketInfo,
     #[serde(skip)]
     pub kubernetes_version_raw: Option<String>,
+    /// The reporting period (`packet.period_*` state it as text).
+    #[serde(skip)]
+    pub period: Period,
     pub summary: Summary,
     pub frameworks: Vec<FrameworkView>,
     pub columns: Vec<Column>,
@@ -46,6 +51,7 @@ pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
     Ok(Context {
         packet: cover::build(&inp),
         kubernetes_version_raw: s.source.kubernetes_version.clone(),
+        period: *inp.period,
         summary: summary::build(f),
         frameworks: frameworks::build(f),
         matrix: matrix::rows(&checks, &columns),
@@ -60,35 +66,30 @@ pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
 }
 
 impl Context {
-    /// `packet.json` (without the sealer's `signer`/`sealedAt`).
-    pub fn packet_json(&self) -> Value {
+    /// `packet.json` (without the sealer's `signer`/`sealedAt`/`attestation`).
+    pub fn packet_json(&self) -> PacketMeta {
         let p = &self.packet;
-        let previous = match &p.previous_id {
-            Some(id) => {
-                let mut link = json!({"id": id, "manifestSha256": p.previous_manifest_sha256});
-                if let Some(key) = &p.previous_verified_by {
-                    link["verification"] = json!({
-                        "verified": true,
-                        "signerKeyId": key,
-                        "signerName": p.previous_verified_name,
-                        "trust": p.previous_trust,
-                    });
-                }
-                link
-            }
-            None => Value::Null,
-        };
-        json!({
-            "formatVersion": 1,
-            "id": p.id,
-            "period": {"start": p.period_start, "end": p.period_end},
-            "cluster": p.cluster,
-            "kubernetesVersion": self.kubernetes_version_raw,
-            "collectedAt": p.collected_at,
-            "renderedAt": p.rendered_at,
-            "frameworks": p.frameworks.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
-            "snapshotSha256": p.snapshot_sha256,
-            "previous": previous,
-        })
+        let previous = p.previous_id.as_ref().map(|id| PacketLink {
+            id: id.clone(),
+            manifest_sha256: p.previous_manifest_sha256.clone(),
+            verification: p.previous_verified_by.as_ref().map(|key| LinkVerification {
+                verified: true,
+                signer_key_id: key.clone(),
+                signer_name: p.previous_verified_name.clone(),
+                trust: p.previous_trust.clone(),
+            }),
+        });
+        PacketMeta {
+            id: Some(p.id.clone()),
+            period: Some(self.period),
+            cluster: Some(p.cluster.clone()),
+            kubernetes_version: self.kubernetes_version_raw.clone().into(),
+            collected_at: Some(p.collected_at.clone()),
+            rendered_at: Some(p.rendered_at.clone()),
+            frameworks: Some(p.frameworks.iter().map(|f| f.id.clone()).collect()),
+            snapshot_sha256: Some(p.snapshot_sha256.clone()),
+            previous: previous.into(),
+            ..PacketMeta::bare()
+        }
     }
 }

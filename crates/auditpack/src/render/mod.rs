@@ -268,22 +268,10 @@ impl PreviousPacket {
         };
         let packet_bytes = packet;
         if let Some(bytes) = &packet_bytes {
-            let v: serde_json::Value = serde_json::from_slice(bytes)
-                .map_err(|e| previous(format!("packet.json is not valid JSON: {e}")))?;
-            prev.id = v.get("id").and_then(|x| x.as_str()).map(str::to_string);
-            let time = |p: &str| {
-                v.pointer(p)
-                    .and_then(|x| x.as_str())
-                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| t.with_timezone(&Utc))
-            };
-            if let (Some(start), Some(end)) = (time("/period/start"), time("/period/end")) {
-                // packet.json states the last second (see `Period`'s written form).
-                prev.period = Some(Period {
-                    start,
-                    end: end + chrono::Duration::seconds(1),
-                });
-            }
+            let meta = crate::model::PacketMeta::from_slice(bytes)
+                .map_err(|e| previous(format!("packet.json is refused: {e}")))?;
+            prev.id = meta.id;
+            prev.period = meta.period;
         }
         if let Some(sums) = &sums {
             check_read_against_manifest(

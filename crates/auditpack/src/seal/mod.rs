@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use ed25519_dalek::{Signer, SigningKey};
-use serde_json::{Map, Value, json};
+
+use crate::model::{PacketMeta, PacketSigner, SealRecord};
 use sha2::{Digest, Sha256};
 
 pub mod archive;
@@ -111,14 +112,14 @@ pub enum SealError {
         /// The folder.
         dir: PathBuf,
     },
-    /// packet.json exists but is not a JSON object.
-    #[error("{path}: not a JSON object; fix or remove it (seal creates one if absent)")]
+    /// packet.json exists but is not one auditpack reads.
+    #[error("{}: not a packet.json this auditpack reads; fix or remove it (seal creates one if absent)", path.display())]
     BadPacketJson {
         /// The file.
         path: PathBuf,
         /// The cause.
         #[source]
-        source: Option<serde_json::Error>,
+        source: crate::model::PacketMetaError,
     },
     /// Reading or writing failed.
     #[error("{path}: {action}")]
@@ -138,8 +139,9 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Seals a packet folder: updates `packet.json` (`signer`, `sealedAt`, `attestation`; every
-/// other key and its order kept; created with `formatVersion: 1` if absent), writes `SHA256SUMS`,
+/// Seals a packet folder: updates `packet.json` through [`PacketMeta`] (`signer`, `sealedAt`,
+/// `attestation` set; the packet's fields kept; created with `formatVersion: 1` if absent;
+/// refused with [`SealError::BadPacketJson`] if it is not one auditpack reads), writes `SHA256SUMS`,
 /// `SHA256SUMS.sig`, `SHA256SUMS.sshsig` and `SHA256SUMS.intoto.json`.
 ///
 /// Every name is checked before anything is written; files are hashed in parallel; each
@@ -198,39 +200,25 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
     let sealed_at = format_time(opts.now);
     let packet_path = dir.join(PACKET_JSON);
     let mut packet = match fs::read(&packet_path) {
-        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => {
-                return Err(SealError::BadPacketJson {
-                    path: packet_path,
-                    source: None,
-                });
-            }
-            Err(e) => {
-                return Err(SealError::BadPacketJson {
-                    path: packet_path,
-                    source: Some(e),
-                });
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut m = Map::new();
-            m.insert("formatVersion".into(), json!(1));
-            m
-        }
+        Ok(bytes) => PacketMeta::from_slice(&bytes).map_err(|e| SealError::BadPacketJson {
+            path: packet_path.clone(),
+            source: e,
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => PacketMeta::bare(),
         Err(e) => return Err(io(&packet_path, "cannot read")(e)),
     };
-    packet.insert(
-        "signer".into(),
-        json!({"keyId": key_id, "publicKey": keys::public_key_base64(&verifying)}),
-    );
-    packet.insert("sealedAt".into(), json!(sealed_at));
-    // Recorded (and so signed) so that verify can require the attestation: deleting it
-    // is then a failure, not a silent downgrade to the older form.
-    packet.insert("attestation".into(), json!(DSSE));
-    let packet = Value::Object(packet);
-    let mut packet_bytes = serde_json::to_vec_pretty(&packet).expect("JSON values serialize");
-    packet_bytes.push(b'\n');
+    packet.seal = Some(SealRecord {
+        signer: PacketSigner {
+            key_id: key_id.clone(),
+            public_key: keys::public_key_base64(&verifying),
+        },
+        sealed_at: opts.now,
+        // Recorded (and so signed) so that verify can require the attestation: deleting it
+        // is then a failure, not a silent downgrade to the older form.
+        attestation: Some(DSSE.to_string()),
+    });
+    let packet_bytes = packet.to_bytes();
+    let packet = serde_json::to_value(&packet).expect("packet.json serializes");
 
     // 3. Hash (in parallel), packet.json from memory.
     let files: Vec<_> = listing
@@ -355,16 +343,22 @@ impl PacketSource {
         })
     }
 
-    /// SHA-256 (hex) of the manifest bytes: the digest a later packet's `previousPacket`
+    /// SHA-256 (hex) of the manifest bytes: the digest a later packet's `previous`
     /// link names.
     pub fn manifest_sha256(&self) -> String {
         hex::encode(Sha256::digest(&self.manifest))
     }
 
-    /// `packet.json` parsed, if present and valid JSON.
-    pub fn packet_value(&self) -> Option<Value> {
+    /// `packet.json` read through [`PacketMeta`], if present; refused (unknown field,
+    /// unsupported `formatVersion`) with [`VerifyError::PacketJson`].
+    pub fn packet_meta(&self) -> Result<Option<PacketMeta>, VerifyError> {
         self.packet_json
             .as_deref()
-            .and_then(|b| serde_json::from_slice(b).ok())
+            .map(PacketMeta::from_slice)
+            .transpose()
+            .map_err(|source| VerifyError::PacketJson {
+                path: self.path.clone(),
+                source,
+            })
     }
 }

@@ -9,13 +9,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signature, VerifyingKey};
-use serde_json::Value;
 use sha2::Digest;
 
 use crate::seal::archive_read::{self as archive, Limits};
 use crate::seal::collected::{Collected, collect_folder};
 pub use crate::seal::limits::MAX_REPORTED_FAILURES;
-use crate::seal::meta::{PacketMeta, packet_meta};
+use crate::seal::meta::{PacketRead, packet_meta};
 pub use crate::seal::rule::{Failure, Rule};
 use crate::seal::trust::{TrustStore, TrustedKey};
 use crate::seal::{MANIFEST, PACKET_JSON, SIGNATURE, SSH_SIGNATURE, dsse, keys, manifest};
@@ -39,10 +38,11 @@ pub struct Report {
     /// `sealedAt` from `packet.json`, as written.
     pub sealed_at: Option<String>,
     /// SHA-256 (hex) of the `SHA256SUMS` bytes that were checked: what a later packet's
-    /// `previousPacket` link names.
+    /// `previous` link names.
     pub manifest_sha256: Option<String>,
-    /// `packet.json` as read and hashed during verification (trust it only when verified).
-    pub packet: Option<Value>,
+    /// `packet.json` as read and hashed during verification (trust it only when verified);
+    /// `None` when it is absent or refused.
+    pub packet: Option<crate::model::PacketMeta>,
     /// How many listed files were present and hashed.
     pub files_checked: usize,
     /// Broken rules, in check order: the first [`MAX_REPORTED_FAILURES`].
@@ -136,6 +136,15 @@ pub enum VerifyError {
         #[source]
         source: std::io::Error,
     },
+    /// The packet's `packet.json` is not one this auditpack reads.
+    #[error("{}: packet.json is refused", path.display())]
+    PacketJson {
+        /// The packet path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::model::PacketMetaError,
+    },
     /// Reading files inside the packet failed.
     #[error("{path}: cannot read the packet's files")]
     Io {
@@ -208,7 +217,7 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
             .manifest
             .as_ref()
             .map(|m| hex::encode(sha2::Sha256::digest(m))),
-        packet: meta.value.clone(),
+        packet: meta.meta.clone(),
         files_checked: 0,
         failures: Vec::new(),
         failures_omitted: 0,
@@ -368,7 +377,7 @@ fn sshsig_key(bytes: Option<&[u8]>) -> Option<VerifyingKey> {
 
 fn check_signer(
     c: &Collected,
-    meta: &PacketMeta,
+    meta: &PacketRead,
     trust: &TrustStore,
     reported: &BTreeSet<String>,
     report: &mut Report,
