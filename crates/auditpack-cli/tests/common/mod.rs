@@ -173,3 +173,37 @@ pub fn output_within(
         }
     }
 }
+
+/// The objects of a `kubectl get -o yaml|json` export file, as written (not redacted):
+/// its documents parsed by the importer's own parser
+/// ([`auditpack::collect::files::parse_documents`]), `kind: List` and typed lists
+/// (`RoleBindingList`) flattened into their items.
+#[allow(dead_code)] // not every test file reads raw objects
+pub fn objects(path: &Path) -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let docs = auditpack::collect::files::parse_documents(path, &bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    for (_, d) in docs {
+        flatten_lists(d, &mut out);
+    }
+    out
+}
+
+/// Pushes `d`, or the items of a list (recursively) in their order.
+fn flatten_lists(d: serde_json::Value, out: &mut Vec<serde_json::Value>) {
+    let is_list = d["kind"].as_str().is_some_and(|k| k.ends_with("List"));
+    match d {
+        serde_json::Value::Object(mut m)
+            if is_list && m.get("items").is_some_and(|i| i.is_array()) =>
+        {
+            if let Some(serde_json::Value::Array(items)) = m.remove("items") {
+                for i in items {
+                    flatten_lists(i, out);
+                }
+            }
+        }
+        serde_json::Value::Null => {}
+        d => out.push(d),
+    }
+}

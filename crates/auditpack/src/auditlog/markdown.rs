@@ -76,6 +76,19 @@ impl Summary {
     /// access, execs, denied requests and the most active users.
     pub fn to_markdown(&self) -> String {
         let mut o = String::new();
+        self.write_header(&mut o);
+        self.write_continuity(&mut o);
+        self.write_rbac_changes(&mut o);
+        self.write_secret_access(&mut o);
+        self.write_execs(&mut o);
+        self.write_denied(&mut o);
+        self.write_top_users(&mut o);
+        self.write_files_and_problems(&mut o);
+        o
+    }
+
+    /// The period, the events' span, and the files read.
+    fn write_header(&self, o: &mut String) {
         let _ = writeln!(o, "# Kubernetes audit log summary\n");
         let _ = writeln!(
             o,
@@ -100,7 +113,10 @@ impl Summary {
             self.files.len(),
             self.problems_total
         );
+    }
 
+    /// The continuity verdict and the gaps.
+    fn write_continuity(&self, o: &mut String) {
         let _ = writeln!(o, "\n## Continuity\n");
         let thr = human(self.gap_threshold_seconds);
         if self.events == 0 {
@@ -138,9 +154,12 @@ impl Summary {
                     human(g.seconds)
                 );
             }
-            more(&mut o, self.gaps.len());
+            more(o, self.gaps.len());
         }
+    }
 
+    /// RBAC changes in the period.
+    fn write_rbac_changes(&self, o: &mut String) {
         let _ = writeln!(o, "\n## RBAC changes ({})\n", self.rbac_changes.len());
         if self.rbac_changes.is_empty() {
             let _ = writeln!(o, "None in the period.");
@@ -162,9 +181,12 @@ impl Summary {
                     code(r.code)
                 );
             }
-            more(&mut o, self.rbac_changes.len());
+            more(o, self.rbac_changes.len());
         }
+    }
 
+    /// Secret access (metadata only).
+    fn write_secret_access(&self, o: &mut String) {
         let _ = writeln!(
             o,
             "\n## Secret access ({} rows, metadata only)\n",
@@ -191,9 +213,12 @@ impl Summary {
                     t(&s.last)
                 );
             }
-            more(&mut o, self.secret_access.len());
+            more(o, self.secret_access.len());
         }
+    }
 
+    /// Exec and attach into pods.
+    fn write_execs(&self, o: &mut String) {
         let _ = writeln!(o, "\n## Exec and attach into pods ({})\n", self.execs.len());
         if self.execs.is_empty() {
             let _ = writeln!(o, "None in the period.");
@@ -214,9 +239,12 @@ impl Summary {
                     code(e.code)
                 );
             }
-            more(&mut o, self.execs.len());
+            more(o, self.execs.len());
         }
+    }
 
+    /// Denied requests (403).
+    fn write_denied(&self, o: &mut String) {
         let _ = writeln!(o, "\n## Denied requests (403)\n");
         if self.denied.is_empty() {
             let _ = writeln!(o, "None in the period.");
@@ -235,9 +263,12 @@ impl Summary {
                     t(&d.last)
                 );
             }
-            more(&mut o, self.denied.len());
+            more(o, self.denied.len());
         }
+    }
 
+    /// The 20 most active users.
+    fn write_top_users(&self, o: &mut String) {
         let _ = writeln!(o, "\n## Top users\n");
         let mut users: Vec<(&String, &u64)> = self.by_user.iter().collect();
         users.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
@@ -249,7 +280,10 @@ impl Summary {
                 let _ = writeln!(o, "| {} | {n} |", cell(u));
             }
         }
+    }
 
+    /// The files read, and the problems found in them.
+    fn write_files_and_problems(&self, o: &mut String) {
         let _ = writeln!(
             o,
             "\n## Files\n\n| file | gzip | lines | events | malformed | sha256 |\n| --- | --- | --- | --- | --- | --- |"
@@ -289,6 +323,5 @@ impl Summary {
                 );
             }
         }
-        o
     }
 }

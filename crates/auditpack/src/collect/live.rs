@@ -782,8 +782,7 @@ pub async fn collect_live_async(
 ) -> Result<(Snapshot, Vec<Warning>), CollectError> {
     let started = chrono::Utc::now();
     let target = load_config(options).await?;
-    let mut config = target.config;
-    let server = config.cluster_url.to_string();
+    let server = target.config.cluster_url.to_string();
     let server = server.trim_end_matches('/').to_string();
     // `https://user:pass@host` in a kubeconfig: the credentials never reach the snapshot,
     // an error message or the packet.
@@ -791,54 +790,9 @@ pub async fn collect_live_async(
         Some(shown) => (shown, true),
         None => (server, false),
     };
-    // Our own retry (honouring Retry-After) replaces kube's; our own timeout bounds each
-    // request, kube's read timeout is a backstop.
-    config.default_retry = false;
-    config.read_timeout = Some(options.request_timeout + Duration::from_secs(5));
-    config.connect_timeout = Some(options.request_timeout.min(Duration::from_secs(30)));
-    let client = Client::try_from(config).map_err(|e| CollectError::Config {
-        what: format!("client for {server}"),
-        detail: error_chain(&e),
-    })?;
-    let fetcher = Fetcher {
-        client,
-        timeout: options.request_timeout,
-        max_attempts: options.max_attempts.max(1),
-        retry_deadline: options.retry_deadline,
-        max_response_bytes: options.max_response_bytes.max(1),
-    };
+    let fetcher = fetcher(target.config, options, &server)?;
     let mut warnings = Vec::new();
-
-    // /version first: it tells whether the server is there at all and takes our
-    // credentials.
-    let version = match fetcher.get("/version").await {
-        Ok(v) => v
-            .get("gitVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        Err(ReqError::Transport(detail)) => {
-            return Err(CollectError::Unreachable { server, detail });
-        }
-        Err(e @ ReqError::Timeout(_)) => {
-            return Err(CollectError::Unreachable {
-                server,
-                detail: e.to_string(),
-            });
-        }
-        Err(ReqError::Status { code: 401, message }) => {
-            return Err(CollectError::Unauthorized {
-                server,
-                detail: message,
-            });
-        }
-        Err(e) => {
-            warnings.push(Warning {
-                subject: "version".into(),
-                message: format!("Kubernetes version unknown: /version: {e}"),
-            });
-            None
-        }
-    };
+    let version = server_version(&fetcher, &server, &mut warnings).await?;
 
     let mut snap = Snapshot::new(
         started,
@@ -877,14 +831,94 @@ pub async fn collect_live_async(
         }
     }
 
-    // Which kinds to list, at which version.
+    let kinds = served_kinds(&fetcher, &groups, &mut snap).await;
+    let jobs = list_jobs(&kinds, options);
+    let results = run_jobs(&fetcher, jobs, options).await;
+    fold_results(&fetcher, results, options, &mut snap, &mut warnings).await;
+    for (key, c) in &snap.resources {
+        if c.status == CollectionStatus::Failed && !warnings.iter().any(|w| &w.subject == key) {
+            warnings.push(Warning {
+                subject: key.clone(),
+                message: format!("failed: {}", c.reason.as_deref().unwrap_or("")),
+            });
+        }
+    }
+    explain_secrets(&mut snap);
+    super::dedup_items(&mut snap, &mut warnings);
+    snap.normalize();
+    Ok((snap, warnings))
+}
+
+/// The client and its limits. Our own retry (honouring Retry-After) replaces kube's; our
+/// own timeout bounds each request, kube's read timeout is a backstop.
+fn fetcher(
+    mut config: Config,
+    options: &LiveOptions,
+    server: &str,
+) -> Result<Fetcher, CollectError> {
+    config.default_retry = false;
+    config.read_timeout = Some(options.request_timeout + Duration::from_secs(5));
+    config.connect_timeout = Some(options.request_timeout.min(Duration::from_secs(30)));
+    let client = Client::try_from(config).map_err(|e| CollectError::Config {
+        what: format!("client for {server}"),
+        detail: error_chain(&e),
+    })?;
+    Ok(Fetcher {
+        client,
+        timeout: options.request_timeout,
+        max_attempts: options.max_attempts.max(1),
+        retry_deadline: options.retry_deadline,
+        max_response_bytes: options.max_response_bytes.max(1),
+    })
+}
+
+/// `/version` first: it tells whether the server is there at all and takes our
+/// credentials. Unreachable or unauthorized stops the collection; another failure leaves
+/// the version unknown, with a warning.
+async fn server_version(
+    fetcher: &Fetcher,
+    server: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<String>, CollectError> {
+    let server = server.to_string();
+    match fetcher.get("/version").await {
+        Ok(v) => Ok(v
+            .get("gitVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string)),
+        Err(ReqError::Transport(detail)) => Err(CollectError::Unreachable { server, detail }),
+        Err(e @ ReqError::Timeout(_)) => Err(CollectError::Unreachable {
+            server,
+            detail: e.to_string(),
+        }),
+        Err(ReqError::Status { code: 401, message }) => Err(CollectError::Unauthorized {
+            server,
+            detail: message,
+        }),
+        Err(e) => {
+            warnings.push(Warning {
+                subject: "version".into(),
+                message: format!("Kubernetes version unknown: /version: {e}"),
+            });
+            Ok(None)
+        }
+    }
+}
+
+/// Which kinds to list, at which version: every required kind at its version, each
+/// optional kind as discovery serves it (absent or failed in the snapshot otherwise).
+async fn served_kinds(
+    fetcher: &Fetcher,
+    groups: &Result<Value, String>,
+    snap: &mut Snapshot,
+) -> Vec<(&'static KindInfo, String)> {
     let mut kinds: Vec<(&'static KindInfo, String)> = Vec::new();
     for info in KINDS {
         if !info.optional {
             kinds.push((info, info.version.to_string()));
             continue;
         }
-        match discover(&fetcher, info, &groups).await {
+        match discover(fetcher, info, groups).await {
             Served::Yes(v) => kinds.push((info, v)),
             Served::No(reason) => snap.mark(info.key, CollectionStatus::Absent, reason),
             Served::Unknown(reason) => {
@@ -892,9 +926,14 @@ pub async fn collect_live_async(
             }
         }
     }
+    kinds
+}
 
+/// The lists to run: one per kind (one per namespace and namespaced kind with `-n`), and
+/// with `-n` but not kube-system the control-plane pods of kube-system.
+fn list_jobs(kinds: &[(&'static KindInfo, String)], options: &LiveOptions) -> Vec<ListJob> {
     let mut jobs = Vec::new();
-    for (info, version) in &kinds {
+    for (info, version) in kinds {
         if info.namespaced && !options.namespaces.is_empty() {
             for ns in &options.namespaces {
                 jobs.push(ListJob {
@@ -927,7 +966,16 @@ pub async fn collect_live_async(
             });
         }
     }
+    jobs
+}
 
+/// Runs the lists, `--concurrency` at a time, reporting progress; the results come in
+/// the order they finish.
+async fn run_jobs(
+    fetcher: &Fetcher,
+    jobs: Vec<ListJob>,
+    options: &LiveOptions,
+) -> Vec<(ListJob, Result<Listed, ReqError>)> {
     let progress = |p| {
         if let Some(sink) = &options.progress {
             sink.send(p)
@@ -941,21 +989,31 @@ pub async fn collect_live_async(
         .map(|j| (j.info.key, AtomicU64::new(0)))
         .collect();
     let waits = &waits;
-    let fetcher = &fetcher;
     let progress = &progress;
-    let results: Vec<(ListJob, Result<Listed, ReqError>)> =
-        futures::stream::iter(jobs.into_iter().map(|job| async move {
-            let r = run_list(fetcher, &job, options, &waits[job.info.key]).await;
-            progress(Progress::Listed { kind: job.info.key });
-            (job, r)
-        }))
-        .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
+    let results = futures::stream::iter(jobs.into_iter().map(|job| async move {
+        let r = run_list(fetcher, &job, options, &waits[job.info.key]).await;
+        progress(Progress::Listed { kind: job.info.key });
+        (job, r)
+    }))
+    .buffer_unordered(options.concurrency.max(1))
+    .collect()
+    .await;
     progress(Progress::Finished);
+    results
+}
 
-    // Fold the results per kind, in KINDS order so the outcome does not depend on timing.
-    let mut results = results;
+/// Failed kinds so far: the status (forbidden wins) and every reason.
+type Failures = BTreeMap<&'static str, (CollectionStatus, Vec<String>)>;
+
+/// Folds the results per kind into the snapshot, in KINDS order so the outcome does not
+/// depend on timing; a kind with any failed list is failed (or forbidden) as a whole.
+async fn fold_results(
+    fetcher: &Fetcher,
+    mut results: Vec<(ListJob, Result<Listed, ReqError>)>,
+    options: &LiveOptions,
+    snap: &mut Snapshot,
+    warnings: &mut Vec<Warning>,
+) {
     results.sort_by(|(a, _), (b, _)| {
         (a.info.key, &a.namespace, a.extra, a.labels).cmp(&(
             b.info.key,
@@ -964,38 +1022,14 @@ pub async fn collect_live_async(
             b.labels,
         ))
     });
-    let mut failures: std::collections::BTreeMap<&str, (CollectionStatus, Vec<String>)> =
-        Default::default();
+    let mut failures = Failures::new();
     let mut extra_warnings = Vec::new();
     for (job, result) in results {
         let key = job.info.key;
         match result {
-            Ok((items, removed)) => {
-                if failures.contains_key(key) {
-                    continue;
-                }
-                snap.mark_collected(key);
-                let c = snap.resources.entry(key.to_string()).or_default();
-                let filter = key == kinds::NAMESPACES.key && !options.namespaces.is_empty();
-                if c.items.is_empty() && !filter && !job.extra {
-                    // The usual case, one list for the whole kind: take it as it is.
-                    c.items = items;
-                    snap.redactions.extend(removed.into_iter().flatten());
-                    continue;
-                }
-                for (item, removed) in items.iter().zip(removed) {
-                    if filter && !options.namespaces.iter().any(|n| n == item.name()) {
-                        continue;
-                    }
-                    if job.extra
-                        && c.items
-                            .iter()
-                            .any(|o| (o.namespace(), o.name()) == (item.namespace(), item.name()))
-                    {
-                        continue;
-                    }
-                    snap.redactions.extend(removed);
-                    c.items.push(item);
+            Ok(listed) => {
+                if !failures.contains_key(key) {
+                    take_listed(snap, &job, listed, options);
                 }
             }
             Err(e) if job.extra => extra_warnings.push(Warning {
@@ -1016,21 +1050,7 @@ pub async fn collect_live_async(
                     entry.1.push(reason);
                 }
             }
-            Err(e) => {
-                let status = match e {
-                    ReqError::Status { code: 403, .. } => CollectionStatus::Forbidden,
-                    _ => CollectionStatus::Failed,
-                };
-                let text = match &job.namespace {
-                    Some(ns) => format!("namespace {ns}: {e}"),
-                    None => e.to_string(),
-                };
-                let entry = failures.entry(key).or_insert((status, Vec::new()));
-                if status == CollectionStatus::Forbidden {
-                    entry.0 = status;
-                }
-                entry.1.push(text);
-            }
+            Err(e) => record_failure(&mut failures, &job, e),
         }
     }
     // A control-plane list that failed is only worth saying when Pods as a whole did not.
@@ -1051,14 +1071,61 @@ pub async fn collect_live_async(
         });
         snap.mark(key, status, reason);
     }
-    for (key, c) in &snap.resources {
-        if c.status == CollectionStatus::Failed && !warnings.iter().any(|w| &w.subject == key) {
-            warnings.push(Warning {
-                subject: key.clone(),
-                message: format!("failed: {}", c.reason.as_deref().unwrap_or("")),
-            });
-        }
+}
+
+/// Adds one list's items to its kind: as they are for the usual single list, else
+/// filtered to the namespaces asked for and without control-plane pods already listed.
+fn take_listed(
+    snap: &mut Snapshot,
+    job: &ListJob,
+    (items, removed): Listed,
+    options: &LiveOptions,
+) {
+    let key = job.info.key;
+    snap.mark_collected(key);
+    let c = snap.resources.entry(key.to_string()).or_default();
+    let filter = key == kinds::NAMESPACES.key && !options.namespaces.is_empty();
+    if c.items.is_empty() && !filter && !job.extra {
+        // The usual case, one list for the whole kind: take it as it is.
+        c.items = items;
+        snap.redactions.extend(removed.into_iter().flatten());
+        return;
     }
+    for (item, removed) in items.iter().zip(removed) {
+        if filter && !options.namespaces.iter().any(|n| n == item.name()) {
+            continue;
+        }
+        if job.extra
+            && c.items
+                .iter()
+                .any(|o| (o.namespace(), o.name()) == (item.namespace(), item.name()))
+        {
+            continue;
+        }
+        snap.redactions.extend(removed);
+        c.items.push(item);
+    }
+}
+
+/// Records a failed list of a kind: forbidden (403) or failed, with its namespace.
+fn record_failure(failures: &mut Failures, job: &ListJob, e: ReqError) {
+    let status = match e {
+        ReqError::Status { code: 403, .. } => CollectionStatus::Forbidden,
+        _ => CollectionStatus::Failed,
+    };
+    let text = match &job.namespace {
+        Some(ns) => format!("namespace {ns}: {e}"),
+        None => e.to_string(),
+    };
+    let entry = failures.entry(job.info.key).or_insert((status, Vec::new()));
+    if status == CollectionStatus::Forbidden {
+        entry.0 = status;
+    }
+    entry.1.push(text);
+}
+
+/// Says how collected Secrets were read: metadata only, or whole with their data removed.
+fn explain_secrets(snap: &mut Snapshot) {
     if let Some(c) = snap.resources.get_mut(kinds::SECRETS.key)
         && c.status == CollectionStatus::Collected
     {
@@ -1071,9 +1138,6 @@ pub async fn collect_live_async(
                 .into()
         });
     }
-    super::dedup_items(&mut snap, &mut warnings);
-    snap.normalize();
-    Ok((snap, warnings))
 }
 
 #[cfg(test)]

@@ -22,7 +22,6 @@ use util::Builder;
 
 pub mod catalog;
 pub mod checks;
-pub mod fixture;
 pub mod model;
 pub mod util;
 

@@ -12,8 +12,9 @@
 //! (a default-deny in most namespaces). `cluster-rbac.yaml` holds the default ClusterRoles
 //! and ClusterRoleBindings of the Task API example (Kubernetes' bootstrap policy) plus a few
 //! synthetic admin bindings; `system.yaml` the system namespaces with their ServiceAccounts,
-//! Roles and RoleBindings. `--snapshot FILE` also writes the auditpack snapshot of the
-//! same objects, so `auditpack evaluate` can be timed without the importer.
+//! Roles and RoleBindings. `--snapshot FILE` also imports the files written into an
+//! auditpack snapshot (through the real importer, `auditpack::collect::import_dir`), so
+//! `auditpack evaluate` can be timed without the import.
 
 use std::path::PathBuf;
 
@@ -228,9 +229,7 @@ fn main() -> std::process::ExitCode {
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.out)?;
     let mut rng = Rng(args.seed);
-    let parse = |name: &str, text: &str| {
-        auditpack::controls::fixture::parse_objects(std::path::Path::new(name), text)
-    };
+    let parse = |name: &str, text: &str| objects(name, text);
     let mut cluster = parse("clusterroles.yaml", CLUSTER_ROLES)?;
     // The bootstrap bindings, without the Task API example's planted jane-admin.
     cluster.extend(
@@ -245,32 +244,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": if a % 3 == 0 { "cluster-admin" } else { "view" }},
             "subjects": [{"kind": "Group", "name": format!("platform-{a}"), "apiGroup": "rbac.authorization.k8s.io"}]}));
     }
-    let mut snapshot = args.snapshot.as_ref().map(|_| {
-        let at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
-            .expect("valid")
-            .with_timezone(&chrono::Utc);
-        auditpack::Snapshot::new(
-            at,
-            auditpack::snapshot::Source {
-                mode: auditpack::snapshot::SourceMode::Files,
-                ..Default::default()
-            },
-        )
-    });
-    let write = |name: String,
-                 items: Vec<Value>,
-                 snapshot: &mut Option<auditpack::Snapshot>|
-     -> Result<(), Box<dyn std::error::Error>> {
-        let text = serde_saphyr::to_string(&list(items.clone()))?;
+    let write = |name: String, items: Vec<Value>| -> Result<(), Box<dyn std::error::Error>> {
+        let text = serde_saphyr::to_string(&list(items))?;
         std::fs::write(args.out.join(name), text)?;
-        if let Some(s) = snapshot {
-            for o in items {
-                s.add_object(o);
-            }
-        }
         Ok(())
     };
-    write("cluster-rbac.yaml".into(), cluster, &mut snapshot)?;
+    write("cluster-rbac.yaml".into(), cluster)?;
     let in_system = |o: &Value| {
         let ns = o["metadata"]["namespace"]
             .as_str()
@@ -287,12 +266,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     ] {
         system.extend(parse(name, text)?.into_iter().filter(|o| in_system(o)));
     }
-    write("system.yaml".into(), system, &mut snapshot)?;
+    write("system.yaml".into(), system)?;
     for i in 0..args.namespaces {
         let items = namespace(&mut rng, i);
-        write(format!("ns-{i:05}.yaml"), items, &mut snapshot)?;
+        write(format!("ns-{i:05}.yaml"), items)?;
     }
-    if let (Some(mut s), Some(path)) = (snapshot, &args.snapshot) {
+    if let Some(path) = &args.snapshot {
+        // The snapshot a user would get: the files just written, through the importer.
+        let mut s = auditpack::collect::import_dir(&args.out, &Default::default())?;
+        s.collected_at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+            .expect("valid")
+            .with_timezone(&chrono::Utc);
         for k in auditpack::KINDS {
             if k.optional {
                 s.mark(
@@ -312,4 +296,28 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(path, s.to_json())?;
     }
     Ok(())
+}
+
+/// The objects of an export file's text, parsed by the importer's own parser, with
+/// `kind: List` flattened into its items.
+fn objects(name: &str, text: &str) -> Result<Vec<Value>, auditpack::collect::CollectError> {
+    let docs =
+        auditpack::collect::files::parse_documents(std::path::Path::new(name), text.as_bytes())?;
+    let mut out = Vec::new();
+    for (_, d) in docs {
+        match d {
+            Value::Object(m)
+                if m.get("kind")
+                    .and_then(Value::as_str)
+                    .is_some_and(|k| k.ends_with("List"))
+                    && m.get("items").is_some_and(Value::is_array) =>
+            {
+                if let Some(Value::Array(items)) = m.get("items") {
+                    out.extend(items.iter().cloned());
+                }
+            }
+            d => out.push(d),
+        }
+    }
+    Ok(out)
 }

@@ -8,7 +8,8 @@ use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, fla
 use crate::controls::model::audit::{AuditRequest, audit_level};
 use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at};
 use crate::controls::{CheckDef, Ctx};
-use crate::findings::{CheckResult, Status};
+use crate::findings::{CheckResult, EvidenceRef, Status};
+use crate::snapshot::EvidenceFile;
 use crate::snapshot::kinds::PODS;
 
 /// The ordinary user the audit policy is asked about: someone no rule names specifically.
@@ -31,11 +32,19 @@ pub const POLICY: CheckDef = CheckDef {
     run: audit_policy,
 };
 
-fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
+fn audit_policy(ctx: &Ctx, b: Builder) -> CheckResult {
     let Some(pf) = &ctx.snap.audit_policy else {
-        b.cmd("cat /etc/kubernetes/audit-policy.yaml  # on a control-plane node, then: auditpack collect --audit-policy FILE");
-        return match &apiserver(ctx) {
-            ApiServer::Visible(pod, flags) => match flags.get("audit-policy-file") {
+        return no_policy_file(ctx, b);
+    };
+    policy_coverage(b, pf)
+}
+
+/// No audit Policy supplied: what the kube-apiserver's flags (if visible) say instead.
+fn no_policy_file(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    b.cmd("cat /etc/kubernetes/audit-policy.yaml  # on a control-plane node, then: auditpack collect --audit-policy FILE");
+    match &apiserver(ctx) {
+        ApiServer::Visible(pod, flags) => {
+            match flags.get("audit-policy-file") {
                 Some(path) => {
                     b.push(Status::Partial, format!("kube-apiserver is started with --audit-policy-file={path}, but the policy was not supplied"), evidence(PODS, pod, flag_ptr(pod, "audit-policy-file")));
                     b.finish(Status::Partial, format!("The API server has an audit policy ({path}), but without the file it cannot be shown what it logs."), Some("Supply the policy with `auditpack collect --audit-policy FILE`."))
@@ -44,23 +53,26 @@ fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
                     b.push(Status::Fail, "kube-apiserver runs without --audit-policy-file: no API request is audited", evidence(PODS, pod, "/spec/containers/0/command"));
                     b.finish(Status::Fail, "The API server runs without an audit policy, so no request is recorded: changes to the cluster cannot be traced to who made them.", Some("Write an audit Policy and start kube-apiserver with --audit-policy-file and --audit-log-path (or a webhook backend)."))
                 }
-            },
-            ApiServer::NotCollected => {
-                b.push(
-                    Status::NotCollected,
-                    "no audit policy supplied and pods not collected",
-                    evidence_file("Policy", "", ""),
-                );
-                b.finish(Status::NotCollected, "No audit policy was supplied and the control plane was not collected, so audit coverage cannot be judged.", Some("Supply the policy with `--audit-policy`."))
             }
-            ApiServer::NotVisible => {
-                b.push(Status::Manual, "the control plane is not visible (managed cluster) and no audit policy was supplied", evidence_file("Policy", "", ""));
-                b.finish(Status::Manual, "The control plane is not visible (managed Kubernetes). The provider's audit logging (what it records and where) must be attested.", Some("Attach the provider's audit-log settings, e.g. EKS control-plane logging `audit` enabled, GKE Cloud Audit Logs, AKS diagnostic settings `kube-audit`."))
-            }
-        };
-    };
+        }
+        ApiServer::NotCollected => {
+            b.push(
+                Status::NotCollected,
+                "no audit policy supplied and pods not collected",
+                evidence_file("Policy", "", ""),
+            );
+            b.finish(Status::NotCollected, "No audit policy was supplied and the control plane was not collected, so audit coverage cannot be judged.", Some("Supply the policy with `--audit-policy`."))
+        }
+        ApiServer::NotVisible => {
+            b.push(Status::Manual, "the control plane is not visible (managed cluster) and no audit policy was supplied", evidence_file("Policy", "", ""));
+            b.finish(Status::Manual, "The control plane is not visible (managed Kubernetes). The provider's audit logging (what it records and where) must be attested.", Some("Attach the provider's audit-log settings, e.g. EKS control-plane logging `audit` enabled, GKE Cloud Audit Logs, AKS diagnostic settings `kube-audit`."))
+        }
+    }
+}
+
+/// The supplied audit Policy, asked about Secrets, RBAC changes and a catch-all rule.
+fn policy_coverage(mut b: Builder, pf: &EvidenceFile) -> CheckResult {
     let doc = &pf.document;
-    let fref = |ptr: String| evidence_file("Policy", &pf.path, ptr);
     if str_at(doc, "/kind") != Some("Policy") {
         b.push(
             Status::Fail,
@@ -69,7 +81,7 @@ fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
                 pf.path,
                 str_at(doc, "/kind").unwrap_or("")
             ),
-            fref("/kind".into()),
+            policy_ref(pf, "/kind".into()),
         );
         return b.finish(
             Status::Fail,
@@ -77,47 +89,97 @@ fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
             Some("Supply the file named by kube-apiserver's --audit-policy-file."),
         );
     }
-    let rule_ptr = |i: Option<usize>| i.map_or("/rules".to_string(), |i| format!("/rules/{i}"));
+    secrets_at_metadata(&mut b, pf);
+    rbac_at_request_response(&mut b, pf);
+    catch_all(&mut b, pf);
+    let status = b.derived().unwrap_or(Status::Fail);
+    let explanation = match status {
+        Status::Pass => format!(
+            "The audit policy ({}) logs Secrets at Metadata only, RBAC changes at RequestResponse, and everything else through a catch-all rule (rules are matched in order; the first match decides).",
+            pf.path
+        ),
+        _ => format!(
+            "The audit policy ({}) leaves gaps (rules are matched in order and the first match decides; a request no rule matches is not logged); see the observations.",
+            pf.path
+        ),
+    };
+    b.finish(status, explanation, Some("Order the rules: Secrets (and ConfigMaps) at Metadata first, RBAC resources at RequestResponse, noisy read-only endpoints at None, and end with a catch-all `- level: Metadata`."))
+}
+
+/// Evidence at `ptr` in the audit Policy file.
+fn policy_ref(pf: &EvidenceFile, ptr: String) -> EvidenceRef {
+    evidence_file("Policy", &pf.path, ptr)
+}
+
+/// The pointer to rule `i`, or to the rules list when no rule matched.
+fn rule_ptr(i: Option<usize>) -> String {
+    i.map_or("/rules".to_string(), |i| format!("/rules/{i}"))
+}
+
+/// `rule i`, or `no rule matches`.
+fn rule_text(i: Option<usize>) -> String {
+    i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))
+}
+
+/// The level the policy logs `verb` on `resource` at for the probe user, and the rule that
+/// decides it.
+fn level_for(
+    doc: &serde_json::Value,
+    verb: &str,
+    resource: (&str, &str, &str, &str),
+) -> (String, Option<usize>) {
     let groups = ["system:authenticated"];
-    // Secrets: every verb at Metadata, never more, never less.
+    let req = AuditRequest {
+        user: PROBE_USER,
+        groups: &groups,
+        verb,
+        resource: Some(resource),
+        path: "",
+    };
+    audit_level(doc, &req)
+}
+
+/// Secrets: every verb at Metadata, never more, never less.
+fn secrets_at_metadata(b: &mut Builder, pf: &EvidenceFile) {
     let mut bad_secrets = Vec::new();
     let mut secret_rule = None;
     for verb in [
         "get", "list", "watch", "create", "update", "patch", "delete",
     ] {
-        let req = AuditRequest {
-            user: PROBE_USER,
-            groups: &groups,
+        let (level, i) = level_for(
+            &pf.document,
             verb,
-            resource: Some(("", "secrets", "production", "db-password")),
-            path: "",
-        };
-        let (level, i) = audit_level(doc, &req);
+            ("", "secrets", "production", "db-password"),
+        );
         secret_rule = secret_rule.or(i);
         if level != "Metadata" {
             bad_secrets.push((verb, level, i));
         }
     }
     if bad_secrets.is_empty() {
-        b.push(Status::Pass, format!("every operation on Secrets is logged at Metadata (who, what, when; never the Secret's content) by rule {}", secret_rule.map_or("?".into(), |i| i.to_string())), fref(rule_ptr(secret_rule)));
-    } else {
-        for (verb, level, i) in bad_secrets {
-            let why = if level == "None" {
-                "not logged at all"
-            } else {
-                "logged with request bodies, which would copy secret values into the audit log"
-            };
-            b.push(
-                Status::Fail,
-                format!(
-                    "`{verb} secrets` is logged at {level} ({}): {why}",
-                    i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))
-                ),
-                fref(rule_ptr(i)),
-            );
-        }
+        b.push(Status::Pass, format!("every operation on Secrets is logged at Metadata (who, what, when; never the Secret's content) by rule {}", secret_rule.map_or("?".into(), |i| i.to_string())), policy_ref(pf, rule_ptr(secret_rule)));
+        return;
     }
-    // RBAC changes at RequestResponse.
+    for (verb, level, i) in bad_secrets {
+        let why = if level == "None" {
+            "not logged at all"
+        } else {
+            "logged with request bodies, which would copy secret values into the audit log"
+        };
+        b.push(
+            Status::Fail,
+            format!(
+                "`{verb} secrets` is logged at {level} ({}): {why}",
+                rule_text(i)
+            ),
+            policy_ref(pf, rule_ptr(i)),
+        );
+    }
+}
+
+/// RBAC changes at RequestResponse: one observation per (level, rule), naming the
+/// operations it decides.
+fn rbac_at_request_response(b: &mut Builder, pf: &EvidenceFile) {
     let mut rbac_levels = BTreeMap::new();
     for res in [
         "roles",
@@ -125,24 +187,17 @@ fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
         "clusterroles",
         "clusterrolebindings",
     ] {
+        let ns = if res.starts_with("cluster") {
+            ""
+        } else {
+            "production"
+        };
         for verb in ["create", "update", "patch", "delete"] {
-            let req = AuditRequest {
-                user: PROBE_USER,
-                groups: &groups,
+            let (level, i) = level_for(
+                &pf.document,
                 verb,
-                resource: Some((
-                    "rbac.authorization.k8s.io",
-                    res,
-                    if res.starts_with("cluster") {
-                        ""
-                    } else {
-                        "production"
-                    },
-                    "x",
-                )),
-                path: "",
-            };
-            let (level, i) = audit_level(doc, &req);
+                ("rbac.authorization.k8s.io", res, ns, "x"),
+            );
             rbac_levels
                 .entry((level, i))
                 .or_insert_with(Vec::new)
@@ -167,15 +222,17 @@ fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
         };
         b.push(
             st,
-            format!(
-                "{ops}: logged at {level} ({}): {what}",
-                i.map_or("no rule matches".to_string(), |i| format!("rule {i}"))
-            ),
-            fref(rule_ptr(i)),
+            format!("{ops}: logged at {level} ({}): {what}", rule_text(i)),
+            policy_ref(pf, rule_ptr(i)),
         );
     }
-    // Catch-all.
-    let catch_all = arr(doc, "/rules").iter().position(|r| {
+}
+
+/// A catch-all rule (one that names nothing) logs what no earlier rule names.
+fn catch_all(b: &mut Builder, pf: &EvidenceFile) {
+    let doc = &pf.document;
+    let rules = arr(doc, "/rules");
+    let catch_all = rules.iter().position(|r| {
         [
             "users",
             "userGroups",
@@ -188,38 +245,17 @@ fn audit_policy(ctx: &Ctx, mut b: Builder) -> CheckResult {
         .all(|f| arr(r, &format!("/{f}")).is_empty())
     });
     match catch_all {
-        Some(i) if str_at(&arr(doc, "/rules")[i], "/level") != Some("None") => {
-            b.push(Status::Pass, format!("rule {i} is a catch-all at {}: requests no earlier rule names are still logged", str_at(&arr(doc, "/rules")[i], "/level").unwrap_or("")), fref(format!("/rules/{i}")));
+        Some(i) if str_at(&rules[i], "/level") != Some("None") => {
+            b.push(Status::Pass, format!("rule {i} is a catch-all at {}: requests no earlier rule names are still logged", str_at(&rules[i], "/level").unwrap_or("")), policy_ref(pf, format!("/rules/{i}")));
         }
         Some(i) => {
-            b.push(Status::Fail, format!("rule {i} is a catch-all at level None: every request no earlier rule names is dropped"), fref(format!("/rules/{i}")));
+            b.push(Status::Fail, format!("rule {i} is a catch-all at level None: every request no earlier rule names is dropped"), policy_ref(pf, format!("/rules/{i}")));
         }
         None => {
-            let (level, _) = audit_level(
-                doc,
-                &AuditRequest {
-                    user: PROBE_USER,
-                    groups: &groups,
-                    verb: "create",
-                    resource: Some(("apps", "deployments", "production", "x")),
-                    path: "",
-                },
-            );
-            b.push(Status::Fail, format!("no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at {level}, and so are exec into pods and namespace deletion)"), fref("/rules".into()));
+            let (level, _) = level_for(doc, "create", ("apps", "deployments", "production", "x"));
+            b.push(Status::Fail, format!("no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at {level}, and so are exec into pods and namespace deletion)"), policy_ref(pf, "/rules".into()));
         }
     }
-    let status = b.derived().unwrap_or(Status::Fail);
-    let explanation = match status {
-        Status::Pass => format!(
-            "The audit policy ({}) logs Secrets at Metadata only, RBAC changes at RequestResponse, and everything else through a catch-all rule (rules are matched in order; the first match decides).",
-            pf.path
-        ),
-        _ => format!(
-            "The audit policy ({}) leaves gaps (rules are matched in order and the first match decides; a request no rule matches is not logged); see the observations.",
-            pf.path
-        ),
-    };
-    b.finish(status, explanation, Some("Order the rules: Secrets (and ConfigMaps) at Metadata first, RBAC resources at RequestResponse, noisy read-only endpoints at None, and end with a catch-all `- level: Metadata`."))
 }
 
 /// `audit.log-backend`: the API server writes audit logs somewhere, with stated retention.

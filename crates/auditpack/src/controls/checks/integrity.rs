@@ -2,6 +2,8 @@
 //! (`integrity.image-digests`) and signatures verified at admission
 //! (`integrity.image-signing`, from Kyverno, sigstore and ValidatingAdmissionPolicies).
 
+use serde_json::Value;
+
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, arr, evidence, evidence_file, kind_name, name,
     namespace, not_collected, pod_spec, str_at, strs,
@@ -124,106 +126,155 @@ pub const IMAGE_SIGNING: CheckDef = CheckDef {
 };
 
 fn image_signing(ctx: &Ctx, mut b: Builder) -> CheckResult {
-    let mut uncollected = Vec::new();
-    let mut patterns: Vec<String> = Vec::new();
+    let mut seen = Policies::default();
     match ctx.items(KYVERNO_CLUSTER_POLICIES) {
-        Ok(pols) => {
-            for p in pols {
-                for (i, rule) in arr(p, "/spec/rules").iter().enumerate() {
-                    let vis = arr(rule, "/verifyImages");
-                    if vis.is_empty() {
-                        continue;
-                    }
-                    let action = vis
-                        .iter()
-                        .find_map(|v| str_at(v, "/failureAction"))
-                        .or_else(|| str_at(p, "/spec/validationFailureAction"))
-                        .unwrap_or("Audit");
-                    let enforce = action.eq_ignore_ascii_case("enforce");
-                    let refs: Vec<&str> = vis
-                        .iter()
-                        .flat_map(|v| strs(v, "/imageReferences"))
-                        .collect();
-                    if enforce {
-                        patterns.extend(refs.iter().map(|r| r.to_string()));
-                    }
-                    b.push(
-                        if enforce { Status::Pass } else { Status::Partial },
-                        format!("Kyverno ClusterPolicy {} rule {} verifies signatures of {} in {action} mode{}", name(p), str_at(rule, "/name").unwrap_or("?"), if refs.is_empty() { "images".to_string() } else { refs.join(", ") }, if enforce { "" } else { " (unsigned images are admitted and only reported)" }),
-                        evidence(KYVERNO_CLUSTER_POLICIES, p, format!("/spec/rules/{i}/verifyImages")),
-                    );
-                }
-            }
-        }
-        Err(e) => uncollected.push(e.key),
+        Ok(pols) => kyverno_policies(&mut b, &mut seen, pols),
+        Err(e) => seen.uncollected.push(e.key),
     }
     match ctx.items(CLUSTER_IMAGE_POLICIES) {
-        Ok(pols) => {
-            for p in pols {
-                let mode = str_at(p, "/spec/mode").unwrap_or("enforce");
-                let images: Vec<&str> = arr(p, "/spec/images")
-                    .iter()
-                    .filter_map(|i| str_at(i, "/glob"))
-                    .collect();
-                if mode == "enforce" {
-                    patterns.extend(images.iter().map(|r| r.to_string()));
-                }
-                b.push(
-                    if mode == "enforce" { Status::Pass } else { Status::Partial },
-                    format!("sigstore ClusterImagePolicy {} verifies signatures of {} in {mode} mode (in namespaces labelled policy.sigstore.dev/include=true)", name(p), images.join(", ")),
-                    evidence(CLUSTER_IMAGE_POLICIES, p, "/spec"),
-                );
-            }
-        }
-        Err(e) => uncollected.push(e.key),
+        Ok(pols) => sigstore_policies(&mut b, &mut seen, pols),
+        Err(e) => seen.uncollected.push(e.key),
     }
     match ctx.items(VALIDATING_ADMISSION_POLICIES) {
-        Ok(vaps) => {
-            for p in vaps {
-                let about_images = arr(p, "/spec/validations")
-                    .iter()
-                    .any(|v| str_at(v, "/expression").is_some_and(|e| e.contains(".image")));
-                if about_images {
-                    b.push(Status::Partial, format!("ValidatingAdmissionPolicy {} checks container image references; CEL can restrict registries or require digests but cannot verify signatures", name(p)), evidence(VALIDATING_ADMISSION_POLICIES, p, "/spec/validations"));
-                }
-            }
-        }
-        Err(e) => uncollected.push(e.key),
+        Ok(vaps) => image_admission_policies(&mut b, vaps),
+        Err(e) => seen.uncollected.push(e.key),
     }
     let found = b.observations.len();
-    // Images that no enforcing signature policy covers are admitted unsigned.
-    if !patterns.is_empty() {
-        let patterns: Vec<glob::Pattern> = patterns.iter().map(|p| image_pattern(p)).collect();
-        for k in WORKLOAD_KINDS {
-            let Ok(items) = ctx.objects(k) else {
-                uncollected.push(k.key.to_string());
+    if !seen.patterns.is_empty() {
+        uncovered_images(ctx, &mut b, &mut seen);
+    }
+    image_signing_verdict(b, found, &seen.uncollected)
+}
+
+/// What the signature policies cover: the image patterns enforced, and the kinds that
+/// were not collected.
+#[derive(Default)]
+struct Policies {
+    patterns: Vec<String>,
+    uncollected: Vec<String>,
+}
+
+/// Kyverno ClusterPolicies with `verifyImages` rules, enforcing or only auditing.
+fn kyverno_policies(b: &mut Builder, seen: &mut Policies, pols: &[Value]) {
+    for p in pols {
+        for (i, rule) in arr(p, "/spec/rules").iter().enumerate() {
+            let vis = arr(rule, "/verifyImages");
+            if vis.is_empty() {
+                continue;
+            }
+            let action = vis
+                .iter()
+                .find_map(|v| str_at(v, "/failureAction"))
+                .or_else(|| str_at(p, "/spec/validationFailureAction"))
+                .unwrap_or("Audit");
+            let enforce = action.eq_ignore_ascii_case("enforce");
+            let refs: Vec<&str> = vis
+                .iter()
+                .flat_map(|v| strs(v, "/imageReferences"))
+                .collect();
+            if enforce {
+                seen.patterns.extend(refs.iter().map(|r| r.to_string()));
+            }
+            b.push(
+                if enforce {
+                    Status::Pass
+                } else {
+                    Status::Partial
+                },
+                format!(
+                    "Kyverno ClusterPolicy {} rule {} verifies signatures of {} in {action} mode{}",
+                    name(p),
+                    str_at(rule, "/name").unwrap_or("?"),
+                    if refs.is_empty() {
+                        "images".to_string()
+                    } else {
+                        refs.join(", ")
+                    },
+                    if enforce {
+                        ""
+                    } else {
+                        " (unsigned images are admitted and only reported)"
+                    }
+                ),
+                evidence(
+                    KYVERNO_CLUSTER_POLICIES,
+                    p,
+                    format!("/spec/rules/{i}/verifyImages"),
+                ),
+            );
+        }
+    }
+}
+
+/// sigstore policy-controller ClusterImagePolicies, enforcing or warning.
+fn sigstore_policies(b: &mut Builder, seen: &mut Policies, pols: &[Value]) {
+    for p in pols {
+        let mode = str_at(p, "/spec/mode").unwrap_or("enforce");
+        let images: Vec<&str> = arr(p, "/spec/images")
+            .iter()
+            .filter_map(|i| str_at(i, "/glob"))
+            .collect();
+        if mode == "enforce" {
+            seen.patterns.extend(images.iter().map(|r| r.to_string()));
+        }
+        b.push(
+            if mode == "enforce" { Status::Pass } else { Status::Partial },
+            format!("sigstore ClusterImagePolicy {} verifies signatures of {} in {mode} mode (in namespaces labelled policy.sigstore.dev/include=true)", name(p), images.join(", ")),
+            evidence(CLUSTER_IMAGE_POLICIES, p, "/spec"),
+        );
+    }
+}
+
+/// ValidatingAdmissionPolicies about images: CEL can check references, not signatures.
+fn image_admission_policies(b: &mut Builder, vaps: &[Value]) {
+    for p in vaps {
+        let about_images = arr(p, "/spec/validations")
+            .iter()
+            .any(|v| str_at(v, "/expression").is_some_and(|e| e.contains(".image")));
+        if about_images {
+            b.push(Status::Partial, format!("ValidatingAdmissionPolicy {} checks container image references; CEL can restrict registries or require digests but cannot verify signatures", name(p)), evidence(VALIDATING_ADMISSION_POLICIES, p, "/spec/validations"));
+        }
+    }
+}
+
+/// Images that no enforcing signature policy covers are admitted unsigned: each one in an
+/// application workload.
+fn uncovered_images(ctx: &Ctx, b: &mut Builder, seen: &mut Policies) {
+    let patterns: Vec<glob::Pattern> = seen.patterns.iter().map(|p| image_pattern(p)).collect();
+    for k in WORKLOAD_KINDS {
+        let Ok(items) = ctx.objects(k) else {
+            seen.uncollected.push(k.key.to_string());
+            continue;
+        };
+        for o in items {
+            let o = &o;
+            let ns = namespace(o).unwrap_or("");
+            if SYSTEM_NAMESPACES.contains(&ns) {
+                continue;
+            }
+            let Some((_, spec, ptr)) = pod_spec(k, o) else {
                 continue;
             };
-            for o in items {
-                let o = &o;
-                let ns = namespace(o).unwrap_or("");
-                if SYSTEM_NAMESPACES.contains(&ns) {
-                    continue;
-                }
-                let Some((_, spec, ptr)) = pod_spec(k, o) else {
-                    continue;
-                };
-                for field in ["containers", "initContainers", "ephemeralContainers"] {
-                    for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
-                        let image = str_at(c, "/image").unwrap_or("");
-                        if !patterns.iter().any(|p| p.matches(image)) {
-                            b.push(
-                                Status::Partial,
-                                format!("{} {ns}/{} runs image {image:?}, which no enforcing signature policy covers", kind_name(k), name(o)),
-                                evidence(k, o, format!("{ptr}/{field}/{i}/image")),
-                            );
-                        }
+            for field in ["containers", "initContainers", "ephemeralContainers"] {
+                for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
+                    let image = str_at(c, "/image").unwrap_or("");
+                    if !patterns.iter().any(|p| p.matches(image)) {
+                        b.push(
+                            Status::Partial,
+                            format!("{} {ns}/{} runs image {image:?}, which no enforcing signature policy covers", kind_name(k), name(o)),
+                            evidence(k, o, format!("{ptr}/{field}/{i}/image")),
+                        );
                     }
                 }
             }
         }
     }
-    for k in &uncollected {
+}
+
+/// The verdict: `found` is how many policy observations there were before the images
+/// were weighed.
+fn image_signing_verdict(mut b: Builder, found: usize, uncollected: &[String]) -> CheckResult {
+    for k in uncollected {
         b.push(
             Status::NotCollected,
             format!("{k} was not collected"),

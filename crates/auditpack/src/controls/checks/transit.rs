@@ -11,6 +11,7 @@ use crate::controls::util::{
 };
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
+use crate::snapshot::Items;
 use crate::snapshot::kinds::{DAPR_CONFIGURATIONS, DEPLOYMENTS, PEER_AUTHENTICATIONS, PODS};
 
 /// The checks of the `transit` family.
@@ -125,161 +126,202 @@ fn service_mtls(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let deps = ctx.snap.collected(DEPLOYMENTS).expect(REQUIRED);
     let pods = ctx.snap.collected(PODS).expect(REQUIRED);
     let deployment = |n: &str| deps.iter().find(|d| d.name() == n).map(|d| d.value());
-    let mut meshes = Vec::new();
-    let mut uncollected = Vec::new();
-    // Dapr
+    let mut meshes = Meshes::default();
     if let Some(sentry) = &deployment("dapr-sentry") {
-        b.cmd("dapr status -k");
-        b.cmd(format!(
-            "kubectl get deployment dapr-sentry -n {} -o yaml",
-            namespace(sentry).unwrap_or("dapr-system")
-        ));
-        b.cmd("kubectl get configurations.dapr.io -A -o yaml");
-        meshes.push("Dapr");
-        let sentry_ns = namespace(sentry).unwrap_or("");
-        let sentry_pods: Vec<Value> = pods
-            .parse_in(sentry_ns)
-            .into_iter()
-            .filter(|p| {
-                str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
-                    || name(p).starts_with("dapr-sentry-")
-            })
-            .collect();
-        let ready = sentry_pods.iter().filter(|p| pod_ready(p)).count();
-        if healthy_deployment(sentry) && ready > 0 {
-            b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: Deployment ready, {ready} pod(s) Running and Ready"), evidence(DEPLOYMENTS, sentry, "/status"));
-        } else {
-            b.push(Status::Fail, format!("Dapr Sentry is not healthy ({} of its pods Ready): sidecars cannot get or renew mTLS certificates", ready), evidence(DEPLOYMENTS, sentry, "/status"));
-        }
-        match ctx.items(DAPR_CONFIGURATIONS) {
-            Ok(cfgs) => {
-                let mut any = false;
-                for c in cfgs {
-                    if let Some(enabled) =
-                        crate::controls::util::at(c, "/spec/mtls/enabled").and_then(Value::as_bool)
-                    {
-                        any = true;
-                        b.push(
-                            if enabled { Status::Pass } else { Status::Fail },
-                            format!(
-                                "Dapr Configuration {}/{} sets mtls.enabled: {enabled}",
-                                namespace(c).unwrap_or(""),
-                                name(c)
-                            ),
-                            evidence(DAPR_CONFIGURATIONS, c, "/spec/mtls/enabled"),
-                        );
-                    }
-                }
-                if !any {
-                    b.push(Status::Partial, "no Dapr Configuration states spec.mtls.enabled; Dapr enables mTLS by default, but the setting is not evidenced", evidence_file(DAPR_CONFIGURATIONS, "", "/spec/mtls"));
-                }
-            }
-            Err(e) => uncollected.push(e.key),
-        }
-        let (mut app_pods, mut outside) = (0, 0);
-        for p in pods
-            .iter()
-            .filter(|p| !SYSTEM_NAMESPACES.contains(&p.namespace()) && p.namespace() != sentry_ns)
+        dapr(ctx, &mut b, &mut meshes, sentry, pods);
+    }
+    istio(ctx, &mut b, &mut meshes);
+    if let Some(identity) = &deployment("linkerd-identity") {
+        let injector = deployment("linkerd-proxy-injector");
+        linkerd(&mut b, &mut meshes, identity, injector.as_ref());
+    }
+    if meshes.found.is_empty() {
+        return no_mesh(b, &meshes.uncollected);
+    }
+    mesh_verdict(b, &meshes)
+}
+
+/// The meshes found so far, and the optional mesh kinds that were not collected.
+#[derive(Default)]
+struct Meshes {
+    found: Vec<&'static str>,
+    uncollected: Vec<String>,
+}
+
+/// Dapr: Sentry's health, the Configurations' `mtls.enabled`, and a sidecar on every
+/// application pod.
+fn dapr(ctx: &Ctx, b: &mut Builder, meshes: &mut Meshes, sentry: &Value, pods: &Items) {
+    b.cmd("dapr status -k");
+    b.cmd(format!(
+        "kubectl get deployment dapr-sentry -n {} -o yaml",
+        namespace(sentry).unwrap_or("dapr-system")
+    ));
+    b.cmd("kubectl get configurations.dapr.io -A -o yaml");
+    meshes.found.push("Dapr");
+    let sentry_ns = namespace(sentry).unwrap_or("");
+    dapr_sentry(b, sentry, sentry_ns, pods);
+    match ctx.items(DAPR_CONFIGURATIONS) {
+        Ok(cfgs) => dapr_configurations(b, cfgs),
+        Err(e) => meshes.uncollected.push(e.key),
+    }
+    dapr_sidecars(b, sentry_ns, pods);
+}
+
+/// Dapr Sentry (the mTLS certificate authority): its Deployment and pods.
+fn dapr_sentry(b: &mut Builder, sentry: &Value, sentry_ns: &str, pods: &Items) {
+    let sentry_pods: Vec<Value> = pods
+        .parse_in(sentry_ns)
+        .into_iter()
+        .filter(|p| {
+            str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
+                || name(p).starts_with("dapr-sentry-")
+        })
+        .collect();
+    let ready = sentry_pods.iter().filter(|p| pod_ready(p)).count();
+    if healthy_deployment(sentry) && ready > 0 {
+        b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: Deployment ready, {ready} pod(s) Running and Ready"), evidence(DEPLOYMENTS, sentry, "/status"));
+    } else {
+        b.push(Status::Fail, format!("Dapr Sentry is not healthy ({} of its pods Ready): sidecars cannot get or renew mTLS certificates", ready), evidence(DEPLOYMENTS, sentry, "/status"));
+    }
+}
+
+/// Each Dapr Configuration that states `spec.mtls.enabled`.
+fn dapr_configurations(b: &mut Builder, cfgs: &[Value]) {
+    let mut any = false;
+    for c in cfgs {
+        if let Some(enabled) =
+            crate::controls::util::at(c, "/spec/mtls/enabled").and_then(Value::as_bool)
         {
-            let p = &p.value();
-            if is_static_pod(p) {
-                continue;
-            }
-            app_pods += 1;
-            if str_at(p, "/metadata/annotations/dapr.io~1enabled") != Some("true") {
-                outside += 1;
-                b.push(Status::Partial, format!("pod {}/{} has no Dapr sidecar (dapr.io/enabled is not \"true\"), so its traffic is not covered by Dapr mTLS", namespace(p).unwrap_or(""), name(p)), evidence(PODS, p, "/metadata/annotations"));
-            }
-        }
-        if outside == 0 && app_pods > 0 {
+            any = true;
             b.push(
-                Status::Pass,
+                if enabled { Status::Pass } else { Status::Fail },
                 format!(
-                    "all {app_pods} application pods run a Dapr sidecar (dapr.io/enabled: \"true\")"
+                    "Dapr Configuration {}/{} sets mtls.enabled: {enabled}",
+                    namespace(c).unwrap_or(""),
+                    name(c)
                 ),
-                evidence_file(PODS, "", "/metadata/annotations"),
+                evidence(DAPR_CONFIGURATIONS, c, "/spec/mtls/enabled"),
             );
         }
     }
-    // Istio
-    match ctx.items(PEER_AUTHENTICATIONS) {
-        Ok(pas) if !pas.is_empty() => {
-            meshes.push("Istio");
-            b.cmd("kubectl get peerauthentications -A -o yaml");
-            for pa in pas {
-                let mode = str_at(pa, "/spec/mtls/mode").unwrap_or("UNSET");
-                let scope = if crate::controls::util::at(pa, "/spec/selector").is_some() {
-                    "workloads it selects"
-                } else if namespace(pa) == Some("istio-system") {
-                    "the whole mesh"
-                } else {
-                    "its namespace"
-                };
-                let st = match mode {
-                    "STRICT" => Status::Pass,
-                    "DISABLE" => Status::Fail,
-                    _ => Status::Partial,
-                };
-                b.push(
-                    st,
-                    format!(
-                        "Istio PeerAuthentication {}/{} sets mTLS mode {mode} for {scope}{}",
-                        namespace(pa).unwrap_or(""),
-                        name(pa),
-                        if st == Status::Partial {
-                            " (plain text still accepted)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    evidence(PEER_AUTHENTICATIONS, pa, "/spec/mtls/mode"),
-                );
-            }
-        }
-        Ok(_) => {}
-        Err(e) => uncollected.push(e.key),
+    if !any {
+        b.push(Status::Partial, "no Dapr Configuration states spec.mtls.enabled; Dapr enables mTLS by default, but the setting is not evidenced", evidence_file(DAPR_CONFIGURATIONS, "", "/spec/mtls"));
     }
-    // Linkerd
-    let identity = deployment("linkerd-identity");
-    let injector = deployment("linkerd-proxy-injector");
-    if let Some(id) = &identity {
-        meshes.push("Linkerd");
-        b.cmd("linkerd check --proxy");
-        let ok = healthy_deployment(id) && injector.as_ref().is_some_and(healthy_deployment);
+}
+
+/// Every application pod (outside the system namespaces and Sentry's, not static) must run
+/// a Dapr sidecar.
+fn dapr_sidecars(b: &mut Builder, sentry_ns: &str, pods: &Items) {
+    let (mut app_pods, mut outside) = (0, 0);
+    for p in pods
+        .iter()
+        .filter(|p| !SYSTEM_NAMESPACES.contains(&p.namespace()) && p.namespace() != sentry_ns)
+    {
+        let p = &p.value();
+        if is_static_pod(p) {
+            continue;
+        }
+        app_pods += 1;
+        if str_at(p, "/metadata/annotations/dapr.io~1enabled") != Some("true") {
+            outside += 1;
+            b.push(Status::Partial, format!("pod {}/{} has no Dapr sidecar (dapr.io/enabled is not \"true\"), so its traffic is not covered by Dapr mTLS", namespace(p).unwrap_or(""), name(p)), evidence(PODS, p, "/metadata/annotations"));
+        }
+    }
+    if outside == 0 && app_pods > 0 {
         b.push(
-            if ok { Status::Pass } else { Status::Fail },
+            Status::Pass,
             format!(
-                "Linkerd identity{} {}: meshed pods get mTLS automatically",
-                if injector.is_some() {
-                    " and proxy injector"
-                } else {
-                    " (no proxy injector)"
-                },
-                if ok { "healthy" } else { "not healthy" }
+                "all {app_pods} application pods run a Dapr sidecar (dapr.io/enabled: \"true\")"
             ),
-            evidence(DEPLOYMENTS, id, "/status"),
+            evidence_file(PODS, "", "/metadata/annotations"),
         );
     }
-    if meshes.is_empty() {
-        if !uncollected.is_empty() {
-            b.push(
-                Status::NotCollected,
-                format!(
-                    "no Dapr or Linkerd control plane found, and {} not collected",
-                    uncollected.join(", ")
-                ),
-                evidence_file(&uncollected[0], "", ""),
-            );
-            return b.finish(Status::NotCollected, "No service mesh was found, but some mesh kinds were not collected, so it cannot be shown that none is present.", Some("Collect the mesh's kinds, or deploy a mesh with mTLS."));
-        }
+}
+
+/// Istio: each PeerAuthentication's mTLS mode and scope.
+fn istio(ctx: &Ctx, b: &mut Builder, meshes: &mut Meshes) {
+    let pas = match ctx.items(PEER_AUTHENTICATIONS) {
+        Ok(pas) if !pas.is_empty() => pas,
+        Ok(_) => return,
+        Err(e) => return meshes.uncollected.push(e.key),
+    };
+    meshes.found.push("Istio");
+    b.cmd("kubectl get peerauthentications -A -o yaml");
+    for pa in pas {
+        let mode = str_at(pa, "/spec/mtls/mode").unwrap_or("UNSET");
+        let scope = if crate::controls::util::at(pa, "/spec/selector").is_some() {
+            "workloads it selects"
+        } else if namespace(pa) == Some("istio-system") {
+            "the whole mesh"
+        } else {
+            "its namespace"
+        };
+        let st = match mode {
+            "STRICT" => Status::Pass,
+            "DISABLE" => Status::Fail,
+            _ => Status::Partial,
+        };
         b.push(
-            Status::Fail,
-            "no Dapr Sentry, Istio PeerAuthentication or Linkerd identity found",
-            evidence_file(DEPLOYMENTS, "", ""),
+            st,
+            format!(
+                "Istio PeerAuthentication {}/{} sets mTLS mode {mode} for {scope}{}",
+                namespace(pa).unwrap_or(""),
+                name(pa),
+                if st == Status::Partial {
+                    " (plain text still accepted)"
+                } else {
+                    ""
+                }
+            ),
+            evidence(PEER_AUTHENTICATIONS, pa, "/spec/mtls/mode"),
         );
-        return b.finish(Status::Fail, "No service mesh or Dapr mTLS is present, so traffic between services inside the cluster travels unencrypted unless each application does its own TLS.", Some("Enable Dapr mTLS (Sentry), Istio with a STRICT PeerAuthentication, or Linkerd, and mesh every application pod."));
     }
-    for k in &uncollected {
+}
+
+/// Linkerd: the identity controller and the proxy injector are healthy.
+fn linkerd(b: &mut Builder, meshes: &mut Meshes, identity: &Value, injector: Option<&Value>) {
+    meshes.found.push("Linkerd");
+    b.cmd("linkerd check --proxy");
+    let ok = healthy_deployment(identity) && injector.is_some_and(healthy_deployment);
+    b.push(
+        if ok { Status::Pass } else { Status::Fail },
+        format!(
+            "Linkerd identity{} {}: meshed pods get mTLS automatically",
+            if injector.is_some() {
+                " and proxy injector"
+            } else {
+                " (no proxy injector)"
+            },
+            if ok { "healthy" } else { "not healthy" }
+        ),
+        evidence(DEPLOYMENTS, identity, "/status"),
+    );
+}
+
+/// No mesh found: not collected when a mesh kind could not be read, else a failure.
+fn no_mesh(mut b: Builder, uncollected: &[String]) -> CheckResult {
+    if !uncollected.is_empty() {
+        b.push(
+            Status::NotCollected,
+            format!(
+                "no Dapr or Linkerd control plane found, and {} not collected",
+                uncollected.join(", ")
+            ),
+            evidence_file(&uncollected[0], "", ""),
+        );
+        return b.finish(Status::NotCollected, "No service mesh was found, but some mesh kinds were not collected, so it cannot be shown that none is present.", Some("Collect the mesh's kinds, or deploy a mesh with mTLS."));
+    }
+    b.push(
+        Status::Fail,
+        "no Dapr Sentry, Istio PeerAuthentication or Linkerd identity found",
+        evidence_file(DEPLOYMENTS, "", ""),
+    );
+    b.finish(Status::Fail, "No service mesh or Dapr mTLS is present, so traffic between services inside the cluster travels unencrypted unless each application does its own TLS.", Some("Enable Dapr mTLS (Sentry), Istio with a STRICT PeerAuthentication, or Linkerd, and mesh every application pod."))
+}
+
+/// One or more meshes found: the verdict their observations give.
+fn mesh_verdict(mut b: Builder, meshes: &Meshes) -> CheckResult {
+    for k in &meshes.uncollected {
         b.push(
             Status::NotCollected,
             format!("{k} was not collected"),
@@ -287,10 +329,10 @@ fn service_mtls(ctx: &Ctx, mut b: Builder) -> CheckResult {
         );
     }
     let status = b.derived().unwrap_or(Status::Fail);
-    let mesh = meshes.join(" and ");
+    let mesh = meshes.found.join(" and ");
     let explanation = match status {
         Status::Pass => {
-            let dapr_note = if meshes == ["Dapr"] {
+            let dapr_note = if meshes.found == ["Dapr"] {
                 " Dapr's mTLS protects traffic that goes through the Dapr sidecars (service invocation, pub/sub, state via Dapr); a direct connection from an application to another service or a database bypasses it and needs its own TLS."
             } else {
                 ""

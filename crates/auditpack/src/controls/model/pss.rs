@@ -123,61 +123,135 @@ fn cname(c: &Value) -> &str {
 
 /// Checks a pod spec (and its metadata, for AppArmor annotations) against a level.
 /// Returns every violation; an empty list means the spec meets the level.
+///
+/// The steps run in a fixed order (baseline, then restricted), so the violations come
+/// in the same order for the same spec.
 pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
-    let mut v = Vec::new();
+    let mut found = Found(Vec::new());
     if level == Level::Privileged {
-        return v;
+        return found.0;
     }
-    let mut add = |check, lvl, pointer: String, message: String| {
-        v.push(Violation {
-            check,
-            level: lvl,
-            pointer,
-            message,
-        })
+    let pod = Pod {
+        meta,
+        spec,
+        level,
+        cs: containers(spec),
     };
-    let b = Level::Baseline;
-    let cs = containers(spec);
-
-    // hostNamespaces
-    for f in ["hostNetwork", "hostPID", "hostIPC"] {
-        if bool_at(spec, &format!("/{f}")) == Some(true) {
-            add("hostNamespaces", b, format!("/{f}"), format!("{f}=true"));
+    for step in BASELINE_STEPS {
+        step(&pod, &mut found);
+    }
+    if level >= Level::Restricted {
+        for step in RESTRICTED_STEPS {
+            step(&pod, &mut found);
         }
     }
-    // privileged
-    for (p, c) in &cs {
+    found.0
+}
+
+/// The pod being checked: its metadata, spec, the level asked for and its containers.
+struct Pod<'a> {
+    meta: &'a Value,
+    spec: &'a Value,
+    level: Level,
+    cs: Vec<(String, &'a Value)>,
+}
+
+impl Pod<'_> {
+    /// A Windows pod (`spec.os.name: windows`): some restricted checks do not apply.
+    fn windows(&self) -> bool {
+        str_at(self.spec, "/os/name") == Some("windows")
+    }
+}
+
+/// The violations found so far, in the order found.
+struct Found(Vec<Violation>);
+
+impl Found {
+    fn add(&mut self, check: &'static str, level: Level, pointer: String, message: String) {
+        self.0.push(Violation {
+            check,
+            level,
+            pointer,
+            message,
+        });
+    }
+}
+
+/// One check (or group of checks on the same fields) of a level.
+type Step = fn(&Pod, &mut Found);
+
+const BASELINE_STEPS: &[Step] = &[
+    host_namespaces,
+    privileged,
+    baseline_capabilities,
+    host_path_volumes,
+    host_ports,
+    app_armor,
+    se_linux,
+    proc_mount,
+    baseline_seccomp,
+    sysctls,
+    windows_host_process,
+    host_probes,
+];
+
+const RESTRICTED_STEPS: &[Step] = &[
+    restricted_volumes,
+    allow_privilege_escalation,
+    run_as_non_root,
+    run_as_user,
+    restricted_seccomp,
+    restricted_capabilities,
+];
+
+const B: Level = Level::Baseline;
+const R: Level = Level::Restricted;
+
+fn host_namespaces(pod: &Pod, found: &mut Found) {
+    for f in ["hostNetwork", "hostPID", "hostIPC"] {
+        if bool_at(pod.spec, &format!("/{f}")) == Some(true) {
+            found.add("hostNamespaces", B, format!("/{f}"), format!("{f}=true"));
+        }
+    }
+}
+
+fn privileged(pod: &Pod, found: &mut Found) {
+    for (p, c) in &pod.cs {
         if bool_at(c, "/securityContext/privileged") == Some(true) {
-            add(
+            found.add(
                 "privileged",
-                b,
+                B,
                 format!("{p}/securityContext/privileged"),
                 format!("container {} is privileged", cname(c)),
             );
         }
     }
-    // capabilities (baseline)
-    for (p, c) in &cs {
+}
+
+fn baseline_capabilities(pod: &Pod, found: &mut Found) {
+    for (p, c) in &pod.cs {
         for (i, cap) in strs(c, "/securityContext/capabilities/add")
             .iter()
             .enumerate()
         {
             if !BASELINE_CAPS.contains(cap) {
-                add(
+                found.add(
                     "capabilities",
-                    b,
+                    B,
                     format!("{p}/securityContext/capabilities/add/{i}"),
                     format!("container {} adds capability {cap}", cname(c)),
                 );
             }
         }
     }
-    // hostPath volumes
-    for (i, vol) in arr(spec, "/volumes").iter().enumerate() {
+}
+
+fn host_path_volumes(pod: &Pod, found: &mut Found) {
+    for (i, vol) in arr(pod.spec, "/volumes").iter().enumerate() {
         if vol.get("hostPath").is_some() {
-            add(
+            found.add(
                 "hostPathVolumes",
-                b,
+                B,
                 format!("/volumes/{i}/hostPath"),
                 format!(
                     "volume {} is a hostPath",
@@ -186,36 +260,41 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             );
         }
     }
-    // hostPorts
-    for (p, c) in &cs {
+}
+
+fn host_ports(pod: &Pod, found: &mut Found) {
+    for (p, c) in &pod.cs {
         for (i, port) in arr(c, "/ports").iter().enumerate() {
             if port.get("hostPort").and_then(Value::as_i64).unwrap_or(0) != 0 {
-                add(
+                found.add(
                     "hostPorts",
-                    b,
+                    B,
                     format!("{p}/ports/{i}/hostPort"),
                     format!("container {} uses hostPort {}", cname(c), port["hostPort"]),
                 );
             }
         }
     }
-    // AppArmor: fields and the deprecated annotations.
+}
+
+/// AppArmor: the pod and container fields, and the deprecated annotations.
+fn app_armor(pod: &Pod, found: &mut Found) {
     let apparmor_ok = |t: Option<&str>| matches!(t, None | Some("RuntimeDefault" | "Localhost"));
-    let t = str_at(spec, "/securityContext/appArmorProfile/type");
+    let t = str_at(pod.spec, "/securityContext/appArmorProfile/type");
     if !apparmor_ok(t) {
-        add(
+        found.add(
             "appArmorProfile",
-            b,
+            B,
             "/securityContext/appArmorProfile/type".into(),
             format!("pod AppArmor profile {}", t.unwrap_or("")),
         );
     }
-    for (p, c) in &cs {
+    for (p, c) in &pod.cs {
         let t = str_at(c, "/securityContext/appArmorProfile/type");
         if !apparmor_ok(t) {
-            add(
+            found.add(
                 "appArmorProfile",
-                b,
+                B,
                 format!("{p}/securityContext/appArmorProfile/type"),
                 format!(
                     "container {} AppArmor profile {}",
@@ -225,14 +304,14 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             );
         }
     }
-    if let Some(ann) = meta.get("annotations").and_then(Value::as_object) {
+    if let Some(ann) = pod.meta.get("annotations").and_then(Value::as_object) {
         for (k, val) in ann {
             if k.starts_with("container.apparmor.security.beta.kubernetes.io/") {
                 let s = val.as_str().unwrap_or("");
                 if !(s.is_empty() || s == "runtime/default" || s.starts_with("localhost/")) {
-                    add(
+                    found.add(
                         "appArmorProfile",
-                        b,
+                        B,
                         format!("/metadata/annotations/{}", esc(k)),
                         format!("annotation {k}={s}"),
                     );
@@ -240,45 +319,50 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             }
         }
     }
-    // SELinux
-    let selinux = |add: &mut dyn FnMut(&'static str, Level, String, String),
-                   base: String,
-                   o: &Value,
-                   who: &str| {
-        if let Some(opts) = crate::controls::util::at(o, "/securityContext/seLinuxOptions") {
-            let ty = str_at(opts, "/type").unwrap_or("");
-            if !SELINUX_TYPES.contains(&ty) {
-                add(
+}
+
+/// SELinux options of the pod, then of each container.
+fn se_linux(pod: &Pod, found: &mut Found) {
+    se_linux_options(found, String::new(), pod.spec, "pod");
+    for (p, c) in &pod.cs {
+        se_linux_options(found, p.clone(), c, &format!("container {}", cname(c)));
+    }
+}
+
+/// The SELinux options of one security context (`base` points at its owner).
+fn se_linux_options(found: &mut Found, base: String, o: &Value, who: &str) {
+    if let Some(opts) = crate::controls::util::at(o, "/securityContext/seLinuxOptions") {
+        let ty = str_at(opts, "/type").unwrap_or("");
+        if !SELINUX_TYPES.contains(&ty) {
+            found.add(
+                "seLinuxOptions",
+                B,
+                format!("{base}/securityContext/seLinuxOptions/type"),
+                format!("{who} SELinux type {ty}"),
+            );
+        }
+        for f in ["user", "role"] {
+            if !str_at(opts, &format!("/{f}")).unwrap_or("").is_empty() {
+                found.add(
                     "seLinuxOptions",
-                    b,
-                    format!("{base}/securityContext/seLinuxOptions/type"),
-                    format!("{who} SELinux type {ty}"),
+                    B,
+                    format!("{base}/securityContext/seLinuxOptions/{f}"),
+                    format!("{who} sets SELinux {f}"),
                 );
             }
-            for f in ["user", "role"] {
-                if !str_at(opts, &format!("/{f}")).unwrap_or("").is_empty() {
-                    add(
-                        "seLinuxOptions",
-                        b,
-                        format!("{base}/securityContext/seLinuxOptions/{f}"),
-                        format!("{who} sets SELinux {f}"),
-                    );
-                }
-            }
         }
-    };
-    selinux(&mut add, String::new(), spec, "pod");
-    for (p, c) in &cs {
-        selinux(&mut add, p.clone(), c, &format!("container {}", cname(c)));
     }
-    // procMount: baseline allows Unmasked only in a user namespace; restricted never.
-    let user_ns = bool_at(spec, "/hostUsers") == Some(false);
-    for (p, c) in &cs {
+}
+
+/// procMount: baseline allows Unmasked only in a user namespace; restricted never.
+fn proc_mount(pod: &Pod, found: &mut Found) {
+    let user_ns = bool_at(pod.spec, "/hostUsers") == Some(false);
+    for (p, c) in &pod.cs {
         let pm = str_at(c, "/securityContext/procMount");
         if let Some(pm) = pm.filter(|pm| *pm != "Default") {
-            let lvl = if user_ns { Level::Restricted } else { b };
-            if lvl <= level {
-                add(
+            let lvl = if user_ns { R } else { B };
+            if lvl <= pod.level {
+                found.add(
                     "procMount",
                     lvl,
                     format!("{p}/securityContext/procMount"),
@@ -287,58 +371,68 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             }
         }
     }
-    // seccomp (baseline): never Unconfined.
-    if str_at(spec, "/securityContext/seccompProfile/type") == Some("Unconfined") {
-        add(
+}
+
+/// seccomp (baseline): never Unconfined.
+fn baseline_seccomp(pod: &Pod, found: &mut Found) {
+    if str_at(pod.spec, "/securityContext/seccompProfile/type") == Some("Unconfined") {
+        found.add(
             "seccompProfile",
-            b,
+            B,
             "/securityContext/seccompProfile/type".into(),
             "pod seccomp profile Unconfined".into(),
         );
     }
-    for (p, c) in &cs {
+    for (p, c) in &pod.cs {
         if str_at(c, "/securityContext/seccompProfile/type") == Some("Unconfined") {
-            add(
+            found.add(
                 "seccompProfile",
-                b,
+                B,
                 format!("{p}/securityContext/seccompProfile/type"),
                 format!("container {} seccomp profile Unconfined", cname(c)),
             );
         }
     }
-    // sysctls
-    for (i, s) in arr(spec, "/securityContext/sysctls").iter().enumerate() {
+}
+
+fn sysctls(pod: &Pod, found: &mut Found) {
+    for (i, s) in arr(pod.spec, "/securityContext/sysctls").iter().enumerate() {
         let n = str_at(s, "/name").unwrap_or("");
         if !SAFE_SYSCTLS.contains(&n) {
-            add(
+            found.add(
                 "sysctls",
-                b,
+                B,
                 format!("/securityContext/sysctls/{i}/name"),
                 format!("unsafe sysctl {n}"),
             );
         }
     }
-    // Windows HostProcess
-    if bool_at(spec, "/securityContext/windowsOptions/hostProcess") == Some(true) {
-        add(
+}
+
+fn windows_host_process(pod: &Pod, found: &mut Found) {
+    if bool_at(pod.spec, "/securityContext/windowsOptions/hostProcess") == Some(true) {
+        found.add(
             "windowsHostProcess",
-            b,
+            B,
             "/securityContext/windowsOptions/hostProcess".into(),
             "pod runs as a Windows HostProcess".into(),
         );
     }
-    for (p, c) in &cs {
+    for (p, c) in &pod.cs {
         if bool_at(c, "/securityContext/windowsOptions/hostProcess") == Some(true) {
-            add(
+            found.add(
                 "windowsHostProcess",
-                b,
+                B,
                 format!("{p}/securityContext/windowsOptions/hostProcess"),
                 format!("container {} runs as a Windows HostProcess", cname(c)),
             );
         }
     }
-    // Probes and lifecycle handlers must not name a host.
-    for (p, c) in &cs {
+}
+
+/// Probes and lifecycle handlers must not name a host.
+fn host_probes(pod: &Pod, found: &mut Found) {
+    for (p, c) in &pod.cs {
         for probe in [
             "livenessProbe",
             "readinessProbe",
@@ -349,9 +443,9 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             for handler in ["httpGet", "tcpSocket"] {
                 let ptr = format!("/{probe}/{handler}/host");
                 if !str_at(c, &ptr).unwrap_or("").is_empty() {
-                    add(
+                    found.add(
                         "hostProbesAndHostLifecycle",
-                        b,
+                        B,
                         format!("{p}{ptr}"),
                         format!(
                             "container {} {probe} {handler} targets host {}",
@@ -363,20 +457,17 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             }
         }
     }
+}
 
-    if level < Level::Restricted {
-        return v;
-    }
-    let r = Level::Restricted;
-    let windows = str_at(spec, "/os/name") == Some("windows");
-    // Volume types
-    for (i, vol) in arr(spec, "/volumes").iter().enumerate() {
+/// Volume types: only the restricted list (hostPath is reported by baseline).
+fn restricted_volumes(pod: &Pod, found: &mut Found) {
+    for (i, vol) in arr(pod.spec, "/volumes").iter().enumerate() {
         if let Some(obj) = vol.as_object() {
             for k in obj.keys() {
                 if k != "name" && k != "hostPath" && !RESTRICTED_VOLUMES.contains(&k.as_str()) {
-                    add(
+                    found.add(
                         "restrictedVolumes",
-                        r,
+                        R,
                         format!("/volumes/{i}/{}", esc(k)),
                         format!(
                             "volume {} has type {k}",
@@ -387,43 +478,49 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             }
         }
     }
-    if !windows {
-        // allowPrivilegeEscalation must be false
-        for (p, c) in &cs {
-            if bool_at(c, "/securityContext/allowPrivilegeEscalation") != Some(false) {
-                add(
-                    "allowPrivilegeEscalation",
-                    r,
-                    format!("{p}/securityContext/allowPrivilegeEscalation"),
-                    format!(
-                        "container {} does not set allowPrivilegeEscalation=false",
-                        cname(c)
-                    ),
-                );
-            }
+}
+
+/// allowPrivilegeEscalation must be false (not checked on Windows pods).
+fn allow_privilege_escalation(pod: &Pod, found: &mut Found) {
+    if pod.windows() {
+        return;
+    }
+    for (p, c) in &pod.cs {
+        if bool_at(c, "/securityContext/allowPrivilegeEscalation") != Some(false) {
+            found.add(
+                "allowPrivilegeEscalation",
+                R,
+                format!("{p}/securityContext/allowPrivilegeEscalation"),
+                format!(
+                    "container {} does not set allowPrivilegeEscalation=false",
+                    cname(c)
+                ),
+            );
         }
     }
-    // runAsNonRoot
-    let pod_nonroot = bool_at(spec, "/securityContext/runAsNonRoot");
+}
+
+fn run_as_non_root(pod: &Pod, found: &mut Found) {
+    let pod_nonroot = bool_at(pod.spec, "/securityContext/runAsNonRoot");
     if pod_nonroot == Some(false) {
-        add(
+        found.add(
             "runAsNonRoot",
-            r,
+            R,
             "/securityContext/runAsNonRoot".into(),
             "pod sets runAsNonRoot=false".into(),
         );
     }
-    for (p, c) in &cs {
+    for (p, c) in &pod.cs {
         match bool_at(c, "/securityContext/runAsNonRoot") {
-            Some(false) => add(
+            Some(false) => found.add(
                 "runAsNonRoot",
-                r,
+                R,
                 format!("{p}/securityContext/runAsNonRoot"),
                 format!("container {} sets runAsNonRoot=false", cname(c)),
             ),
-            None if pod_nonroot != Some(true) => add(
+            None if pod_nonroot != Some(true) => found.add(
                 "runAsNonRoot",
-                r,
+                R,
                 format!("{p}/securityContext/runAsNonRoot"),
                 format!(
                     "container {} does not set runAsNonRoot=true (nor does the pod)",
@@ -433,87 +530,100 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
             _ => {}
         }
     }
-    // runAsUser != 0
-    if crate::controls::util::at(spec, "/securityContext/runAsUser").and_then(Value::as_i64)
-        == Some(0)
-    {
-        add(
+}
+
+/// runAsUser must not be 0.
+fn run_as_user(pod: &Pod, found: &mut Found) {
+    let uid = |o: &Value| {
+        crate::controls::util::at(o, "/securityContext/runAsUser").and_then(Value::as_i64)
+    };
+    if uid(pod.spec) == Some(0) {
+        found.add(
             "runAsUser",
-            r,
+            R,
             "/securityContext/runAsUser".into(),
             "pod runs as UID 0".into(),
         );
     }
-    for (p, c) in &cs {
-        if crate::controls::util::at(c, "/securityContext/runAsUser").and_then(Value::as_i64)
-            == Some(0)
-        {
-            add(
+    for (p, c) in &pod.cs {
+        if uid(c) == Some(0) {
+            found.add(
                 "runAsUser",
-                r,
+                R,
                 format!("{p}/securityContext/runAsUser"),
                 format!("container {} runs as UID 0", cname(c)),
             );
         }
     }
-    if !windows {
-        // seccomp (restricted): RuntimeDefault or Localhost, on the pod or every container.
-        let ok = |t: Option<&str>| matches!(t, Some("RuntimeDefault" | "Localhost"));
-        let pod_t = str_at(spec, "/securityContext/seccompProfile/type");
-        if pod_t.is_some() && !ok(pod_t) && pod_t != Some("Unconfined") {
-            add(
+}
+
+/// seccomp (restricted): RuntimeDefault or Localhost, on the pod or every container (not
+/// checked on Windows pods).
+fn restricted_seccomp(pod: &Pod, found: &mut Found) {
+    if pod.windows() {
+        return;
+    }
+    let ok = |t: Option<&str>| matches!(t, Some("RuntimeDefault" | "Localhost"));
+    let pod_t = str_at(pod.spec, "/securityContext/seccompProfile/type");
+    if pod_t.is_some() && !ok(pod_t) && pod_t != Some("Unconfined") {
+        found.add(
+            "seccompProfile",
+            R,
+            "/securityContext/seccompProfile/type".into(),
+            format!("pod seccomp profile {}", pod_t.unwrap_or("")),
+        );
+    }
+    for (p, c) in &pod.cs {
+        let t = str_at(c, "/securityContext/seccompProfile/type");
+        match t {
+            Some("Unconfined") => {} // reported by the baseline check
+            Some(_) if !ok(t) => found.add(
                 "seccompProfile",
-                r,
-                "/securityContext/seccompProfile/type".into(),
-                format!("pod seccomp profile {}", pod_t.unwrap_or("")),
+                R,
+                format!("{p}/securityContext/seccompProfile/type"),
+                format!("container {} seccomp profile {}", cname(c), t.unwrap_or("")),
+            ),
+            None if !ok(pod_t) => found.add(
+                "seccompProfile",
+                R,
+                format!("{p}/securityContext/seccompProfile/type"),
+                format!(
+                    "container {} has no seccomp profile (nor does the pod)",
+                    cname(c)
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// capabilities (restricted): drop ALL, add at most NET_BIND_SERVICE (not checked on
+/// Windows pods).
+fn restricted_capabilities(pod: &Pod, found: &mut Found) {
+    if pod.windows() {
+        return;
+    }
+    for (p, c) in &pod.cs {
+        if !strs(c, "/securityContext/capabilities/drop").contains(&"ALL") {
+            found.add(
+                "capabilities",
+                R,
+                format!("{p}/securityContext/capabilities/drop"),
+                format!("container {} does not drop ALL capabilities", cname(c)),
             );
         }
-        for (p, c) in &cs {
-            let t = str_at(c, "/securityContext/seccompProfile/type");
-            match t {
-                Some("Unconfined") => {} // reported by the baseline check
-                Some(_) if !ok(t) => add(
-                    "seccompProfile",
-                    r,
-                    format!("{p}/securityContext/seccompProfile/type"),
-                    format!("container {} seccomp profile {}", cname(c), t.unwrap_or("")),
-                ),
-                None if !ok(pod_t) => add(
-                    "seccompProfile",
-                    r,
-                    format!("{p}/securityContext/seccompProfile/type"),
-                    format!(
-                        "container {} has no seccomp profile (nor does the pod)",
-                        cname(c)
-                    ),
-                ),
-                _ => {}
-            }
-        }
-        // capabilities (restricted): drop ALL, add at most NET_BIND_SERVICE.
-        for (p, c) in &cs {
-            if !strs(c, "/securityContext/capabilities/drop").contains(&"ALL") {
-                add(
+        for (i, cap) in strs(c, "/securityContext/capabilities/add")
+            .iter()
+            .enumerate()
+        {
+            if *cap != "NET_BIND_SERVICE" && BASELINE_CAPS.contains(cap) {
+                found.add(
                     "capabilities",
-                    r,
-                    format!("{p}/securityContext/capabilities/drop"),
-                    format!("container {} does not drop ALL capabilities", cname(c)),
+                    R,
+                    format!("{p}/securityContext/capabilities/add/{i}"),
+                    format!("container {} adds capability {cap}", cname(c)),
                 );
-            }
-            for (i, cap) in strs(c, "/securityContext/capabilities/add")
-                .iter()
-                .enumerate()
-            {
-                if *cap != "NET_BIND_SERVICE" && BASELINE_CAPS.contains(cap) {
-                    add(
-                        "capabilities",
-                        r,
-                        format!("{p}/securityContext/capabilities/add/{i}"),
-                        format!("container {} adds capability {cap}", cname(c)),
-                    );
-                }
             }
         }
     }
-    v
 }
