@@ -5,7 +5,7 @@
 #
 # 1. Builds auditpack and the log generator (release).
 # 2. Generates a SIZE_MIB audit log by replaying the real sample events in
-#    shared/realdata with varied users, objects, IDs and times (examples/gen-auditlog.rs),
+#    shared/realdata with varied users, objects, IDs and times (crates/benchgen/src/bin/gen-auditlog.rs),
 #    plus a gzip copy and a log a quarter of the size (for the memory check).
 # 3. Checks that auditpack and the jq program agree (per-user counts, RBAC changes).
 # 4. Times, alternating, ROUNDS times: auditpack (all cores), auditpack pinned to one core
@@ -30,9 +30,9 @@ mkdir -p "$DIR"
 command -v jq >/dev/null || { echo "jq is required" >&2; exit 2; }
 
 echo "== building (release)" >&2
-cargo build --release --quiet --bin auditpack --example gen-auditlog
+cargo build --release --quiet --workspace --bins --examples
 BIN=$ROOT/target/release/auditpack
-GEN=$ROOT/target/release/examples/gen-auditlog
+GEN=$ROOT/target/release/gen-auditlog
 
 LOG=$DIR/audit.log
 SMALL=$DIR/audit-small.log

@@ -41,12 +41,12 @@ trap cleanup EXIT
 
 echo "bench: building (release)..." >&2
 if [[ -z "${OBJECTS:-}" ]]; then
-  cargo build --release --quiet --bin auditpack --example apiserver --example gencluster
+  cargo build --release --quiet --workspace --bins --examples
   OBJECTS="$WORK/cluster"
   echo "bench: generating $NAMESPACES namespaces..." >&2
-  target/release/examples/gencluster --namespaces "$NAMESPACES" --out "$OBJECTS" >&2
+  target/release/gencluster --namespaces "$NAMESPACES" --out "$OBJECTS" >&2
 else
-  cargo build --release --quiet --bin auditpack --example apiserver
+  cargo build --release --quiet --workspace --bins --examples
   echo "bench: serving $OBJECTS (NAMESPACES ignored)" >&2
 fi
 

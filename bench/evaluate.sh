@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark `auditpack evaluate` on synthetic clusters (examples/gencluster.rs).
+# Benchmark `auditpack evaluate` on synthetic clusters (crates/benchgen/src/bin/gencluster.rs).
 #
 #   bench/evaluate.sh                # 500, 2000 and 8000 namespaces (the lead's full run)
 #   bench/evaluate.sh 50 200         # any sizes
@@ -24,9 +24,9 @@ else
   work=$(mktemp -d /tmp/auditpack-bench.XXXXXX)
   trap 'rm -rf "$work"' EXIT
 fi
-cargo build --release --quiet --bin auditpack --example gencluster
+cargo build --release --quiet --workspace --bins --examples
 bin=target/release/auditpack
-gen=target/release/examples/gencluster
+gen=target/release/gencluster
 
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
 echo "evaluate benchmark: $ROUNDS rounds per size, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -5,7 +5,7 @@
 #   bench/render.sh [N ...]            default sizes: 500 2000 8000
 #
 # Inputs come from the real pipeline when it is available (after the branches are merged):
-#   cargo run --release --example gencluster  ->  auditpack collect --from-dir
+#   cargo run --release -p benchgen --bin gencluster  ->  auditpack collect --from-dir
 #   ->  auditpack evaluate  ->  auditpack render
 # Set BENCH_SOURCE=synthetic to use the built-in generator instead (a Python script below
 # writing a snapshot and findings of the same shape: per namespace 1 Namespace, 11
@@ -25,13 +25,13 @@ mkdir -p "$work"
 
 source_kind="${BENCH_SOURCE:-}"
 if [ -z "$source_kind" ]; then
-  if [ -f examples/gencluster.rs ]; then source_kind=pipeline; else source_kind=synthetic; fi
+  if [ -f crates/benchgen/src/bin/gencluster.rs ]; then source_kind=pipeline; else source_kind=synthetic; fi
 fi
 
 cargo build --release --quiet --bin auditpack
 bin=target/release/auditpack
 if [ "$source_kind" = pipeline ]; then
-  cargo build --release --quiet --example gencluster
+  cargo build --release --quiet -p benchgen --bin gencluster
 fi
 
 synthetic() { # N SNAPSHOT FINDINGS
@@ -134,7 +134,7 @@ for n in "$@"; do
   snap="$work/snapshot-$n.json"; findings="$work/findings-$n.json"; out="$work/packet-$n"
   if [ "$source_kind" = pipeline ]; then
     rm -rf "$work/cluster-$n"
-    target/release/examples/gencluster --namespaces "$n" --out "$work/cluster-$n" >/dev/null
+    target/release/gencluster --namespaces "$n" --out "$work/cluster-$n" >/dev/null
     # Exit 3: some kinds were not in the export (written anyway); 1: controls fail.
     "$bin" collect --from-dir "$work/cluster-$n" --out "$snap" >/dev/null || [ $? -eq 3 ]
     rm -rf "$work/cluster-$n"

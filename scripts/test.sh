@@ -9,6 +9,8 @@ export AUDITPACK_PYTHON="${AUDITPACK_PYTHON:-$PWD/.venv/bin/python}"
 command -v cargo-fmt >/dev/null 2>&1 || rustup component add rustfmt
 command -v cargo-clippy >/dev/null 2>&1 || rustup component add clippy
 cargo fmt --all -- --check
-cargo clippy --all-targets -- -D warnings
-RUSTDOCFLAGS='-D warnings' cargo doc --no-deps
-cargo nextest run --all-targets --no-fail-fast
+cargo clippy --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps
+cargo nextest run --workspace --all-targets --no-fail-fast
+# nextest does not run doctests: the library's examples run here.
+cargo test --workspace --doc

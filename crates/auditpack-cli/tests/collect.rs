@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use auditpack::snapshot::KINDS;
-use standin::{Config, Fault, Server};
 use serde_json::Value;
+use standin::{Config, Fault, Server};
 
 const SENTINEL: &str = "SENTINEL-7f3a9c";
 const SENTINEL_B64: &str = "U0VOVElORUwtN2YzYTlj";

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use auditpack::collect::{LiveOptions, collect_live};
 use auditpack::snapshot::CollectionStatus;
-use standin::{Config, Fault, Server};
 use serde_json::Value;
+use standin::{Config, Fault, Server};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1442,7 +1442,8 @@ mod cli {
             stdout
         );
 
-        let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/catalogs/pci-dss.yaml");
+        let catalog =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/catalogs/pci-dss.yaml");
         let (code, text, _) = run(&[
             "snapshot.json",
             "--framework",

@@ -3,7 +3,12 @@
 use std::path::Path;
 
 fn read(rel: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)).unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 /// The "how to add a check" example is the real definition of that check, line for line.
@@ -13,13 +18,13 @@ fn the_add_a_check_example_is_the_real_check_definition() {
     let start = doc.find("```rust\n").expect("a rust example") + "```rust\n".len();
     let end = start + doc[start..].find("```").unwrap();
     let example: Vec<&str> = doc[start..end].lines().map(str::trim).collect();
-    let source = read("src/controls/checks/network.rs");
+    let source = read("crates/auditpack/src/controls/checks/network.rs");
     let source: Vec<&str> = source.lines().map(str::trim).collect();
     assert!(
         source
             .windows(example.len())
             .any(|w| w == example.as_slice()),
-        "the example in ARCHITECTURE.md is not in src/controls/checks/network.rs:\n{}",
+        "the example in ARCHITECTURE.md is not in crates/auditpack/src/controls/checks/network.rs:\n{}",
         example.join("\n")
     );
 }
@@ -28,7 +33,7 @@ fn the_add_a_check_example_is_the_real_check_definition() {
 /// module that is gone.
 #[test]
 fn the_module_table_lists_exactly_the_librarys_modules() {
-    let lib = read("src/lib.rs");
+    let lib = read("crates/auditpack/src/lib.rs");
     let mut modules: Vec<&str> = lib
         .lines()
         .filter_map(|l| l.strip_prefix("pub mod "))

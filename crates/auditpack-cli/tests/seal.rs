@@ -782,8 +782,8 @@ fn verify_json_has_the_documented_schema() {
     let pk = keys::load_public_key(&env.p("k.pub")).unwrap();
     assert_eq!(v["signerKeyId"], keys::key_id(&pk));
     // Output, verified and not, matches the JSON Schema published in docs/seal.md.
-    let doc =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/seal.md")).unwrap();
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/seal.md"))
+        .unwrap();
     let block = doc.split("```json verify-report-schema\n").nth(1).unwrap();
     let schema: Value = serde_json::from_str(block.split("\n```").next().unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -807,8 +807,8 @@ fn verify_json_has_the_documented_schema() {
 /// Every rule id is in the published schema and in the rule table, and nothing else is.
 #[test]
 fn every_rule_id_is_documented() {
-    let doc =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/seal.md")).unwrap();
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/seal.md"))
+        .unwrap();
     let block = doc.split("```json verify-report-schema\n").nth(1).unwrap();
     let schema: Value = serde_json::from_str(block.split("\n```").next().unwrap()).unwrap();
     let documented: Vec<&str> =
@@ -997,8 +997,8 @@ fn archive_is_deterministic_normalised_and_indexed() {
 
     let index: Value =
         serde_json::from_slice(&fs::read(env.p("one.tar.gz.json")).unwrap()).unwrap();
-    let doc =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/seal.md")).unwrap();
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/seal.md"))
+        .unwrap();
     let block = doc.split("```json archive-index-schema\n").nth(1).unwrap();
     let schema: Value = serde_json::from_str(block.split("\n```").next().unwrap()).unwrap();
     assert!(jsonschema::is_valid(&schema, &index), "{index}");

@@ -13,10 +13,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use standin::{Config, Server};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use serde_json::{Value, json};
+use standin::{Config, Server};
 
 /// Plants unique markers and remembers them.
 struct Plant {

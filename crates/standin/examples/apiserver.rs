@@ -1,7 +1,7 @@
 //! Runs the stand-in Kubernetes API server by hand.
 //!
 //! ```sh
-//! cargo run --example apiserver -- --objects examples/clusters/task-api --kubeconfig standin.kubeconfig
+//! cargo run -p standin --example apiserver -- --objects examples/clusters/task-api --kubeconfig standin.kubeconfig
 //! KUBECONFIG=standin.kubeconfig kubectl get pods -A
 //! ```
 //!
@@ -9,8 +9,8 @@
 
 use std::path::PathBuf;
 
-use standin::{Config, Fault, Server};
 use clap::Parser;
+use standin::{Config, Fault, Server};
 
 /// Serve a folder of Kubernetes objects over HTTPS like an API server.
 #[derive(Parser)]

@@ -26,7 +26,9 @@ pub struct Args {
 }
 
 fn bundled(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 /// Runs `auditpack demo`.
@@ -60,9 +62,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        let ((), r) =
-            auditpack::cleanup::create(&out, auditpack::cleanup::Kind::Dir, |p| std::fs::create_dir(p))
-                .with_context(|| format!("creating {}", out.display()))?;
+        let ((), r) = auditpack::cleanup::create(&out, auditpack::cleanup::Kind::Dir, |p| {
+            std::fs::create_dir(p)
+        })
+        .with_context(|| format!("creating {}", out.display()))?;
         unfinished.push(r);
     }
     let keys_dir = out.join("keys");

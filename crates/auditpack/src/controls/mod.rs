@@ -367,8 +367,8 @@ mod tests {
     /// (pods alone were 417 of evaluation's 929 MiB at 2,000 namespaces).
     #[test]
     fn workload_kinds_are_never_parsed_whole() {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/clusters/task-api");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/clusters/task-api");
         let snap = crate::collect::import_dir(&dir, &Default::default()).unwrap();
         let opts = EvalOptions::default();
         let ctx = Ctx::new(&snap, &opts);
@@ -396,8 +396,8 @@ mod tests {
     }
 
     fn task_api() -> Snapshot {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/clusters/task-api");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/clusters/task-api");
         crate::collect::import_dir(&dir, &Default::default()).unwrap()
     }
 

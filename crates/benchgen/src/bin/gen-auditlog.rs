@@ -3,7 +3,7 @@
 //! object names, audit IDs and times spread over a quarter.
 //!
 //! ```text
-//! cargo run --release --example gen-auditlog -- OUT SIZE_MIB [SEED]
+//! cargo run --release -p benchgen --bin gen-auditlog -- OUT SIZE_MIB [SEED]
 //! ```
 //!
 //! Only `ResponseComplete` events are written (as with a policy that omits

@@ -2,7 +2,7 @@
 //! API-server stand-in. Deterministic: the same arguments always give the same bytes.
 //!
 //! ```text
-//! cargo run --release --example gencluster -- --namespaces 500 --out /tmp/cluster-500 [--seed 42] [--snapshot /tmp/cluster-500.json]
+//! cargo run --release -p benchgen --bin gencluster -- --namespaces 500 --out /tmp/cluster-500 [--seed 42] [--snapshot /tmp/cluster-500.json]
 //! ```
 //!
 //! Per namespace (one file `ns-NNNNN.yaml`, a `kind: List`): the Namespace (mostly with a
@@ -20,12 +20,16 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-const CLUSTER_ROLES: &str = include_str!("../../../../examples/clusters/task-api/clusterroles.yaml");
-const CLUSTER_ROLE_BINDINGS: &str = include_str!("../../../../examples/clusters/task-api/clusterrolebindings.yaml");
+const CLUSTER_ROLES: &str =
+    include_str!("../../../../examples/clusters/task-api/clusterroles.yaml");
+const CLUSTER_ROLE_BINDINGS: &str =
+    include_str!("../../../../examples/clusters/task-api/clusterrolebindings.yaml");
 const NAMESPACES: &str = include_str!("../../../../examples/clusters/task-api/namespaces.yaml");
-const SERVICE_ACCOUNTS: &str = include_str!("../../../../examples/clusters/task-api/serviceaccounts.yaml");
+const SERVICE_ACCOUNTS: &str =
+    include_str!("../../../../examples/clusters/task-api/serviceaccounts.yaml");
 const ROLES: &str = include_str!("../../../../examples/clusters/task-api/roles.yaml");
-const ROLE_BINDINGS: &str = include_str!("../../../../examples/clusters/task-api/rolebindings.yaml");
+const ROLE_BINDINGS: &str =
+    include_str!("../../../../examples/clusters/task-api/rolebindings.yaml");
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
 /// SplitMix64: small, seeded, deterministic.
