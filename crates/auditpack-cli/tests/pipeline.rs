@@ -541,4 +541,17 @@ fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
     );
     assert_eq!(pj["previous"]["verification"]["verified"], true, "{pj}");
     assert!(second.incomplete.is_empty());
+    // A plan that names no keys verifies the newest packet against its own signing key
+    // (never a panic, never an unverified link).
+    let mut third_plan = plan((2026, 10), (2027, 1));
+    third_plan.previous_trust = None;
+    let third = packet::build(third_plan, &mut |_| {}).unwrap();
+    let pj: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(third.dir.join("packet.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        pj["previous"]["id"].as_str(),
+        Some(second.made.packet.id.as_str())
+    );
+    assert_eq!(pj["previous"]["verification"]["verified"], true, "{pj}");
 }

@@ -70,7 +70,8 @@ pub struct Plan {
     pub render: RenderOptions,
     /// Where the packet goes.
     pub out: Output,
-    /// The keys a series' newest packet is verified against before it is linked to.
+    /// The keys a series' newest packet is verified against before it is linked to;
+    /// `None`: the public half of `key`.
     pub previous_trust: Option<(TrustStore, PreviousTrust)>,
     /// The signing key.
     pub key: SigningKey,
@@ -164,12 +165,15 @@ pub fn build(mut plan: Plan, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Buil
                     }
                     .into());
                 }
-                let (trust, source) = plan
-                    .previous_trust
-                    .as_ref()
-                    .expect("a series plan names the keys its newest packet is verified against");
+                // Without named keys, the newest packet must verify against the key this
+                // one is sealed with (as `packet --series` does without --trusted-keys).
+                let (trust, source) = plan.previous_trust.take().unwrap_or_else(|| {
+                    let mut trust = TrustStore::new();
+                    trust.add(plan.key.verifying_key(), "the signing key");
+                    (trust, PreviousTrust::SigningKey)
+                });
                 plan.render.previous =
-                    Some(PreviousPacket::load_verified(&last.path, trust, *source)?);
+                    Some(PreviousPacket::load_verified(&last.path, &trust, source)?);
             }
             plan.render.out_dir = series.folder(&render::packet_id(&snapshot, &period));
             Some(series)
