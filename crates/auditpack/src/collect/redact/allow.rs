@@ -97,13 +97,22 @@ pub(super) const ANNOTATIONS: &[(&str, Shape)] = &[
         "linkerd.io/inject",
         Shape::OneOf(&["enabled", "disabled", "ingress"]),
     ),
+    // Read by the Pod Security Standards before policy version 1.19.
+    ("seccomp.security.alpha.kubernetes.io/pod", Shape::Seccomp),
 ];
 
-/// Annotation prefixes that stay (AppArmor profiles of the Pod Security Standards).
-pub(super) const ANNOTATION_PREFIXES: &[(&str, Shape)] = &[(
-    "container.apparmor.security.beta.kubernetes.io/",
-    Shape::AppArmor,
-)];
+/// Annotation prefixes that stay (AppArmor and, before policy version 1.19, seccomp
+/// profiles of the Pod Security Standards).
+pub(super) const ANNOTATION_PREFIXES: &[(&str, Shape)] = &[
+    (
+        "container.apparmor.security.beta.kubernetes.io/",
+        Shape::AppArmor,
+    ),
+    (
+        "container.seccomp.security.alpha.kubernetes.io/",
+        Shape::Seccomp,
+    ),
+];
 
 /// Annotations that hold a whole copy of the object as it was applied.
 pub(super) const COPY_ANNOTATIONS: &[&str] = &[
@@ -126,6 +135,8 @@ pub(super) enum Shape {
     OneOf(&'static [&'static str]),
     /// `runtime/default`, `unconfined` or `localhost/NAME`.
     AppArmor,
+    /// `runtime/default`, `docker/default`, `unconfined` or `localhost/PATH`.
+    Seccomp,
 }
 
 impl Shape {
@@ -149,6 +160,16 @@ impl Shape {
                 v == "runtime/default"
                     || v == "unconfined"
                     || v.strip_prefix("localhost/").is_some_and(dns)
+            }
+            Shape::Seccomp => {
+                matches!(v, "runtime/default" | "docker/default" | "unconfined")
+                    || v.strip_prefix("localhost/").is_some_and(|p| {
+                        !p.is_empty()
+                            && p.len() <= 253
+                            && p.bytes().all(|b| {
+                                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/')
+                            })
+                    })
             }
         }
     }

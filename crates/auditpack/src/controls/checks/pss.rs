@@ -1,9 +1,11 @@
 //! Pod Security Standards checks (SOC2 CC6.3, HIPAA 164.312(c)(1)): namespace labels, and
 //! every pod and pod template evaluated with [`crate::controls::model::pss`].
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
-use crate::controls::model::pss::{self, Level};
+use crate::controls::model::pss::{self, Level, Version};
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, esc, evidence, evidence_file, kind_name, labels,
     name, namespace, not_collected, pod_spec,
@@ -13,6 +15,40 @@ use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::{NAMESPACES, PODS};
 
 const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+const MODES: [&str; 3] = ["enforce", "audit", "warn"];
+
+/// The policy version `latest` means: the cluster's own version (from the snapshot), or
+/// the newest this engine knows when that is unknown.
+fn cluster_version(ctx: &Ctx) -> Option<Version> {
+    ctx.snap
+        .source
+        .kubernetes_version
+        .as_deref()
+        .and_then(Version::of_cluster)
+}
+
+/// The policy version a namespace's labels give a level: the `*-version` label of the
+/// first mode (enforce, audit, warn) that names that level, else the enforce version;
+/// `latest` when absent. `Err` holds an invalid label value (judged at `latest`, as
+/// pod-security-admission does).
+fn namespace_version(
+    l: &serde_json::Map<String, Value>,
+    level: Level,
+    cluster: Option<Version>,
+) -> Result<Version, String> {
+    let get = |k: &str| {
+        l.get(&format!("pod-security.kubernetes.io/{k}"))
+            .and_then(Value::as_str)
+    };
+    let mode = MODES
+        .iter()
+        .find(|m| get(m) == Some(level.as_str()))
+        .unwrap_or(&"enforce");
+    match get(&format!("{mode}-version")) {
+        None => Ok(Version::parse("latest", cluster).expect("latest parses")),
+        Some(v) => Version::parse(v, cluster).ok_or_else(|| v.to_string()),
+    }
+}
 
 /// The checks of the `pss` family.
 pub const CHECKS: &[&CheckDef] = &[&NAMESPACE_LABELS, &BASELINE, &RESTRICTED];
@@ -31,6 +67,8 @@ pub const NAMESPACE_LABELS: CheckDef = CheckDef {
 
 fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let nss = ctx.items(NAMESPACES).expect(REQUIRED);
+    let cluster = cluster_version(ctx);
+    let latest = cluster.unwrap_or(Version::LATEST);
     let mut skipped = Vec::new();
     let mut bad = 0;
     for ns in nss {
@@ -45,13 +83,35 @@ fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
             l.get(&format!("pod-security.kubernetes.io/{mode}"))
                 .and_then(Value::as_str)
         };
-        let version = l
-            .get("pod-security.kubernetes.io/enforce-version")
-            .and_then(Value::as_str)
-            .unwrap_or("latest");
+        let version = get("enforce-version").unwrap_or("latest");
+        let bad_versions: Vec<String> = MODES
+            .iter()
+            .filter_map(|m| {
+                let v = get(&format!("{m}-version"))?;
+                Version::parse(v, cluster)
+                    .is_none()
+                    .then(|| format!("{m}-version={v:?}"))
+            })
+            .collect();
+        if !bad_versions.is_empty() {
+            bad += 1;
+            b.push(
+                Status::Fail,
+                format!(
+                    "namespace {n} has an invalid policy version label ({}): pod-security-admission evaluates it as `latest` and reports an error; use `latest` or `v1.MINOR`",
+                    bad_versions.join(", ")
+                ),
+                evidence(NAMESPACES, ns, "/metadata/labels"),
+            );
+        }
         let others: Vec<String> = ["audit", "warn"]
             .iter()
-            .filter_map(|m| get(m).map(|v| format!("{m}={v}")))
+            .filter_map(|m| {
+                get(m).map(|v| match get(&format!("{m}-version")) {
+                    Some(ver) => format!("{m}={v}, {m}-version={ver}"),
+                    None => format!("{m}={v}"),
+                })
+            })
             .collect();
         let others = if others.is_empty() {
             String::new()
@@ -77,10 +137,20 @@ fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
                 );
             }
             Some((_, Some(level))) => {
+                let resolved = match Version::parse(version, cluster) {
+                    Some(v) if version == "latest" => format!("latest = {}", v.label()),
+                    Some(v) if v < latest => {
+                        format!(
+                            "{version}, older than the cluster's {}: checks added since then are not enforced",
+                            latest.label()
+                        )
+                    }
+                    _ => version.to_string(),
+                };
                 b.push(
                     Status::Pass,
                     format!(
-                        "namespace {n} enforces {} (version {version}){others}",
+                        "namespace {n} enforces {} (version {resolved}){others}",
                         level.as_str()
                     ),
                     evidence(NAMESPACES, ns, ptr),
@@ -139,6 +209,19 @@ pub const RESTRICTED: CheckDef = CheckDef {
 };
 
 fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
+    let cluster = cluster_version(ctx);
+    let latest = cluster.unwrap_or(Version::LATEST);
+    // Each namespace's policy version for this level (its labels); namespaces not
+    // collected, unlabelled or absent are judged at `latest`.
+    let versions: HashMap<&str, Result<Version, String>> = ctx
+        .items(NAMESPACES)
+        .map(|nss| {
+            nss.iter()
+                .map(|ns| (name(ns), namespace_version(labels(ns), level, cluster)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut older = 0;
     let mut judged = 0;
     let mut bad = 0;
     let mut skipped = 0;
@@ -164,7 +247,14 @@ fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
                 continue;
             };
             judged += 1;
-            let v = pss::check(meta, spec, level);
+            let version = match versions.get(ns) {
+                Some(Ok(v)) => *v,
+                _ => latest,
+            };
+            if version < latest {
+                older += 1;
+            }
+            let v = pss::check_at(meta, spec, level, version);
             if v.is_empty() {
                 continue;
             }
@@ -182,10 +272,11 @@ fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
             b.push(
                 Status::Fail,
                 format!(
-                    "{} {ns}/{} violates {}: {}",
+                    "{} {ns}/{} violates {} {}: {}",
                     kind_name(k),
                     name(o),
                     level.as_str(),
+                    version.label(),
                     reasons.join("; ")
                 ),
                 evidence(k, o, pointer),
@@ -205,21 +296,26 @@ fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
             evidence_file(PODS, "", "/spec"),
         );
     }
-    let sys = if skipped > 0 {
+    let mut sys = if skipped > 0 {
         format!(" {skipped} object(s) in system namespaces are not judged.")
     } else {
         String::new()
     };
+    if older > 0 {
+        sys.push_str(&format!(" {older} object(s) are in namespaces whose labels pin an older policy version than {}; they are judged at that version, so checks added since are not applied to them.", latest.label()));
+    }
     let status = b.derived().unwrap_or(Status::NotApplicable);
     let explanation = match status {
         Status::Pass => format!(
-            "All {judged} application pods and pod templates meet the {} Pod Security Standard as pod-security-admission (v1.37) defines it.{sys}",
-            level.as_str()
+            "All {judged} application pods and pod templates meet the {} Pod Security Standard as pod-security-admission defines it, each at its namespace's policy version (`latest` = {}).{sys}",
+            level.as_str(),
+            latest.label()
         ),
         Status::NotApplicable => format!("There are no application pods or pod templates.{sys}"),
         _ => format!(
-            "{bad} of {judged} application pods and pod templates violate the {} Pod Security Standard (as pod-security-admission v1.37 defines it). Pods admitted before a namespace label was set keep running until recreated.{sys}",
-            level.as_str()
+            "{bad} of {judged} application pods and pod templates violate the {} Pod Security Standard (as pod-security-admission defines it, each at its namespace's policy version; `latest` = {}). Pods admitted before a namespace label was set keep running until recreated.{sys}",
+            level.as_str(),
+            latest.label()
         ),
     };
     b.finish(status, explanation, Some("Fix the listed securityContext fields in the workload's pod template and redeploy; then enforce the level on its namespace."))

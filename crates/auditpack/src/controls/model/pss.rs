@@ -1,7 +1,10 @@
-//! Pod Security Standards, as pod-security-admission (policy version `latest`, v1.37)
-//! applies them to a pod spec: every `baseline` check, and for `restricted` every
-//! `restricted` check on top. Windows pods (`spec.os.name: windows`) are exempt from the
-//! Linux-only restricted checks, as upstream.
+//! Pod Security Standards, as pod-security-admission applies them to a pod spec at a
+//! policy version (v1.0 to v1.37, `latest` = v1.37): every `baseline` check, and for
+//! `restricted` every `restricted` check on top. Each check runs at the versions upstream
+//! gives it (`policy/check_*.go`: `seccompProfile_restricted` since 1.19,
+//! `capabilities_restricted` since 1.22, `runAsUser` since 1.23, ...), and violations
+//! carry upstream's check ids. Windows pods (`spec.os.name: windows`) are exempt from the
+//! Linux-only restricted checks from 1.25, as upstream.
 
 use serde_json::Value;
 
@@ -39,6 +42,49 @@ impl Level {
     }
 }
 
+/// A Pod Security Standards policy version (`v1.MINOR`; the major version is always 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32);
+
+impl Version {
+    /// The newest policy version this engine knows (what `latest` means when the
+    /// cluster's version is unknown or newer).
+    pub const LATEST: Version = Version(37);
+
+    /// Parses a `*-version` label value (`v1.25`), or `latest` as `cluster` (the cluster's
+    /// version, [`Version::LATEST`] when it is unknown). `None` for anything else, which
+    /// pod-security-admission rejects as an invalid label.
+    pub fn parse(s: &str, cluster: Option<Version>) -> Option<Version> {
+        if s == "latest" {
+            return Some(cluster.unwrap_or(Version::LATEST));
+        }
+        let minor = s.strip_prefix("v1.")?;
+        if minor.is_empty()
+            || !minor.bytes().all(|b| b.is_ascii_digit())
+            || (minor.len() > 1 && minor.starts_with('0'))
+        {
+            return None;
+        }
+        minor.parse().ok().map(Version)
+    }
+
+    /// The policy version of a cluster's `gitVersion` (`v1.30.2`, `v1.29.4-eks-1234`):
+    /// its minor version, capped at [`Version::LATEST`] (a newer cluster is judged by the
+    /// newest checks known here). `None` when the text is not a Kubernetes 1.x version.
+    pub fn of_cluster(git_version: &str) -> Option<Version> {
+        let rest = git_version.strip_prefix('v').unwrap_or(git_version);
+        let rest = rest.strip_prefix("1.")?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let minor: u32 = digits.parse().ok()?;
+        Some(Version(minor.min(Version::LATEST.0)))
+    }
+
+    /// `v1.MINOR`.
+    pub fn label(self) -> String {
+        format!("v1.{}", self.0)
+    }
+}
+
 /// One reason a pod spec does not meet a level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -68,31 +114,33 @@ const BASELINE_CAPS: &[&str] = &[
     "SYS_CHROOT",
 ];
 
-const SAFE_SYSCTLS: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-    "net.ipv4.tcp_slow_start_after_idle",
-    "net.ipv4.tcp_notsent_lowat",
+/// The sysctls baseline allows, each with the policy version that added it (upstream
+/// `check_sysctls.go`: 1.0, 1.27, 1.29, 1.32, 1.37).
+const SAFE_SYSCTLS: &[(&str, u32)] = &[
+    ("kernel.shm_rmid_forced", 0),
+    ("net.ipv4.ip_local_port_range", 0),
+    ("net.ipv4.ip_unprivileged_port_start", 0),
+    ("net.ipv4.tcp_syncookies", 0),
+    ("net.ipv4.ping_group_range", 0),
+    ("net.ipv4.ip_local_reserved_ports", 27),
+    ("net.ipv4.tcp_keepalive_time", 29),
+    ("net.ipv4.tcp_fin_timeout", 29),
+    ("net.ipv4.tcp_keepalive_intvl", 29),
+    ("net.ipv4.tcp_keepalive_probes", 29),
+    ("net.ipv4.tcp_rmem", 32),
+    ("net.ipv4.tcp_wmem", 32),
+    ("net.ipv4.tcp_slow_start_after_idle", 37),
+    ("net.ipv4.tcp_notsent_lowat", 37),
 ];
 
-const SELINUX_TYPES: &[&str] = &[
-    "",
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
+/// The SELinux types baseline allows, each with the policy version that added it.
+const SELINUX_TYPES: &[(&str, u32)] = &[
+    ("", 0),
+    ("container_t", 0),
+    ("container_init_t", 0),
+    ("container_kvm_t", 0),
+    ("container_engine_t", 31),
 ];
-
 const RESTRICTED_VOLUMES: &[&str] = &[
     "configMap",
     "csi",
@@ -127,6 +175,12 @@ fn cname(c: &Value) -> &str {
 /// The steps run in a fixed order (baseline, then restricted), so the violations come
 /// in the same order for the same spec.
 pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
+    check_at(meta, spec, level, Version::LATEST)
+}
+
+/// [`check`] at a policy version: only the checks (and the allowed values) that version
+/// has. A version newer than [`Version::LATEST`] is judged as the latest.
+pub fn check_at(meta: &Value, spec: &Value, level: Level, version: Version) -> Vec<Violation> {
     let mut found = Found(Vec::new());
     if level == Level::Privileged {
         return found.0;
@@ -134,7 +188,7 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
     let pod = Pod {
         meta,
         spec,
-        level,
+        v: version.min(Version::LATEST).0,
         cs: containers(spec),
     };
     for step in BASELINE_STEPS {
@@ -152,14 +206,16 @@ pub fn check(meta: &Value, spec: &Value, level: Level) -> Vec<Violation> {
 struct Pod<'a> {
     meta: &'a Value,
     spec: &'a Value,
-    level: Level,
+    /// The policy version's minor number.
+    v: u32,
     cs: Vec<(String, &'a Value)>,
 }
 
 impl Pod<'_> {
-    /// A Windows pod (`spec.os.name: windows`): some restricted checks do not apply.
-    fn windows(&self) -> bool {
-        str_at(self.spec, "/os/name") == Some("windows")
+    /// A Windows pod (`spec.os.name: windows`) at a version that exempts it (1.25 and
+    /// later): some restricted checks do not apply.
+    fn windows_exempt(&self) -> bool {
+        self.v >= 25 && str_at(self.spec, "/os/name") == Some("windows")
     }
 }
 
@@ -197,6 +253,7 @@ const BASELINE_STEPS: &[Step] = &[
 
 const RESTRICTED_STEPS: &[Step] = &[
     restricted_volumes,
+    proc_mount_restricted,
     allow_privilege_escalation,
     run_as_non_root,
     run_as_user,
@@ -236,7 +293,7 @@ fn baseline_capabilities(pod: &Pod, found: &mut Found) {
         {
             if !BASELINE_CAPS.contains(cap) {
                 found.add(
-                    "capabilities",
+                    "capabilities_baseline",
                     B,
                     format!("{p}/securityContext/capabilities/add/{i}"),
                     format!("container {} adds capability {cap}", cname(c)),
@@ -323,17 +380,27 @@ fn app_armor(pod: &Pod, found: &mut Found) {
 
 /// SELinux options of the pod, then of each container.
 fn se_linux(pod: &Pod, found: &mut Found) {
-    se_linux_options(found, String::new(), pod.spec, "pod");
+    se_linux_options(found, pod.v, String::new(), pod.spec, "pod");
     for (p, c) in &pod.cs {
-        se_linux_options(found, p.clone(), c, &format!("container {}", cname(c)));
+        se_linux_options(
+            found,
+            pod.v,
+            p.clone(),
+            c,
+            &format!("container {}", cname(c)),
+        );
     }
 }
 
-/// The SELinux options of one security context (`base` points at its owner).
-fn se_linux_options(found: &mut Found, base: String, o: &Value, who: &str) {
+/// The SELinux options of one security context (`base` points at its owner), at policy
+/// version `v`.
+fn se_linux_options(found: &mut Found, v: u32, base: String, o: &Value, who: &str) {
     if let Some(opts) = crate::controls::util::at(o, "/securityContext/seLinuxOptions") {
         let ty = str_at(opts, "/type").unwrap_or("");
-        if !SELINUX_TYPES.contains(&ty) {
+        if !SELINUX_TYPES
+            .iter()
+            .any(|(t, since)| *t == ty && v >= *since)
+        {
             found.add(
                 "seLinuxOptions",
                 B,
@@ -354,42 +421,101 @@ fn se_linux_options(found: &mut Found, base: String, o: &Value, who: &str) {
     }
 }
 
-/// procMount: baseline allows Unmasked only in a user namespace; restricted never.
+/// The containers that set a procMount other than `Default`, with the value.
+fn unmasked<'a>(pod: &Pod<'a>) -> Vec<(&'a str, &'a str, String)> {
+    pod.cs
+        .iter()
+        .filter_map(|(p, c)| {
+            let pm = str_at(c, "/securityContext/procMount")?;
+            (pm != "Default").then(|| (cname(c), pm, format!("{p}/securityContext/procMount")))
+        })
+        .collect()
+}
+
+/// procMount (baseline): `Default` only; from 1.35 anything in a user namespace
+/// (`hostUsers: false`).
 fn proc_mount(pod: &Pod, found: &mut Found) {
-    let user_ns = bool_at(pod.spec, "/hostUsers") == Some(false);
-    for (p, c) in &pod.cs {
-        let pm = str_at(c, "/securityContext/procMount");
-        if let Some(pm) = pm.filter(|pm| *pm != "Default") {
-            let lvl = if user_ns { R } else { B };
-            if lvl <= pod.level {
-                found.add(
-                    "procMount",
-                    lvl,
-                    format!("{p}/securityContext/procMount"),
-                    format!("container {} procMount {pm}", cname(c)),
-                );
-            }
-        }
+    if pod.v >= 35 && bool_at(pod.spec, "/hostUsers") == Some(false) {
+        return;
+    }
+    for (name, pm, ptr) in unmasked(pod) {
+        found.add(
+            "procMount",
+            B,
+            ptr,
+            format!("container {name} procMount {pm}"),
+        );
     }
 }
 
-/// seccomp (baseline): never Unconfined.
-fn baseline_seccomp(pod: &Pod, found: &mut Found) {
-    if str_at(pod.spec, "/securityContext/seccompProfile/type") == Some("Unconfined") {
+/// procMount (restricted, from 1.35): `Default` only, user namespace or not.
+fn proc_mount_restricted(pod: &Pod, found: &mut Found) {
+    if pod.v < 35 {
+        return;
+    }
+    for (name, pm, ptr) in unmasked(pod) {
         found.add(
-            "seccompProfile",
+            "procMount_restricted",
+            R,
+            ptr,
+            format!("container {name} procMount {pm}"),
+        );
+    }
+}
+
+/// seccomp (baseline): before 1.19 the alpha annotations must not name an unconfined
+/// profile; from 1.19 the fields must not set a type other than RuntimeDefault or
+/// Localhost.
+fn baseline_seccomp(pod: &Pod, found: &mut Found) {
+    if pod.v < 19 {
+        let ok = |s: &str| {
+            s == "runtime/default" || s == "docker/default" || s.starts_with("localhost/")
+        };
+        let ann = |k: &str| {
+            pod.meta
+                .get("annotations")
+                .and_then(|a| a.get(k))
+                .and_then(Value::as_str)
+        };
+        let mut keys = vec!["seccomp.security.alpha.kubernetes.io/pod".to_string()];
+        keys.extend(pod.cs.iter().map(|(_, c)| {
+            format!(
+                "container.seccomp.security.alpha.kubernetes.io/{}",
+                cname(c)
+            )
+        }));
+        for k in keys {
+            if let Some(val) = ann(&k).filter(|v| !ok(v)) {
+                found.add(
+                    "seccompProfile_baseline",
+                    B,
+                    format!("/metadata/annotations/{}", esc(&k)),
+                    format!("annotation {k}={val}"),
+                );
+            }
+        }
+        return;
+    }
+    fn bad(o: &Value) -> Option<&str> {
+        str_at(o, "/securityContext/seccompProfile/type")
+            .or_else(|| crate::controls::util::at(o, "/securityContext/seccompProfile").map(|_| ""))
+            .filter(|t| !matches!(*t, "RuntimeDefault" | "Localhost"))
+    }
+    if let Some(t) = bad(pod.spec) {
+        found.add(
+            "seccompProfile_baseline",
             B,
             "/securityContext/seccompProfile/type".into(),
-            "pod seccomp profile Unconfined".into(),
+            format!("pod seccomp profile {t}"),
         );
     }
     for (p, c) in &pod.cs {
-        if str_at(c, "/securityContext/seccompProfile/type") == Some("Unconfined") {
+        if let Some(t) = bad(c) {
             found.add(
-                "seccompProfile",
+                "seccompProfile_baseline",
                 B,
                 format!("{p}/securityContext/seccompProfile/type"),
-                format!("container {} seccomp profile Unconfined", cname(c)),
+                format!("container {} seccomp profile {t}", cname(c)),
             );
         }
     }
@@ -398,7 +524,10 @@ fn baseline_seccomp(pod: &Pod, found: &mut Found) {
 fn sysctls(pod: &Pod, found: &mut Found) {
     for (i, s) in arr(pod.spec, "/securityContext/sysctls").iter().enumerate() {
         let n = str_at(s, "/name").unwrap_or("");
-        if !SAFE_SYSCTLS.contains(&n) {
+        if !SAFE_SYSCTLS
+            .iter()
+            .any(|(safe, since)| *safe == n && pod.v >= *since)
+        {
             found.add(
                 "sysctls",
                 B,
@@ -430,8 +559,11 @@ fn windows_host_process(pod: &Pod, found: &mut Found) {
     }
 }
 
-/// Probes and lifecycle handlers must not name a host.
+/// Probes and lifecycle handlers must not name a host (from 1.34).
 fn host_probes(pod: &Pod, found: &mut Found) {
+    if pod.v < 34 {
+        return;
+    }
     for (p, c) in &pod.cs {
         for probe in [
             "livenessProbe",
@@ -459,12 +591,12 @@ fn host_probes(pod: &Pod, found: &mut Found) {
     }
 }
 
-/// Volume types: only the restricted list (hostPath is reported by baseline).
+/// Volume types: only the restricted list (hostPath too, which baseline also reports).
 fn restricted_volumes(pod: &Pod, found: &mut Found) {
     for (i, vol) in arr(pod.spec, "/volumes").iter().enumerate() {
         if let Some(obj) = vol.as_object() {
             for k in obj.keys() {
-                if k != "name" && k != "hostPath" && !RESTRICTED_VOLUMES.contains(&k.as_str()) {
+                if k != "name" && !RESTRICTED_VOLUMES.contains(&k.as_str()) {
                     found.add(
                         "restrictedVolumes",
                         R,
@@ -480,9 +612,10 @@ fn restricted_volumes(pod: &Pod, found: &mut Found) {
     }
 }
 
-/// allowPrivilegeEscalation must be false (not checked on Windows pods).
+/// allowPrivilegeEscalation must be false (from 1.8; not checked on Windows pods from
+/// 1.25).
 fn allow_privilege_escalation(pod: &Pod, found: &mut Found) {
-    if pod.windows() {
+    if pod.v < 8 || pod.windows_exempt() {
         return;
     }
     for (p, c) in &pod.cs {
@@ -532,8 +665,11 @@ fn run_as_non_root(pod: &Pod, found: &mut Found) {
     }
 }
 
-/// runAsUser must not be 0.
+/// runAsUser must not be 0 (from 1.23).
 fn run_as_user(pod: &Pod, found: &mut Found) {
+    if pod.v < 23 {
+        return;
+    }
     let uid = |o: &Value| {
         crate::controls::util::at(o, "/securityContext/runAsUser").and_then(Value::as_i64)
     };
@@ -557,17 +693,18 @@ fn run_as_user(pod: &Pod, found: &mut Found) {
     }
 }
 
-/// seccomp (restricted): RuntimeDefault or Localhost, on the pod or every container (not
-/// checked on Windows pods).
+/// seccomp (restricted, from 1.19): RuntimeDefault or Localhost, on the pod or every
+/// container (not checked on Windows pods from 1.25).
 fn restricted_seccomp(pod: &Pod, found: &mut Found) {
-    if pod.windows() {
+    if pod.v < 19 || pod.windows_exempt() {
         return;
     }
     let ok = |t: Option<&str>| matches!(t, Some("RuntimeDefault" | "Localhost"));
+    let set = |o: &Value| crate::controls::util::at(o, "/securityContext/seccompProfile").is_some();
     let pod_t = str_at(pod.spec, "/securityContext/seccompProfile/type");
-    if pod_t.is_some() && !ok(pod_t) && pod_t != Some("Unconfined") {
+    if set(pod.spec) && !ok(pod_t) {
         found.add(
-            "seccompProfile",
+            "seccompProfile_restricted",
             R,
             "/securityContext/seccompProfile/type".into(),
             format!("pod seccomp profile {}", pod_t.unwrap_or("")),
@@ -575,38 +712,39 @@ fn restricted_seccomp(pod: &Pod, found: &mut Found) {
     }
     for (p, c) in &pod.cs {
         let t = str_at(c, "/securityContext/seccompProfile/type");
-        match t {
-            Some("Unconfined") => {} // reported by the baseline check
-            Some(_) if !ok(t) => found.add(
-                "seccompProfile",
-                R,
-                format!("{p}/securityContext/seccompProfile/type"),
-                format!("container {} seccomp profile {}", cname(c), t.unwrap_or("")),
-            ),
-            None if !ok(pod_t) => found.add(
-                "seccompProfile",
+        if set(c) {
+            if !ok(t) {
+                found.add(
+                    "seccompProfile_restricted",
+                    R,
+                    format!("{p}/securityContext/seccompProfile/type"),
+                    format!("container {} seccomp profile {}", cname(c), t.unwrap_or("")),
+                );
+            }
+        } else if !ok(pod_t) {
+            found.add(
+                "seccompProfile_restricted",
                 R,
                 format!("{p}/securityContext/seccompProfile/type"),
                 format!(
                     "container {} has no seccomp profile (nor does the pod)",
                     cname(c)
                 ),
-            ),
-            _ => {}
+            );
         }
     }
 }
 
-/// capabilities (restricted): drop ALL, add at most NET_BIND_SERVICE (not checked on
-/// Windows pods).
+/// capabilities (restricted, from 1.22): drop ALL, add at most NET_BIND_SERVICE (not
+/// checked on Windows pods from 1.25).
 fn restricted_capabilities(pod: &Pod, found: &mut Found) {
-    if pod.windows() {
+    if pod.v < 22 || pod.windows_exempt() {
         return;
     }
     for (p, c) in &pod.cs {
         if !strs(c, "/securityContext/capabilities/drop").contains(&"ALL") {
             found.add(
-                "capabilities",
+                "capabilities_restricted",
                 R,
                 format!("{p}/securityContext/capabilities/drop"),
                 format!("container {} does not drop ALL capabilities", cname(c)),
@@ -616,9 +754,9 @@ fn restricted_capabilities(pod: &Pod, found: &mut Found) {
             .iter()
             .enumerate()
         {
-            if *cap != "NET_BIND_SERVICE" && BASELINE_CAPS.contains(cap) {
+            if *cap != "NET_BIND_SERVICE" {
                 found.add(
-                    "capabilities",
+                    "capabilities_restricted",
                     R,
                     format!("{p}/securityContext/capabilities/add/{i}"),
                     format!("container {} adds capability {cap}", cname(c)),
