@@ -181,3 +181,146 @@ fn every_upstream_fixture_is_judged_as_upstream_judges_it() {
         wrong.join("\n")
     );
 }
+
+/// Collects and evaluates an export folder holding `yaml`; returns the findings.
+fn evaluate_export(yaml: &str) -> Value {
+    let t = tempfile::tempdir().unwrap();
+    let export = t.path().join("export");
+    std::fs::create_dir_all(&export).unwrap();
+    std::fs::write(export.join("cluster.yaml"), yaml).unwrap();
+    let o = auditpack(
+        t.path(),
+        &[
+            "collect",
+            "--from-dir",
+            export.to_str().unwrap(),
+            "--out",
+            "snap.json",
+        ],
+    );
+    assert!(o.status.success(), "collect failed:\n{}", text(&o));
+    let o = auditpack(
+        t.path(),
+        &["evaluate", "snap.json", "--out", "findings.json"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    serde_json::from_slice(&std::fs::read(t.path().join("findings.json")).unwrap()).unwrap()
+}
+
+/// The failing observations of one check: (namespace, message).
+fn failures(f: &Value, id: &str) -> Vec<(String, String)> {
+    let check = f["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"));
+    check["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "fail")
+        .map(|o| {
+            (
+                // The namespace of a namespaced object, the name of a Namespace.
+                o["evidence"]["namespace"]
+                    .as_str()
+                    .or(o["evidence"]["name"].as_str())
+                    .unwrap_or("")
+                    .to_string(),
+                o["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn namespace(name: &str, version: &str) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n    pod-security.kubernetes.io/enforce-version: \"{version}\"\n"
+    )
+}
+
+/// A pod that sets `net.ipv4.tcp_slow_start_after_idle`, safe from policy v1.37 only.
+fn sysctl_pod(ns: &str) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: tuned\n  namespace: {ns}\nspec:\n  containers:\n  - name: app\n    image: registry.example.com/app@sha256:{}\n  securityContext:\n    sysctls:\n    - name: net.ipv4.tcp_slow_start_after_idle\n      value: \"0\"\n",
+        "0".repeat(64)
+    )
+}
+
+const APISERVER_1_36: &str = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver-cp1\n  namespace: kube-system\n  labels:\n    component: kube-apiserver\nspec:\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.36.2\n    command: [kube-apiserver]\n";
+
+#[test]
+fn namespace_policy_versions_are_honoured_and_latest_is_the_clusters_version() {
+    let mut yaml = String::from(APISERVER_1_36);
+    for (ns, version) in [
+        ("pinned-37", "v1.37"),
+        ("latest", "latest"),
+        ("pinned-36", "v1.36"),
+    ] {
+        yaml.push_str(&namespace(ns, version));
+        yaml.push_str(&sysctl_pod(ns));
+    }
+    let f = evaluate_export(&yaml);
+    let fails = failures(&f, "pss.baseline");
+    let namespaces: Vec<&str> = fails.iter().map(|(ns, _)| ns.as_str()).collect();
+    assert_eq!(
+        namespaces,
+        ["latest", "pinned-36"],
+        "on a v1.36 cluster `latest` is v1.36, where the sysctl is not yet safe: {fails:?}"
+    );
+    assert!(
+        fails
+            .iter()
+            .all(|(_, m)| m.contains("violates baseline v1.36") && m.contains("(sysctls)")),
+        "{fails:?}"
+    );
+
+    // Without a known cluster version, `latest` is the newest policy known (v1.37).
+    let mut yaml = String::new();
+    yaml.push_str(&namespace("latest", "latest"));
+    yaml.push_str(&sysctl_pod("latest"));
+    let f = evaluate_export(&yaml);
+    assert_eq!(failures(&f, "pss.baseline"), vec![]);
+}
+
+#[test]
+fn an_invalid_policy_version_label_fails_the_namespace_labels_check() {
+    let mut yaml = namespace("typo", "1.30");
+    yaml.push_str(&namespace("fine", "v1.30"));
+    let f = evaluate_export(&yaml);
+    let fails = failures(&f, "pss.namespace-labels");
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    assert_eq!(fails[0].0, "typo");
+    assert!(fails[0].1.contains("enforce-version=\"1.30\""), "{fails:?}");
+}
+
+#[test]
+fn only_valid_oci_digests_count_as_pinned_on_an_import() {
+    let pod = |name: &str, image: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: apps\nspec:\n  containers:\n  - name: app\n    image: {image}\n"
+        )
+    };
+    let h64 = "3f".repeat(32);
+    let mut yaml = namespace("apps", "latest");
+    yaml.push_str(&pod("sha256", &format!("ghcr.io/x/app@sha256:{h64}")));
+    yaml.push_str(&pod(
+        "sha512",
+        &format!("ghcr.io/x/app:1.0@sha512:{}", "ab".repeat(64)),
+    ));
+    yaml.push_str(&pod("short", "ghcr.io/x/app@sha256:abc"));
+    yaml.push_str(&pod(
+        "upper",
+        &format!("ghcr.io/x/app@sha256:{}", h64.to_uppercase()),
+    ));
+    yaml.push_str(&pod("tag", "ghcr.io/x/app:1.0"));
+    let f = evaluate_export(&yaml);
+    let fails = failures(&f, "integrity.image-digests");
+    let named: Vec<&str> = ["short", "upper", "tag"]
+        .into_iter()
+        .filter(|n| fails.iter().any(|(_, m)| m.contains(&format!("apps/{n} "))))
+        .collect();
+    assert_eq!(named, ["short", "upper", "tag"], "{fails:?}");
+    assert_eq!(fails.len(), 3, "the sha256 and sha512 pins pass: {fails:?}");
+}

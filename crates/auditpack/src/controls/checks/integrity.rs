@@ -32,6 +32,55 @@ pub const IMAGE_DIGESTS: CheckDef = CheckDef {
     run: image_digests,
 };
 
+/// The digest algorithms the OCI image spec registers, with the length of their encoded
+/// part (lower-case hex): `sha256`, `sha512` and `blake3`.
+const REGISTERED_DIGESTS: &[(&str, usize)] = &[("sha256", 64), ("sha512", 128), ("blake3", 64)];
+
+/// Whether an image reference is pinned by a valid digest (`name[:tag]@ALGORITHM:HEX`),
+/// or why not. The digest must follow the OCI image spec's grammar
+/// (`algorithm ":" encoded`) with a registered algorithm and its encoding exactly:
+/// `sha256:` and 64 lower-case hex digits, `sha512:` and 128, `blake3:` and 64.
+pub fn digest_pin(image: &str) -> Result<(), String> {
+    let Some((_, digest)) = image.rsplit_once('@') else {
+        return Err("has no @digest: a tag can be moved to other content".into());
+    };
+    let Some((alg, encoded)) = digest.split_once(':') else {
+        return Err(format!(
+            "has a malformed digest {digest:?} (no `algorithm:` prefix)"
+        ));
+    };
+    let grammar = !alg.is_empty()
+        && alg.split(['+', '.', '_', '-']).all(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && !encoded.is_empty()
+        && encoded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
+    if !grammar {
+        return Err(format!(
+            "has a malformed digest {digest:?} (not `algorithm:encoded` as the OCI image spec defines it)"
+        ));
+    }
+    let Some((_, len)) = REGISTERED_DIGESTS.iter().find(|(a, _)| *a == alg) else {
+        return Err(format!(
+            "has a digest of the unregistered algorithm {alg:?}: only sha256, sha512 and blake3 are registered by the OCI image spec"
+        ));
+    };
+    if encoded.len() != *len
+        || !encoded
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(format!(
+            "has an invalid {alg} digest {digest:?}: it must be {len} lower-case hex digits, so it pins nothing"
+        ));
+    }
+    Ok(())
+}
+
 fn image_digests(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let mut judged = 0;
     let mut bad = 0;
@@ -53,9 +102,18 @@ fn image_digests(ctx: &Ctx, mut b: Builder) -> CheckResult {
                 for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
                     judged += 1;
                     let image = str_at(c, "/image").unwrap_or("");
-                    if !image.contains("@sha256:") {
+                    if let Err(why) = digest_pin(image) {
                         bad += 1;
-                        b.push(Status::Fail, format!("{} {ns}/{} container {} uses {image:?}, a tag that can be moved to other content", kind_name(k), name(o), str_at(c, "/name").unwrap_or("?")), evidence(k, o, format!("{ptr}/{field}/{i}/image")));
+                        b.push(
+                            Status::Fail,
+                            format!(
+                                "{} {ns}/{} container {} uses {image:?}, which {why}",
+                                kind_name(k),
+                                name(o),
+                                str_at(c, "/name").unwrap_or("?")
+                            ),
+                            evidence(k, o, format!("{ptr}/{field}/{i}/image")),
+                        );
                     }
                 }
             }
@@ -64,7 +122,7 @@ fn image_digests(ctx: &Ctx, mut b: Builder) -> CheckResult {
     if bad == 0 && judged > 0 {
         b.push(
             Status::Pass,
-            format!("all {judged} application container images are pinned by @sha256 digest"),
+            format!("all {judged} application container images are pinned by a valid digest"),
             evidence_file(PODS, "", "/spec/containers"),
         );
     }
@@ -75,7 +133,7 @@ fn image_digests(ctx: &Ctx, mut b: Builder) -> CheckResult {
         ),
         Status::NotApplicable => "There are no application containers.".to_string(),
         _ => format!(
-            "{bad} of {judged} application container images are referenced by tag, not digest: the registry can serve different content under the same tag."
+            "{bad} of {judged} application container images are not pinned by a valid digest (a tag, or a digest that is malformed or of an unregistered algorithm): the registry can serve different content under the same reference."
         ),
     };
     b.finish(status, explanation, Some("Reference images as `registry/name@sha256:DIGEST` (the tag may stay in front for readability)."))
@@ -305,7 +363,35 @@ fn image_signing_verdict(mut b: Builder, found: usize, uncollected: &[String]) -
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::{digest_pin, glob_match};
+
+    #[test]
+    fn only_valid_oci_digests_pin() {
+        let h64 = "3f".repeat(32);
+        let h128 = "ab".repeat(64);
+        for ok in [
+            format!("ghcr.io/x/app@sha256:{h64}"),
+            format!("ghcr.io/x/app:1.2@sha256:{h64}"),
+            format!("registry:5000/app@sha512:{h128}"),
+            format!("app@blake3:{h64}"),
+        ] {
+            assert_eq!(digest_pin(&ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "ghcr.io/x/app:1.2".to_string(),
+            "ghcr.io/x/app@sha256:abc".to_string(),
+            format!("ghcr.io/x/app@sha256:{}", h64.to_uppercase()),
+            format!("ghcr.io/x/app@sha256:{h64}0"),
+            format!("ghcr.io/x/app@sha512:{h64}"),
+            format!("ghcr.io/x/app@sha256:{}", "g".repeat(64)),
+            format!("ghcr.io/x/app@md5:{h64}"),
+            format!("ghcr.io/x/app@SHA256:{h64}"),
+            format!("ghcr.io/x/app@{h64}"),
+            "ghcr.io/x/app@sha256:".to_string(),
+        ] {
+            assert!(digest_pin(&bad).is_err(), "{bad} must not count as pinned");
+        }
+    }
 
     #[test]
     fn image_globs() {

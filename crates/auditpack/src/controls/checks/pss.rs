@@ -145,7 +145,11 @@ fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
                             latest.label()
                         )
                     }
-                    _ => version.to_string(),
+                    Some(_) => version.to_string(),
+                    None => format!(
+                        "{version:?}, invalid: judged as latest = {}",
+                        latest.label()
+                    ),
                 };
                 b.push(
                     Status::Pass,
@@ -173,7 +177,7 @@ fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
         ),
         Status::NotApplicable => format!("There are no application namespaces.{note}"),
         _ => format!(
-            "{bad} application namespace(s) enforce no Pod Security Standard or enforce `privileged`, so privileged containers, host namespaces and host paths are admitted there.{note}"
+            "{bad} finding(s) on application namespaces: a namespace that enforces no Pod Security Standard or enforces `privileged` admits privileged containers, host namespaces and host paths; an invalid policy version label is an error pod-security-admission reports on every request.{note}"
         ),
     };
     b.finish(status, explanation, Some("Label each namespace: `kubectl label ns NAME pod-security.kubernetes.io/enforce=restricted` (or baseline where restricted is not yet possible), after a dry run with `--dry-run=server`."))

@@ -765,3 +765,35 @@ fn restricted_capabilities(pod: &Pod, found: &mut Found) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_as_pod_security_admission_reads_them() {
+        assert_eq!(Version::parse("v1.25", None), Some(Version(25)));
+        assert_eq!(Version::parse("latest", None), Some(Version::LATEST));
+        assert_eq!(
+            Version::parse("latest", Some(Version(30))),
+            Some(Version(30))
+        );
+        for bad in ["1.25", "v1", "v1.", "v2.0", "v1.025", "v1.2x", ""] {
+            assert_eq!(Version::parse(bad, None), None, "{bad}");
+        }
+        assert_eq!(Version::of_cluster("v1.29.4-eks-1234"), Some(Version(29)));
+        assert_eq!(Version::of_cluster("v1.99.0"), Some(Version::LATEST));
+        assert_eq!(Version::of_cluster("unknown"), None);
+    }
+
+    #[test]
+    fn the_sysctl_allow_list_grows_by_version() {
+        let spec = serde_json::json!({"containers": [{"name": "c"}],
+            "securityContext": {"sysctls": [{"name": "net.ipv4.tcp_notsent_lowat"}]}});
+        let meta = serde_json::json!({});
+        assert!(check_at(&meta, &spec, Level::Baseline, Version(37)).is_empty());
+        let v = check_at(&meta, &spec, Level::Baseline, Version(36));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].check, "sysctls");
+    }
+}
