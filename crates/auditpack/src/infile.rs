@@ -22,7 +22,7 @@
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Component, Path, PathBuf};
@@ -194,36 +194,72 @@ pub fn open_beneath(
     rel: &Path,
     links: Links,
 ) -> Result<File, InputError> {
-    let shown = base_path.join(rel);
-    // Components still to walk, last first (so links can push their targets' components).
-    let mut todo: Vec<Vec<u8>> = Vec::new();
-    push_components(&mut todo, rel.as_os_str().as_bytes());
-    // The folders opened so far below `base` (for `..`).
-    let mut stack: Vec<OwnedFd> = Vec::new();
-    let mut followed = 0;
-    // The path as resolved so far, for messages.
-    let mut at = base_path.to_path_buf();
-    while let Some(comp) = todo.pop() {
+    let mut walk = Beneath {
+        base,
+        base_path,
+        shown: base_path.join(rel),
+        links,
+        todo: Vec::new(),
+        stack: Vec::new(),
+        followed: 0,
+        at: base_path.to_path_buf(),
+    };
+    push_components(&mut walk.todo, rel.as_os_str().as_bytes());
+    while let Some(comp) = walk.todo.pop() {
+        if let Some(file) = walk.step(&comp)? {
+            return Ok(file);
+        }
+    }
+    Err(InputError::NotRegular {
+        path: walk.shown,
+        what: "a folder",
+    })
+}
+
+/// [`open_beneath`] walking a path one component at a time.
+struct Beneath<'a> {
+    base: &'a File,
+    base_path: &'a Path,
+    /// The path asked for, for messages.
+    shown: PathBuf,
+    links: Links,
+    /// Components still to walk, last first (so links can push their targets' components).
+    todo: Vec<Vec<u8>>,
+    /// The folders opened so far below `base` (for `..`).
+    stack: Vec<OwnedFd>,
+    /// Links followed so far.
+    followed: usize,
+    /// The path as resolved so far, for messages.
+    at: PathBuf,
+}
+
+impl Beneath<'_> {
+    /// The folder the next component is opened in.
+    fn dir(&self) -> BorrowedFd<'_> {
+        match self.stack.last() {
+            Some(d) => d.as_fd(),
+            None => self.base.as_fd(),
+        }
+    }
+
+    /// Walks one component; `Some` once the last one is open as a regular file.
+    fn step(&mut self, comp: &[u8]) -> Result<Option<File>, InputError> {
         if comp == b"." {
-            continue;
+            return Ok(None);
         }
         if comp == b".." {
-            if stack.pop().is_none() {
+            if self.stack.pop().is_none() {
                 return Err(InputError::LinkLeaves {
-                    path: shown.clone(),
-                    target: OsStr::from_bytes(&comp).to_string_lossy().into_owned(),
-                    folder: base_path.to_path_buf(),
+                    path: self.shown.clone(),
+                    target: OsStr::from_bytes(comp).to_string_lossy().into_owned(),
+                    folder: self.base_path.to_path_buf(),
                 });
             }
-            at.pop();
-            continue;
+            self.at.pop();
+            return Ok(None);
         }
-        let last = todo.is_empty();
-        let dir: &dyn std::os::fd::AsFd = match stack.last() {
-            Some(d) => d,
-            None => base,
-        };
-        let name = OsStr::from_bytes(&comp);
+        let last = self.todo.is_empty();
+        let name = OsStr::from_bytes(comp);
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY;
         let flags = if last {
             // Non-blocking: opening a FIFO must not wait for a writer.
@@ -231,78 +267,93 @@ pub fn open_beneath(
         } else {
             flags | OFlags::DIRECTORY
         };
-        match rustix::fs::openat(dir.as_fd(), name, flags, Mode::empty()) {
+        match rustix::fs::openat(self.dir(), name, flags, Mode::empty()) {
             Ok(fd) => {
-                at.push(name);
+                self.at.push(name);
                 if last {
-                    let file = File::from(fd);
-                    let kind = file.metadata().map_err(io_err(&at))?.file_type();
-                    if !kind.is_file() {
-                        return Err(InputError::NotRegular {
-                            path: shown,
-                            what: describe(&kind),
-                        });
-                    }
-                    return Ok(file);
+                    return self.regular(fd).map(Some);
                 }
-                stack.push(fd);
+                self.stack.push(fd);
+                Ok(None)
             }
             Err(e) if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR => {
                 // ELOOP: the component is a link (O_NOFOLLOW). ENOTDIR: a link, or a file
                 // where a folder was expected; readlinkat tells which.
-                let target = match rustix::fs::readlinkat(dir.as_fd(), name, Vec::new()) {
+                let target = match rustix::fs::readlinkat(self.dir(), name, Vec::new()) {
                     Ok(t) => t.into_bytes(),
                     Err(_) if e == rustix::io::Errno::NOTDIR => {
-                        return Err(io_err(&at.join(name))(e.into()));
+                        return Err(io_err(&self.at.join(name))(e.into()));
                     }
-                    Err(e) => return Err(io_err(&at.join(name))(e.into())),
+                    Err(e) => return Err(io_err(&self.at.join(name))(e.into())),
                 };
-                let link = at.join(name);
-                let target_text = OsStr::from_bytes(&target).to_string_lossy().into_owned();
-                match links {
-                    Links::Refuse => {
-                        return Err(InputError::Symlink {
-                            path: link,
-                            target: target_text,
-                        });
-                    }
-                    Links::WithinFolder => {
-                        followed += 1;
-                        if followed > MAX_LINKS {
-                            return Err(InputError::LinkLoop { path: shown });
-                        }
-                        if target.first() == Some(&b'/') || !stays_inside(&target, stack.len()) {
-                            return Err(InputError::LinkLeaves {
-                                path: link,
-                                target: target_text,
-                                folder: base_path.to_path_buf(),
-                            });
-                        }
-                        push_components(&mut todo, &target);
-                    }
-                }
+                self.follow(name, target).map(|()| None)
             }
-            Err(e) => {
-                // A socket cannot be opened at all (ENXIO): say what it is, rather than
-                // "No such device or address". The entry is only described here, never
-                // read: the refusal rests on the failed open.
-                if last
-                    && let Ok(st) =
-                        rustix::fs::statat(dir.as_fd(), name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
-                {
-                    let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
-                    if let Some(what) = describe_raw(kind) {
-                        return Err(InputError::NotRegular { path: shown, what });
-                    }
+            Err(e) => Err(self.unopenable(name, last, e)),
+        }
+    }
+
+    /// The last component, opened: it must be a regular file.
+    fn regular(&self, fd: OwnedFd) -> Result<File, InputError> {
+        let file = File::from(fd);
+        let kind = file.metadata().map_err(io_err(&self.at))?.file_type();
+        if !kind.is_file() {
+            return Err(InputError::NotRegular {
+                path: self.shown.clone(),
+                what: describe(&kind),
+            });
+        }
+        Ok(file)
+    }
+
+    /// The component `name` is a link to `target`: refused, or followed while it stays
+    /// inside the base folder.
+    fn follow(&mut self, name: &OsStr, target: Vec<u8>) -> Result<(), InputError> {
+        let link = self.at.join(name);
+        let target_text = OsStr::from_bytes(&target).to_string_lossy().into_owned();
+        match self.links {
+            Links::Refuse => Err(InputError::Symlink {
+                path: link,
+                target: target_text,
+            }),
+            Links::WithinFolder => {
+                self.followed += 1;
+                if self.followed > MAX_LINKS {
+                    return Err(InputError::LinkLoop {
+                        path: self.shown.clone(),
+                    });
                 }
-                return Err(io_err(&at.join(name))(e.into()));
+                if target.first() == Some(&b'/') || !stays_inside(&target, self.stack.len()) {
+                    return Err(InputError::LinkLeaves {
+                        path: link,
+                        target: target_text,
+                        folder: self.base_path.to_path_buf(),
+                    });
+                }
+                push_components(&mut self.todo, &target);
+                Ok(())
             }
         }
     }
-    Err(InputError::NotRegular {
-        path: shown,
-        what: "a folder",
-    })
+
+    /// Why the component `name` could not be opened (`e`).
+    fn unopenable(&self, name: &OsStr, last: bool, e: rustix::io::Errno) -> InputError {
+        // A socket cannot be opened at all (ENXIO): say what it is, rather than
+        // "No such device or address". The entry is only described here, never
+        // read: the refusal rests on the failed open.
+        if last
+            && let Ok(st) =
+                rustix::fs::statat(self.dir(), name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+        {
+            let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
+            if let Some(what) = describe_raw(kind) {
+                return InputError::NotRegular {
+                    path: self.shown.clone(),
+                    what,
+                };
+            }
+        }
+        io_err(&self.at.join(name))(e.into())
+    }
 }
 
 /// Whether a relative link target, read at `depth` folders below the base, stays inside

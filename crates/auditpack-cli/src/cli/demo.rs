@@ -6,10 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ed25519_dalek::SigningKey;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
 
+use auditpack::cleanup;
 use auditpack::collect::{Cluster, ImportOptions, Source};
 use auditpack::controls::EvalOptions;
+use auditpack::controls::catalog::Framework;
+use auditpack::findings::Findings;
 use auditpack::packet::{self, Output, Plan};
 use auditpack::render::{self, RenderOptions};
 use auditpack::seal::{self, TrustStore, keys};
@@ -33,69 +37,18 @@ fn bundled(rel: &str) -> PathBuf {
 
 /// Runs `auditpack demo`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let cluster = args
-        .cluster
-        .unwrap_or_else(|| bundled("examples/clusters/task-api"));
-    if !cluster.is_dir() {
-        anyhow::bail!(
-            "the example cluster {} is not there: run the demo from a checkout of auditpack, or give --cluster DIR",
-            cluster.display()
-        );
-    }
+    let cluster = demo_cluster(args.cluster)?;
     let now = render::resolve_now(None, std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
-    let out = match args.out {
-        Some(o) => o,
-        None => std::env::temp_dir().join(format!(
-            "auditpack-demo-{}-{}",
-            now.format("%Y%m%dT%H%M%S"),
-            std::process::id()
-        )),
-    };
-    if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
-        anyhow::bail!("{} is not empty: give another --out", out.display());
-    }
-    // What the demo creates is removed if it is interrupted: the whole folder when the
-    // demo made it, else the keys folder (the packet and archive clean up their own).
-    let mut unfinished = Vec::new();
-    if !out.exists() {
-        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let ((), r) = auditpack::cleanup::create(&out, auditpack::cleanup::Kind::Dir, |p| {
-            std::fs::create_dir(p)
-        })
-        .with_context(|| format!("creating {}", out.display()))?;
-        unfinished.push(r);
-    }
-    let keys_dir = out.join("keys");
-    let ((), r) = auditpack::cleanup::create(&keys_dir, auditpack::cleanup::Kind::Dir, |p| {
-        std::fs::create_dir(p)
-    })
-    .with_context(|| format!("creating {}", keys_dir.display()))?;
-    unfinished.push(r);
-
-    // A throw-away key: only its public half is written, for checking the packet.
-    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let out = out_dir(args.out, now)?;
+    let (unfinished, keys_dir) = make_folders(&out)?;
+    let (key, pub_pem) = throwaway_key(&keys_dir)?;
     let public = key.verifying_key();
-    let pub_pem = keys_dir.join("demo-signer.pub.pem");
-    std::fs::write(&pub_pem, keys::spki_pem(&public)?)?;
-    std::fs::write(
-        keys_dir.join("demo-signer.pub"),
-        keys::openssh_public(&public, "auditpack-demo")?,
-    )?;
 
     println!(
         "1. collect   {} (kubectl exports of the Task API cluster)",
         cluster.display()
     );
-    let mut catalogs = Vec::new();
-    let pci = bundled("examples/catalogs/pci-dss.yaml");
-    if pci.is_file() {
-        let mut framework = auditpack::controls::catalog::load(&pci)?;
-        framework.source = "examples/catalogs/pci-dss.yaml".into();
-        catalogs.push(framework);
-    }
+    let catalogs = example_catalogs()?;
     println!(
         "2. evaluate  SOC2, HIPAA{}",
         if catalogs.is_empty() {
@@ -105,28 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     );
     let packet_dir = out.join("packet");
-    // The demo is one fixed plan: the bundled cluster, the built-in frameworks and the
-    // example catalog, a throw-away key, the default quarter.
-    let plan = Plan {
-        source: Source {
-            cluster_name: cluster
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned()),
-            ..Source::new(Cluster::Files {
-                dir: cluster.clone(),
-                options: ImportOptions::default(),
-            })
-        },
-        eval: EvalOptions {
-            catalogs,
-            ..EvalOptions::default()
-        },
-        render: RenderOptions::new(&packet_dir, now),
-        out: Output::Dir(packet_dir.clone()),
-        previous_trust: None,
-        key,
-        archive: None,
-    };
+    let plan = demo_plan(&cluster, catalogs, &packet_dir, now, key);
     let made = packet::build(plan, &mut |_| {})?.made;
     println!(
         "3. render    packet {} ({} files)",
@@ -137,9 +69,125 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let archive = out.join(format!("{}.tar.gz", made.packet.id));
     seal::write_archive(&packet_dir, &archive)?;
+    verify_both(&packet_dir, &archive, public)?;
+    print_summary(&made.findings, &packet_dir, &pub_pem);
+    drop(unfinished);
+    println!("\n{}", packet_dir.join("index.html").display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The example cluster folder: `--cluster`, or the bundled one.
+fn demo_cluster(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let cluster = arg.unwrap_or_else(|| bundled("examples/clusters/task-api"));
+    if !cluster.is_dir() {
+        anyhow::bail!(
+            "the example cluster {} is not there: run the demo from a checkout of auditpack, or give --cluster DIR",
+            cluster.display()
+        );
+    }
+    Ok(cluster)
+}
+
+/// The folder to write into: `--out`, or a new one under the temp dir; it must be empty.
+fn out_dir(arg: Option<PathBuf>, now: DateTime<Utc>) -> anyhow::Result<PathBuf> {
+    let out = match arg {
+        Some(o) => o,
+        None => std::env::temp_dir().join(format!(
+            "auditpack-demo-{}-{}",
+            now.format("%Y%m%dT%H%M%S"),
+            std::process::id()
+        )),
+    };
+    if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!("{} is not empty: give another --out", out.display());
+    }
+    Ok(out)
+}
+
+/// Creates `out` (when absent) and `out/keys`, registered for removal if the demo is
+/// interrupted: the whole folder when the demo made it, else the keys folder (the packet
+/// and archive clean up their own). Returns the registrations and the keys folder.
+fn make_folders(out: &Path) -> anyhow::Result<(Vec<cleanup::Registered>, PathBuf)> {
+    let mut unfinished = Vec::new();
+    if !out.exists() {
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let ((), r) = cleanup::create(out, cleanup::Kind::Dir, |p| std::fs::create_dir(p))
+            .with_context(|| format!("creating {}", out.display()))?;
+        unfinished.push(r);
+    }
+    let keys_dir = out.join("keys");
+    let ((), r) = cleanup::create(&keys_dir, cleanup::Kind::Dir, |p| std::fs::create_dir(p))
+        .with_context(|| format!("creating {}", keys_dir.display()))?;
+    unfinished.push(r);
+    Ok((unfinished, keys_dir))
+}
+
+/// A throw-away key: only its public half is written (PEM and OpenSSH), for checking the
+/// packet. Returns the key and the PEM file.
+fn throwaway_key(keys_dir: &Path) -> anyhow::Result<(SigningKey, PathBuf)> {
+    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let public = key.verifying_key();
+    let pub_pem = keys_dir.join("demo-signer.pub.pem");
+    std::fs::write(&pub_pem, keys::spki_pem(&public)?)?;
+    std::fs::write(
+        keys_dir.join("demo-signer.pub"),
+        keys::openssh_public(&public, "auditpack-demo")?,
+    )?;
+    Ok((key, pub_pem))
+}
+
+/// The example PCI-DSS catalog, when the checkout has it.
+fn example_catalogs() -> anyhow::Result<Vec<Framework>> {
+    let mut catalogs = Vec::new();
+    let pci = bundled("examples/catalogs/pci-dss.yaml");
+    if pci.is_file() {
+        let mut framework = auditpack::controls::catalog::load(&pci)?;
+        framework.source = "examples/catalogs/pci-dss.yaml".into();
+        catalogs.push(framework);
+    }
+    Ok(catalogs)
+}
+
+/// The demo is one fixed plan: the bundled cluster, the built-in frameworks and the
+/// example catalog, a throw-away key, the default quarter.
+fn demo_plan(
+    cluster: &Path,
+    catalogs: Vec<Framework>,
+    packet_dir: &Path,
+    now: DateTime<Utc>,
+    key: SigningKey,
+) -> Plan {
+    Plan {
+        source: Source {
+            cluster_name: cluster
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+            ..Source::new(Cluster::Files {
+                dir: cluster.to_path_buf(),
+                options: ImportOptions::default(),
+            })
+        },
+        eval: EvalOptions {
+            catalogs,
+            ..EvalOptions::default()
+        },
+        render: RenderOptions::new(packet_dir, now),
+        out: Output::Dir(packet_dir.to_path_buf()),
+        previous_trust: None,
+        key,
+        archive: None,
+    }
+}
+
+/// Verifies the folder and the archive against the demo key; fails with the failures
+/// listed when either does not verify.
+fn verify_both(packet_dir: &Path, archive: &Path, public: VerifyingKey) -> anyhow::Result<()> {
     let mut trust = TrustStore::new();
     trust.add(public, "demo signer");
-    for path in [&packet_dir, &archive] {
+    for path in [packet_dir, archive] {
         let report = seal::verify_path(path, &trust)?;
         if !report.is_verified() {
             for f in &report.failures {
@@ -153,9 +201,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             report.files_checked
         );
     }
+    Ok(())
+}
 
+/// The checks' outcome and how to check the packet without auditpack.
+fn print_summary(findings: &Findings, packet_dir: &Path, pub_pem: &Path) {
     let mut counts = std::collections::BTreeMap::new();
-    for c in &made.findings.checks {
+    for c in &findings.checks {
         *counts.entry(c.status.as_str()).or_insert(0) += 1;
     }
     let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
@@ -166,7 +218,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "  openssl pkeyutl -verify -pubin -inkey {} -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig",
         pub_pem.display()
     );
-    drop(unfinished);
-    println!("\n{}", packet_dir.join("index.html").display());
-    Ok(ExitCode::SUCCESS)
 }

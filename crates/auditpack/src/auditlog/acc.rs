@@ -310,72 +310,21 @@ impl Acc {
                 return;
             }
         }
-        match ev.api_version.as_deref() {
-            None | Some("audit.k8s.io/v1") | Some("audit.k8s.io/v1beta1") => {}
-            Some(_) => {
-                self.problem(
-                    rel,
-                    format!(
-                        "{at}field apiVersion must be audit.k8s.io/v1 or audit.k8s.io/v1beta1 (unknown version)"
-                    ),
-                    lim,
-                );
-                return;
+        match request(ev) {
+            Ok(req) => {
+                self.objects += 1;
+                self.stage(&req, stage_rank(ev.stage.as_deref()), lim);
             }
+            Err(what) => self.problem(rel, format!("{at}{what}"), lim),
         }
-        let Some(ts) = ev.time_text() else {
-            self.problem(
-                rel,
-                format!("{at}event without a time (requestReceivedTimestamp, timestamp or stageTimestamp)"),
-                lim,
-            );
-            return;
-        };
-        let Some(time) = parse_micros(ts) else {
-            let field = if ev.request_received_timestamp.is_some() {
-                "requestReceivedTimestamp"
-            } else if ev.timestamp.is_some() {
-                "timestamp"
-            } else {
-                "stageTimestamp"
-            };
-            self.problem(
-                rel,
-                format!("{at}field {field} must be an RFC 3339 time"),
-                lim,
-            );
-            return;
-        };
-        let Some(verb) = ev.verb.as_deref() else {
-            self.problem(rel, format!("{at}event without a verb"), lim);
-            return;
-        };
-        let Some(user) = ev.user.as_ref().and_then(|u| u.username.as_deref()) else {
-            self.problem(rel, format!("{at}event without user.username"), lim);
-            return;
-        };
-        self.objects += 1;
-        let oref = ev.object_ref.as_ref();
-        let req = Req {
-            time,
-            verb,
-            user,
-            imp: ev
-                .impersonated_user
-                .as_ref()
-                .and_then(|u| u.username.as_deref()),
-            group: oref.map_or("", |o| o.group()),
-            resource: oref.and_then(|o| o.resource.as_deref()),
-            sub: oref.and_then(|o| o.subresource.as_deref()),
-            ns: oref.and_then(|o| o.namespace.as_deref()),
-            name: oref.and_then(|o| o.name.as_deref()),
-            code: ev.response_status.as_ref().and_then(|s| s.code),
-            audit_id: ev.audit_id.as_deref(),
-        };
-        let rank = stage_rank(ev.stage.as_deref());
+    }
+
+    /// Takes one stage of a request: a final stage is recorded (and settles an earlier
+    /// stage of it); an earlier stage waits, keeping the latest stage and the earliest
+    /// time. Without an auditID stages cannot be matched: each event is a request.
+    fn stage(&mut self, req: &Req<'_>, rank: u8, lim: &Limits) {
         let Some(id) = req.audit_id.map(audit_key) else {
-            // Without an auditID stages cannot be matched: each event is a request.
-            self.record(&req, lim);
+            self.record(req, lim);
             return;
         };
         if rank == 3 {
@@ -383,20 +332,20 @@ impl Acc {
                 self.duplicate_stages += 1;
             }
             self.finals.push(id);
-            self.record(&req, lim);
-        } else {
-            match self.pending.get_mut(&id) {
-                Some(p) => {
-                    self.duplicate_stages += 1;
-                    if rank >= p.rank {
-                        let t = p.time.min(req.time);
-                        *p = Pending::new(&req, rank);
-                        p.time = t;
-                    }
+            self.record(req, lim);
+            return;
+        }
+        match self.pending.get_mut(&id) {
+            Some(p) => {
+                self.duplicate_stages += 1;
+                if rank >= p.rank {
+                    let t = p.time.min(req.time);
+                    *p = Pending::new(req, rank);
+                    p.time = t;
                 }
-                None => {
-                    self.pending.insert(id, Pending::new(&req, rank));
-                }
+            }
+            None => {
+                self.pending.insert(id, Pending::new(req, rank));
             }
         }
     }
@@ -585,4 +534,60 @@ impl Acc {
         }
         self.finals.clear();
     }
+}
+
+/// The request an event describes, or why it is not one this summary can use.
+fn request<'e>(ev: &'e Event<'_>) -> Result<Req<'e>, String> {
+    match ev.api_version.as_deref() {
+        None | Some("audit.k8s.io/v1") | Some("audit.k8s.io/v1beta1") => {}
+        Some(_) => {
+            return Err(
+                "field apiVersion must be audit.k8s.io/v1 or audit.k8s.io/v1beta1 (unknown version)"
+                    .into(),
+            );
+        }
+    }
+    let time = event_time(ev)?;
+    let Some(verb) = ev.verb.as_deref() else {
+        return Err("event without a verb".into());
+    };
+    let Some(user) = ev.user.as_ref().and_then(|u| u.username.as_deref()) else {
+        return Err("event without user.username".into());
+    };
+    let oref = ev.object_ref.as_ref();
+    Ok(Req {
+        time,
+        verb,
+        user,
+        imp: ev
+            .impersonated_user
+            .as_ref()
+            .and_then(|u| u.username.as_deref()),
+        group: oref.map_or("", |o| o.group()),
+        resource: oref.and_then(|o| o.resource.as_deref()),
+        sub: oref.and_then(|o| o.subresource.as_deref()),
+        ns: oref.and_then(|o| o.namespace.as_deref()),
+        name: oref.and_then(|o| o.name.as_deref()),
+        code: ev.response_status.as_ref().and_then(|s| s.code),
+        audit_id: ev.audit_id.as_deref(),
+    })
+}
+
+/// An event's time in microseconds, from the first of its time fields that is present.
+fn event_time(ev: &Event<'_>) -> Result<i64, String> {
+    let Some(ts) = ev.time_text() else {
+        return Err(
+            "event without a time (requestReceivedTimestamp, timestamp or stageTimestamp)".into(),
+        );
+    };
+    parse_micros(ts).ok_or_else(|| {
+        let field = if ev.request_received_timestamp.is_some() {
+            "requestReceivedTimestamp"
+        } else if ev.timestamp.is_some() {
+            "timestamp"
+        } else {
+            "stageTimestamp"
+        };
+        format!("field {field} must be an RFC 3339 time")
+    })
 }

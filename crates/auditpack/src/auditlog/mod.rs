@@ -649,56 +649,7 @@ fn build(
     opts: &Options,
     gap_secs: u64,
 ) -> Summary {
-    let thr = i64::try_from(gap_secs).unwrap_or(i64::MAX / 2_000_000) * 1_000_000;
-    let since = opts.since.map(|t| t.timestamp_micros());
-    let until = opts.until.map(|t| t.timestamp_micros());
-    let mut gaps = Vec::new();
-    let mut buckets: Vec<(i64, (i64, i64))> = acc.buckets.into_iter().collect();
-    buckets.sort_unstable();
-    match (acc.first, acc.last) {
-        (Some(first), Some(last)) => {
-            if let Some(s) = since
-                && first - s > thr
-            {
-                gaps.push(gap(s, first));
-            }
-            for w in buckets.windows(2) {
-                let (end_prev, start_next) = (w[0].1.1, w[1].1.0);
-                if start_next - end_prev > thr {
-                    gaps.push(gap(end_prev, start_next));
-                }
-            }
-            if let Some(u) = until
-                && u - last > thr
-            {
-                gaps.push(gap(last, u));
-            }
-        }
-        _ => {
-            if let (Some(s), Some(u)) = (since, until) {
-                gaps.push(gap(s, u));
-            }
-        }
-    }
-    let mut rbac = acc.rbac;
-    rbac.sort_by(|a, b| (a.time, &a.audit_id).cmp(&(b.time, &b.audit_id)));
-    let mut execs = acc.execs;
-    execs.sort_by_key(|e| e.time);
-    let mut secrets: Vec<_> = acc.secrets.into_iter().collect();
-    secrets.sort_by(|a, b| {
-        let k = |x: &acc::SecretKey| {
-            (
-                x.3.clone(),
-                x.4.clone(),
-                x.0.clone(),
-                x.1.clone(),
-                x.2.clone(),
-            )
-        };
-        k(&a.0).cmp(&k(&b.0))
-    });
-    let mut denied: Vec<_> = acc.denied.into_iter().collect();
-    denied.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+    let gaps = find_gaps(&acc, opts, gap_secs);
     let problems = acc
         .problems
         .into_iter()
@@ -723,60 +674,131 @@ fn build(
         files,
         problems,
         problems_total: acc.problems_total,
-        rbac_changes: rbac
-            .into_iter()
-            .map(|r| RbacChange {
-                time: micros(r.time),
-                user: r.user,
-                impersonated_user: r.imp,
-                verb: r.verb,
-                resource: r.resource,
-                namespace: r.ns,
-                name: r.name,
-                code: r.code,
-                audit_id: r.audit_id,
-            })
-            .collect(),
-        secret_access: secrets
-            .into_iter()
-            .map(|((user, imp, verb, ns, name), a)| SecretAccess {
-                user,
-                impersonated_user: imp,
-                verb,
-                namespace: ns,
-                name,
-                count: a.count,
-                denied: a.denied,
-                first: micros(a.first),
-                last: micros(a.last),
-            })
-            .collect(),
-        execs: execs
-            .into_iter()
-            .map(|e| Exec {
-                time: micros(e.time),
-                user: e.user,
-                impersonated_user: e.imp,
-                subresource: e.sub,
-                namespace: e.ns,
-                pod: e.pod,
-                code: e.code,
-            })
-            .collect(),
-        denied: denied
-            .into_iter()
-            .map(|((user, imp), a)| Denied {
-                user,
-                impersonated_user: imp,
-                count: a.count,
-                first: micros(a.first),
-                last: micros(a.last),
-            })
-            .collect(),
+        rbac_changes: rbac_rows(acc.rbac),
+        secret_access: secret_rows(acc.secrets),
+        execs: exec_rows(acc.execs),
+        denied: denied_rows(acc.denied),
         by_verb: acc.by_verb.into_iter().collect(),
         by_resource: acc.by_resource.into_iter().collect(),
         by_user: acc.by_user.into_iter().collect(),
     }
+}
+
+/// The silences longer than `gap_secs`: from `since` to the first event, between the
+/// timeline's buckets, and from the last event to `until` (all of the period when no
+/// event was read).
+fn find_gaps(acc: &Acc, opts: &Options, gap_secs: u64) -> Vec<Gap> {
+    let thr = i64::try_from(gap_secs).unwrap_or(i64::MAX / 2_000_000) * 1_000_000;
+    let since = opts.since.map(|t| t.timestamp_micros());
+    let until = opts.until.map(|t| t.timestamp_micros());
+    let mut gaps = Vec::new();
+    let (Some(first), Some(last)) = (acc.first, acc.last) else {
+        if let (Some(s), Some(u)) = (since, until) {
+            gaps.push(gap(s, u));
+        }
+        return gaps;
+    };
+    let mut buckets: Vec<(i64, (i64, i64))> = acc.buckets.iter().map(|(&k, &v)| (k, v)).collect();
+    buckets.sort_unstable();
+    if let Some(s) = since
+        && first - s > thr
+    {
+        gaps.push(gap(s, first));
+    }
+    for w in buckets.windows(2) {
+        let (end_prev, start_next) = (w[0].1.1, w[1].1.0);
+        if start_next - end_prev > thr {
+            gaps.push(gap(end_prev, start_next));
+        }
+    }
+    if let Some(u) = until
+        && u - last > thr
+    {
+        gaps.push(gap(last, u));
+    }
+    gaps
+}
+
+/// RBAC changes in time order (then by audit id).
+fn rbac_rows(mut rbac: Vec<acc::RbacRow>) -> Vec<RbacChange> {
+    rbac.sort_by(|a, b| (a.time, &a.audit_id).cmp(&(b.time, &b.audit_id)));
+    rbac.into_iter()
+        .map(|r| RbacChange {
+            time: micros(r.time),
+            user: r.user,
+            impersonated_user: r.imp,
+            verb: r.verb,
+            resource: r.resource,
+            namespace: r.ns,
+            name: r.name,
+            code: r.code,
+            audit_id: r.audit_id,
+        })
+        .collect()
+}
+
+/// Secret reads by namespace, name, user, impersonated user and verb.
+fn secret_rows(secrets: acc::FxMap<acc::SecretKey, acc::Agg>) -> Vec<SecretAccess> {
+    let mut secrets: Vec<_> = secrets.into_iter().collect();
+    secrets.sort_by(|a, b| {
+        let k = |x: &acc::SecretKey| {
+            (
+                x.3.clone(),
+                x.4.clone(),
+                x.0.clone(),
+                x.1.clone(),
+                x.2.clone(),
+            )
+        };
+        k(&a.0).cmp(&k(&b.0))
+    });
+    secrets
+        .into_iter()
+        .map(|((user, imp, verb, ns, name), a)| SecretAccess {
+            user,
+            impersonated_user: imp,
+            verb,
+            namespace: ns,
+            name,
+            count: a.count,
+            denied: a.denied,
+            first: micros(a.first),
+            last: micros(a.last),
+        })
+        .collect()
+}
+
+/// Exec and attach requests in time order.
+fn exec_rows(mut execs: Vec<acc::ExecRow>) -> Vec<Exec> {
+    execs.sort_by_key(|e| e.time);
+    execs
+        .into_iter()
+        .map(|e| Exec {
+            time: micros(e.time),
+            user: e.user,
+            impersonated_user: e.imp,
+            subresource: e.sub,
+            namespace: e.ns,
+            pod: e.pod,
+            code: e.code,
+        })
+        .collect()
+}
+
+/// Denied requests per user, most denials first.
+fn denied_rows(denied: acc::FxMap<(String, Option<String>), acc::Agg>) -> Vec<Denied> {
+    let mut denied: Vec<_> = denied.into_iter().collect();
+    denied.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+    denied
+        .into_iter()
+        .map(|((user, imp), a)| Denied {
+            user,
+            impersonated_user: imp,
+            count: a.count,
+            first: micros(a.first),
+            last: micros(a.last),
+        })
+        .collect()
 }
 
 #[cfg(test)]

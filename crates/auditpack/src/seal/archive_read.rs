@@ -26,6 +26,7 @@
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -491,107 +492,57 @@ impl<R: Read> TarReader<R> {
             return self.end().map(|()| None);
         }
         let mut raw = block.to_vec();
-        let mut long: Option<Vec<u8>> = None;
-        let mut main = block;
-        if block[156] == b'L' {
-            let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-            let noncanon = |d: &str| {
-                Stop::Fail(Failure::new(
-                    Rule::NonCanonicalArchive,
-                    lossy(name_field(&block)),
-                    format!("GNU long-name entry: {d}; the rest of the archive is not read"),
-                ))
-            };
-            let size = number(&block[124..136]).ok_or_else(|| noncanon("unreadable size"))?;
-            if size > (MAX_PATH_BYTES + 1) as u64 {
-                return Err(Stop::Fail(Failure::new(
-                    Rule::SizeLimit,
-                    lossy(name_field(&block)),
-                    format!(
-                        "GNU long-name entry of {size} bytes; paths are at most {MAX_PATH_BYTES} bytes; the rest of the archive is not read"
-                    ),
-                )));
-            }
-            let size = size as usize;
-            let mut data = vec![0u8; size.div_ceil(BLOCK) * BLOCK];
-            if size < 2 || !self.fill(&mut data, "a GNU long-name entry")? {
-                return Err(noncanon("no name"));
-            }
-            if data[size - 1] != 0 || data[..size - 1].contains(&0) {
-                return Err(noncanon("the name is not one NUL-terminated string"));
-            }
-            raw.extend_from_slice(&data);
-            if !self.fill(&mut main, "a header")? || main.iter().all(|&b| b == 0) {
-                return Err(noncanon("no entry follows it"));
-            }
-            raw.extend_from_slice(&main);
-            data.truncate(size - 1);
-            long = Some(data);
-        }
-        let name = long.unwrap_or_else(|| name_field(&main).to_vec());
-        let kind = main[156];
-        let Ok(name) = String::from_utf8(name) else {
-            return Err(Stop::Fail(Failure::new(
-                Rule::UnsafePath,
-                String::from_utf8_lossy(name_field(&main)).into_owned(),
-                "entry name is not valid UTF-8; the rest of the archive is not read",
-            )));
-        };
-        if kind != b'0' && kind != b'5' {
-            return Err(Stop::Fail(type_failure(kind, &main, name)));
-        }
-        let dir = kind == b'5';
-        let path = if dir {
-            name.strip_suffix('/').unwrap_or(&name)
+        let (main, long) = if block[156] == b'L' {
+            let (name, main) = self.long_name(&block, &mut raw)?;
+            (main, Some(name))
         } else {
-            &name
+            (block, None)
         };
-        if let Some(problem) = path_problem(path) {
-            return Err(Stop::Fail(Failure::new(
-                Rule::UnsafePath,
-                name.clone(),
-                format!("archive entry: {problem}; the rest of the archive is not read"),
-            )));
-        }
-        let noncanon = |d: String| {
+        let (path, dir) = entry_path(&main, long)?;
+        check_header(&main, path, dir, &raw).map(Some)
+    }
+
+    /// Reads the GNU long-name entry whose header is `block` and the header it names:
+    /// returns the name (without its NUL) and that header; appends both to `raw`.
+    fn long_name(
+        &mut self,
+        block: &[u8; BLOCK],
+        raw: &mut Vec<u8>,
+    ) -> Result<(Vec<u8>, [u8; BLOCK]), Stop> {
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let noncanon = |d: &str| {
             Stop::Fail(Failure::new(
                 Rule::NonCanonicalArchive,
-                path.to_string(),
-                format!("{d}; the rest of the archive is not read"),
+                lossy(name_field(block)),
+                format!("GNU long-name entry: {d}; the rest of the archive is not read"),
             ))
         };
-        let size = number(&main[124..136]).ok_or_else(|| {
-            noncanon(format!("unreadable size field {:?}", show(&main[124..136])))
-        })?;
-        let mtime = number(&main[136..148]).ok_or_else(|| {
-            noncanon(format!(
-                "unreadable mtime field {:?}",
-                show(&main[136..148])
-            ))
-        })?;
-        if dir && size != 0 {
+        let size = number(&block[124..136]).ok_or_else(|| noncanon("unreadable size"))?;
+        if size > (MAX_PATH_BYTES + 1) as u64 {
             return Err(Stop::Fail(Failure::new(
-                Rule::DirectoryWithData,
-                path.to_string(),
+                Rule::SizeLimit,
+                lossy(name_field(block)),
                 format!(
-                    "directory entry with size {size}: the tar crate would skip those bytes, GNU tar and Python would read them as entries; the rest of the archive is not read"
+                    "GNU long-name entry of {size} bytes; paths are at most {MAX_PATH_BYTES} bytes; the rest of the archive is not read"
                 ),
             )));
         }
-        let want = header_blocks(path, dir, size, mtime)
-            .map_err(|e| noncanon(format!("cannot be an archive entry ({e})")))?;
-        if want != raw {
-            return Err(noncanon(format!(
-                "{} differs from what auditpack archive writes",
-                first_difference(&raw, &want)
-            )));
+        let size = size as usize;
+        let mut data = vec![0u8; size.div_ceil(BLOCK) * BLOCK];
+        if size < 2 || !self.fill(&mut data, "a GNU long-name entry")? {
+            return Err(noncanon("no name"));
         }
-        Ok(Some(Head {
-            path: path.to_string(),
-            dir,
-            size,
-            mtime,
-        }))
+        if data[size - 1] != 0 || data[..size - 1].contains(&0) {
+            return Err(noncanon("the name is not one NUL-terminated string"));
+        }
+        raw.extend_from_slice(&data);
+        let mut main = [0u8; BLOCK];
+        if !self.fill(&mut main, "a header")? || main.iter().all(|&b| b == 0) {
+            return Err(noncanon("no entry follows it"));
+        }
+        raw.extend_from_slice(&main);
+        data.truncate(size - 1);
+        Ok((data, main))
     }
 
     /// After a first zero block: exactly one more, then the end of the stream.
@@ -672,6 +623,81 @@ impl<R: Read> TarReader<R> {
     }
 }
 
+/// The path of the entry whose header is `main` (named by `long` when a GNU long-name entry
+/// came first), without a directory's trailing `/`, and whether it is a directory. Refuses
+/// names that are not UTF-8 or not safe, and entries other than files and directories.
+fn entry_path(main: &[u8; BLOCK], long: Option<Vec<u8>>) -> Result<(String, bool), Stop> {
+    let name = long.unwrap_or_else(|| name_field(main).to_vec());
+    let kind = main[156];
+    let Ok(name) = String::from_utf8(name) else {
+        return Err(Stop::Fail(Failure::new(
+            Rule::UnsafePath,
+            String::from_utf8_lossy(name_field(main)).into_owned(),
+            "entry name is not valid UTF-8; the rest of the archive is not read",
+        )));
+    };
+    if kind != b'0' && kind != b'5' {
+        return Err(Stop::Fail(type_failure(kind, main, name)));
+    }
+    let dir = kind == b'5';
+    let path = if dir {
+        name.strip_suffix('/').unwrap_or(&name)
+    } else {
+        &name
+    };
+    if let Some(problem) = path_problem(path) {
+        return Err(Stop::Fail(Failure::new(
+            Rule::UnsafePath,
+            name.clone(),
+            format!("archive entry: {problem}; the rest of the archive is not read"),
+        )));
+    }
+    Ok((path.to_string(), dir))
+}
+
+/// Reads the size and mtime of the header `main` and checks that `raw` (every block read
+/// for this entry) is byte for byte what [`write_archive`] writes for them.
+fn check_header(main: &[u8; BLOCK], path: String, dir: bool, raw: &[u8]) -> Result<Head, Stop> {
+    let noncanon = |d: String| {
+        Stop::Fail(Failure::new(
+            Rule::NonCanonicalArchive,
+            path.clone(),
+            format!("{d}; the rest of the archive is not read"),
+        ))
+    };
+    let size = number(&main[124..136])
+        .ok_or_else(|| noncanon(format!("unreadable size field {:?}", show(&main[124..136]))))?;
+    let mtime = number(&main[136..148]).ok_or_else(|| {
+        noncanon(format!(
+            "unreadable mtime field {:?}",
+            show(&main[136..148])
+        ))
+    })?;
+    if dir && size != 0 {
+        return Err(Stop::Fail(Failure::new(
+            Rule::DirectoryWithData,
+            path,
+            format!(
+                "directory entry with size {size}: the tar crate would skip those bytes, GNU tar and Python would read them as entries; the rest of the archive is not read"
+            ),
+        )));
+    }
+    let want = header_blocks(&path, dir, size, mtime)
+        .map_err(|e| noncanon(format!("cannot be an archive entry ({e})")))?;
+    if want != raw {
+        return Err(noncanon(format!(
+            "{} differs from what auditpack archive writes",
+            first_difference(raw, &want)
+        )));
+    }
+    Ok(Head {
+        path,
+        dir,
+        size,
+        mtime,
+    })
+}
+
 /// Reads a `.tar.gz` packet as a stream: keeps the manifest, signatures and `packet.json` in
 /// memory, hashes every other regular file, and records every entry that breaks a rule.
 /// Never writes to disk; never panics on hostile input; memory stays bounded (no header
@@ -739,39 +765,119 @@ fn keep<R: Read>(
 }
 
 fn collect_tar(stream: impl Read, limits: &Limits, gate: Option<&TrustStore>) -> Collected {
-    let mut c = Collected::default();
     let mut tar = TarReader::new(stream);
-    let gate_passes = |c: &Collected| {
-        gate.is_none_or(|trust| signed_by_trusted(c.manifest.as_deref(), c.sig.as_deref(), trust))
-    };
-    let mut seal_next = 0usize;
-    let mut in_content = false;
-    let mut previous: Option<String> = None;
-    let mut seen = BTreeSet::new();
-    let mut mtime: Option<u64> = None;
-    let mut count = 0usize;
+    let mut walk = TarWalk::new(limits, gate);
     loop {
         let head = match tar.next() {
             Ok(Some(h)) => h,
             Ok(None) => break,
             Err(stop) => {
-                stopped(&mut c, &tar, stop);
-                return c;
+                stopped(&mut walk.c, &tar, stop);
+                return walk.c;
             }
         };
-        count += 1;
-        if count > limits.max_entries {
-            c.problems.push(Failure::new(
-                Rule::SizeLimit,
-                "",
-                format!("more than {} entries; not read further", limits.max_entries),
-            ));
-            c.incomplete = true;
-            return c;
+        if walk.entry(&mut tar, head).is_break() {
+            return walk.c;
         }
-        match mtime {
-            None => mtime = Some(head.mtime),
-            Some(m) if m != head.mtime => c.problems.push(Failure::new(
+    }
+    walk.finish()
+}
+
+/// One pass of [`collect_tar`] over an archive's entries: what has been collected so far,
+/// and what the layout rules need to remember between entries.
+struct TarWalk<'a> {
+    c: Collected,
+    limits: &'a Limits,
+    /// Content is read only when the seal files are signed by a key of this store.
+    gate: Option<&'a TrustStore>,
+    /// The first slot of [`SEAL_FILES`] that may still come.
+    seal_next: usize,
+    /// Whether the seal files are behind us.
+    in_content: bool,
+    /// The sort key of the last content entry (`dir/` for a folder).
+    previous: Option<String>,
+    seen: BTreeSet<String>,
+    /// The first entry's mtime, which every entry must share.
+    mtime: Option<u64>,
+    count: usize,
+}
+
+impl<'a> TarWalk<'a> {
+    fn new(limits: &'a Limits, gate: Option<&'a TrustStore>) -> Self {
+        TarWalk {
+            c: Collected::default(),
+            limits,
+            gate,
+            seal_next: 0,
+            in_content: false,
+            previous: None,
+            seen: BTreeSet::new(),
+            mtime: None,
+            count: 0,
+        }
+    }
+
+    fn gate_passes(&self) -> bool {
+        self.gate.is_none_or(|trust| {
+            signed_by_trusted(self.c.manifest.as_deref(), self.c.sig.as_deref(), trust)
+        })
+    }
+
+    /// Takes one entry; `Break` when nothing more is to be read.
+    fn entry<R: Read>(&mut self, tar: &mut TarReader<R>, head: Head) -> ControlFlow<()> {
+        self.count_entry()?;
+        self.check_mtime(&head);
+        let seal_slot = if head.dir {
+            None
+        } else {
+            SEAL_FILES.iter().position(|s| *s == head.path)
+        };
+        if !self.in_content {
+            if let Some(slot) = seal_slot.filter(|&s| s >= self.seal_next) {
+                return self.seal_file(tar, &head, slot);
+            }
+            self.in_content = true;
+            if !self.gate_passes() {
+                // Nothing after the seal files is read: an untrusted manifest proves nothing.
+                self.c.content_skipped = true;
+                return ControlFlow::Break(());
+            }
+        }
+        if let Some(problem) = self.misplaced(&head, seal_slot.is_some()) {
+            self.c.problems.push(problem);
+            return self.skip(tar, &head);
+        }
+        self.check_order(&head);
+        if head.dir {
+            self.c.dirs.insert(head.path);
+            return ControlFlow::Continue(());
+        }
+        self.content_file(tar, head)
+    }
+
+    /// Counts the entry against `max_entries`; past it the archive is not read further.
+    fn count_entry(&mut self) -> ControlFlow<()> {
+        self.count += 1;
+        if self.count <= self.limits.max_entries {
+            return ControlFlow::Continue(());
+        }
+        self.c.problems.push(Failure::new(
+            Rule::SizeLimit,
+            "",
+            format!(
+                "more than {} entries; not read further",
+                self.limits.max_entries
+            ),
+        ));
+        self.c.incomplete = true;
+        ControlFlow::Break(())
+    }
+
+    /// Every entry carries the first entry's mtime.
+    fn check_mtime(&mut self, head: &Head) {
+        match self.mtime {
+            None => self.mtime = Some(head.mtime),
+            Some(m) if m != head.mtime => self.c.problems.push(Failure::new(
                 Rule::NonCanonicalArchive,
                 head.path.clone(),
                 format!(
@@ -781,148 +887,169 @@ fn collect_tar(stream: impl Read, limits: &Limits, gate: Option<&TrustStore>) ->
             )),
             Some(_) => {}
         }
-        let seal_slot = if head.dir {
-            None
-        } else {
-            SEAL_FILES.iter().position(|s| *s == head.path)
+    }
+
+    /// Keeps the seal file of `slot` (the manifest or one of its signatures) in memory.
+    fn seal_file<R: Read>(
+        &mut self,
+        tar: &mut TarReader<R>,
+        head: &Head,
+        slot: usize,
+    ) -> ControlFlow<()> {
+        self.seal_next = slot + 1;
+        self.seen.insert(head.path.clone());
+        let cap = match slot {
+            0 | 3 => MAX_MANIFEST,
+            _ => MAX_SIGNATURE,
         };
-        let skip = |tar: &mut TarReader<_>, c: &mut Collected, head: &Head| {
-            tar.data(&head.path, head.size, |_| {})
-                .map_err(|stop| stopped(c, tar, stop))
+        let bytes = match keep(tar, &mut self.c, head, cap) {
+            Err(()) => return ControlFlow::Break(()),
+            Ok(None) => return ControlFlow::Continue(()),
+            Ok(Some(bytes)) => bytes,
         };
-        if !in_content {
-            if let Some(slot) = seal_slot.filter(|&s| s >= seal_next) {
-                seal_next = slot + 1;
-                seen.insert(head.path.clone());
-                let cap = match slot {
-                    0 | 3 => MAX_MANIFEST,
-                    _ => MAX_SIGNATURE,
-                };
-                let bytes = match keep(&mut tar, &mut c, &head, cap) {
-                    Err(()) => return c,
-                    Ok(None) => continue,
-                    Ok(Some(bytes)) => bytes,
-                };
-                match slot {
-                    0 => c.manifest = Some(bytes),
-                    1 => c.sig = Some(bytes),
-                    2 => c.sshsig = Some(bytes),
-                    _ => c.dsse = Some(bytes),
-                }
-                continue;
-            }
-            in_content = true;
-            if !gate_passes(&c) {
-                // Nothing after the seal files is read: an untrusted manifest proves nothing.
-                c.content_skipped = true;
-                return c;
-            }
+        match slot {
+            0 => self.c.manifest = Some(bytes),
+            1 => self.c.sig = Some(bytes),
+            2 => self.c.sshsig = Some(bytes),
+            _ => self.c.dsse = Some(bytes),
         }
-        if !seen.insert(head.path.clone()) {
-            c.problems.push(Failure::new(
+        ControlFlow::Continue(())
+    }
+
+    /// A content entry that must not be there at all: a second entry for a path, or a seal
+    /// file out of its place. Records the path as seen.
+    fn misplaced(&mut self, head: &Head, is_seal_file: bool) -> Option<Failure> {
+        if !self.seen.insert(head.path.clone()) {
+            return Some(Failure::new(
                 Rule::DuplicateEntry,
                 head.path.clone(),
                 "the archive holds this path more than once",
             ));
-            if skip(&mut tar, &mut c, &head).is_err() {
-                return c;
-            }
-            continue;
         }
-        if seal_slot.is_some() {
-            c.problems.push(Failure::new(
+        is_seal_file.then(|| {
+            Failure::new(
                 Rule::ArchiveLayout,
                 head.path.clone(),
                 "SHA256SUMS and its signatures come first, in that order, before any other entry",
-            ));
-            if skip(&mut tar, &mut c, &head).is_err() {
-                return c;
-            }
-            continue;
-        }
+            )
+        })
+    }
+
+    /// Content entries are sorted by path bytes, each after its folder's entry.
+    fn check_order(&mut self, head: &Head) {
         let key = if head.dir {
             format!("{}/", head.path)
         } else {
             head.path.clone()
         };
-        if let Some(prev) = &previous
+        if let Some(prev) = &self.previous
             && prev.as_bytes() >= key.as_bytes()
         {
-            c.problems.push(Failure::new(
+            self.c.problems.push(Failure::new(
                 Rule::ArchiveLayout,
                 head.path.clone(),
                 format!("comes after {prev:?}; entries are sorted by path bytes"),
             ));
         }
-        previous = Some(key);
+        self.previous = Some(key);
         if let Some((parent, _)) = head.path.rsplit_once('/')
-            && !c.dirs.contains(parent)
+            && !self.c.dirs.contains(parent)
         {
-            c.problems.push(Failure::new(
+            self.c.problems.push(Failure::new(
                 Rule::ArchiveLayout,
                 head.path.clone(),
                 format!("no folder entry {parent}/ comes before it"),
             ));
         }
-        if head.dir {
-            c.dirs.insert(head.path);
-            continue;
-        }
+    }
+
+    /// Hashes a content file; `packet.json` is also kept in memory.
+    fn content_file<R: Read>(&mut self, tar: &mut TarReader<R>, head: Head) -> ControlFlow<()> {
         if head.path == PACKET_JSON {
-            let bytes = match keep(&mut tar, &mut c, &head, MAX_PACKET_JSON) {
-                Err(()) => return c,
-                Ok(None) => continue,
+            let bytes = match keep(tar, &mut self.c, &head, MAX_PACKET_JSON) {
+                Err(()) => return ControlFlow::Break(()),
+                Ok(None) => return ControlFlow::Continue(()),
                 Ok(Some(bytes)) => bytes,
             };
-            c.files
+            self.c
+                .files
                 .insert(head.path.clone(), Sha256::digest(&bytes).into());
-            c.packet_json = Some(bytes);
-            continue;
+            self.c.packet_json = Some(bytes);
+            return ControlFlow::Continue(());
         }
         let mut hasher = Sha256::new();
         if let Err(stop) = tar.data(&head.path, head.size, |b| hasher.update(b)) {
-            stopped(&mut c, &tar, stop);
-            return c;
+            stopped(&mut self.c, tar, stop);
+            return ControlFlow::Break(());
         }
-        c.files.insert(head.path, hasher.finalize().into());
+        self.c.files.insert(head.path, hasher.finalize().into());
+        ControlFlow::Continue(())
     }
-    c.tar_ended = true;
-    if count == 0 {
-        c.problems.push(malformed("the archive holds no entries"));
-        return c;
+
+    /// Skips an entry's data.
+    fn skip<R: Read>(&mut self, tar: &mut TarReader<R>, head: &Head) -> ControlFlow<()> {
+        match tar.data(&head.path, head.size, |_| {}) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(stop) => {
+                stopped(&mut self.c, tar, stop);
+                ControlFlow::Break(())
+            }
+        }
     }
-    if !in_content && !gate_passes(&c) {
-        c.content_skipped = true;
-        return c;
+
+    /// The rules that need the whole archive, once the tar has ended.
+    fn finish(mut self) -> Collected {
+        self.c.tar_ended = true;
+        if self.count == 0 {
+            self.c
+                .problems
+                .push(malformed("the archive holds no entries"));
+            return self.c;
+        }
+        if !self.in_content && !self.gate_passes() {
+            self.c.content_skipped = true;
+            return self.c;
+        }
+        self.check_empty_dirs();
+        self.check_seal_time();
+        self.c
     }
-    for d in &c.dirs {
-        let prefix = format!("{d}/");
-        let used = seen
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|p| p.starts_with(&prefix));
-        if !used {
-            c.problems.push(Failure::new(
-                Rule::EmptyDirectory,
-                d.clone(),
-                "empty directory: a manifest lists files only",
+
+    /// Every folder entry holds at least one file: a manifest lists files only.
+    fn check_empty_dirs(&mut self) {
+        for d in &self.c.dirs {
+            let prefix = format!("{d}/");
+            let used = self
+                .seen
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|p| p.starts_with(&prefix));
+            if !used {
+                self.c.problems.push(Failure::new(
+                    Rule::EmptyDirectory,
+                    d.clone(),
+                    "empty directory: a manifest lists files only",
+                ));
+            }
+        }
+    }
+
+    /// The entries' shared mtime is packet.json's `sealedAt`.
+    fn check_seal_time(&mut self) {
+        let (meta, _) = packet_meta(self.c.packet_json.as_deref());
+        if let (Some(m), Some(sealed)) = (self.mtime, meta.sealed_at)
+            && m != archive_mtime(Some(sealed))
+        {
+            self.c.problems.push(Failure::new(
+                Rule::NonCanonicalArchive,
+                "",
+                format!(
+                    "the entries' mtime {m} is not packet.json's sealedAt ({})",
+                    archive_mtime(Some(sealed))
+                ),
             ));
         }
     }
-    let (meta, _) = packet_meta(c.packet_json.as_deref());
-    if let (Some(m), Some(sealed)) = (mtime, meta.sealed_at)
-        && m != archive_mtime(Some(sealed))
-    {
-        c.problems.push(Failure::new(
-            Rule::NonCanonicalArchive,
-            "",
-            format!(
-                "the entries' mtime {m} is not packet.json's sealedAt ({})",
-                archive_mtime(Some(sealed))
-            ),
-        ));
-    }
-    c
 }
 
 fn stop_err(s: Stop) -> Option<Failure> {

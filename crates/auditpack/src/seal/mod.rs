@@ -139,37 +139,34 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Seals a packet folder: updates `packet.json` through [`PacketMeta`] (`signer`, `sealedAt`,
-/// `attestation` set; the packet's fields kept; created with `formatVersion: 1` if absent;
-/// refused with [`SealError::BadPacketJson`] if it is not one auditpack reads), writes `SHA256SUMS`,
-/// `SHA256SUMS.sig`, `SHA256SUMS.sshsig` and `SHA256SUMS.intoto.json`.
-///
-/// Every name is checked before anything is written; files are hashed in parallel; each
-/// output is written to a temporary file, fsynced and renamed, the manifest last, so a
-/// failed seal leaves no manifest behind.
-pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<SealReport, SealError> {
-    let io = |path: &Path, action: &'static str| {
-        let path = path.to_path_buf();
-        move |source| SealError::Io {
-            path,
-            action,
-            source,
-        }
-    };
-    if !fs::metadata(dir).map_err(io(dir, "cannot read"))?.is_dir() {
+/// Maps an I/O error on `path` to [`SealError::Io`].
+fn io_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> SealError {
+    let path = path.to_path_buf();
+    move |source| SealError::Io {
+        path,
+        action,
+        source,
+    }
+}
+
+/// Refuses a target that is not a folder, is sealed already (without `force`), or has a
+/// seal output name taken by something other than a regular file.
+fn check_target(dir: &Path, opts: &SealOptions) -> Result<(), SealError> {
+    if !fs::metadata(dir)
+        .map_err(io_err(dir, "cannot read"))?
+        .is_dir()
+    {
         return Err(SealError::NotADir {
             dir: dir.to_path_buf(),
         });
     }
-    let manifest_path = dir.join(MANIFEST);
-    if fs::symlink_metadata(&manifest_path).is_ok() && !opts.force {
+    if fs::symlink_metadata(dir.join(MANIFEST)).is_ok() && !opts.force {
         return Err(SealError::AlreadySealed {
             dir: dir.to_path_buf(),
         });
     }
     for name in SEAL_FILES {
-        let p = dir.join(name);
-        if let Ok(m) = fs::symlink_metadata(&p)
+        if let Ok(m) = fs::symlink_metadata(dir.join(name))
             && !m.file_type().is_file()
         {
             return Err(SealError::Unsealable {
@@ -180,11 +177,12 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
             });
         }
     }
+    Ok(())
+}
 
-    // A killed seal's staged files are not packet content: remove them before listing.
-    crate::cleanup::sweep_stale(dir, None);
-    // 1. List and check every name before writing anything.
-    let listing = walk::list(dir, &SEAL_FILES).map_err(io(dir, "cannot list"))?;
+/// Lists the files to seal, refusing the first name that cannot be part of a packet.
+fn list_content(dir: &Path) -> Result<Vec<(String, PathBuf)>, SealError> {
+    let listing = walk::list(dir, &SEAL_FILES).map_err(io_err(dir, "cannot list"))?;
     if let Some(problem) = listing.problems.into_iter().next() {
         return Err(SealError::Unsealable {
             dir: dir.to_path_buf(),
@@ -193,11 +191,15 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
             detail: problem.detail,
         });
     }
+    Ok(listing.files)
+}
 
-    // 2. The new packet.json.
-    let verifying = key.verifying_key();
-    let key_id = keys::key_id(&verifying);
-    let sealed_at = format_time(opts.now);
+/// The folder's `packet.json` (or a bare one when absent) with its seal record set.
+fn sealed_packet(
+    dir: &Path,
+    key: &SigningKey,
+    now: DateTime<Utc>,
+) -> Result<PacketMeta, SealError> {
     let packet_path = dir.join(PACKET_JSON);
     let mut packet = match fs::read(&packet_path) {
         Ok(bytes) => PacketMeta::from_slice(&bytes).map_err(|e| SealError::BadPacketJson {
@@ -205,28 +207,34 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
             source: e,
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => PacketMeta::bare(),
-        Err(e) => return Err(io(&packet_path, "cannot read")(e)),
+        Err(e) => return Err(io_err(&packet_path, "cannot read")(e)),
     };
+    let verifying = key.verifying_key();
     packet.seal = Some(SealRecord {
         signer: PacketSigner {
-            key_id: key_id.clone(),
+            key_id: keys::key_id(&verifying),
             public_key: keys::public_key_base64(&verifying),
         },
-        sealed_at: opts.now,
+        sealed_at: now,
         // Recorded (and so signed) so that verify can require the attestation: deleting it
         // is then a failure, not a silent downgrade to the older form.
         attestation: Some(DSSE.to_string()),
     });
-    let packet_bytes = packet.to_bytes();
-    let packet = serde_json::to_value(&packet).expect("packet.json serializes");
+    Ok(packet)
+}
 
-    // 3. Hash (in parallel), packet.json from memory.
-    let files: Vec<_> = listing
-        .files
+/// The manifest entries: every listed file hashed (in parallel), `packet.json` from
+/// memory, sorted by path bytes.
+fn manifest_entries(
+    dir: &Path,
+    files: Vec<(String, PathBuf)>,
+    packet_bytes: &[u8],
+) -> Result<Vec<manifest::Entry>, SealError> {
+    let files: Vec<_> = files
         .into_iter()
         .filter(|(rel, _)| rel != PACKET_JSON)
         .collect();
-    let digests = walk::hash_all(&files).map_err(io(dir, "cannot hash"))?;
+    let digests = walk::hash_all(&files).map_err(io_err(dir, "cannot hash"))?;
     let mut entries: Vec<manifest::Entry> = files
         .into_iter()
         .zip(digests)
@@ -234,61 +242,96 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
         .collect();
     entries.push(manifest::Entry {
         path: PACKET_JSON.into(),
-        sha256: Sha256::digest(&packet_bytes).into(),
+        sha256: Sha256::digest(packet_bytes).into(),
     });
     entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    let manifest_bytes = manifest::render(&entries);
+    Ok(entries)
+}
 
-    // 4. Sign.
-    let sig = key.sign(&manifest_bytes).to_bytes();
+/// The OpenSSH signature (`SHA256SUMS.sshsig`) of the manifest, armoured.
+fn ssh_signature(dir: &Path, key: &SigningKey, manifest_bytes: &[u8]) -> Result<String, SealError> {
     let ssh_private =
         ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from(key.clone()));
-    let sshsig = ssh_private
-        .sign(SSH_NAMESPACE, ssh_key::HashAlg::Sha512, &manifest_bytes)
+    ssh_private
+        .sign(SSH_NAMESPACE, ssh_key::HashAlg::Sha512, manifest_bytes)
         .and_then(|s| s.to_pem(ssh_key::LineEnding::LF))
         .map_err(|e| SealError::Io {
             path: dir.join(SSH_SIGNATURE),
             action: "cannot create the SSH signature",
             source: std::io::Error::other(e.to_string()),
-        })?;
-    let envelope = dsse::envelope(&entries, &packet, key);
+        })
+}
 
-    // 5. Stage everything (fsynced), then rename: the manifest last.
-    let stage = |name: &str, bytes: &[u8]| {
+/// Stages every seal output (fsynced), then renames them all, the manifest last; with
+/// `force`, the old manifest is removed first. `outputs` ends with the manifest.
+fn write_outputs(dir: &Path, force: bool, outputs: [(&str, &[u8]); 5]) -> Result<(), SealError> {
+    let mut staged = Vec::with_capacity(outputs.len());
+    for (name, bytes) in outputs {
         let p = dir.join(name);
-        crate::staging::stage(&p, bytes).map_err(io(&p, "cannot write"))
-    };
-    let staged_packet = stage(PACKET_JSON, &packet_bytes)?;
-    let staged_sig = stage(SIGNATURE, &sig)?;
-    let staged_ssh = stage(SSH_SIGNATURE, sshsig.as_bytes())?;
-    let staged_dsse = stage(DSSE, &envelope)?;
-    let staged_manifest = stage(MANIFEST, &manifest_bytes)?;
-    if opts.force {
+        staged.push((
+            crate::staging::stage(&p, bytes).map_err(io_err(&p, "cannot write"))?,
+            p,
+        ));
+    }
+    if force {
+        let manifest_path = dir.join(MANIFEST);
         match fs::remove_file(&manifest_path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(&manifest_path, "cannot remove the old manifest")(e)),
+            Err(e) => return Err(io_err(&manifest_path, "cannot remove the old manifest")(e)),
         }
     }
     // All five renames or none, as far as an interrupt goes.
     crate::cleanup::hold(|| {
-        for (staged, name) in [
-            (staged_packet, PACKET_JSON),
-            (staged_sig, SIGNATURE),
-            (staged_ssh, SSH_SIGNATURE),
-            (staged_dsse, DSSE),
-            (staged_manifest, MANIFEST),
-        ] {
-            let p = dir.join(name);
-            staged.commit().map_err(io(&p, "cannot write"))?;
+        for (file, p) in staged {
+            file.commit().map_err(io_err(&p, "cannot write"))?;
         }
         Ok::<_, SealError>(())
-    })?;
+    })
+}
+
+/// Seals a packet folder: updates `packet.json` through [`PacketMeta`] (`signer`, `sealedAt`,
+/// `attestation` set; the packet's fields kept; created with `formatVersion: 1` if absent;
+/// refused with [`SealError::BadPacketJson`] if it is not one auditpack reads), writes `SHA256SUMS`,
+/// `SHA256SUMS.sig`, `SHA256SUMS.sshsig` and `SHA256SUMS.intoto.json`.
+///
+/// Every name is checked before anything is written; files are hashed in parallel; each
+/// output is written to a temporary file, fsynced and renamed, the manifest last, so a
+/// failed seal leaves no manifest behind.
+pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<SealReport, SealError> {
+    check_target(dir, opts)?;
+    // A killed seal's staged files are not packet content: remove them before listing.
+    crate::cleanup::sweep_stale(dir, None);
+    // 1. List and check every name before writing anything.
+    let files = list_content(dir)?;
+    // 2. The new packet.json.
+    let packet = sealed_packet(dir, key, opts.now)?;
+    let packet_bytes = packet.to_bytes();
+    let packet = serde_json::to_value(&packet).expect("packet.json serializes");
+    // 3. Hash (in parallel), packet.json from memory.
+    let entries = manifest_entries(dir, files, &packet_bytes)?;
+    let manifest_bytes = manifest::render(&entries);
+    // 4. Sign.
+    let sig = key.sign(&manifest_bytes).to_bytes();
+    let sshsig = ssh_signature(dir, key, &manifest_bytes)?;
+    let envelope = dsse::envelope(&entries, &packet, key);
+    // 5. Stage everything (fsynced), then rename: the manifest last.
+    write_outputs(
+        dir,
+        opts.force,
+        [
+            (PACKET_JSON, &packet_bytes),
+            (SIGNATURE, &sig),
+            (SSH_SIGNATURE, sshsig.as_bytes()),
+            (DSSE, &envelope),
+            (MANIFEST, &manifest_bytes),
+        ],
+    )?;
     Ok(SealReport {
         dir: dir.to_path_buf(),
         files: entries.len(),
-        key_id,
-        sealed_at,
+        key_id: keys::key_id(&key.verifying_key()),
+        sealed_at: format_time(opts.now),
         manifest_sha256: hex::encode(Sha256::digest(&manifest_bytes)),
     })
 }

@@ -191,6 +191,86 @@ fn suggest(key: &str) -> Option<&'static str> {
     })
 }
 
+impl Pending {
+    /// Records the directive `# key: value` for the next key; `Err` says what is wrong.
+    fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let once = |taken: bool| {
+            if taken {
+                Err(format!("`# {key}:` given twice for one key"))
+            } else {
+                Ok(())
+            }
+        };
+        match key {
+            "name" => {
+                once(self.name.is_some())?;
+                self.name = Some(value.to_string());
+            }
+            "not-before" => {
+                once(self.not_before.is_some())?;
+                self.not_before = Some(directive_time(key, value)?);
+            }
+            "not-after" => {
+                once(self.not_after.is_some())?;
+                self.not_after = Some(directive_time(key, value)?);
+            }
+            // A mistyped directive must not be ignored: an ignored `not-after` lets an
+            // expired key verify.
+            _ => return Err(unknown_directive(key)),
+        }
+        Ok(())
+    }
+
+    /// The key these directives apply to, found at `origin` (`file:line`).
+    fn trusted(self, key: VerifyingKey, origin: String) -> Result<TrustedKey, String> {
+        if let (Some(nb), Some(na)) = (self.not_before, self.not_after)
+            && nb > na
+        {
+            return Err("not-before is after not-after".into());
+        }
+        Ok(TrustedKey {
+            key_id: keys::key_id(&key),
+            key,
+            name: self.name,
+            not_before: self.not_before,
+            not_after: self.not_after,
+            origin,
+        })
+    }
+}
+
+/// The value of a time directive.
+fn directive_time(key: &str, value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("{key}: {value:?} is not an RFC 3339 time ({e}), e.g. 2025-01-01T00:00:00Z")
+        })
+}
+
+/// Why `# key:` is refused, with the directive it most likely meant.
+fn unknown_directive(key: &str) -> String {
+    format!(
+        "unknown directive `# {key}:`; the directives are `# name:`, `# not-before:` and `# not-after:`{}. A free comment must not look like `# word:` (write `# word -` or `## …`)",
+        suggest(key)
+            .map(|k| format!(" (did you mean `# {k}:`?)"))
+            .unwrap_or_default()
+    )
+}
+
+/// The key that starts at line `i`: one line, or a PEM block up to its `-----END` line.
+/// Returns its text and the index of the line after it.
+fn key_text(lines: &[&str], i: usize) -> Result<(String, usize), String> {
+    let line = lines[i].trim();
+    if !line.starts_with("-----BEGIN ") {
+        return Ok((line.to_string(), i + 1));
+    }
+    let end = (i..lines.len())
+        .find(|&j| lines[j].trim().starts_with("-----END "))
+        .ok_or_else(|| "PEM block has no -----END line".to_string())?;
+    Ok((lines[i..=end].join("\n"), end + 1))
+}
+
 /// Parses a trusted-keys file (format in the module documentation).
 pub fn parse_trusted_keys(text: &str, origin: &str) -> Result<Vec<TrustedKey>, TrustError> {
     let syntax = |line: usize, detail: String| TrustError::Syntax {
@@ -217,80 +297,21 @@ pub fn parse_trusted_keys(text: &str, origin: &str) -> Result<Vec<TrustedKey>, T
         }
         if let Some(comment) = line.strip_prefix('#') {
             if let Some((key, value)) = directive(comment) {
-                let value = value.trim();
-                let time = |v: &str| {
-                    DateTime::parse_from_rfc3339(v)
-                        .map(|t| t.with_timezone(&Utc))
-                        .map_err(|e| {
-                            syntax(
-                                lineno,
-                                format!("{key}: {v:?} is not an RFC 3339 time ({e}), e.g. 2025-01-01T00:00:00Z"),
-                            )
-                        })
-                };
-                let dup =
-                    |what: &str| syntax(lineno, format!("`# {what}:` given twice for one key"));
-                match key.as_str() {
-                    "name" => {
-                        if pending.name.is_some() {
-                            return Err(dup("name"));
-                        }
-                        pending.name = Some(value.to_string());
-                    }
-                    "not-before" => {
-                        if pending.not_before.is_some() {
-                            return Err(dup("not-before"));
-                        }
-                        pending.not_before = Some(time(value)?);
-                    }
-                    "not-after" => {
-                        if pending.not_after.is_some() {
-                            return Err(dup("not-after"));
-                        }
-                        pending.not_after = Some(time(value)?);
-                    }
-                    _ => {
-                        // A mistyped directive must not be ignored: an ignored `not-after`
-                        // lets an expired key verify.
-                        return Err(syntax(
-                            lineno,
-                            format!(
-                                "unknown directive `# {key}:`; the directives are `# name:`, `# not-before:` and `# not-after:`{}. A free comment must not look like `# word:` (write `# word -` or `## …`)",
-                                suggest(&key)
-                                    .map(|k| format!(" (did you mean `# {k}:`?)"))
-                                    .unwrap_or_default()
-                            ),
-                        ));
-                    }
-                }
+                pending
+                    .set(&key, value.trim())
+                    .map_err(|d| syntax(lineno, d))?;
                 pending.first_line.get_or_insert(lineno);
             }
             i += 1;
             continue;
         }
-        let (key_text, next) = if line.starts_with("-----BEGIN ") {
-            let end = (i..lines.len())
-                .find(|&j| lines[j].trim().starts_with("-----END "))
-                .ok_or_else(|| syntax(lineno, "PEM block has no -----END line".into()))?;
-            (lines[i..=end].join("\n"), end + 1)
-        } else {
-            (line.to_string(), i + 1)
-        };
-        let key = keys::parse_public_key(&key_text, &format!("{origin}:{lineno}"))?;
-        if let (Some(nb), Some(na)) = (pending.not_before, pending.not_after)
-            && nb > na
-        {
-            return Err(syntax(lineno, "not-before is after not-after".into()));
-        }
-        let p = std::mem::take(&mut pending);
-        out.push(TrustedKey {
-            key_id: keys::key_id(&key),
-            key,
-            name: p.name,
-            not_before: p.not_before,
-            not_after: p.not_after,
-            origin: format!("{origin}:{lineno}"),
-        });
+        let (text, next) = key_text(&lines, i).map_err(|d| syntax(lineno, d))?;
+        let at = format!("{origin}:{lineno}");
+        let key = keys::parse_public_key(&text, &at)?;
+        let trusted = std::mem::take(&mut pending)
+            .trusted(key, at)
+            .map_err(|d| syntax(lineno, d))?;
+        out.push(trusted);
         i = next;
     }
     if let Some(line) = pending.first_line {

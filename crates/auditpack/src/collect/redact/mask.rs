@@ -278,116 +278,193 @@ pub fn mask_text(text: &str) -> Option<String> {
     let s = held.as_str();
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     pem_ranges(s, &mut ranges);
-    let spans = word_spans(s);
-    let mut j = 0;
-    // The next word is a value to mask: after a credential flag, a scheme or a header.
-    let mut mask_next: Option<String> = None;
-    while j < spans.len() {
-        let (ws, we) = spans[j];
-        let word = &s[ws..we];
-        let lead = word.len() - word.trim_start_matches(is_wrapper).len();
-        let core_all = word.trim_start_matches(is_wrapper);
+    let mut masker = TextMasker {
+        s,
+        spans: word_spans(s),
+        j: 0,
+        ranges,
+        mask_next: None,
+    };
+    while masker.j < masker.spans.len() {
+        masker.word();
+    }
+    let out = apply_ranges(s, masker.ranges)?.replace(HELD, REDACTED);
+    (out != text).then_some(out)
+}
+
+/// [`mask_text`] reading a text word by word.
+struct TextMasker<'s> {
+    s: &'s str,
+    /// The words of `s` ([`word_spans`]).
+    spans: Vec<(usize, usize)>,
+    /// The next word to read.
+    j: usize,
+    /// The byte ranges to mask.
+    ranges: Vec<(usize, usize)>,
+    /// The next word is a value to mask: after a credential flag (its name), a scheme
+    /// (`"\0scheme"`) or a header (`"\0header"`).
+    mask_next: Option<String>,
+}
+
+/// A word of the text: `raw` as it stands, `core` without the punctuation around it
+/// ([`is_wrapper`]), `lead` bytes of which come before it.
+struct Word<'s> {
+    raw: &'s str,
+    lead: usize,
+    core: &'s str,
+    /// `core`'s byte range in the text.
+    cs: usize,
+    ce: usize,
+    /// Where `raw` ends in the text.
+    we: usize,
+}
+
+impl<'s> TextMasker<'s> {
+    fn next_word(&mut self) -> Word<'s> {
+        let (ws, we) = self.spans[self.j];
+        self.j += 1;
+        let raw = &self.s[ws..we];
+        let core_all = raw.trim_start_matches(is_wrapper);
+        let lead = raw.len() - core_all.len();
         let core = core_all.trim_end_matches(is_wrapper);
-        let (cs, ce) = (ws + lead, ws + lead + core.len());
-        j += 1;
-        if core.is_empty() {
-            continue;
-        }
-        if let Some(name) = mask_next.take() {
-            let scheme = SCHEMES.contains(&core.to_ascii_lowercase().as_str());
-            if scheme && name == "\0header" {
-                mask_next = Some("\0scheme".into());
-                continue;
-            }
-            if !core.starts_with('-') && !is_benign(&name, core) {
-                ranges.push((cs, ce));
-                continue;
-            }
-        }
-        if let Some(m) = url_ranges(core) {
-            ranges.extend(m.into_iter().map(|(a, b)| (cs + a, cs + b)));
-            continue;
-        }
-        if token_shaped(core) {
-            ranges.push((cs, ce));
-            continue;
-        }
-        if SCHEMES.contains(&core.to_ascii_lowercase().as_str()) {
-            // `Bearer X`: only the schemes that carry a credential by themselves.
-            if !core.eq_ignore_ascii_case("token") {
-                mask_next = Some("\0scheme".into());
-            }
-            continue;
-        }
-        // NAME=VALUE, --name=value
-        if let Some((name, value)) = core.split_once('=') {
-            let bare = name.trim_start_matches('-');
-            if is_identifier(bare) && is_credential_name(bare) {
-                let vstart = cs + name.len() + 1;
-                // A quoted value runs to its closing quote, perhaps over several words.
-                let raw_value = &word[lead + name.len() + 1..];
-                if let Some(q) = raw_value.chars().next().filter(|c| *c == '"' || *c == '\'') {
-                    let inner = &raw_value[1..];
-                    if let Some(close) = inner.find(q) {
-                        let v = &inner[..close];
-                        if !is_benign(bare, v) {
-                            ranges.push((vstart + 1, vstart + 1 + close));
-                        }
-                    } else {
-                        // Runs on: mask to the word that closes the quote.
-                        let mut end = we;
-                        while j < spans.len() {
-                            let (_, e2) = spans[j];
-                            j += 1;
-                            end = e2;
-                            if s[..e2].ends_with(q) {
-                                end = e2 - 1;
-                                break;
-                            }
-                        }
-                        ranges.push((vstart + 1, end));
-                    }
-                } else if !value.is_empty() && !is_benign(bare, value) {
-                    ranges.push((vstart, ce));
-                }
-                continue;
-            }
-            // Any other NAME=VALUE: the value may still be a URL or a token.
-            let vstart = cs + name.len() + 1;
-            if let Some(m) = url_ranges(value) {
-                ranges.extend(m.into_iter().map(|(a, b)| (vstart + a, vstart + b)));
-                continue;
-            }
-            if token_shaped(value) {
-                ranges.push((vstart, ce));
-                continue;
-            }
-        }
-        // A header: `Authorization: Bearer x`, `X-Api-Key:abc`.
-        if let Some((name, value)) = core.split_once(':')
-            && !name.is_empty()
-            && is_identifier(name)
-            && (is_credential_name(name)
-                || name.eq_ignore_ascii_case("authorization")
-                || name.eq_ignore_ascii_case("proxy-authorization"))
-        {
-            if value.is_empty() {
-                mask_next = Some("\0header".into());
-            } else if !is_benign(name, value) {
-                ranges.push((cs + name.len() + 1, ce));
-            }
-            continue;
-        }
-        // --token VALUE
-        if let Some(name) = flag_name(core)
-            && !core.contains('=')
-            && is_credential_name(name)
-        {
-            mask_next = Some(name.to_string());
+        Word {
+            raw,
+            lead,
+            core,
+            cs: ws + lead,
+            ce: ws + lead + core.len(),
+            we,
         }
     }
-    let out = apply_ranges(s, ranges)?.replace(HELD, REDACTED);
-    (out != text).then_some(out)
+
+    /// Reads the next word (and, for a quoted value, the words up to its closing quote).
+    fn word(&mut self) {
+        let w = self.next_word();
+        if w.core.is_empty() || self.awaited_value(&w) {
+            return;
+        }
+        if let Some(m) = url_ranges(w.core) {
+            self.ranges
+                .extend(m.into_iter().map(|(a, b)| (w.cs + a, w.cs + b)));
+            return;
+        }
+        if token_shaped(w.core) {
+            self.ranges.push((w.cs, w.ce));
+            return;
+        }
+        if SCHEMES.contains(&w.core.to_ascii_lowercase().as_str()) {
+            // `Bearer X`: only the schemes that carry a credential by themselves.
+            if !w.core.eq_ignore_ascii_case("token") {
+                self.mask_next = Some("\0scheme".into());
+            }
+            return;
+        }
+        if let Some((name, value)) = w.core.split_once('=')
+            && self.assignment(&w, name, value)
+        {
+            return;
+        }
+        if self.header(&w) {
+            return;
+        }
+        // --token VALUE
+        if let Some(name) = flag_name(w.core)
+            && !w.core.contains('=')
+            && is_credential_name(name)
+        {
+            self.mask_next = Some(name.to_string());
+        }
+    }
+
+    /// The word after a credential flag, a scheme or a header: masked unless it is a flag
+    /// or benign. `true` when the word is dealt with.
+    fn awaited_value(&mut self, w: &Word<'_>) -> bool {
+        let Some(name) = self.mask_next.take() else {
+            return false;
+        };
+        let scheme = SCHEMES.contains(&w.core.to_ascii_lowercase().as_str());
+        if scheme && name == "\0header" {
+            self.mask_next = Some("\0scheme".into());
+            return true;
+        }
+        if !w.core.starts_with('-') && !is_benign(&name, w.core) {
+            self.ranges.push((w.cs, w.ce));
+            return true;
+        }
+        false
+    }
+
+    /// `NAME=VALUE`, `--name=value`: a credential's value is masked; any other value when
+    /// it is a URL with credentials or token-shaped. `true` when the word is dealt with.
+    fn assignment(&mut self, w: &Word<'_>, name: &str, value: &str) -> bool {
+        let vstart = w.cs + name.len() + 1;
+        let bare = name.trim_start_matches('-');
+        if is_identifier(bare) && is_credential_name(bare) {
+            // A quoted value runs to its closing quote, perhaps over several words.
+            let raw_value = &w.raw[w.lead + name.len() + 1..];
+            if let Some(q) = raw_value.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                self.quoted_value(w, bare, vstart, &raw_value[1..], q);
+            } else if !value.is_empty() && !is_benign(bare, value) {
+                self.ranges.push((vstart, w.ce));
+            }
+            return true;
+        }
+        // Any other NAME=VALUE: the value may still be a URL or a token.
+        if let Some(m) = url_ranges(value) {
+            self.ranges
+                .extend(m.into_iter().map(|(a, b)| (vstart + a, vstart + b)));
+            return true;
+        }
+        if token_shaped(value) {
+            self.ranges.push((vstart, w.ce));
+            return true;
+        }
+        false
+    }
+
+    /// The value of credential `name` that opens with quote `q` at `vstart`: `inner` is the
+    /// rest of the word. Masked to its closing quote, in this word or a later one.
+    fn quoted_value(&mut self, w: &Word<'_>, name: &str, vstart: usize, inner: &str, q: char) {
+        if let Some(close) = inner.find(q) {
+            if !is_benign(name, &inner[..close]) {
+                self.ranges.push((vstart + 1, vstart + 1 + close));
+            }
+            return;
+        }
+        // Runs on: mask to the word that closes the quote.
+        let mut end = w.we;
+        while self.j < self.spans.len() {
+            let (_, e2) = self.spans[self.j];
+            self.j += 1;
+            end = e2;
+            if self.s[..e2].ends_with(q) {
+                end = e2 - 1;
+                break;
+            }
+        }
+        self.ranges.push((vstart + 1, end));
+    }
+
+    /// A header: `Authorization: Bearer x`, `X-Api-Key:abc`. `true` when the word is one.
+    fn header(&mut self, w: &Word<'_>) -> bool {
+        let Some((name, value)) = w.core.split_once(':') else {
+            return false;
+        };
+        let credential = |name: &str| {
+            is_credential_name(name)
+                || name.eq_ignore_ascii_case("authorization")
+                || name.eq_ignore_ascii_case("proxy-authorization")
+        };
+        if name.is_empty() || !is_identifier(name) || !credential(name) {
+            return false;
+        }
+        if value.is_empty() {
+            self.mask_next = Some("\0header".into());
+        } else if !is_benign(name, value) {
+            self.ranges.push((w.cs + name.len() + 1, w.ce));
+        }
+        true
+    }
 }
 
 /// [`REDACTED`] while [`mask_text`] reads a text: without white space, so it stays one

@@ -233,134 +233,162 @@ impl Walker {
             // A null holds nothing (and `podSelector: null` means something).
             return !matches!(spec, Spec::Drop(_) | Spec::DropEntries(_));
         }
-        let typed = |ok: bool, w: &mut Self| {
-            if !ok {
-                w.record(allow::WRONG_TYPE);
-            }
-            ok
-        };
         match spec {
-            Spec::Str => typed(v.is_string(), self),
-            Spec::Int => typed(v.is_number(), self),
-            Spec::Bool => typed(v.is_boolean(), self),
-            Spec::Scalar => typed(!v.is_object() && !v.is_array(), self),
-            Spec::Obj(o) => {
-                match v.as_object_mut() {
-                    Some(m) => self.object(m, o),
-                    None => {
-                        // Kept as an empty object, so a check that tests for the field's
-                        // presence (a volume's type) sees what the API would.
-                        self.record(allow::WRONG_TYPE);
-                        *v = Value::Object(Map::new());
-                    }
-                }
-                true
-            }
-            Spec::List(item) => {
-                match v.as_array_mut() {
-                    Some(items) => {
-                        for (i, x) in items.iter_mut().enumerate() {
-                            let keep = self.at(&i.to_string(), |w| w.apply(x, item));
-                            if !keep {
-                                // Null keeps the other items' indices (evidence pointers).
-                                *x = Value::Null;
-                            }
-                        }
-                    }
-                    None => {
-                        self.record(allow::WRONG_TYPE);
-                        *v = Value::Array(Vec::new());
-                    }
-                }
-                true
-            }
-            Spec::Map(value) => {
-                match v.as_object_mut() {
-                    Some(m) => {
-                        let entries = std::mem::take(m);
-                        for (k, mut x) in entries {
-                            if self.at(&k, |w| w.apply(&mut x, value)) {
-                                m.insert(k, x);
-                            }
-                        }
-                    }
-                    None => {
-                        self.record(allow::WRONG_TYPE);
-                        *v = Value::Object(Map::new());
-                    }
-                }
-                true
-            }
+            Spec::Str => self.typed(v.is_string()),
+            Spec::Int => self.typed(v.is_number()),
+            Spec::Bool => self.typed(v.is_boolean()),
+            Spec::Scalar => self.typed(!v.is_object() && !v.is_array()),
+            Spec::Obj(o) => self.obj(v, o),
+            Spec::List(item) => self.list(v, item),
+            Spec::Map(value) => self.map(v, value),
             Spec::Labels => self.labels(v),
             Spec::Annotations => self.annotations(v, self.evaluated),
-            Spec::Args => {
-                match v.as_array_mut() {
-                    Some(args) => {
-                        for (i, a) in args.iter_mut().enumerate() {
-                            if !a.is_string() && !a.is_null() {
-                                self.at(&i.to_string(), |w| w.record(allow::WRONG_TYPE));
-                                *a = Value::Null;
-                            }
-                        }
-                        for i in mask::mask_args(args) {
-                            self.at(&i.to_string(), |w| {
-                                w.record("credential in a command-line argument")
-                            });
-                        }
-                    }
-                    None => {
-                        self.record(allow::WRONG_TYPE);
-                        *v = Value::Array(Vec::new());
-                    }
-                }
-                true
-            }
-            Spec::Exec => {
-                let done = v
-                    .as_array()
-                    .is_some_and(|a| a.len() == 1 && a[0] == REDACTED);
-                let empty = v.as_array().is_some_and(Vec::is_empty);
-                if !done && !empty {
-                    *v = Value::Array(vec![Value::String(REDACTED.into())]);
-                    self.record("exec command");
-                }
-                true
-            }
-            Spec::Masked(reason) => {
-                match v {
-                    Value::String(s) if s.is_empty() || s == REDACTED => {}
-                    _ => {
-                        *v = Value::String(REDACTED.into());
-                        self.record(reason);
-                    }
-                }
-                true
-            }
+            Spec::Args => self.args(v),
+            Spec::Exec => self.exec(v),
+            Spec::Masked(reason) => self.masked(v, reason),
             Spec::Drop(reason) => {
                 self.record(reason);
                 false
             }
-            Spec::DropEntries(reason) => {
-                match v.as_object() {
-                    Some(m) => {
-                        for k in m.keys() {
-                            self.at(k, |w| w.record(reason));
-                        }
-                    }
-                    None => self.record(reason),
-                }
-                false
+            Spec::DropEntries(reason) => self.drop_entries(v, reason),
+            Spec::Url => self.url(v),
+        }
+    }
+
+    /// A scalar of the expected type stays; one of another type is removed.
+    fn typed(&mut self, ok: bool) -> bool {
+        if !ok {
+            self.record(allow::WRONG_TYPE);
+        }
+        ok
+    }
+
+    /// An object keeps its allowed fields.
+    fn obj(&mut self, v: &mut Value, o: &'static Obj) -> bool {
+        match v.as_object_mut() {
+            Some(m) => self.object(m, o),
+            None => {
+                // Kept as an empty object, so a check that tests for the field's
+                // presence (a volume's type) sees what the API would.
+                self.record(allow::WRONG_TYPE);
+                *v = Value::Object(Map::new());
             }
-            Spec::Url => match v.as_str() {
-                Some(s) => {
-                    if let Some(m) = mask::mask_url(s) {
-                        *v = Value::String(m);
-                        self.record("credential in a URL");
+        }
+        true
+    }
+
+    /// Each item of a list is kept or nulled.
+    fn list(&mut self, v: &mut Value, item: &'static Spec) -> bool {
+        match v.as_array_mut() {
+            Some(items) => {
+                for (i, x) in items.iter_mut().enumerate() {
+                    let keep = self.at(&i.to_string(), |w| w.apply(x, item));
+                    if !keep {
+                        // Null keeps the other items' indices (evidence pointers).
+                        *x = Value::Null;
                     }
-                    true
                 }
-                None => typed(false, self),
-            },
+            }
+            None => {
+                self.record(allow::WRONG_TYPE);
+                *v = Value::Array(Vec::new());
+            }
+        }
+        true
+    }
+
+    /// Each entry of a map (any key) is kept or removed.
+    fn map(&mut self, v: &mut Value, value: &'static Spec) -> bool {
+        match v.as_object_mut() {
+            Some(m) => {
+                let entries = std::mem::take(m);
+                for (k, mut x) in entries {
+                    if self.at(&k, |w| w.apply(&mut x, value)) {
+                        m.insert(k, x);
+                    }
+                }
+            }
+            None => {
+                self.record(allow::WRONG_TYPE);
+                *v = Value::Object(Map::new());
+            }
+        }
+        true
+    }
+
+    /// Command-line arguments stay, with credentials in them masked.
+    fn args(&mut self, v: &mut Value) -> bool {
+        match v.as_array_mut() {
+            Some(args) => {
+                for (i, a) in args.iter_mut().enumerate() {
+                    if !a.is_string() && !a.is_null() {
+                        self.at(&i.to_string(), |w| w.record(allow::WRONG_TYPE));
+                        *a = Value::Null;
+                    }
+                }
+                for i in mask::mask_args(args) {
+                    self.at(&i.to_string(), |w| {
+                        w.record("credential in a command-line argument")
+                    });
+                }
+            }
+            None => {
+                self.record(allow::WRONG_TYPE);
+                *v = Value::Array(Vec::new());
+            }
+        }
+        true
+    }
+
+    /// An exec command is replaced by one `REDACTED` word (an empty one stays empty).
+    fn exec(&mut self, v: &mut Value) -> bool {
+        let done = v
+            .as_array()
+            .is_some_and(|a| a.len() == 1 && a[0] == REDACTED);
+        let empty = v.as_array().is_some_and(Vec::is_empty);
+        if !done && !empty {
+            *v = Value::Array(vec![Value::String(REDACTED.into())]);
+            self.record("exec command");
+        }
+        true
+    }
+
+    /// The field stays, its value masked (an empty string stays empty).
+    fn masked(&mut self, v: &mut Value, reason: &'static str) -> bool {
+        match v {
+            Value::String(s) if s.is_empty() || s == REDACTED => {}
+            _ => {
+                *v = Value::String(REDACTED.into());
+                self.record(reason);
+            }
+        }
+        true
+    }
+
+    /// The field is removed, each of its entries listed.
+    fn drop_entries(&mut self, v: &Value, reason: &'static str) -> bool {
+        match v.as_object() {
+            Some(m) => {
+                for k in m.keys() {
+                    self.at(k, |w| w.record(reason));
+                }
+            }
+            None => self.record(reason),
+        }
+        false
+    }
+
+    /// A URL stays, with credentials in it masked.
+    fn url(&mut self, v: &mut Value) -> bool {
+        match v.as_str() {
+            Some(s) => {
+                if let Some(m) = mask::mask_url(s) {
+                    *v = Value::String(m);
+                    self.record("credential in a URL");
+                }
+                true
+            }
+            None => self.typed(false),
         }
     }
 
