@@ -1625,11 +1625,19 @@ pub(super) static KINDS: &[(&str, &str, &Obj)] = &[
     ("rbac.authorization.k8s.io", "ClusterRoleBinding", &BINDING),
     ("networking.k8s.io", "NetworkPolicy", &NETWORK_POLICY),
     ("cilium.io", "CiliumNetworkPolicy", &CILIUM_POLICY),
-    ("cilium.io", "CiliumClusterwideNetworkPolicy", &CILIUM_POLICY),
+    (
+        "cilium.io",
+        "CiliumClusterwideNetworkPolicy",
+        &CILIUM_POLICY,
+    ),
     ("projectcalico.org", "NetworkPolicy", &CALICO_POLICY),
     ("projectcalico.org", "GlobalNetworkPolicy", &CALICO_POLICY),
     ("crd.projectcalico.org", "NetworkPolicy", &CALICO_POLICY),
-    ("crd.projectcalico.org", "GlobalNetworkPolicy", &CALICO_POLICY),
+    (
+        "crd.projectcalico.org",
+        "GlobalNetworkPolicy",
+        &CALICO_POLICY,
+    ),
     (
         "policy.networking.k8s.io",
         "AdminNetworkPolicy",

@@ -11,10 +11,10 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
+use crate::controls::model::netpol::{Engine, Pol, Scope, Verdict};
 pub use crate::controls::model::netpol::{
     allow_all_rules, is_default_deny, policy_types, selects, selects_all,
 };
-use crate::controls::model::netpol::{Engine, Pol, Scope, Verdict};
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, arr, evidence, evidence_file, labels, name,
     name_list, namespace, pod_spec, selector_matches, str_at,
@@ -447,7 +447,12 @@ fn judge_workload<'p>(
     }
     let what = if kind == PODS { "pod" } else { kind.kind };
     let labels_ptr = format!("{}/metadata/labels", spec_ptr.trim_end_matches("/spec"));
-    let scope = net.scope(ns, Some(labels(meta)));
+    static NONE: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    let pod_labels = meta
+        .get("labels")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| NONE.get_or_init(Map::new));
+    let scope = net.scope(ns, Some(pod_labels));
     let [ing, eg] = [true, false].map(|ingress| net.engine.verdict(&scope, ingress));
     if let (Verdict::Isolated(pi), Verdict::Isolated(pe)) = (ing, eg) {
         t.covered += 1;
@@ -465,8 +470,16 @@ fn judge_workload<'p>(
         let dir = dir_field(ingress);
         match v {
             Verdict::Opened(p) => b.push(
-                if ingress { Status::Fail } else { Status::Partial },
-                format!("{what} {ns}/{}: {} admits all {dir}, so that traffic is unrestricted", name(obj), p.describe()),
+                if ingress {
+                    Status::Fail
+                } else {
+                    Status::Partial
+                },
+                format!(
+                    "{what} {ns}/{}: {} admits all {dir}, so that traffic is unrestricted",
+                    name(obj),
+                    p.describe()
+                ),
                 evidence(p.kind.key, p.obj, format!("/spec/{dir}")),
             ),
             Verdict::Open => missing.push(dir),
@@ -500,7 +513,10 @@ fn pod_isolation(ctx: &Ctx, mut b: Builder) -> CheckResult {
     if !uncollected.is_empty() {
         b.push(
             Status::NotCollected,
-            format!("{} were not collected: their pod templates are not judged", name_list(uncollected.iter())),
+            format!(
+                "{} were not collected: their pod templates are not judged",
+                name_list(uncollected.iter())
+            ),
             evidence_file(NP, "", ""),
         );
     }
@@ -537,7 +553,10 @@ fn name_isolating(t: &Tally, b: &mut Builder) {
     if t.by.len() > NAMED {
         b.push(
             Status::Pass,
-            format!("{} more policies isolate pods and workloads", t.by.len() - NAMED),
+            format!(
+                "{} more policies isolate pods and workloads",
+                t.by.len() - NAMED
+            ),
             evidence_file(NP, "", ""),
         );
     }

@@ -234,7 +234,8 @@ mod tests {
 
     #[test]
     fn the_subset_parses_and_matches() {
-        let l = labels(json!({"app": "api", "tier": "backend", "projectcalico.org/namespace": "prod"}));
+        let l =
+            labels(json!({"app": "api", "tier": "backend", "projectcalico.org/namespace": "prod"}));
         for (sel, want) in [
             ("", true),
             ("all()", true),
@@ -247,7 +248,10 @@ mod tests {
             ("tier in {'backend', 'db'}", true),
             ("tier not in {'backend'}", false),
             ("app == 'web' || tier == 'backend'", true),
-            ("app == 'api' && (tier == 'db' || has(projectcalico.org/namespace))", true),
+            (
+                "app == 'api' && (tier == 'db' || has(projectcalico.org/namespace))",
+                true,
+            ),
             ("!(app == 'api')", false),
             ("projectcalico.org/namespace == 'prod' && all()", true),
             ("tier in {}", false),

@@ -320,7 +320,11 @@ impl<'a> Engine<'a> {
             .filter(|p| calico_selects(p, scope) && calico_types(p.obj, ingress))
             .collect();
         pols.sort_by(|a, b| order(a.obj).total_cmp(&order(b.obj)));
-        let field = if ingress { "/spec/ingress" } else { "/spec/egress" };
+        let field = if ingress {
+            "/spec/ingress"
+        } else {
+            "/spec/egress"
+        };
         for p in &pols {
             for rule in arr(p.obj, field) {
                 if !calico_matches_all(rule) {
@@ -355,12 +359,18 @@ fn np_effect(p: &Value, scope: &Scope, ingress: bool) -> Option<Effect> {
     if !governs || !selected {
         return None;
     }
-    let field = if ingress { "/spec/ingress/" } else { "/spec/egress/" };
+    let field = if ingress {
+        "/spec/ingress/"
+    } else {
+        "/spec/egress/"
+    };
     // For a whole namespace any rule admitting every peer undoes a default-deny; for one
     // pod only a rule with no peers on every port does (a web server open on its port is
     // still isolated on the others).
     let opens = match scope.pod {
-        None => allow_all_rules(p).iter().any(|(ptr, _)| ptr.starts_with(field)),
+        None => allow_all_rules(p)
+            .iter()
+            .any(|(ptr, _)| ptr.starts_with(field)),
         Some(_) => {
             let (rules, peers) = if ingress {
                 ("/spec/ingress", "/from")
@@ -372,7 +382,11 @@ fn np_effect(p: &Value, scope: &Scope, ingress: bool) -> Option<Effect> {
                 .any(|r| arr(r, peers).is_empty() && arr(r, "/ports").is_empty())
         }
     };
-    Some(if opens { Effect::Opens } else { Effect::Isolates })
+    Some(if opens {
+        Effect::Opens
+    } else {
+        Effect::Isolates
+    })
 }
 
 /// The rule specs of a Cilium policy (`spec` and every `specs` item).
@@ -451,9 +465,12 @@ fn cilium_spec_selects(spec: &Value, p: &Pol, scope: &Scope) -> bool {
 }
 
 fn cilium_rule_all(rule: &Value, ingress: bool) -> bool {
-    let entities = if ingress { "/fromEntities" } else { "/toEntities" };
-    arr(rule, "/toPorts").is_empty()
-        && arr(rule, entities).iter().any(|e| e == "all")
+    let entities = if ingress {
+        "/fromEntities"
+    } else {
+        "/toEntities"
+    };
+    arr(rule, "/toPorts").is_empty() && arr(rule, entities).iter().any(|e| e == "all")
 }
 
 fn cilium_effect(p: &Pol, scope: &Scope, ingress: bool) -> Option<Effect> {
@@ -467,14 +484,18 @@ fn cilium_effect(p: &Pol, scope: &Scope, ingress: bool) -> Option<Effect> {
     };
     let mut effect = None;
     for spec in cilium_specs(p.obj).filter(|s| cilium_spec_selects(s, p, scope)) {
-        let (rules, denies) = (arr(spec, &format!("/{dir}")), arr(spec, &format!("/{deny}")));
+        let (rules, denies) = (
+            arr(spec, &format!("/{dir}")),
+            arr(spec, &format!("/{deny}")),
+        );
         if denies.iter().any(|r| cilium_rule_all(r, ingress)) {
             return Some(Effect::DenyAll);
         }
         if rules.iter().any(|r| cilium_rule_all(r, ingress)) {
             effect = Some(Effect::Opens);
         } else if (!rules.is_empty() || !denies.is_empty())
-            && at(spec, &format!("/enableDefaultDeny/{dir}")).and_then(Value::as_bool) != Some(false)
+            && at(spec, &format!("/enableDefaultDeny/{dir}")).and_then(Value::as_bool)
+                != Some(false)
         {
             effect = effect.or(Some(Effect::Isolates));
         }
@@ -496,7 +517,10 @@ fn calico_selectors(obj: &Value) -> Result<(Selector, Option<Selector>), String>
             Some(_) => Err(format!("spec.{field} is not a string")),
         }
     };
-    Ok((parse("selector")?.unwrap_or(Selector::All), parse("namespaceSelector")?))
+    Ok((
+        parse("selector")?.unwrap_or(Selector::All),
+        parse("namespaceSelector")?,
+    ))
 }
 
 fn calico_selects(p: &Pol, scope: &Scope) -> bool {
@@ -508,7 +532,10 @@ fn calico_selects(p: &Pol, scope: &Scope) -> bool {
     }
     if let Some(ns_sel) = ns_sel {
         let mut l = scope.ns_labels.clone();
-        l.insert("projectcalico.org/name".into(), Value::String(scope.namespace.into()));
+        l.insert(
+            "projectcalico.org/name".into(),
+            Value::String(scope.namespace.into()),
+        );
         if !ns_sel.matches(&l) {
             return false;
         }
@@ -539,22 +566,38 @@ fn calico_types(p: &Value, ingress: bool) -> bool {
             .iter()
             .any(|t| t == if ingress { "Ingress" } else { "Egress" });
     }
-    let (i, e) = (!arr(p, "/spec/ingress").is_empty(), !arr(p, "/spec/egress").is_empty());
+    let (i, e) = (
+        !arr(p, "/spec/ingress").is_empty(),
+        !arr(p, "/spec/egress").is_empty(),
+    );
     if ingress { i || !e } else { e }
 }
 
 /// A Calico rule with nothing to match on matches all traffic.
 fn calico_matches_all(rule: &Value) -> bool {
-    let empty = |f: &str| rule.get(f).is_none_or(|v| v.as_object().is_some_and(Map::is_empty));
+    let empty = |f: &str| {
+        rule.get(f)
+            .is_none_or(|v| v.as_object().is_some_and(Map::is_empty))
+    };
     ["source", "destination"].iter().all(|f| empty(f))
-        && ["protocol", "notProtocol", "ipVersion", "icmp", "notICMP", "http"]
-            .iter()
-            .all(|f| rule.get(*f).is_none())
+        && [
+            "protocol",
+            "notProtocol",
+            "ipVersion",
+            "icmp",
+            "notICMP",
+            "http",
+        ]
+        .iter()
+        .all(|f| rule.get(*f).is_none())
 }
 
 fn order(p: &Value) -> f64 {
     at(p, "/spec/order")
-        .and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+        .and_then(|v| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
         .unwrap_or(f64::INFINITY)
 }
 
@@ -564,7 +607,9 @@ fn anp_pods_match(pods: &Value, scope: &Scope) -> bool {
         .is_none_or(|s| selector_matches(s, scope.ns_labels));
     ns_ok
         && match scope.pod {
-            Some(l) => pods.get("podSelector").is_none_or(|s| selector_matches(s, l)),
+            Some(l) => pods
+                .get("podSelector")
+                .is_none_or(|s| selector_matches(s, l)),
             None => empty_selector(pods.get("podSelector")),
         }
 }
@@ -587,7 +632,8 @@ fn anp_decides(p: &Value, ingress: bool) -> Option<&str> {
     arr(p, field).iter().find_map(|rule| {
         let ps = arr(rule, peers);
         let pods = ps.iter().any(|peer| {
-            peer.get("namespaces").is_some_and(|s| empty_selector(Some(s)))
+            peer.get("namespaces")
+                .is_some_and(|s| empty_selector(Some(s)))
                 || peer.get("pods").is_some_and(|pods| {
                     empty_selector(pods.get("namespaceSelector"))
                         && empty_selector(pods.get("podSelector"))
