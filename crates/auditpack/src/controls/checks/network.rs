@@ -275,15 +275,16 @@ impl<'a> Net<'a> {
         if self.engine.missing.is_empty() {
             return String::new();
         }
-        let kinds: Vec<&str> = self
+        let mut groups: Vec<&str> = self
             .engine
             .missing
             .iter()
-            .filter_map(|m| crate::snapshot::kind_by_key(&m.key).map(|k| k.kind))
+            .filter_map(|m| m.key.split_once('.').map(|(_, g)| g))
             .collect();
+        groups.dedup();
         format!(
-            " {} were not collected: whatever they isolate is judged here without them.",
-            name_list(kinds.iter())
+            " Policies of {} were not collected: whatever they isolate is judged here without them.",
+            name_list(groups.iter())
         )
     }
 }
@@ -457,7 +458,8 @@ fn judge_workload<'p>(
     if let (Verdict::Isolated(pi), Verdict::Isolated(pe)) = (ing, eg) {
         t.covered += 1;
         for p in [pi, pe] {
-            t.by.entry(p.describe()).or_insert((p, 0)).1 += 1;
+            let key = format!("{} {}", p.kind.kind, policy_name(p.obj));
+            t.by.entry(key).or_insert((p, 0)).1 += 1;
             if std::ptr::eq(pi, pe) {
                 break;
             }

@@ -289,8 +289,12 @@ impl<'a> Engine<'a> {
             };
             match effect {
                 Some(Effect::Opens) => return Verdict::Opened(p),
-                Some(_) => isolated = isolated.or(Some(p)),
-                None => {}
+                // Name the most particular policy: one that selects this pod by its labels
+                // rather than a namespace-wide default.
+                Some(_) if isolated.is_none_or(|q: &Pol| broad(q) && !broad(p)) => {
+                    isolated = Some(p);
+                }
+                _ => {}
             }
         }
         match self.calico_verdict(scope, ingress) {
@@ -340,6 +344,14 @@ impl<'a> Engine<'a> {
         }
         pols.first().map(|p| Verdict::Isolated(p))
     }
+}
+
+/// Whether a NetworkPolicy or Cilium policy selects by no pod label.
+fn broad(p: &Pol) -> bool {
+    if p.kind == NETWORK_POLICIES {
+        return selects_all(p.obj);
+    }
+    cilium_specs(p.obj).all(|s| empty_selector(s.get("endpointSelector")))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
