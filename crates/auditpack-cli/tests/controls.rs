@@ -335,7 +335,8 @@ const TASK_API_EXPECTED: &[&str] = &[
     "  fail User jane@example.com holds pods-exec cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
     "rbac.default-serviceaccount pass",
     "network.pod-isolation fail",
-    "  fail pod frontend/web-5f6d7c8b9a-q4w5e is not selected by any NetworkPolicy for ingress or egress: that traffic is unrestricted",
+    "  fail Deployment frontend/web is not isolated by any network policy for ingress or egress: that traffic is unrestricted",
+    "  fail pod frontend/web-5f6d7c8b9a-q4w5e is not isolated by any network policy for ingress or egress: that traffic is unrestricted",
     "network.allow-all pass",
     "lifecycle.orphaned-bindings fail",
     "  manual User jane@example.com is bound by ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records",
@@ -350,7 +351,7 @@ const TASK_API_EXPECTED: &[&str] = &[
     "pss.restricted fail",
     "  fail Pod legacy/report-runner violates restricted v1.34: container report-runner is privileged (privileged); container report-runner does not set allowPrivilegeEscalation=false (allowPrivilegeEscalation); container report-runner does not set runAsNonRoot=true (nor does the pod) (runAsNonRoot); container report-runner has no seccomp profile (nor does the pod) (seccompProfile_restricted); container report-runner does not drop ALL capabilities (capabilities_restricted)",
     "network.default-deny fail",
-    "  fail namespace frontend has no default-deny NetworkPolicy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted",
+    "  fail namespace frontend has no default-deny network policy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted",
     "audit.policy fail",
     "  fail no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at None, and so are exec into pods and namespace deletion)",
     "audit.log-backend pass",
@@ -1553,7 +1554,7 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
         dd,
         [
             "fail namespace production: NetworkPolicy allow-everything admits all ingress to every pod, which undoes any default-deny for ingress",
-            "partial namespace production: default-deny-all denies egress by default, but nothing denies ingress by default",
+            "partial namespace production: NetworkPolicy default-deny-all denies egress by default, but nothing denies ingress by default",
         ]
     );
     let admins: Vec<&str> = check(&f, "rbac.cluster-admin")

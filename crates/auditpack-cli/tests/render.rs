@@ -764,16 +764,16 @@ fn answer_to_failing_checks_states_gaps_and_affirms_nothing() {
     assert!(!answer.contains("What the evidence does show"), "{answer}");
     assert_eq!(answer.matches("**fail — gap.**").count(), 3, "{answer}");
     assert!(
-        answer.contains("Gap (fail): NetworkPolicy production/task-api-network selects 1 pod(s)"),
+        answer.contains("Gap (fail): NetworkPolicy production/task-api-network isolates 2 pod(s) and workload(s)"),
         "{answer}"
     );
     assert!(
-        answer.contains("Gap (fail): namespace frontend has no default-deny NetworkPolicy"),
+        answer.contains("Gap (fail): namespace frontend has no default-deny network policy"),
         "{answer}"
     );
     assert!(
         answer.contains(
-            "Gap (fail): pod frontend/web-5f6d7c8b9a-q4w5e is not selected by any NetworkPolicy"
+            "Gap (fail): pod frontend/web-5f6d7c8b9a-q4w5e is not isolated by any network policy"
         ),
         "{answer}"
     );
@@ -784,7 +784,7 @@ fn answer_to_failing_checks_states_gaps_and_affirms_nothing() {
     let affirmed: Vec<&str> = ok.lines().filter(|l| l.contains("**in place.**")).collect();
     assert_eq!(affirmed.len(), 1, "{ok}");
     assert!(affirmed[0].starts_with("- **No NetworkPolicy admits all traffic**"));
-    assert!(ok.contains("Gap (fail): namespace frontend has no default-deny NetworkPolicy"));
+    assert!(ok.contains("Gap (fail): namespace frontend has no default-deny network policy"));
 }
 
 #[test]

@@ -494,6 +494,18 @@ fn group_list(state: &State) -> Value {
         .entry("authentication.k8s.io")
         .or_default()
         .push("v1");
+    // Built-in groups come before the groups of CRDs, as kube-apiserver lists them: kubectl
+    // resolves a plural two groups serve (`networkpolicies`: networking.k8s.io and
+    // Calico's) to the first.
+    let custom = |g: &str| {
+        state
+            .store
+            .resources
+            .keys()
+            .any(|r| r.group == g && r.custom)
+    };
+    let mut groups: Vec<(&str, Vec<&str>)> = groups.into_iter().collect();
+    groups.sort_by_key(|(g, _)| custom(g));
     let groups: Vec<Value> = groups
         .into_iter()
         .map(|(name, versions)| {

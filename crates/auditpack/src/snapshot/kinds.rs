@@ -243,6 +243,22 @@ kinds! {
     CLUSTER_ROLE_BINDINGS = "clusterrolebindings.rbac.authorization.k8s.io", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, false, false, Some(Access), Some(RbacBindings);
     /// NetworkPolicies.
     NETWORK_POLICIES = "networkpolicies.networking.k8s.io", "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, false, false, Some(Network), Some(NetworkPolicies);
+    /// Cilium's namespaced network policies (CRD).
+    CILIUM_NETWORK_POLICIES = "ciliumnetworkpolicies.cilium.io", "cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", true, true, false, Some(Network), Some(NetworkPolicies);
+    /// Cilium's cluster-wide network policies (CRD).
+    CILIUM_CLUSTERWIDE_NETWORK_POLICIES = "ciliumclusterwidenetworkpolicies.cilium.io", "cilium.io", "v2", "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", false, true, false, Some(Network), Some(NetworkPolicies);
+    /// Calico NetworkPolicies, through the Calico API server (`projectcalico.org/v3`).
+    CALICO_NETWORK_POLICIES = "networkpolicies.projectcalico.org", "projectcalico.org", "v3", "NetworkPolicy", "networkpolicies", true, true, false, Some(Network), Some(NetworkPolicies);
+    /// Calico GlobalNetworkPolicies, through the Calico API server (`projectcalico.org/v3`).
+    CALICO_GLOBAL_NETWORK_POLICIES = "globalnetworkpolicies.projectcalico.org", "projectcalico.org", "v3", "GlobalNetworkPolicy", "globalnetworkpolicies", false, true, false, Some(Network), Some(NetworkPolicies);
+    /// Calico NetworkPolicies as their CRD stores them (`crd.projectcalico.org/v1`).
+    CALICO_CRD_NETWORK_POLICIES = "networkpolicies.crd.projectcalico.org", "crd.projectcalico.org", "v1", "NetworkPolicy", "networkpolicies", true, true, false, Some(Network), Some(NetworkPolicies);
+    /// Calico GlobalNetworkPolicies as their CRD stores them (`crd.projectcalico.org/v1`).
+    CALICO_CRD_GLOBAL_NETWORK_POLICIES = "globalnetworkpolicies.crd.projectcalico.org", "crd.projectcalico.org", "v1", "GlobalNetworkPolicy", "globalnetworkpolicies", false, true, false, Some(Network), Some(NetworkPolicies);
+    /// AdminNetworkPolicies (upstream network-policy-api CRD).
+    ADMIN_NETWORK_POLICIES = "adminnetworkpolicies.policy.networking.k8s.io", "policy.networking.k8s.io", "v1alpha1", "AdminNetworkPolicy", "adminnetworkpolicies", false, true, false, Some(Network), Some(NetworkPolicies);
+    /// BaselineAdminNetworkPolicies (upstream network-policy-api CRD).
+    BASELINE_ADMIN_NETWORK_POLICIES = "baselineadminnetworkpolicies.policy.networking.k8s.io", "policy.networking.k8s.io", "v1alpha1", "BaselineAdminNetworkPolicy", "baselineadminnetworkpolicies", false, true, false, Some(Network), Some(NetworkPolicies);
     /// Deployments.
     DEPLOYMENTS = "deployments.apps", "apps", "v1", "Deployment", "deployments", true, false, false, Some(Workload), None;
     /// StatefulSets.

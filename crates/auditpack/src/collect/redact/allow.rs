@@ -1019,6 +1019,210 @@ object!(NETWORK_POLICY,
     "status" => Spec::Obj(&NO_STATUS),
 );
 
+// ---- network: Cilium, Calico, AdminNetworkPolicy --------------------------------------
+
+static CIDR_SET: Obj = Obj {
+    fields: &[("cidr", Spec::Str), ("except", Spec::List(&Spec::Str))],
+    ..OBJ
+};
+
+static CILIUM_PORT: Obj = Obj {
+    fields: &[
+        ("port", Spec::Scalar),
+        ("endPort", Spec::Int),
+        ("protocol", Spec::Str),
+    ],
+    ..OBJ
+};
+
+static CILIUM_PORT_RULE: Obj = Obj {
+    fields: &[("ports", Spec::List(&Spec::Obj(&CILIUM_PORT)))],
+    ..OBJ
+};
+
+static CILIUM_FQDN: Obj = Obj {
+    fields: &[("matchName", Spec::Str), ("matchPattern", Spec::Str)],
+    ..OBJ
+};
+
+static CILIUM_RULE: Obj = Obj {
+    fields: &[
+        ("fromEndpoints", Spec::List(&Spec::Obj(&SELECTOR))),
+        ("toEndpoints", Spec::List(&Spec::Obj(&SELECTOR))),
+        ("fromEntities", Spec::List(&Spec::Str)),
+        ("toEntities", Spec::List(&Spec::Str)),
+        ("fromCIDR", Spec::List(&Spec::Str)),
+        ("toCIDR", Spec::List(&Spec::Str)),
+        ("fromCIDRSet", Spec::List(&Spec::Obj(&CIDR_SET))),
+        ("toCIDRSet", Spec::List(&Spec::Obj(&CIDR_SET))),
+        ("fromNodes", Spec::List(&Spec::Obj(&SELECTOR))),
+        ("toNodes", Spec::List(&Spec::Obj(&SELECTOR))),
+        ("toFQDNs", Spec::List(&Spec::Obj(&CILIUM_FQDN))),
+        ("toPorts", Spec::List(&Spec::Obj(&CILIUM_PORT_RULE))),
+    ],
+    ..OBJ
+};
+
+static CILIUM_DEFAULT_DENY: Obj = Obj {
+    fields: &[("ingress", Spec::Bool), ("egress", Spec::Bool)],
+    ..OBJ
+};
+
+static CILIUM_SPEC: Obj = Obj {
+    fields: &[
+        ("description", Spec::Str),
+        ("endpointSelector", Spec::Obj(&SELECTOR)),
+        ("nodeSelector", Spec::Obj(&SELECTOR)),
+        ("ingress", Spec::List(&Spec::Obj(&CILIUM_RULE))),
+        ("ingressDeny", Spec::List(&Spec::Obj(&CILIUM_RULE))),
+        ("egress", Spec::List(&Spec::Obj(&CILIUM_RULE))),
+        ("egressDeny", Spec::List(&Spec::Obj(&CILIUM_RULE))),
+        ("enableDefaultDeny", Spec::Obj(&CILIUM_DEFAULT_DENY)),
+    ],
+    ..OBJ
+};
+
+object!(CILIUM_POLICY,
+    "spec" => Spec::Obj(&CILIUM_SPEC),
+    "specs" => Spec::List(&Spec::Obj(&CILIUM_SPEC)),
+    "status" => Spec::Obj(&NO_STATUS),
+);
+
+static CALICO_SA: Obj = Obj {
+    fields: &[("names", Spec::List(&Spec::Str)), ("selector", Spec::Str)],
+    ..OBJ
+};
+
+static CALICO_SERVICE: Obj = Obj {
+    fields: &[("name", Spec::Str), ("namespace", Spec::Str)],
+    ..OBJ
+};
+
+static CALICO_ENTITY: Obj = Obj {
+    fields: &[
+        ("nets", Spec::List(&Spec::Str)),
+        ("notNets", Spec::List(&Spec::Str)),
+        ("selector", Spec::Str),
+        ("notSelector", Spec::Str),
+        ("namespaceSelector", Spec::Str),
+        ("ports", Spec::List(&Spec::Scalar)),
+        ("notPorts", Spec::List(&Spec::Scalar)),
+        ("serviceAccounts", Spec::Obj(&CALICO_SA)),
+        ("services", Spec::Obj(&CALICO_SERVICE)),
+    ],
+    ..OBJ
+};
+
+static CALICO_RULE: Obj = Obj {
+    fields: &[
+        ("action", Spec::Str),
+        ("protocol", Spec::Scalar),
+        ("notProtocol", Spec::Scalar),
+        ("ipVersion", Spec::Int),
+        ("source", Spec::Obj(&CALICO_ENTITY)),
+        ("destination", Spec::Obj(&CALICO_ENTITY)),
+    ],
+    ..OBJ
+};
+
+static CALICO_SPEC: Obj = Obj {
+    fields: &[
+        ("tier", Spec::Str),
+        ("order", Spec::Scalar),
+        ("selector", Spec::Str),
+        ("namespaceSelector", Spec::Str),
+        ("serviceAccountSelector", Spec::Str),
+        ("types", Spec::List(&Spec::Str)),
+        ("ingress", Spec::List(&Spec::Obj(&CALICO_RULE))),
+        ("egress", Spec::List(&Spec::Obj(&CALICO_RULE))),
+        ("doNotTrack", Spec::Bool),
+        ("preDNAT", Spec::Bool),
+        ("applyOnForward", Spec::Bool),
+    ],
+    ..OBJ
+};
+
+object!(CALICO_POLICY,
+    "spec" => Spec::Obj(&CALICO_SPEC),
+    "status" => Spec::Obj(&NO_STATUS),
+);
+
+static ANP_PODS: Obj = Obj {
+    fields: &[
+        ("namespaceSelector", Spec::Obj(&SELECTOR)),
+        ("podSelector", Spec::Obj(&SELECTOR)),
+    ],
+    ..OBJ
+};
+
+static ANP_SUBJECT: Obj = Obj {
+    fields: &[
+        ("namespaces", Spec::Obj(&SELECTOR)),
+        ("pods", Spec::Obj(&ANP_PODS)),
+    ],
+    ..OBJ
+};
+
+static ANP_PEER: Obj = Obj {
+    fields: &[
+        ("namespaces", Spec::Obj(&SELECTOR)),
+        ("pods", Spec::Obj(&ANP_PODS)),
+        ("nodes", Spec::Obj(&SELECTOR)),
+        ("networks", Spec::List(&Spec::Str)),
+        ("domainNames", Spec::List(&Spec::Str)),
+    ],
+    ..OBJ
+};
+
+static ANP_PORT_NUMBER: Obj = Obj {
+    fields: &[("protocol", Spec::Str), ("port", Spec::Int)],
+    ..OBJ
+};
+
+static ANP_PORT_RANGE: Obj = Obj {
+    fields: &[
+        ("protocol", Spec::Str),
+        ("start", Spec::Int),
+        ("end", Spec::Int),
+    ],
+    ..OBJ
+};
+
+static ANP_PORT: Obj = Obj {
+    fields: &[
+        ("portNumber", Spec::Obj(&ANP_PORT_NUMBER)),
+        ("namedPort", Spec::Str),
+        ("portRange", Spec::Obj(&ANP_PORT_RANGE)),
+    ],
+    ..OBJ
+};
+
+static ANP_RULE: Obj = Obj {
+    fields: &[
+        ("name", Spec::Str),
+        ("action", Spec::Str),
+        ("from", Spec::List(&Spec::Obj(&ANP_PEER))),
+        ("to", Spec::List(&Spec::Obj(&ANP_PEER))),
+        ("ports", Spec::List(&Spec::Obj(&ANP_PORT))),
+    ],
+    ..OBJ
+};
+
+static ANP_SPEC: Obj = Obj {
+    fields: &[
+        ("priority", Spec::Int),
+        ("subject", Spec::Obj(&ANP_SUBJECT)),
+        ("ingress", Spec::List(&Spec::Obj(&ANP_RULE))),
+        ("egress", Spec::List(&Spec::Obj(&ANP_RULE))),
+    ],
+    ..OBJ
+};
+
+object!(ADMIN_NETWORK_POLICY,
+    "spec" => Spec::Obj(&ANP_SPEC),
+    "status" => Spec::Obj(&NO_STATUS),
+);
+
 // ---- admission -----------------------------------------------------------------------
 
 static SERVICE_REF: Obj = Obj {
@@ -1441,6 +1645,30 @@ pub(super) static KINDS: &[(&str, &str, &Obj)] = &[
     ("rbac.authorization.k8s.io", "RoleBinding", &BINDING),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding", &BINDING),
     ("networking.k8s.io", "NetworkPolicy", &NETWORK_POLICY),
+    ("cilium.io", "CiliumNetworkPolicy", &CILIUM_POLICY),
+    (
+        "cilium.io",
+        "CiliumClusterwideNetworkPolicy",
+        &CILIUM_POLICY,
+    ),
+    ("projectcalico.org", "NetworkPolicy", &CALICO_POLICY),
+    ("projectcalico.org", "GlobalNetworkPolicy", &CALICO_POLICY),
+    ("crd.projectcalico.org", "NetworkPolicy", &CALICO_POLICY),
+    (
+        "crd.projectcalico.org",
+        "GlobalNetworkPolicy",
+        &CALICO_POLICY,
+    ),
+    (
+        "policy.networking.k8s.io",
+        "AdminNetworkPolicy",
+        &ADMIN_NETWORK_POLICY,
+    ),
+    (
+        "policy.networking.k8s.io",
+        "BaselineAdminNetworkPolicy",
+        &ADMIN_NETWORK_POLICY,
+    ),
     ("apps", "Deployment", &DEPLOYMENT),
     ("apps", "StatefulSet", &STATEFULSET),
     ("apps", "DaemonSet", &DAEMONSET),

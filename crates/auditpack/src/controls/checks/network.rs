@@ -1,43 +1,45 @@
-//! NetworkPolicy with the API's semantics: a pod is isolated for a direction when some
-//! policy of its namespace selects it and has that policy type (`Ingress` always unless
-//! `policyTypes` says otherwise, `Egress` when listed or when egress rules are present);
+//! The `network` family. Isolation (`network.default-deny`, `network.pod-isolation`) is
+//! judged by [`crate::controls::model::netpol`] across every policy API the snapshot holds
+//! (NetworkPolicy, Cilium, Calico, AdminNetworkPolicy), for running pods and for the pod
+//! templates of Deployments, StatefulSets, DaemonSets, Jobs and CronJobs.
+//! [`allowed`] answers whether one connection is admitted, with NetworkPolicy's semantics:
 //! an isolated pod accepts only what some rule allows; peers combine `namespaceSelector`
 //! and `podSelector` (both must match), `ipBlock` matches addresses outside `except`.
-//! Everything is computed per namespace: no loop over pods × policies of the whole cluster.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
+use crate::controls::model::netpol::{Engine, Pol, Scope, Verdict};
+pub use crate::controls::model::netpol::{
+    allow_all_rules, is_default_deny, policy_types, selects, selects_all,
+};
 use crate::controls::util::{
-    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, labels, name, namespace,
-    selector_matches, str_at,
+    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, arr, evidence, evidence_file, labels, name,
+    name_list, namespace, pod_spec, selector_matches, str_at,
 };
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
-use crate::snapshot::kinds::{NAMESPACES, NETWORK_POLICIES, PODS};
+use crate::snapshot::kinds::{
+    ADMIN_NETWORK_POLICIES, BASELINE_ADMIN_NETWORK_POLICIES, CALICO_CRD_GLOBAL_NETWORK_POLICIES,
+    CALICO_CRD_NETWORK_POLICIES, CALICO_GLOBAL_NETWORK_POLICIES, CALICO_NETWORK_POLICIES,
+    CILIUM_CLUSTERWIDE_NETWORK_POLICIES, CILIUM_NETWORK_POLICIES, CRON_JOBS, DAEMON_SETS,
+    DEPLOYMENTS, JOBS, KindInfo, NAMESPACES, NETWORK_POLICIES, PODS, STATEFUL_SETS,
+};
 
-/// Which directions a policy governs: `(ingress, egress)`.
-pub fn policy_types(p: &Value) -> (bool, bool) {
-    match crate::controls::util::at(p, "/spec/policyTypes").and_then(Value::as_array) {
-        Some(types) if !types.is_empty() => (
-            types.iter().any(|t| t == "Ingress"),
-            types.iter().any(|t| t == "Egress"),
-        ),
-        _ => (true, !arr(p, "/spec/egress").is_empty()),
-    }
-}
-
-/// Whether a policy's `podSelector` selects a pod with these labels.
-pub fn selects(p: &Value, pod_labels: &Map<String, Value>) -> bool {
-    static EMPTY: Value = Value::Null;
-    let sel = crate::controls::util::at(p, "/spec/podSelector").unwrap_or(&EMPTY);
-    if sel.is_null() {
-        return true;
-    }
-    selector_matches(sel, pod_labels)
-}
+/// The policy kinds besides NetworkPolicy that isolation is judged with (their absence is
+/// weighed by the checks: it can only hide an isolation, never invent one).
+const POLICY_KINDS: &[&KindInfo] = &[
+    CILIUM_NETWORK_POLICIES,
+    CILIUM_CLUSTERWIDE_NETWORK_POLICIES,
+    CALICO_NETWORK_POLICIES,
+    CALICO_GLOBAL_NETWORK_POLICIES,
+    CALICO_CRD_NETWORK_POLICIES,
+    CALICO_CRD_GLOBAL_NETWORK_POLICIES,
+    ADMIN_NETWORK_POLICIES,
+    BASELINE_ADMIN_NETWORK_POLICIES,
+];
 
 /// One end of a connection.
 #[derive(Debug, Clone)]
@@ -200,89 +202,6 @@ pub fn allowed(
     direction(from, to, false) && direction(to, from, true)
 }
 
-/// Rules of a policy that admit every source (ingress) or destination (egress): an empty
-/// peer list, or an ipBlock of `0.0.0.0/0` or `::/0`. Returns `(pointer, description)`.
-pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (field, peers, word) in [
-        ("ingress", "from", "source"),
-        ("egress", "to", "destination"),
-    ] {
-        for (i, rule) in arr(p, &format!("/spec/{field}")).iter().enumerate() {
-            let ps = arr(rule, &format!("/{peers}"));
-            let ports = if arr(rule, "/ports").is_empty() {
-                "on every port".to_string()
-            } else {
-                "on the listed ports".to_string()
-            };
-            if ps.is_empty() {
-                out.push((
-                    format!("/spec/{field}/{i}"),
-                    format!("{field} rule {i} has no `{peers}`: it admits every {word} {ports}"),
-                ));
-            }
-            for (j, peer) in ps.iter().enumerate() {
-                if let Some(cidr) =
-                    crate::controls::util::at(peer, "/ipBlock/cidr").and_then(Value::as_str)
-                    && (cidr == "0.0.0.0/0" || cidr == "::/0")
-                {
-                    out.push((
-                        format!("/spec/{field}/{i}/{peers}/{j}/ipBlock/cidr"),
-                        format!("{field} rule {i} admits {cidr} (every address) {ports}"),
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Whether a policy's podSelector selects every pod of its namespace.
-pub fn selects_all(p: &Value) -> bool {
-    match crate::controls::util::at(p, "/spec/podSelector") {
-        None | Some(Value::Null) => true,
-        Some(s) => {
-            s.get("matchLabels")
-                .and_then(Value::as_object)
-                .is_none_or(Map::is_empty)
-                && arr(s, "/matchExpressions").is_empty()
-        }
-    }
-}
-
-/// Whether the policy is a namespace-wide deny by default for `ingress` (else egress): it
-/// selects every pod, governs that direction, and none of its rules admits everything.
-pub fn is_default_deny(p: &Value, ingress: bool) -> bool {
-    let (ing, eg) = policy_types(p);
-    let field = if ingress { "ingress" } else { "egress" };
-    selects_all(p)
-        && (if ingress { ing } else { eg })
-        && !allow_all_rules(p)
-            .iter()
-            .any(|(ptr, _)| ptr.starts_with(&format!("/spec/{field}/")))
-}
-
-struct Inputs<'a> {
-    namespaces: &'a [Value],
-    policies: BTreeMap<&'a str, Vec<&'a Value>>,
-}
-
-/// Namespaces and their NetworkPolicies (both required by the checks that call it).
-fn inputs<'a>(ctx: &'a Ctx<'_>) -> Inputs<'a> {
-    let namespaces = ctx.items(NAMESPACES).expect(REQUIRED);
-    let mut policies: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for p in ctx.items(NETWORK_POLICIES).expect(REQUIRED) {
-        policies
-            .entry(namespace(p).unwrap_or(""))
-            .or_default()
-            .push(p);
-    }
-    Inputs {
-        namespaces,
-        policies,
-    }
-}
-
 const NP: &str = NETWORK_POLICIES.key;
 
 /// The checks of the `network` family.
@@ -299,96 +218,161 @@ pub const DEFAULT_DENY: CheckDef = CheckDef {
     ],
     requires: &[NAMESPACES, NETWORK_POLICIES],
     judges: "whether namespaces deny traffic by default",
-    reads: &[],
+    reads: POLICY_KINDS,
     run: default_deny,
 };
 
-fn default_deny(ctx: &Ctx, mut b: Builder) -> CheckResult {
-    let inp = inputs(ctx);
-    let mut skipped = Vec::new();
-    let mut failing = 0;
-    for ns in inp.namespaces {
-        let n = name(ns);
-        if SYSTEM_NAMESPACES.contains(&n) {
-            skipped.push(n);
-            continue;
-        }
-        let pols = inp.policies.get(n).map(Vec::as_slice).unwrap_or(&[]);
-        // A policy that selects every pod and admits everything in a direction undoes any
-        // default-deny in that direction (policies are additive).
-        let undone = |ingress: bool| {
-            let field = if ingress {
-                "/spec/ingress/"
-            } else {
-                "/spec/egress/"
-            };
-            pols.iter().find(|p| {
-                let (ing, eg) = policy_types(p);
-                selects_all(p)
-                    && (if ingress { ing } else { eg })
-                    && allow_all_rules(p)
-                        .iter()
-                        .any(|(ptr, _)| ptr.starts_with(field))
-            })
-        };
-        for (dir, open) in [("ingress", undone(true)), ("egress", undone(false))] {
-            if let Some(p) = open {
-                b.push(
-                    Status::Fail,
-                    format!("namespace {n}: NetworkPolicy {} admits all {dir} to every pod, which undoes any default-deny for {dir}", name(p)),
-                    evidence(NP, p, format!("/spec/{dir}")),
-                );
-            }
-        }
-        let find = |ingress: bool| {
-            if undone(ingress).is_some() {
-                return None;
-            }
-            pols.iter().find(|p| is_default_deny(p, ingress))
-        };
-        let (i, e) = (find(true), find(false));
-        match (i, e) {
-            (Some(pi), Some(pe)) => {
-                let msg = if name(pi) == name(pe) {
-                    format!(
-                        "namespace {n}: NetworkPolicy {} denies ingress and egress by default",
-                        name(pi)
-                    )
-                } else {
-                    format!(
-                        "namespace {n}: NetworkPolicy {} denies ingress and {} denies egress by default",
-                        name(pi),
-                        name(pe)
-                    )
-                };
-                b.push(Status::Pass, msg, evidence(NP, pi, "/spec"));
-            }
-            (Some(p), None) | (None, Some(p)) => {
-                failing += 1;
-                let (has, lacks) = if i.is_some() {
-                    ("ingress", "egress")
-                } else {
-                    ("egress", "ingress")
-                };
-                b.push(
-                    Status::Partial,
-                    format!("namespace {n}: {} denies {has} by default, but nothing denies {lacks} by default", name(p)),
-                    evidence(NP, p, "/spec"),
-                );
-            }
-            (None, None) => {
-                failing += 1;
-                b.push(
-                    Status::Fail,
-                    format!("namespace {n} has no default-deny NetworkPolicy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted"),
-                    evidence(NAMESPACES, ns, "/metadata/name"),
-                );
-                b.cmd(format!("kubectl get networkpolicies -n {n} -o yaml"));
-            }
+/// The policy engine over every API this snapshot holds, and the namespaces' labels.
+struct Net<'a> {
+    engine: Engine<'a>,
+    ns_labels: BTreeMap<&'a str, &'a Map<String, Value>>,
+}
+
+fn net<'a>(ctx: &'a Ctx<'_>) -> Net<'a> {
+    let engine = Engine::new(ctx.items(NETWORK_POLICIES).expect(REQUIRED), |k| {
+        ctx.items(k)
+    });
+    let ns_labels = ctx
+        .items(NAMESPACES)
+        .expect(REQUIRED)
+        .iter()
+        .map(|ns| (name(ns), labels(ns)))
+        .collect();
+    Net { engine, ns_labels }
+}
+
+impl<'a> Net<'a> {
+    fn scope<'s>(&'s self, ns: &'s str, pod: Option<&'s Map<String, Value>>) -> Scope<'s> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        Scope {
+            namespace: ns,
+            ns_labels: self
+                .ns_labels
+                .get(ns)
+                .copied()
+                .unwrap_or_else(|| EMPTY.get_or_init(Map::new)),
+            pod,
         }
     }
+
+    /// Observations for policies auditpack cannot read (left out of every verdict).
+    fn report_unreadable(&self, b: &mut Builder) {
+        for (kind, obj, why) in &self.engine.unreadable {
+            b.push(
+                Status::NotCollected,
+                format!(
+                    "{} {}: {why}; auditpack reads only all(), ==, !=, has(), in, not in, !, &&, || and parentheses, so the pods it selects are judged without it (rewrite the selector in that subset, or judge this policy by hand)",
+                    kind.kind,
+                    policy_name(obj)
+                ),
+                evidence(kind.key, obj, "/spec"),
+            );
+        }
+    }
+
+    /// A sentence on the policy kinds that are not evidence (empty when all are).
+    fn missing_note(&self) -> String {
+        if self.engine.missing.is_empty() {
+            return String::new();
+        }
+        let mut groups: Vec<&str> = self
+            .engine
+            .missing
+            .iter()
+            .filter_map(|m| m.key.split_once('.').map(|(_, g)| g))
+            .collect();
+        groups.dedup();
+        format!(
+            " Policies of {} were not collected: whatever they isolate is judged here without them.",
+            name_list(groups.iter())
+        )
+    }
+}
+
+fn policy_name(o: &Value) -> String {
+    match namespace(o) {
+        Some(ns) => format!("{ns}/{}", name(o)),
+        None => name(o).to_string(),
+    }
+}
+
+fn dir_field(ingress: bool) -> &'static str {
+    if ingress { "ingress" } else { "egress" }
+}
+
+/// Judges one namespace: which policy denies each direction by default.
+fn judge_namespace(net: &Net, ns: &Value, b: &mut Builder) -> bool {
+    let n = name(ns);
+    let scope = net.scope(n, None);
+    let mut denied = [None, None];
+    for (slot, ingress) in denied.iter_mut().zip([true, false]) {
+        let dir = dir_field(ingress);
+        match net.engine.verdict(&scope, ingress) {
+            Verdict::Isolated(p) => *slot = Some(p),
+            Verdict::Opened(p) => b.push(
+                Status::Fail,
+                format!("namespace {n}: {} admits all {dir} to every pod, which undoes any default-deny for {dir}", p.describe()),
+                evidence(p.kind.key, p.obj, format!("/spec/{dir}")),
+            ),
+            Verdict::Open => {}
+        }
+    }
+    match denied {
+        [Some(pi), Some(pe)] => {
+            let msg = if std::ptr::eq(pi, pe) {
+                format!(
+                    "namespace {n}: {} denies ingress and egress by default",
+                    pi.describe()
+                )
+            } else {
+                format!(
+                    "namespace {n}: {} denies ingress and {} denies egress by default",
+                    pi.describe(),
+                    pe.describe()
+                )
+            };
+            b.push(Status::Pass, msg, evidence(pi.kind.key, pi.obj, "/spec"));
+            true
+        }
+        [Some(p), None] | [None, Some(p)] => {
+            let (has, lacks) = if denied[0].is_some() {
+                ("ingress", "egress")
+            } else {
+                ("egress", "ingress")
+            };
+            b.push(
+                Status::Partial,
+                format!("namespace {n}: {} denies {has} by default, but nothing denies {lacks} by default", p.describe()),
+                evidence(p.kind.key, p.obj, "/spec"),
+            );
+            false
+        }
+        [None, None] => {
+            b.push(
+                Status::Fail,
+                format!("namespace {n} has no default-deny network policy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted"),
+                evidence(NAMESPACES, ns, "/metadata/name"),
+            );
+            b.cmd(format!("kubectl get networkpolicies -n {n} -o yaml"));
+            false
+        }
+    }
+}
+
+fn default_deny(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let net = net(ctx);
+    let mut skipped = Vec::new();
+    let mut failing = 0;
+    for ns in ctx.items(NAMESPACES).expect(REQUIRED) {
+        if SYSTEM_NAMESPACES.contains(&name(ns)) {
+            skipped.push(name(ns));
+        } else if !judge_namespace(&net, ns, &mut b) {
+            failing += 1;
+        }
+    }
+    net.report_unreadable(&mut b);
     let status = b.derived().unwrap_or(Status::NotApplicable);
-    let note = if skipped.is_empty() {
+    let mut note = if skipped.is_empty() {
         String::new()
     } else {
         format!(
@@ -396,16 +380,17 @@ fn default_deny(ctx: &Ctx, mut b: Builder) -> CheckResult {
             skipped.join(", ")
         )
     };
+    note.push_str(&net.missing_note());
     let explanation = match status {
         Status::Pass => format!(
-            "Every application namespace has a NetworkPolicy that selects all of its pods and denies ingress and egress unless another policy allows it.{note}"
+            "Every application namespace has a network policy that selects all of its pods and denies ingress and egress unless another policy allows it.{note}"
         ),
         Status::NotApplicable => format!("There are no application namespaces to judge.{note}"),
         _ => format!(
-            "{failing} namespace(s) lack a default-deny NetworkPolicy for ingress, egress or both, so traffic into or out of their pods is not bounded by default.{note}"
+            "{failing} namespace(s) lack a default-deny network policy for ingress, egress or both, so traffic into or out of their pods is not bounded by default.{note}"
         ),
     };
-    b.finish(status, explanation, Some("Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` and no rules to each namespace, then allow the flows each application needs explicitly."))
+    b.finish(status, explanation, Some("Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` and no rules to each namespace (or the equivalent in the policy API the cluster uses), then allow the flows each application needs explicitly."))
 }
 
 /// `network.pod-isolation`: no application pod is left unselected by every policy.
@@ -419,99 +404,164 @@ pub const POD_ISOLATION: CheckDef = CheckDef {
     ],
     requires: &[NAMESPACES, NETWORK_POLICIES, PODS],
     judges: "which pods no NetworkPolicy selects",
-    reads: &[],
+    reads: &[
+        DEPLOYMENTS,
+        STATEFUL_SETS,
+        DAEMON_SETS,
+        JOBS,
+        CRON_JOBS,
+        CILIUM_NETWORK_POLICIES,
+        CILIUM_CLUSTERWIDE_NETWORK_POLICIES,
+        CALICO_NETWORK_POLICIES,
+        CALICO_GLOBAL_NETWORK_POLICIES,
+        CALICO_CRD_NETWORK_POLICIES,
+        CALICO_CRD_GLOBAL_NETWORK_POLICIES,
+        ADMIN_NETWORK_POLICIES,
+        BASELINE_ADMIN_NETWORK_POLICIES,
+    ],
     run: pod_isolation,
 };
 
-fn pod_isolation(ctx: &Ctx, mut b: Builder) -> CheckResult {
-    let inp = inputs(ctx);
-    let pods = ctx.objects(PODS).expect(REQUIRED);
-    let mut covered = 0;
-    let mut open = 0;
-    let mut targeted: std::collections::BTreeMap<(String, String), usize> = Default::default();
-    for pod in pods {
-        let pod = &pod;
-        let ns = namespace(pod).unwrap_or("");
-        if SYSTEM_NAMESPACES.contains(&ns) {
-            continue;
+/// What [`pod_isolation`] counts.
+#[derive(Default)]
+struct Tally<'p> {
+    covered: usize,
+    open: usize,
+    /// The policy that isolates, and how many pods and workloads it isolates.
+    by: BTreeMap<String, (&'p Pol<'p>, usize)>,
+}
+
+/// Judges one pod or workload template: which policy isolates each direction.
+fn judge_workload<'p>(
+    net: &'p Net,
+    kind: &KindInfo,
+    obj: &Value,
+    t: &mut Tally<'p>,
+    b: &mut Builder,
+) {
+    let Some((meta, _, spec_ptr)) = pod_spec(kind, obj) else {
+        return;
+    };
+    let ns = namespace(obj).unwrap_or("");
+    if SYSTEM_NAMESPACES.contains(&ns) {
+        return;
+    }
+    let what = if kind == PODS { "pod" } else { kind.kind };
+    let labels_ptr = format!("{}/metadata/labels", spec_ptr.trim_end_matches("/spec"));
+    static NONE: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    let pod_labels = meta
+        .get("labels")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| NONE.get_or_init(Map::new));
+    let scope = net.scope(ns, Some(pod_labels));
+    let [ing, eg] = [true, false].map(|ingress| net.engine.verdict(&scope, ingress));
+    if let (Verdict::Isolated(pi), Verdict::Isolated(pe)) = (ing, eg) {
+        t.covered += 1;
+        for p in [pi, pe] {
+            let key = format!("{} {}", p.kind.kind, policy_name(p.obj));
+            t.by.entry(key).or_insert((p, 0)).1 += 1;
+            if std::ptr::eq(pi, pe) {
+                break;
+            }
         }
-        let pols = inp.policies.get(ns).map(Vec::as_slice).unwrap_or(&[]);
-        let l = labels(pod);
-        let ing = pols.iter().any(|p| policy_types(p).0 && selects(p, l));
-        let eg = pols.iter().any(|p| policy_types(p).1 && selects(p, l));
-        // Policies that target particular pods (not a namespace-wide default): name them,
-        // so the evidence says which policy isolates which workload.
-        for p in pols.iter().filter(|p| targets_pods(p) && selects(p, l)) {
-            *targeted
-                .entry((ns.to_string(), name(p).to_string()))
-                .or_insert(0usize) += 1;
-        }
-        if ing && eg {
-            covered += 1;
-        } else {
-            open += 1;
-            let missing = match (ing, eg) {
-                (false, false) => "ingress or egress",
-                (false, true) => "ingress",
-                _ => "egress",
-            };
-            b.push(
-                if !ing { Status::Fail } else { Status::Partial },
-                format!("pod {ns}/{} is not selected by any NetworkPolicy for {missing}: that traffic is unrestricted", name(pod)),
-                evidence(PODS, pod, "/metadata/labels"),
-            );
+        return;
+    }
+    t.open += 1;
+    let mut missing = Vec::new();
+    for (v, ingress) in [(ing, true), (eg, false)] {
+        let dir = dir_field(ingress);
+        match v {
+            Verdict::Opened(p) => b.push(
+                if ingress {
+                    Status::Fail
+                } else {
+                    Status::Partial
+                },
+                format!(
+                    "{what} {ns}/{}: {} admits all {dir}, so that traffic is unrestricted",
+                    name(obj),
+                    p.describe()
+                ),
+                evidence(p.kind.key, p.obj, format!("/spec/{dir}")),
+            ),
+            Verdict::Open => missing.push(dir),
+            Verdict::Isolated(_) => {}
         }
     }
-    const NAMED: usize = 50;
-    for ((ns, pol), n) in targeted.iter().take(NAMED) {
-        let object = inp
-            .policies
-            .get(ns.as_str())
-            .and_then(|ps| ps.iter().find(|p| name(p) == pol));
-        if let Some(p) = object {
-            let (i, e) = policy_types(p);
-            let dirs = match (i, e) {
-                (true, true) => "ingress and egress",
-                (true, false) => "ingress",
-                _ => "egress",
-            };
-            b.push(
-                Status::Pass,
-                format!("NetworkPolicy {ns}/{pol} selects {n} pod(s) and restricts their {dirs}"),
-                evidence(NP, p, "/spec/podSelector"),
-            );
-        }
-    }
-    if targeted.len() > NAMED {
+    if !missing.is_empty() {
         b.push(
-            Status::Pass,
+            if missing.contains(&"ingress") { Status::Fail } else { Status::Partial },
+            format!("{what} {ns}/{} is not isolated by any network policy for {}: that traffic is unrestricted", name(obj), missing.join(" or ")),
+            evidence(kind.key, obj, labels_ptr),
+        );
+    }
+}
+
+fn pod_isolation(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let net = net(ctx);
+    let mut t = Tally::default();
+    let mut uncollected = Vec::new();
+    for kind in WORKLOAD_KINDS {
+        let Ok(objs) = ctx.objects(kind) else {
+            uncollected.push(kind.kind);
+            continue;
+        };
+        for obj in objs {
+            judge_workload(&net, kind, &obj, &mut t, &mut b);
+        }
+    }
+    name_isolating(&t, &mut b);
+    net.report_unreadable(&mut b);
+    if !uncollected.is_empty() {
+        b.push(
+            Status::NotCollected,
             format!(
-                "{} more NetworkPolicies select particular pods",
-                targeted.len() - NAMED
+                "{} were not collected: their pod templates are not judged",
+                name_list(uncollected.iter())
             ),
             evidence_file(NP, "", ""),
         );
     }
-    if open == 0 && covered > 0 {
+    let status = b.derived().unwrap_or(Status::NotApplicable);
+    let note = net.missing_note();
+    let (covered, open) = (t.covered, t.open);
+    let explanation = match status {
+        Status::Pass => format!(
+            "Each of the {covered} application pods and workload templates is isolated by at least one network policy in both directions (system namespaces are not judged).{note}"
+        ),
+        Status::NotApplicable => format!(
+            "There are no application pods or workloads to judge (system namespaces are not judged).{note}"
+        ),
+        Status::NotCollected => format!(
+            "{covered} application pods and workload templates are isolated in both directions, but not every workload kind was collected.{note}"
+        ),
+        _ => format!(
+            "{open} application pod(s) or workload(s) are not isolated by a network policy in one or both directions, so the network does not restrict who reaches them or what they reach.{note}"
+        ),
+    };
+    b.finish(status, explanation, Some("Add a default-deny policy to the namespace, or a policy that selects the pod's labels, in the policy API the cluster enforces."))
+}
+
+/// Names the policies that isolate pods and workloads (up to 50, then how many more).
+fn name_isolating(t: &Tally, b: &mut Builder) {
+    const NAMED: usize = 50;
+    for (desc, (p, n)) in t.by.iter().take(NAMED) {
         b.push(
             Status::Pass,
-            format!("all {covered} application pods are selected by NetworkPolicies for ingress and egress"),
+            format!("{desc} isolates {n} pod(s) and workload(s)"),
+            evidence(p.kind.key, p.obj, "/spec"),
+        );
+    }
+    if t.by.len() > NAMED {
+        b.push(
+            Status::Pass,
+            format!(
+                "{} more policies isolate pods and workloads",
+                t.by.len() - NAMED
+            ),
             evidence_file(NP, "", ""),
         );
     }
-    let status = b.derived().unwrap_or(Status::NotApplicable);
-    let explanation = match status {
-        Status::Pass => format!(
-            "Each of the {covered} application pods is isolated by at least one NetworkPolicy in both directions (system namespaces are not judged)."
-        ),
-        Status::NotApplicable => {
-            "There are no application pods to judge (system namespaces are not judged).".to_string()
-        }
-        _ => format!(
-            "{open} application pod(s) are not selected by a NetworkPolicy in one or both directions, so the network does not restrict who reaches them or what they reach."
-        ),
-    };
-    b.finish(status, explanation, Some("Add a default-deny NetworkPolicy to the pod's namespace, or a policy whose podSelector matches the pod."))
 }
 
 /// `network.allow-all`: no policy admits every source or destination.
@@ -561,20 +611,6 @@ fn allow_all(ctx: &Ctx, mut b: Builder) -> CheckResult {
         )
     };
     b.finish(status, explanation, Some("Replace empty peer lists and all-address ipBlocks with the namespaces, pods or address ranges that need access."))
-}
-
-/// Whether a policy selects particular pods (a non-empty podSelector) rather than the whole
-/// namespace.
-fn targets_pods(p: &Value) -> bool {
-    p.pointer("/spec/podSelector")
-        .and_then(Value::as_object)
-        .is_some_and(|sel| {
-            sel.values().any(|v| {
-                !v.is_null()
-                    && v.as_object().is_none_or(|o| !o.is_empty())
-                    && v.as_array().is_none_or(|a| !a.is_empty())
-            })
-        })
 }
 
 #[cfg(test)]
