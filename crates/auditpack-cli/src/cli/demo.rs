@@ -121,7 +121,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             catalogs,
             ..EvalOptions::default()
         },
-        render: RenderOptions::new(&packet_dir, now),
+        render: RenderOptions {
+            signer: Some(render::SignerInfo {
+                key: public,
+                name: Some("demo-signer (throw-away)".into()),
+                sealed_at: now,
+            }),
+            ..RenderOptions::new(&packet_dir, now)
+        },
         out: Output::Dir(packet_dir.clone()),
         previous_trust: None,
         key,
