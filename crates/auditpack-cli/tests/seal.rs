@@ -225,7 +225,8 @@ fn keygen_writes_v1_pkcs8_0600_spki_and_openssh_with_checkable_key_id() {
     let fingerprint = listed.split_whitespace().nth(1).unwrap();
     assert!(fingerprint.starts_with("SHA256:"), "{listed}");
     assert!(
-        out.lines().any(|l| l == format!("key id:      {fingerprint}")),
+        out.lines()
+            .any(|l| l == format!("key id:      {fingerprint}")),
         "{out}\n{listed}"
     );
     // The other ids are shown beside it, labelled; the legacy one is SHA-256 of the raw
