@@ -1129,9 +1129,9 @@ fn html_is_self_contained() {
     }
     assert!(html.contains("@media print"));
     assert!(html.contains("thead { display: table-header-group; }"));
-    assert!(html.contains("sha256sum -c SHA256SUMS"));
-    assert!(html.contains("openssl pkeyutl -verify -pubin -inkey signer.pub.pem -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig"));
-    assert!(html.contains("ssh-keygen -Y verify -f allowed_signers -I SIGNER -n file -s SHA256SUMS.sshsig &lt; SHA256SUMS"));
+    assert!(html.contains("sha256sum --strict --quiet -c SHA256SUMS"));
+    assert!(html.contains("openssl pkeyutl -verify -pubin -inkey ~/auditpack-keys/signer.pub.pem -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig"));
+    assert!(html.contains("ssh-keygen -Y verify -f ~/auditpack-keys/allowed_signers -I signer -n file -s SHA256SUMS.sshsig &lt; SHA256SUMS"));
     assert!(html.contains("out of band"));
 }
 

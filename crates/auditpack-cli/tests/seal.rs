@@ -218,7 +218,19 @@ fn keygen_writes_v1_pkcs8_0600_spki_and_openssh_with_checkable_key_id() {
             .contains("INTEGER           :00"),
         "{asn}"
     );
-    // The key id is SHA-256 of the raw 32-byte public key, recomputed from OpenSSL's DER.
+    // The key id is the OpenSSH fingerprint: exactly what `ssh-keygen -lf` prints.
+    let o = tool(env.root(), "ssh-keygen", &["-l", "-f", "ops.pub"]);
+    code(&o, 0);
+    let listed = String::from_utf8_lossy(&o.stdout).to_string();
+    let fingerprint = listed.split_whitespace().nth(1).unwrap();
+    assert!(fingerprint.starts_with("SHA256:"), "{listed}");
+    assert!(
+        out.lines()
+            .any(|l| l == format!("key id:      {fingerprint}")),
+        "{out}\n{listed}"
+    );
+    // The other ids are shown beside it, labelled; the legacy one is SHA-256 of the raw
+    // 32-byte public key, recomputed from OpenSSL's DER.
     let der = tool(
         env.root(),
         "openssl",
@@ -228,14 +240,13 @@ fn keygen_writes_v1_pkcs8_0600_spki_and_openssh_with_checkable_key_id() {
     assert_eq!(der.len(), 44);
     use base64::Engine;
     use sha2::Digest;
-    let expect = format!(
+    let legacy = format!(
         "SHA256:{}",
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(sha2::Sha256::digest(&der[12..]))
     );
-    assert!(out.contains(&format!("key id:      {expect}")), "{out}");
-    // The OpenSSH line is accepted by ssh-keygen.
-    let o = tool(env.root(), "ssh-keygen", &["-l", "-f", "ops.pub"]);
-    code(&o, 0);
+    assert!(out.contains(&format!("legacy id {legacy}")), "{out}");
+    assert!(out.contains("securesystemslib keyid "), "{out}");
+    assert_ne!(legacy, fingerprint);
     assert!(String::from_utf8_lossy(&o.stdout).contains("ED25519"));
 }
 

@@ -229,9 +229,21 @@ pub struct PacketMade {
 pub fn make_packet(
     snapshot: &Snapshot,
     eval: EvalOptions,
-    render: RenderOptions,
+    mut render: RenderOptions,
     key: &SigningKey,
 ) -> Result<PacketMade, PipelineError> {
+    // The signer and the seal time are known before rendering: the cover shows them. They
+    // are always this key and `render.now`; a caller's name for the key is kept.
+    let public = key.verifying_key();
+    render.signer = Some(render::SignerInfo {
+        key: public,
+        name: render
+            .signer
+            .take()
+            .filter(|s| s.key == public)
+            .and_then(|s| s.name),
+        sealed_at: render.now,
+    });
     let out = render.out_dir.clone();
     if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(PipelineError::OutExists { path: out });

@@ -174,7 +174,14 @@ fn demo_plan(
             catalogs,
             ..EvalOptions::default()
         },
-        render: RenderOptions::new(packet_dir, now),
+        render: RenderOptions {
+            signer: Some(render::SignerInfo {
+                key: key.verifying_key(),
+                name: Some("demo-signer (throw-away)".into()),
+                sealed_at: now,
+            }),
+            ..RenderOptions::new(packet_dir, now)
+        },
         out: Output::Dir(packet_dir.to_path_buf()),
         previous_trust: None,
         key,

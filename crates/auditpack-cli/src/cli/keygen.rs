@@ -49,6 +49,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     println!("public key:  {}", made.public_pem.display());
     println!("openssh:     {}", made.public_openssh.display());
+    // The id alone on its line (scripts read it); `ssh-keygen -lf NAME.pub` prints it too.
     println!("key id:      {}", made.key_id);
+    let public = keys::load_public_key(&made.public_openssh).context("keygen failed")?;
+    for (label, id) in keys::other_key_ids(&public) {
+        println!("             {label} {id}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -119,9 +119,15 @@ pub fn plan(args: &Args) -> anyhow::Result<Plan> {
         (None, Some(dir)) => Output::Dir(dir.clone()),
         (None, None) => anyhow::bail!("give --out DIR or --series DIR"),
     };
-    let render = args
+    let mut render = args
         .render
         .options(args.out.clone().unwrap_or_default(), Some(&public))?;
+    // The cover names the key by its file (`signer` for `signer.key.pem`).
+    render.signer = Some(auditpack::render::SignerInfo {
+        key: public,
+        name: key_name(&args.key),
+        sealed_at: render.now,
+    });
     let previous_trust = match &out {
         Output::Series(_) => args.render.previous_trust(Some(&public))?,
         Output::Dir(_) => None,
@@ -135,4 +141,14 @@ pub fn plan(args: &Args) -> anyhow::Result<Plan> {
         key,
         archive: args.archive.clone(),
     })
+}
+
+/// A key's name from its file: `signer` for `keys/signer.key.pem`.
+fn key_name(path: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    let name = [".key.pem", ".pem", ".key"]
+        .iter()
+        .find_map(|ext| file.strip_suffix(ext))
+        .unwrap_or(file);
+    (!name.is_empty()).then(|| name.to_string())
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use auditpack::seal::{TrustStore, verify_path};
+use auditpack::seal::{TrustStore, keys, verify_path};
 
 /// Most failure lines the text output prints; the rest are counted by rule.
 const MAX_PRINTED: usize = 50;
@@ -76,6 +76,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default();
             println!("  signer:    {}{name}", show(&report.signer_key_id));
+            // The signer's other ids, from the key packet.json records when it is the
+            // signer's (its key id is the one the signature verified under).
+            let recorded = report
+                .packet
+                .as_ref()
+                .and_then(|p| p.seal.as_ref())
+                .and_then(|s| keys::public_key_from_base64(&s.signer.public_key))
+                .filter(|k| report.signer_key_id.as_deref() == Some(keys::key_id(k).as_str()));
+            if let Some(key) = recorded {
+                for (label, id) in keys::other_key_ids(&key) {
+                    println!("             {label} {id}");
+                }
+            }
             println!("  sealed at: {}", show(&report.sealed_at));
             println!("  files:     {} checked", report.files_checked);
             for note in &report.notes {

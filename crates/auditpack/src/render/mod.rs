@@ -351,6 +351,23 @@ pub struct RenderOptions {
     /// [`crate::history::changes()`]; otherwise they are computed from
     /// [`RenderOptions::previous`].
     pub changes: Option<crate::history::Changes>,
+    /// Who will seal the packet and when, when the caller knows before rendering (as
+    /// [`crate::packet::make_packet`] does): the cover shows them and the verify recipe
+    /// checks the fingerprint. `None` (`render` alone): the packet says it is unsigned
+    /// until sealed.
+    pub signer: Option<SignerInfo>,
+}
+
+/// The signer of a packet about to be sealed, as its cover shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignerInfo {
+    /// The public key that will sign `SHA256SUMS`.
+    pub key: ed25519_dalek::VerifyingKey,
+    /// The key's name, if it has one (the key file's name, e.g. `signer` for
+    /// `signer.key.pem`).
+    pub name: Option<String>,
+    /// The seal time (`sealedAt`).
+    pub sealed_at: DateTime<Utc>,
 }
 
 impl RenderOptions {
@@ -363,6 +380,7 @@ impl RenderOptions {
             period: None,
             previous: None,
             changes: None,
+            signer: None,
         }
     }
 }
@@ -689,6 +707,7 @@ fn build_context(
         now: opts.now,
         previous: opts.previous.as_ref(),
         changes,
+        signer: opts.signer.as_ref(),
     })
 }
 

@@ -1,4 +1,5 @@
-//! Ed25519 keys: generation, PKCS#8 / SPKI / OpenSSH encodings, key ids, safe loading.
+//! Ed25519 keys: generation, PKCS#8 / SPKI / OpenSSH encodings, key ids (the OpenSSH
+//! fingerprint first), safe loading.
 //!
 //! Private keys are written as PKCS#8 **v1** PEM (the form `openssl genpkey -algorithm
 //! ed25519` writes; OpenSSL 3.0 refuses the v2 form), optionally encrypted (PBES2 with
@@ -132,14 +133,39 @@ pub struct GeneratedKey {
     pub encrypted: bool,
 }
 
-/// The key id: `SHA256:` followed by the unpadded standard base64 of the SHA-256 of the
-/// raw 32-byte Ed25519 public key.
-///
-/// Note: this is not the fingerprint `ssh-keygen -l` prints (which hashes the SSH wire
-/// encoding); it can be recomputed with openssl, see `docs/seal.md`.
+/// The key id: the OpenSSH SHA-256 fingerprint of the key, `SHA256:` followed by the
+/// unpadded standard base64 of the SHA-256 of the SSH wire encoding of the `ssh-ed25519`
+/// public key — exactly what `ssh-keygen -lf signer.pub` prints. It is the signer's
+/// primary id everywhere: `packet.json` `signer.keyId`, verify output, chains, archive
+/// indexes. The other ids of the same key, shown beside it and labelled, are
+/// [`securesystemslib_keyid`] (the DSSE `keyid`) and, in packets sealed before this id was
+/// adopted, [`legacy_key_id`].
 pub fn key_id(key: &VerifyingKey) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    format!("SHA256:{}", STANDARD_NO_PAD.encode(digest))
+    // string "ssh-ed25519" then string key: each a 4-byte big-endian length and the bytes.
+    let mut wire = Vec::with_capacity(4 + 11 + 4 + 32);
+    for part in [b"ssh-ed25519".as_slice(), key.as_bytes().as_slice()] {
+        wire.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        wire.extend_from_slice(part);
+    }
+    format!("SHA256:{}", STANDARD_NO_PAD.encode(Sha256::digest(&wire)))
+}
+
+/// The key id packets sealed before the OpenSSH fingerprint became the id carry in
+/// `packet.json` `signer.keyId`: `SHA256:` followed by the unpadded standard base64 of the
+/// SHA-256 of the raw 32-byte public key. It looks like an OpenSSH fingerprint but is not
+/// one; it is read (see [`is_key_id_of`]) and never written.
+pub fn legacy_key_id(key: &VerifyingKey) -> String {
+    format!(
+        "SHA256:{}",
+        STANDARD_NO_PAD.encode(Sha256::digest(key.as_bytes()))
+    )
+}
+
+/// Whether `id` names `key`: its [`key_id`], or the [`legacy_key_id`] of packets sealed
+/// before. Keys themselves are always matched by their bytes (a signature verifies or
+/// not); this only checks the id a `packet.json` states against the key that signed.
+pub fn is_key_id_of(id: &str, key: &VerifyingKey) -> bool {
+    id == key_id(key) || id == legacy_key_id(key)
 }
 
 /// The key id Python `securesystemslib` computes for this key (used in DSSE envelopes):
@@ -151,6 +177,15 @@ pub fn securesystemslib_keyid(key: &VerifyingKey) -> String {
         hex::encode(key.as_bytes())
     );
     hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// The key's other ids, labelled, to show beside its [`key_id`]: the DSSE `keyid`
+/// (`securesystemslib keyid`) and the `legacy id` older packets carry.
+pub fn other_key_ids(key: &VerifyingKey) -> [(&'static str, String); 2] {
+    [
+        ("securesystemslib keyid", securesystemslib_keyid(key)),
+        ("legacy id", legacy_key_id(key)),
+    ]
 }
 
 /// The raw public key as standard base64 (the form `packet.json` stores in `signer.publicKey`).
@@ -679,10 +714,24 @@ mod tests {
         let key = SigningKey::from_bytes(&[1; 32]).verifying_key();
         // Fixed vectors computed with Python `cryptography` (seed [1; 32]): changing either
         // id breaks every trusted-keys file and DSSE envelope already written.
+        // The legacy id (raw-key hash) of packets sealed before the OpenSSH fingerprint.
         assert_eq!(
-            key_id(&key),
+            legacy_key_id(&key),
             "SHA256:NHUPmL1Z/PyUbaRaqr6TO+FUpLUJThxKv0KGZQXzyX4"
         );
+        // The OpenSSH fingerprint, as the ssh-key crate computes it (`ssh-keygen -lf`;
+        // the CLI tests compare with ssh-keygen itself).
+        let ssh = ssh_key::PublicKey::from_openssh(&openssh_public(&key, "c").unwrap()).unwrap();
+        assert_eq!(
+            key_id(&key),
+            ssh.fingerprint(ssh_key::HashAlg::Sha256).to_string()
+        );
+        assert_ne!(key_id(&key), legacy_key_id(&key));
+        assert!(is_key_id_of(&key_id(&key), &key));
+        assert!(is_key_id_of(&legacy_key_id(&key), &key));
+        let other = SigningKey::from_bytes(&[2; 32]).verifying_key();
+        assert!(!is_key_id_of(&key_id(&other), &key));
+        assert!(!is_key_id_of(&legacy_key_id(&other), &key));
         assert_eq!(
             securesystemslib_keyid(&key),
             "7ab6b86cb2c9684b0ddc10896153aa2595decf4d4327a5ff1a8ab7422c828b12"

@@ -254,7 +254,12 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
         ));
     }
     if let (Some(key), Some(manifest_bytes)) = (chosen.as_ref(), c.manifest.as_ref()) {
-        if meta.signer_key_id.as_deref() != Some(key.key_id.as_str()) {
+        // An old packet.json names its signer by the legacy id: read as the same key.
+        if !meta
+            .signer_key_id
+            .as_deref()
+            .is_some_and(|id| keys::is_key_id_of(id, &key.key))
+        {
             failures.push(Failure::new(
                 Rule::SignerMismatch,
                 PACKET_JSON,

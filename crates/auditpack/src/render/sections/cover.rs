@@ -20,6 +20,8 @@ pub const TEMPLATE: &str = r##"# Kubernetes controls audit packet {{ "cover" | a
 | Period covered | {{ packet.period_start }} to {{ packet.period_end }} ({{ packet.period_label }}) |
 | Frameworks | {% for f in packet.frameworks %}{{ f.name }} ({{ f.source }}){% if not loop.last %}, {% endif %}{% endfor %} |
 | Rendered at | {{ packet.rendered_at }} |
+| Signed by | {% if packet.signer %}{{ packet.signer.key_id | code(cell=true) }}{% if packet.signer.name %} (key {{ packet.signer.name | code(cell=true) }}){% endif %}: the OpenSSH fingerprint of the signer's key, as `ssh-keygen -lf` prints it (securesystemslib keyid {{ packet.signer.securesystemslib_keyid | code(cell=true) }}){% else %}**unsigned**: rendered without a seal, this packet is unsigned until sealed (`auditpack seal`), which records the signer in `packet.json` `signer.keyId`{% endif %} |
+| Sealed at | {% if packet.signer %}{{ packet.signer.sealed_at }}{% else %}not sealed when rendered{% endif %} |
 | Snapshot SHA-256 | {{ packet.snapshot_sha256 | code(cell=true) }} |
 | Previous packet | {% if packet.previous_id %}{{ packet.previous_id | code(cell=true) }}{% if packet.previous_manifest_sha256 %} (SHA256SUMS {{ packet.previous_manifest_sha256 | code(cell=true) }}){% endif %}{% if packet.previous_verified_by %}, verified before linking: signed by {{ packet.previous_verified_by | code(cell=true) }}{% if packet.previous_trust == "signing-key" %} (this packet's signing key){% else %} (a trusted key){% endif %}{% endif %}{% else %}none{% endif %} |
 
@@ -59,6 +61,30 @@ pub struct PacketInfo {
     pub previous_verified_name: Option<String>,
     /// `signing-key` or `trusted-keys`.
     pub previous_trust: Option<String>,
+    /// Who seals the packet and when; `None`: rendered unsigned.
+    pub signer: Option<SignerView>,
+}
+
+/// The signer on the cover: its fingerprint first, its other id labelled.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignerView {
+    /// The OpenSSH fingerprint ([`crate::seal::keys::key_id`]).
+    pub key_id: String,
+    /// The DSSE keyid ([`crate::seal::keys::securesystemslib_keyid`]).
+    pub securesystemslib_keyid: String,
+    pub name: Option<String>,
+    pub sealed_at: String,
+}
+
+impl SignerView {
+    fn of(signer: &crate::render::SignerInfo) -> Self {
+        SignerView {
+            key_id: crate::seal::keys::key_id(&signer.key),
+            securesystemslib_keyid: crate::seal::keys::securesystemslib_keyid(&signer.key),
+            name: signer.name.clone(),
+            sealed_at: ts(signer.sealed_at),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -135,6 +161,7 @@ pub fn build(inp: &Inputs) -> PacketInfo {
         previous_verified_by: previous.verified_by,
         previous_verified_name: previous.verified_name,
         previous_trust: previous.trust,
+        signer: inp.signer.map(SignerView::of),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Inputs<'a> {
     pub previous: Option<&'a PreviousPacket>,
     /// What changed since the previous packet, when there is one.
     pub changes: Option<&'a Changes>,
+    /// Who will seal the packet and when, if known at render time.
+    pub signer: Option<&'a crate::render::SignerInfo>,
 }
 
 /// RFC 3339, whole seconds, `Z`.
