@@ -1417,11 +1417,7 @@ mod cli {
             )
         };
         let (code, stdout, stderr) = run(&["snapshot.json"]);
-        assert_eq!(
-            code,
-            Some(1),
-            "failing controls are a negative verdict: {stderr}"
-        );
+        assert_eq!(code, Some(4), "a failing control exits 4: {stderr}");
         let f: auditpack::Findings = serde_json::from_str(&stdout).unwrap();
         assert_eq!(
             f.frameworks
@@ -1436,7 +1432,7 @@ mod cli {
         let (_, again, _) = run(&["snapshot.json"]);
         assert_eq!(stdout, again);
         let (code, empty, _) = run(&["snapshot.json", "--out", "findings.json"]);
-        assert_eq!((code, empty.as_str()), (Some(1), ""));
+        assert_eq!((code, empty.as_str()), (Some(4), ""));
         assert_eq!(
             std::fs::read_to_string(dir.path().join("findings.json")).unwrap(),
             stdout
@@ -1453,8 +1449,55 @@ mod cli {
             "--output",
             "text",
         ]);
-        assert_eq!(code, Some(1));
+        assert_eq!(code, Some(4));
         assert!(text.contains("PCI DSS v4.0"), "{text}");
+
+        // Exit codes by verdict: only passing checks give 0; a not-collected control with
+        // none failing gives 3 (it was 0: missing evidence passed a CI gate); partial 5.
+        let catalog = |name: &str, checks: &str| {
+            std::fs::write(
+                dir.path().join(name),
+                format!("id: gate\nname: Gate\ncontrols:\n  - id: A\n    title: a\n    requirement: r\n    checks: [{checks}]\n"),
+            )
+            .unwrap();
+        };
+        catalog(
+            "pass.yaml",
+            "rbac.default-serviceaccount, network.allow-all",
+        );
+        let (code, _, stderr) = run(&[
+            "snapshot.json",
+            "--framework",
+            "gate",
+            "--catalog",
+            "pass.yaml",
+        ]);
+        assert_eq!(code, Some(0), "{stderr}");
+        catalog(
+            "nc.yaml",
+            "rbac.default-serviceaccount, audit.log-continuity",
+        );
+        let (code, _, stderr) = run(&[
+            "snapshot.json",
+            "--framework",
+            "gate",
+            "--catalog",
+            "nc.yaml",
+        ]);
+        assert_eq!(
+            code,
+            Some(3),
+            "a pass beside a not-collected check is incomplete: {stderr}"
+        );
+        catalog("mixed.yaml", "audit.log-continuity, rbac.cluster-admin");
+        let (code, _, _) = run(&[
+            "snapshot.json",
+            "--framework",
+            "gate",
+            "--catalog",
+            "mixed.yaml",
+        ]);
+        assert_eq!(code, Some(4), "fail outranks not-collected");
         assert!(text.contains("  1.3                fail"), "{text}");
         assert!(text.contains("[fail] rbac.cluster-admin"), "{text}");
         assert!(

@@ -350,7 +350,10 @@ mod tests {
         assert_eq!(Status::combine([Manual, Partial]), Partial);
         assert_eq!(Status::combine([Manual, Pass]), Manual);
         assert_eq!(Status::combine([NotApplicable, Manual]), Manual);
-        assert_eq!(Status::combine([NotApplicable, NotApplicable]), NotApplicable);
+        assert_eq!(
+            Status::combine([NotApplicable, NotApplicable]),
+            NotApplicable
+        );
         assert_eq!(Status::combine([NotApplicable]), NotApplicable);
         assert_eq!(Status::combine([]), NotCollected);
     }
