@@ -377,15 +377,15 @@ fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
     assert_eq!(
         controls,
         [
-            "soc2 CC6.1 partial",
-            "soc2 CC6.2 partial",
-            "soc2 CC6.3 partial",
-            "soc2 CC6.6 partial",
-            "soc2 CC7.2 partial",
-            "hipaa 164.312(a)(1) partial",
+            "soc2 CC6.1 fail",
+            "soc2 CC6.2 fail",
+            "soc2 CC6.3 fail",
+            "soc2 CC6.6 fail",
+            "soc2 CC7.2 fail",
+            "hipaa 164.312(a)(1) fail",
             "hipaa 164.312(a)(2)(iv) pass",
-            "hipaa 164.312(b) partial",
-            "hipaa 164.312(c)(1) partial",
+            "hipaa 164.312(b) fail",
+            "hipaa 164.312(c)(1) fail",
             "hipaa 164.312(e)(1) pass",
         ]
     );
@@ -462,13 +462,13 @@ fn pci_dss_catalog_needs_no_code() {
     assert_eq!(
         controls,
         [
-            "1.3 partial",
-            "2.2 partial",
+            "1.3 fail",
+            "2.2 fail",
             "3.5 pass",
             "4.2 pass",
-            "7.2 partial",
-            "8.2 partial",
-            "10.2 partial"
+            "7.2 fail",
+            "8.2 fail",
+            "10.2 fail"
         ]
     );
     assert_eq!(f.frameworks.len(), 1);
@@ -1418,11 +1418,7 @@ mod cli {
             )
         };
         let (code, stdout, stderr) = run(&["snapshot.json"]);
-        assert_eq!(
-            code,
-            Some(1),
-            "failing controls are a negative verdict: {stderr}"
-        );
+        assert_eq!(code, Some(4), "a failing control exits 4: {stderr}");
         let f: auditpack::Findings = serde_json::from_str(&stdout).unwrap();
         assert_eq!(
             f.frameworks
@@ -1437,7 +1433,7 @@ mod cli {
         let (_, again, _) = run(&["snapshot.json"]);
         assert_eq!(stdout, again);
         let (code, empty, _) = run(&["snapshot.json", "--out", "findings.json"]);
-        assert_eq!((code, empty.as_str()), (Some(1), ""));
+        assert_eq!((code, empty.as_str()), (Some(4), ""));
         assert_eq!(
             std::fs::read_to_string(dir.path().join("findings.json")).unwrap(),
             stdout
@@ -1454,9 +1450,56 @@ mod cli {
             "--output",
             "text",
         ]);
-        assert_eq!(code, Some(1));
+        assert_eq!(code, Some(4));
         assert!(text.contains("PCI DSS v4.0"), "{text}");
-        assert!(text.contains("  1.3                partial"), "{text}");
+
+        // Exit codes by verdict: only passing checks give 0; a not-collected control with
+        // none failing gives 3 (it was 0: missing evidence passed a CI gate); partial 5.
+        let catalog = |name: &str, checks: &str| {
+            std::fs::write(
+                dir.path().join(name),
+                format!("id: gate\nname: Gate\ncontrols:\n  - id: A\n    title: a\n    requirement: r\n    checks: [{checks}]\n"),
+            )
+            .unwrap();
+        };
+        catalog(
+            "pass.yaml",
+            "rbac.default-serviceaccount, network.allow-all",
+        );
+        let (code, _, stderr) = run(&[
+            "snapshot.json",
+            "--framework",
+            "gate",
+            "--catalog",
+            "pass.yaml",
+        ]);
+        assert_eq!(code, Some(0), "{stderr}");
+        catalog(
+            "nc.yaml",
+            "rbac.default-serviceaccount, audit.log-continuity",
+        );
+        let (code, _, stderr) = run(&[
+            "snapshot.json",
+            "--framework",
+            "gate",
+            "--catalog",
+            "nc.yaml",
+        ]);
+        assert_eq!(
+            code,
+            Some(3),
+            "a pass beside a not-collected check is incomplete: {stderr}"
+        );
+        catalog("mixed.yaml", "audit.log-continuity, rbac.cluster-admin");
+        let (code, _, _) = run(&[
+            "snapshot.json",
+            "--framework",
+            "gate",
+            "--catalog",
+            "mixed.yaml",
+        ]);
+        assert_eq!(code, Some(4), "fail outranks not-collected");
+        assert!(text.contains("  1.3                fail"), "{text}");
         assert!(text.contains("[fail] rbac.cluster-admin"), "{text}");
         assert!(
             text.contains("$ kubectl get rolebindings,clusterrolebindings -A -o yaml"),
@@ -1726,4 +1769,75 @@ fn import_and_evaluation_leave_the_snapshot_compact() {
     // The same accessor checks used to call does keep a copy, which is what this guards.
     snap.items("pods").unwrap();
     assert_eq!(parsed(&snap), ["pods"]);
+}
+
+/// An export folder holding only Pods: the other workload kinds are not collected, yet a
+/// privileged Pod with a tag-only image is a failure the checks saw, so they are `fail`
+/// (saying the evidence is incomplete), never `not-collected`; a clean Pod alone stays
+/// `not-collected`, never `pass`.
+#[test]
+fn a_failure_seen_is_not_hidden_by_missing_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |name: &str, privileged: bool, image: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  containers:\n  - name: app\n    image: {image}\n    securityContext:\n      privileged: {privileged}\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("pods.yaml"),
+        pod("miner", true, "ghcr.io/x/miner:latest"),
+    )
+    .unwrap();
+    let snap =
+        auditpack::collect::import_dir(dir.path(), &auditpack::collect::ImportOptions::default())
+            .unwrap();
+    assert!(snap.collected("deployments.apps").is_err());
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    for id in ["pss.baseline", "pss.restricted", "integrity.image-digests"] {
+        let c = check(&f, id);
+        assert_eq!(c.status, auditpack::Status::Fail, "{id}: {}", c.explanation);
+        assert!(
+            c.observations
+                .iter()
+                .any(|o| o.status == auditpack::Status::Fail && o.message.contains("miner")),
+            "{id}"
+        );
+        assert!(
+            c.explanation.contains("incomplete") && c.explanation.contains("deployments.apps"),
+            "{id}: {}",
+            c.explanation
+        );
+    }
+    // A control resting on them fails too (soc2 CC6.3 maps the PSS checks).
+    let cc63 = f
+        .controls
+        .iter()
+        .find(|c| c.framework == "soc2" && c.id == "CC6.3")
+        .unwrap();
+    assert_eq!(cc63.status, auditpack::Status::Fail);
+
+    // Without a failure, the missing kinds keep the check not-collected.
+    std::fs::write(
+        dir.path().join("pods.yaml"),
+        pod(
+            "web",
+            false,
+            "ghcr.io/x/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ),
+    )
+    .unwrap();
+    let snap =
+        auditpack::collect::import_dir(dir.path(), &auditpack::collect::ImportOptions::default())
+            .unwrap();
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    for id in ["pss.baseline", "integrity.image-digests"] {
+        let c = check(&f, id);
+        assert_eq!(
+            c.status,
+            auditpack::Status::NotCollected,
+            "{id}: {}",
+            c.explanation
+        );
+        assert!(c.explanation.contains("not a pass"), "{id}");
+    }
 }

@@ -259,7 +259,7 @@ fn packet_refuses_a_previous_packet_whose_period_overlaps_the_new_one() {
             &["--previous", "q1"],
         ),
     );
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(common::wrote(&o.status), "{}", text(&o));
     assert!(text(&o).contains("period-gap"), "{}", text(&o));
 }
 
@@ -293,14 +293,14 @@ fn concurrent_series_runs_never_fork_the_series() {
     let d = t.path();
     for (round, (tag, period)) in [("a", Q1), ("b", Q2)].into_iter().enumerate() {
         let outs = race(d, tag, period, 5);
-        let landed = outs.iter().filter(|o| o.status.success()).count();
+        let landed = outs.iter().filter(|o| common::wrote(&o.status)).count();
         assert_eq!(
             landed,
             1,
             "{:#?}",
             outs.iter().map(text).collect::<Vec<_>>()
         );
-        for o in outs.iter().filter(|o| !o.status.success()) {
+        for o in outs.iter().filter(|o| !common::wrote(&o.status)) {
             assert_eq!(o.status.code(), Some(2), "{}", text(o));
             assert!(
                 text(o).contains("already holds a packet for this period"),
@@ -345,7 +345,7 @@ fn a_series_run_waits_for_a_slow_run_holding_the_lock_and_sees_its_packet() {
     });
     let fast = run(d, &packet_args(&small, "", Q1, &["--series", "packets"]));
     let slow = slow.wait_with_output().unwrap();
-    assert!(slow.status.success(), "{}", text(&slow));
+    assert!(common::wrote(&slow.status), "{}", text(&slow));
     assert_eq!(fast.status.code(), Some(2), "{}", text(&fast));
     assert!(
         text(&fast).contains("waiting for it to finish"),

@@ -38,50 +38,46 @@ impl Status {
         }
     }
 
-    /// Combines the statuses of the checks behind one control. The result is `pass` only
-    /// when every check passes (or does not apply); any failure makes it `fail` when
-    /// nothing passes and `partial` when something does; missing evidence is never hidden
-    /// behind a pass.
+    /// Combines the statuses of the checks behind one control, as an auditor reads them:
+    /// the worst applicable status wins, in the order
+    /// `fail` > `not-collected` > `partial` > `manual` > `pass`.
+    ///
+    /// - One failing check makes the control `fail`, whatever else passes.
+    /// - A check whose evidence is missing makes it `not-collected` (incomplete), even
+    ///   beside passing checks: missing evidence is never hidden behind a pass.
+    /// - `partial` comes only from a check that is itself partial; `manual` from one that
+    ///   needs a human attestation (a partial check outranks it: it is a finding).
+    /// - `not-applicable` checks are ignored, unless every check is not applicable; a
+    ///   control with no checks at all is `not-collected`.
     pub fn combine(statuses: impl IntoIterator<Item = Status>) -> Status {
-        let all: Vec<Status> = statuses.into_iter().collect();
-        let has = |s: Status| all.contains(&s);
-        let applicable: Vec<Status> = all
-            .iter()
-            .copied()
-            .filter(|s| *s != Status::NotApplicable)
-            .collect();
-        if applicable.is_empty() {
-            return if all.is_empty() {
-                Status::NotCollected
-            } else {
-                Status::NotApplicable
-            };
+        let mut any = false;
+        let mut worst: Option<Status> = None;
+        for s in statuses {
+            any = true;
+            if s == Status::NotApplicable {
+                continue;
+            }
+            if worst.is_none_or(|w| s.severity() > w.severity()) {
+                worst = Some(s);
+            }
         }
-        if applicable.iter().all(|s| *s == Status::Pass) {
-            return Status::Pass;
+        match worst {
+            Some(s) => s,
+            None if any => Status::NotApplicable,
+            None => Status::NotCollected,
         }
-        let some_pass = has(Status::Pass) || has(Status::Partial);
-        if has(Status::Fail) {
-            return if some_pass {
-                Status::Partial
-            } else {
-                Status::Fail
-            };
+    }
+
+    /// How much a status weighs against a control in [`Status::combine`] (higher is worse).
+    fn severity(self) -> u8 {
+        match self {
+            Status::NotApplicable => 0,
+            Status::Pass => 1,
+            Status::Manual => 2,
+            Status::Partial => 3,
+            Status::NotCollected => 4,
+            Status::Fail => 5,
         }
-        if has(Status::Partial) {
-            return Status::Partial;
-        }
-        if has(Status::NotCollected) {
-            return if some_pass {
-                Status::Partial
-            } else {
-                Status::NotCollected
-            };
-        }
-        if has(Status::Manual) {
-            return Status::Manual;
-        }
-        Status::Partial
     }
 }
 
@@ -334,14 +330,30 @@ mod tests {
     }
 
     #[test]
-    fn combine_never_hides_missing_evidence_behind_a_pass() {
+    fn combine_never_hides_a_failure_or_missing_evidence_behind_a_pass() {
         assert_eq!(Status::combine([Pass, Pass]), Pass);
         assert_eq!(Status::combine([Pass, NotApplicable]), Pass);
-        assert_eq!(Status::combine([Pass, NotCollected]), Partial);
+        // A passing check beside a not-collected one is incomplete, not partial.
+        assert_eq!(Status::combine([Pass, NotCollected]), NotCollected);
         assert_eq!(Status::combine([NotCollected]), NotCollected);
-        assert_eq!(Status::combine([Pass, Fail]), Partial);
+        // One failing check fails the control, however many pass (CC6.1 with 5 of 7).
+        assert_eq!(Status::combine([Pass, Fail]), Fail);
+        assert_eq!(
+            Status::combine([Fail, Pass, Fail, Fail, Pass, Fail, Fail]),
+            Fail
+        );
+        assert_eq!(Status::combine([Pass, Partial, Fail]), Fail);
         assert_eq!(Status::combine([Fail, NotCollected]), Fail);
+        assert_eq!(Status::combine([Pass, NotCollected, Partial]), NotCollected);
+        // Partial only from a partial check.
+        assert_eq!(Status::combine([Pass, Partial]), Partial);
+        assert_eq!(Status::combine([Manual, Partial]), Partial);
         assert_eq!(Status::combine([Manual, Pass]), Manual);
+        assert_eq!(Status::combine([NotApplicable, Manual]), Manual);
+        assert_eq!(
+            Status::combine([NotApplicable, NotApplicable]),
+            NotApplicable
+        );
         assert_eq!(Status::combine([NotApplicable]), NotApplicable);
         assert_eq!(Status::combine([]), NotCollected);
     }

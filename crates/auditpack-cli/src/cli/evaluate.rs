@@ -47,6 +47,7 @@ impl EvalFlags {
 
 /// Flags of `auditpack evaluate`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = super::EXIT_CODES)]
 pub struct Args {
     /// Snapshot JSON written by `auditpack collect`.
     pub snapshot: PathBuf,
@@ -64,7 +65,8 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-/// Runs `auditpack evaluate`. Exit code 1 when a control fails or is partial.
+/// Runs `auditpack evaluate`. Exit code 4 when a control fails, 3 when one is
+/// not-collected, 5 when one is partial, else 0 ([`super::verdict_code`]).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let snapshot = Snapshot::read(&args.snapshot)?;
     let previous = args.previous.as_deref().map(Snapshot::read).transpose()?;
@@ -96,9 +98,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             _ => {}
         },
     }
-    Ok(if controls::is_negative(&findings) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(super::verdict_code(&findings, false))
 }

@@ -1,10 +1,14 @@
 //! Command-line interface: flags are parsed here, each command's `run` validates them into
 //! a configuration and calls the library. Nothing below this module prints or exits.
 //!
-//! Exit codes (every command): 0 success; 1 a negative verdict (`verify` did not verify, a
-//! chain is broken); 2 usage or I/O error; 3 `collect` or `packet` wrote their output but
-//! some kinds could not be read (the snapshot says which and why); 130 / 143 interrupted
-//! by SIGINT / SIGTERM (temporary files and unfinished outputs removed).
+//! Exit codes (every command): 0 success (for `evaluate` and `packet`: every control
+//! passes, is manual or not applicable); 1 `verify` did not verify, a chain is broken;
+//! 2 usage or input error, nothing written; 3 evidence incomplete: `collect` or `packet`
+//! wrote their output but some kinds could not be read, or some control of `evaluate` /
+//! `packet` is not-collected (and none fails); 4 some control fails; 5 some control is
+//! partial (and none fails or is not-collected); 130 / 143 interrupted by SIGINT /
+//! SIGTERM (temporary files and unfinished outputs removed). `demo` exits 0 when it
+//! worked: its example cluster fails controls on purpose.
 
 use std::process::ExitCode;
 
@@ -23,9 +27,22 @@ pub mod render;
 pub mod seal;
 pub mod verify;
 
+/// Exit codes, shown under `--help` (kept in step with the module documentation and README).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success; for evaluate and packet: every control passes, is manual or not applicable
+  1  verify did not verify, or a chain is broken
+  2  usage or input error (nothing written)
+  3  evidence incomplete: some control is not-collected (none fails), or collect/packet
+     could not read some kinds
+  4  some control fails
+  5  some control is partial (none fails or is not-collected)
+  130/143  interrupted by SIGINT/SIGTERM
+demo exits 0 when it worked: its example cluster fails controls on purpose.";
+
 /// Turn the security controls of a Kubernetes cluster into a signed audit packet.
 #[derive(Debug, Parser)]
-#[command(name = "auditpack", version, about, long_about = None)]
+#[command(name = "auditpack", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -107,6 +124,20 @@ fn install_interrupt_handler() -> anyhow::Result<()> {
         })
         .map_err(|e| anyhow::anyhow!("cannot start the interrupt thread: {e}"))?;
     Ok(())
+}
+
+/// The exit code of a verdict: 4 some control fails, 3 some is not-collected, 5 some is
+/// partial, else 0 (see the module documentation). `incomplete` (kinds that could not be
+/// read) makes a clean verdict 3.
+pub fn verdict_code(findings: &auditpack::Findings, incomplete: bool) -> ExitCode {
+    use auditpack::Status;
+    match auditpack::controls::overall(findings) {
+        Status::Fail => ExitCode::from(4),
+        Status::NotCollected => ExitCode::from(3),
+        _ if incomplete => ExitCode::from(3),
+        Status::Partial => ExitCode::from(5),
+        _ => ExitCode::SUCCESS,
+    }
 }
 
 fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {

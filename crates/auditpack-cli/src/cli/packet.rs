@@ -1,7 +1,9 @@
 //! `auditpack packet`: collect, evaluate, render and seal in one go — the everyday command.
 //!
-//! Exit codes: 0 the packet was written and sealed; 3 it was written and sealed but some
-//! kinds could not be read (the packet marks them not-collected); 2 nothing was written —
+//! Exit codes, once the packet is written and sealed: 0 every control passes, is manual or
+//! not applicable; 4 some control fails; 3 some control is not-collected, or some kinds
+//! could not be read (the packet marks them not-collected); 5 some control is partial.
+//! 2 nothing was written —
 //! except when `--archive` fails after sealing: the sealed packet is kept and the error
 //! says where it is.
 
@@ -17,6 +19,7 @@ use auditpack::seal::keys;
 
 /// Flags of `auditpack packet`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = super::EXIT_CODES)]
 pub struct Args {
     /// Where the evidence comes from.
     #[command(flatten)]
@@ -74,15 +77,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(archive) = &built.archive {
         println!("archive: {}", archive.display());
     }
-    if built.incomplete.is_empty() {
-        Ok(ExitCode::SUCCESS)
-    } else {
+    if !built.incomplete.is_empty() {
         eprintln!(
             "auditpack: {} kinds could not be read; the packet marks them not-collected",
             built.incomplete.len()
         );
-        Ok(ExitCode::from(3))
     }
+    Ok(super::verdict_code(
+        &built.made.findings,
+        !built.incomplete.is_empty(),
+    ))
 }
 
 /// The plan the flags describe, checked before the cluster is touched: the key, the

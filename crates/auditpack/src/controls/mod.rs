@@ -352,11 +352,22 @@ pub fn render_text(f: &Findings) -> String {
     s
 }
 
-/// Whether the findings are a negative verdict: some control fails or is partial.
+/// Whether the findings are a negative verdict: some control fails, is partial, or rests
+/// on evidence that was not collected.
 pub fn is_negative(f: &Findings) -> bool {
-    f.controls
-        .iter()
-        .any(|c| matches!(c.status, Status::Fail | Status::Partial))
+    !matches!(
+        overall(f),
+        Status::Pass | Status::Manual | Status::NotApplicable
+    )
+}
+
+/// The worst control status of the findings ([`Status::combine`] over every control):
+/// what `evaluate` and `packet` turn into an exit code.
+pub fn overall(f: &Findings) -> Status {
+    if f.controls.is_empty() {
+        return Status::NotApplicable;
+    }
+    Status::combine(f.controls.iter().map(|c| c.status))
 }
 
 #[cfg(test)]

@@ -138,6 +138,11 @@ pub fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
 /// Builds a check result. [`Builder::derived`] gives the status its observations support:
 /// one failing object fails the whole check (a control that is missing for some of what it
 /// covers is not in place), then partial, not-collected, manual, pass.
+///
+/// The builder also decides `not-collected`, for every check alike ([`Builder::missing`],
+/// [`Builder::finish`]): a check that lacks some of its input is `not-collected`, unless
+/// what it did see already fails — then it is `fail`, and says the evidence is incomplete.
+/// Missing evidence never hides a failure that was seen, and never reads as a pass.
 pub struct Builder {
     /// Id.
     pub id: &'static str,
@@ -150,6 +155,8 @@ pub struct Builder {
     /// Commands.
     pub commands: Vec<String>,
     seen: std::collections::HashSet<String>,
+    /// Kinds the check needed and did not get, with what they leave unjudged.
+    missing: Vec<(crate::snapshot::NotCollected, String)>,
 }
 
 /// At most this many commands per check: the first ones are the cluster-wide exports that
@@ -166,7 +173,24 @@ impl Builder {
             observations: Vec::new(),
             commands: Vec::new(),
             seen: std::collections::HashSet::new(),
+            missing: Vec::new(),
         }
+    }
+
+    /// Records that a kind the check reads was not collected, with what that leaves
+    /// unjudged (`whether images are pinned by digest`), and lets the check go on with
+    /// the kinds it has: [`Builder::finish`] then gives `not-collected`, or `fail` when a
+    /// failure was seen all the same.
+    pub fn missing(&mut self, err: &crate::snapshot::NotCollected, what: &str) {
+        self.push(
+            Status::NotCollected,
+            format!(
+                "{} was not collected ({:?}): {what} cannot be judged",
+                err.key, err.status
+            ),
+            evidence_file(&err.key, "", ""),
+        );
+        self.missing.push((err.clone(), what.to_string()));
     }
 
     /// Adds a command.
@@ -204,13 +228,70 @@ impl Builder {
         }
     }
 
-    /// Finishes with an explicit status.
+    /// Finishes with an explicit status. Missing evidence is decided here, the same way
+    /// for every check:
+    /// - a failing observation makes the check `fail`, even when the check itself says
+    ///   `not-collected` or a kind it reads is missing (what was seen is reported; the
+    ///   explanation adds that the evidence is incomplete);
+    /// - otherwise a kind recorded with [`Builder::missing`] makes it `not-collected`,
+    ///   whatever the rest showed.
     pub fn finish(
         self,
         status: Status,
         explanation: impl Into<String>,
         remediation: Option<&str>,
     ) -> CheckResult {
+        const COLLECT: &str = "Collect the snapshot with an identity that may list this kind (see `kubectl auth can-i list KIND -A`).";
+        let mut explanation = explanation.into();
+        let failed = self
+            .observations
+            .iter()
+            .filter(|o| o.status == Status::Fail)
+            .count();
+        let missing: Vec<String> = self
+            .missing
+            .iter()
+            .map(|(e, _)| match &e.reason {
+                Some(r) if !r.is_empty() => format!("{} ({r})", e.key),
+                _ => e.key.clone(),
+            })
+            .collect();
+        let mut remediation = remediation.map(str::to_string);
+        let status = if failed > 0 && (status == Status::NotCollected || !missing.is_empty()) {
+            if status == Status::NotCollected {
+                explanation = format!(
+                    "{failed} observation(s) below show a failure, so the check fails whatever the missing evidence would show. {explanation}"
+                );
+            } else if status != Status::Fail {
+                // The check's own wording was for a verdict it no longer has.
+                explanation = format!(
+                    "{failed} object(s) fail this check among the evidence that was collected."
+                );
+            }
+            if !missing.is_empty() {
+                explanation.push_str(&format!(
+                    " The evidence is incomplete: the snapshot does not contain {}, so more may fail.",
+                    missing.join(", ")
+                ));
+            }
+            Status::Fail
+        } else if !missing.is_empty() {
+            let what: Vec<&str> = self.missing.iter().map(|(_, w)| w.as_str()).collect();
+            let what = what.first().copied().unwrap_or("the check");
+            let seen = if status == Status::NotApplicable || explanation.is_empty() {
+                String::new()
+            } else {
+                format!(" Of the evidence that was collected: {explanation}")
+            };
+            explanation = format!(
+                "The snapshot does not contain {}, so {what} cannot be judged. This is missing evidence, not a pass.{seen}",
+                missing.join(", ")
+            );
+            remediation = Some(COLLECT.to_string());
+            Status::NotCollected
+        } else {
+            status
+        };
         let mut observations = self.observations;
         observations.sort_by(|a, b| {
             (&a.evidence, &a.message, a.status).cmp(&(&b.evidence, &b.message, b.status))
@@ -221,11 +302,11 @@ impl Builder {
             title: self.title.to_string(),
             resource: self.resource.to_string(),
             status,
-            explanation: explanation.into(),
+            explanation,
             remediation: if status == Status::Pass || status == Status::NotApplicable {
                 None
             } else {
-                remediation.map(str::to_string)
+                remediation
             },
             observations,
             commands: self.commands,
@@ -233,27 +314,12 @@ impl Builder {
     }
 }
 
-/// The result of a check whose input kind was not collected.
+/// The result of a check whose input kind was not collected: `not-collected`, or `fail`
+/// when the builder already holds a failure (see [`Builder::finish`]).
 pub fn not_collected(b: Builder, err: &crate::snapshot::NotCollected, what: &str) -> CheckResult {
     let mut b = b;
-    b.push(
-        Status::NotCollected,
-        format!(
-            "{} was not collected ({:?}): {what} cannot be judged",
-            err.key, err.status
-        ),
-        evidence_file(&err.key, "", ""),
-    );
-    let reason = err.reason.clone().unwrap_or_default();
-    b.finish(
-        Status::NotCollected,
-        format!(
-            "The snapshot does not contain {}{}, so {what} cannot be judged. This is missing evidence, not a pass.",
-            err.key,
-            if reason.is_empty() { String::new() } else { format!(" ({reason})") }
-        ),
-        Some("Collect the snapshot with an identity that may list this kind (see `kubectl auth can-i list KIND -A`)."),
-    )
+    b.missing(err, what);
+    b.finish(Status::NotCollected, "", None)
 }
 
 /// Namespaces exempt from workload and network checks by convention (the control plane's own).

@@ -422,7 +422,11 @@ fn automount(ctx: &Ctx, mut b: Builder) -> CheckResult {
     for k in WORKLOAD_KINDS {
         let items = match ctx.objects(k) {
             Ok(i) => i,
-            Err(e) => return not_collected(b, &e, "whether tokens are mounted needlessly"),
+            Err(e) => {
+                // The other kinds are still judged: a failure seen is not hidden.
+                b.missing(&e, "whether tokens are mounted needlessly");
+                continue;
+            }
         };
         for o in items {
             let o = &o;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::controls::model::pss::{self, Level, Version};
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, esc, evidence, evidence_file, kind_name, labels,
-    name, namespace, not_collected, pod_spec,
+    name, namespace, pod_spec,
 };
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
@@ -233,11 +233,12 @@ fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
         let items = match ctx.objects(k) {
             Ok(i) => i,
             Err(e) => {
-                return not_collected(
-                    b,
+                // The other kinds are still judged: a failure seen is not hidden.
+                b.missing(
                     &e,
                     &format!("whether workloads meet the {} standard", level.as_str()),
                 );
+                continue;
             }
         };
         for o in items {

@@ -11,8 +11,10 @@ Security and compliance are related but not the same, and this packet serves the
 | Audience | Engineering | Auditors, regulators, customers |
 | Output | Working controls | Documentation and evidence |
 
-A secure system without evidence fails an audit; a well-documented system whose controls do
-not work passes an audit and is still breached. A **pass** below means the evidence shows the
-control; it does not mean the system is secure against every threat.
+A secure system without evidence fails an audit. Documentation alone does not pass one
+either: a SOC 2 Type II examination tests whether the controls operated effectively over the
+period, not only that they are described. A **pass** below means the evidence shows the
+control in place at the time it was collected; it does not mean the system is secure against
+every threat, nor that the control operated throughout the period.
 
 "##;
