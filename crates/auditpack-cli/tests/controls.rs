@@ -1726,3 +1726,145 @@ fn import_and_evaluation_leave_the_snapshot_compact() {
     snap.items("pods").unwrap();
     assert_eq!(parsed(&snap), ["pods"]);
 }
+
+/// A copy of the Task API cluster's kube-apiserver pod, renamed, with `edit` applied to its
+/// command.
+fn second_apiserver(
+    snap: &auditpack::Snapshot,
+    name: &str,
+    edit: impl Fn(&mut Vec<Value>),
+) -> Value {
+    let mut pod = snap
+        .resources
+        .get("pods")
+        .unwrap()
+        .items
+        .iter()
+        .find(|p| p.name() == "kube-apiserver-control-plane-1")
+        .unwrap()
+        .value()
+        .clone();
+    pod["metadata"]["name"] = serde_json::json!(name);
+    let mut cmd = pod["spec"]["containers"][0]["command"]
+        .as_array()
+        .unwrap()
+        .clone();
+    edit(&mut cmd);
+    pod["spec"]["containers"][0]["command"] = Value::Array(cmd);
+    pod
+}
+
+#[test]
+fn every_apiserver_of_an_ha_control_plane_is_judged() {
+    let mut snap = task_api_snapshot();
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(check(&f, "transit.api-tls").status, auditpack::Status::Pass);
+    // A second apiserver, no label (found by its static-pod name), --secure-port=0 and no
+    // audit flags.
+    let mut pod = second_apiserver(&snap, "kube-apiserver-control-plane-2", |cmd| {
+        cmd.retain(|a| !a.as_str().unwrap().starts_with("--audit-"));
+        for a in cmd.iter_mut() {
+            if a == "--secure-port=6443" {
+                *a = serde_json::json!("--secure-port=0");
+            }
+        }
+    });
+    pod["metadata"]["labels"] = serde_json::json!({});
+    snap.add_object(pod);
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    for id in ["transit.api-tls", "audit.log-backend"] {
+        let c = check(&f, id);
+        assert_eq!(c.status, auditpack::Status::Fail, "{id}: {c:#?}");
+        assert!(
+            c.explanation.contains("kube-apiserver-control-plane-2"),
+            "{id}: {}",
+            c.explanation
+        );
+        assert!(
+            c.observations
+                .iter()
+                .any(|o| o.status == auditpack::Status::Fail
+                    && o.message
+                        .starts_with("kube-apiserver pod kube-apiserver-control-plane-2 ")
+                    && o.evidence.name == "kube-apiserver-control-plane-2"),
+            "{id}: {:#?}",
+            c.observations
+        );
+        assert!(
+            !c.observations
+                .iter()
+                .any(|o| o.status == auditpack::Status::Fail
+                    && o.evidence.name == "kube-apiserver-control-plane-1"),
+            "{id}: the healthy apiserver is not blamed"
+        );
+    }
+    let pol = check(&f, "audit.policy");
+    assert_eq!(pol.status, auditpack::Status::Fail);
+}
+
+#[test]
+fn insecure_port_counts_before_kubernetes_1_20() {
+    let status = |snap: &auditpack::Snapshot| {
+        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let c = check(&f, "transit.api-tls").clone();
+        let obs: Vec<String> = c
+            .observations
+            .iter()
+            .map(|o| format!("{} {}", o.status, o.message))
+            .collect();
+        (c.status, obs)
+    };
+    let with = |image: &str, insecure: Option<&str>| {
+        let mut snap = task_api_snapshot();
+        let pods = snap.resources.get_mut("pods").unwrap();
+        pods.items.edit(|pods| {
+            for p in pods {
+                if p["metadata"]["name"] == "kube-apiserver-control-plane-1" {
+                    p["spec"]["containers"][0]["image"] = serde_json::json!(image);
+                    if let Some(v) = insecure {
+                        p["spec"]["containers"][0]["command"]
+                            .as_array_mut()
+                            .unwrap()
+                            .push(serde_json::json!(format!("--insecure-port={v}")));
+                    }
+                }
+            }
+        });
+        snap
+    };
+    // 1.19 with the insecure port open: plain HTTP, fail.
+    let (st, obs) = status(&with(
+        "registry.k8s.io/kube-apiserver:v1.19.16",
+        Some("8080"),
+    ));
+    assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
+    assert!(obs.iter().any(|o| o.contains("(v1.19, before 1.20) serves plain HTTP without authentication or authorization on 127.0.0.1:8080")), "{obs:#?}");
+    // 1.19 without the flag: the default port 8080 is open.
+    let (st, obs) = status(&with("registry.k8s.io/kube-apiserver:v1.19.16", None));
+    assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
+    assert!(
+        obs.iter()
+            .any(|o| o.contains("(the default of --insecure-port)"))
+    );
+    // 1.19 with --insecure-port=0: pass.
+    let (st, obs) = status(&with("registry.k8s.io/kube-apiserver:v1.19.16", Some("0")));
+    assert_eq!(st, auditpack::Status::Pass, "{obs:#?}");
+    // 1.34 with the flag set: ignored by the server, said so.
+    let (st, obs) = status(&with(
+        "registry.k8s.io/kube-apiserver:v1.34.1",
+        Some("8080"),
+    ));
+    assert_eq!(st, auditpack::Status::Pass, "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.contains("which the server ignores")),
+        "{obs:#?}"
+    );
+    // Unknown version (no tag, none in the snapshot) with the flag: partial.
+    let mut snap = with("registry.k8s.io/kube-apiserver", Some("8080"));
+    snap.source.kubernetes_version = None;
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Partial, "{obs:#?}");
+    // The cluster's version stands in for a tag-less image.
+    snap.source.kubernetes_version = Some("v1.18.20".into());
+    assert_eq!(status(&snap).0, auditpack::Status::Fail);
+}
