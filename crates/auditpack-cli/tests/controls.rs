@@ -1661,7 +1661,15 @@ fn service_mtls_recognises_dapr_istio_and_linkerd() {
         )
     };
     let mut snap = task_api_snapshot();
-    // Sentry down: Dapr cannot issue certificates.
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Pass, "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.starts_with("pass Dapr Sentry (the mTLS certificate authority) is healthy: its Deployment reports readyReplicas: 1, availableReplicas: 1 of 1 replica(s); 1 of its 1 pod(s) in the snapshot are Running and Ready")),
+        "{obs:#?}"
+    );
+    // Its pods not Ready while the Deployment's status says ready: the two disagree, and the
+    // observation says so instead of claiming "0 of its pods Ready" under a status excerpt
+    // that shows `readyReplicas: 1`.
     snap.resources.get_mut("pods").unwrap().items.edit(|pods| {
         for p in pods {
             if p["metadata"]["name"]
@@ -1674,10 +1682,29 @@ fn service_mtls_recognises_dapr_istio_and_linkerd() {
         }
     });
     let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Partial, "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.starts_with("partial Dapr Sentry's Deployment status and its pods disagree: its Deployment reports readyReplicas: 1")),
+        "{obs:#?}"
+    );
+    // The Deployment's status says nothing is ready, and neither is a pod: Sentry is down.
+    snap.resources
+        .get_mut("deployments.apps")
+        .unwrap()
+        .items
+        .edit(|deps| {
+            for d in deps {
+                if d["metadata"]["name"] == "dapr-sentry" {
+                    d["status"]["readyReplicas"] = serde_json::json!(0);
+                    d["status"]["availableReplicas"] = serde_json::json!(0);
+                }
+            }
+        });
+    let (st, obs) = status(&snap);
     assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
     assert!(
-        obs.iter()
-            .any(|o| o.starts_with("fail Dapr Sentry is not healthy (0 of its pods Ready)"))
+        obs.iter().any(|o| o.starts_with("fail Dapr Sentry is not healthy: its Deployment reports readyReplicas: 0, availableReplicas: 0 of 1 replica(s), and 0 of its 1 pod(s)")),
+        "{obs:#?}"
     );
     // No mesh at all.
     let deps = snap.resources.get_mut("deployments.apps").unwrap();

@@ -9,8 +9,8 @@ use crate::controls::model::apiserver::{
     APISERVER_CMD, ApiServers, Instance, apiservers, flag_ptr,
 };
 use crate::controls::util::{
-    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, is_static_pod, name, namespace,
-    str_at,
+    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, is_static_pod, labels, name,
+    namespace, selector_matches, str_at,
 };
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
@@ -209,21 +209,48 @@ fn dapr(ctx: &Ctx, b: &mut Builder, meshes: &mut Meshes, sentry: &Value, pods: &
     dapr_sidecars(b, sentry_ns, pods);
 }
 
-/// Dapr Sentry (the mTLS certificate authority): its Deployment and pods.
+/// Dapr Sentry (the mTLS certificate authority): its Deployment's status is the evidence
+/// (what the excerpt under the observation shows); its pods, selected by the Deployment's
+/// selector, are the cross-check, and a disagreement between the two is stated.
 fn dapr_sentry(b: &mut Builder, sentry: &Value, sentry_ns: &str, pods: &Items) {
+    let selector = crate::controls::util::at(sentry, "/spec/selector").filter(|s| {
+        s.get("matchLabels")
+            .is_some_and(|m| m.as_object().is_some_and(|m| !m.is_empty()))
+            || !arr(s, "/matchExpressions").is_empty()
+    });
     let sentry_pods: Vec<Value> = pods
         .parse_in(sentry_ns)
         .into_iter()
-        .filter(|p| {
-            str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
-                || name(p).starts_with("dapr-sentry-")
+        .filter(|p| match selector {
+            Some(sel) => selector_matches(sel, labels(p)),
+            None => {
+                str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
+                    || name(p).starts_with("dapr-sentry-")
+            }
         })
         .collect();
-    let ready = sentry_pods.iter().filter(|p| pod_ready(p)).count();
-    if healthy_deployment(sentry) && ready > 0 {
-        b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: Deployment ready, {ready} pod(s) Running and Ready"), evidence(DEPLOYMENTS, sentry, "/status"));
+    let ready_pods = sentry_pods.iter().filter(|p| pod_ready(p)).count();
+    let int = |ptr: &str| crate::controls::util::at(sentry, ptr).and_then(Value::as_i64);
+    let want = int("/spec/replicas").unwrap_or(1);
+    let ready = int("/status/readyReplicas").unwrap_or(0);
+    let available = int("/status/availableReplicas").unwrap_or(0);
+    let status_text = format!(
+        "its Deployment reports readyReplicas: {ready}, availableReplicas: {available} of {want} replica(s)"
+    );
+    let pods_text = if sentry_pods.is_empty() {
+        "no Sentry pod is in the snapshot to cross-check it".to_string()
     } else {
-        b.push(Status::Fail, format!("Dapr Sentry is not healthy ({} of its pods Ready): sidecars cannot get or renew mTLS certificates", ready), evidence(DEPLOYMENTS, sentry, "/status"));
+        format!(
+            "{ready_pods} of its {} pod(s) in the snapshot are Running and Ready",
+            sentry_pods.len()
+        )
+    };
+    let ev = evidence(DEPLOYMENTS, sentry, "/status");
+    match (healthy_deployment(sentry), sentry_pods.is_empty(), ready_pods > 0) {
+        (true, true, _) | (true, false, true) => b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: {status_text}; {pods_text}"), ev),
+        (true, false, false) => b.push(Status::Partial, format!("Dapr Sentry's Deployment status and its pods disagree: {status_text}, but {pods_text} (the snapshot may have caught a restart or rollout); whether sidecars can get and renew mTLS certificates is not shown"), ev),
+        (false, false, true) => b.push(Status::Partial, format!("Dapr Sentry's Deployment status and its pods disagree: {status_text}, but {pods_text}; whether sidecars can get and renew mTLS certificates is not shown"), ev),
+        (false, _, _) => b.push(Status::Fail, format!("Dapr Sentry is not healthy: {status_text}, and {pods_text}: sidecars cannot get or renew mTLS certificates"), ev),
     }
 }
 
