@@ -326,13 +326,13 @@ fn summary(f: &auditpack::Findings) -> Vec<String> {
 /// lesson's audit policy has no catch-all rule, and no audit-log summary was supplied.
 const TASK_API_EXPECTED: &[&str] = &[
     "rbac.cluster-admin fail",
-    "  fail User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
     "rbac.secrets-read fail",
-    "  fail User jane@example.com holds read-secrets cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds read-secrets cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0",
     "rbac.escalation fail",
-    "  fail User jane@example.com holds escalate, bind, impersonate cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds escalate, bind, impersonate cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0",
     "rbac.pods-exec fail",
-    "  fail User jane@example.com holds pods-exec cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds pods-exec cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0",
     "rbac.default-serviceaccount pass",
     "network.pod-isolation fail",
     "  fail pod frontend/web-5f6d7c8b9a-q4w5e is not selected by any NetworkPolicy for ingress or egress: that traffic is unrestricted",
@@ -1564,9 +1564,9 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
     assert_eq!(
         admins,
         [
-            "User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
-            "User mallory@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:backdoor -> ClusterRole cluster-admin",
-            "Group system:authenticated holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:debug -> ClusterRole cluster-admin",
+            "User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
+            "User mallory@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:backdoor -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
+            "Group system:authenticated holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:debug -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
         ]
     );
     let pss = check(&f, "pss.baseline");
@@ -1894,4 +1894,41 @@ fn insecure_port_counts_before_kubernetes_1_20() {
     // The cluster's version stands in for a tag-less image.
     snap.source.kubernetes_version = Some("v1.18.20".into());
     assert_eq!(status(&snap).0, auditpack::Status::Fail);
+}
+
+/// sre gets pods/exec in production through `view`, which aggregates `view-exec-extra`.
+fn with_aggregated_exec(snap: &mut auditpack::Snapshot) {
+    snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "view-exec-extra", "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+        "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]}));
+    snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "sre-view", "namespace": "production"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "Group", "name": "oncall"}, {"kind": "User", "name": "sre@example.com"}]}));
+}
+
+#[test]
+fn rbac_observations_name_the_granting_rule_and_the_aggregated_role() {
+    let mut snap = task_api_snapshot();
+    with_aggregated_exec(&mut snap);
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let c = check(&f, "rbac.pods-exec");
+    let sre = c
+        .observations
+        .iter()
+        .find(|o| o.message.starts_with("User sre@example.com"))
+        .unwrap_or_else(|| panic!("{:#?}", c.observations));
+    assert_eq!(
+        sre.message,
+        "User sre@example.com holds pods-exec in namespace production through RoleBinding/production/sre-view -> ClusterRole view, granted by ClusterRole view-exec-extra rules/0 (aggregated into ClusterRole view)"
+    );
+    assert_eq!(sre.evidence.pointer, "/subjects/1");
+    // jane's cluster-admin names the rule that carries it.
+    let jane = &check(&f, "rbac.cluster-admin").observations[0];
+    assert!(
+        jane.message
+            .ends_with(", granted by ClusterRole cluster-admin rules/0, rules/1"),
+        "{}",
+        jane.message
+    );
 }
