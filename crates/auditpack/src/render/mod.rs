@@ -351,6 +351,10 @@ pub struct RenderOptions {
     /// [`crate::history::changes()`]; otherwise they are computed from
     /// [`RenderOptions::previous`].
     pub changes: Option<crate::history::Changes>,
+    /// Namespaces whose access the auditor answers list (`--sensitive-namespace`), with
+    /// those labelled `auditpack.io/sensitive=true`; when none is marked, every namespace
+    /// outside the system namespaces.
+    pub sensitive_namespaces: Vec<String>,
 }
 
 impl RenderOptions {
@@ -363,6 +367,7 @@ impl RenderOptions {
             period: None,
             previous: None,
             changes: None,
+            sensitive_namespaces: Vec::new(),
         }
     }
 }
@@ -618,7 +623,14 @@ fn render_into(
         period: &period,
     };
     let ctx = build_context(snapshot, findings, opts, &packet)?;
-    put_documents(ctx, snapshot, findings, (&tpl, &questions), &mut put)?;
+    put_documents(
+        ctx,
+        snapshot,
+        findings,
+        (&tpl, &questions),
+        &opts.sensitive_namespaces,
+        &mut put,
+    )?;
     paths.sort();
     Ok(RenderedPacket {
         id,
@@ -702,6 +714,7 @@ fn put_documents(
     snapshot: &Snapshot,
     findings: &Findings,
     (tpl, questions): (&templates::Templates, &[Question]),
+    sensitive_namespaces: &[String],
     put: &mut Put,
 ) -> Result<(), RenderError> {
     let m = matrix::Matrix::build(findings, &ctx);
@@ -711,8 +724,15 @@ fn put_documents(
     put("oscal/assessment-results.json", json_bytes(&ar)?)?;
     drop(ar);
     put("packet.json", json_bytes(&ctx.packet_json())?)?;
-    let answers =
-        sections::answers::build(tpl, questions, &ctx.checks, &ctx.packet, &ctx.access_review)?;
+    let sensitive = sections::answers::namespace_access(snapshot, sensitive_namespaces);
+    let answers = sections::answers::build(
+        tpl,
+        questions,
+        &ctx.checks,
+        &ctx.packet,
+        &ctx.access_review,
+        sensitive.as_deref(),
+    )?;
     let markdown = packet_markdown(tpl, &ctx, &answers)?;
     drop(answers);
     let title = format!("Audit packet {} — {}", ctx.packet.id, ctx.packet.cluster);
