@@ -695,3 +695,45 @@ fn compact_len_counts_only_what_compact_json_keeps() {
         serde_json::to_string(&serde_json::from_str::<serde_json::Value>(text).unwrap()).unwrap();
     assert_eq!(compact_len(text), compact.len() as u64);
 }
+
+// A RoleBinding without metadata.namespace was judged as if it granted cluster-wide.
+#[test]
+fn namespaced_rbac_objects_without_a_namespace_are_refused_naming_the_file() {
+    let (tmp, dir) = folder();
+    std::fs::write(
+        dir.join("bindings.yaml"),
+        format!(
+            "# exported without -A\n{}",
+            BINDING
+                .replace("ROLE", "cluster-admin")
+                .replace(", namespace: web", "")
+        ),
+    )
+    .unwrap();
+    let o = collect(tmp.path(), &["--from-dir", "exports"]);
+    assert_refused(
+        &o,
+        tmp.path(),
+        &[
+            "bindings.yaml:2",
+            "RoleBinding ops has no metadata.namespace",
+            "kubectl get rolebindings -A -o yaml",
+        ],
+    );
+    // A Role inside a list, the same.
+    std::fs::write(
+        dir.join("bindings.yaml"),
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: Role\n  metadata: {name: reader}\n  rules: []\n",
+    )
+    .unwrap();
+    let o = collect(tmp.path(), &["--from-dir", "exports"]);
+    assert_refused(
+        &o,
+        tmp.path(),
+        &["bindings.yaml:4", "Role reader has no metadata.namespace"],
+    );
+    // With its namespace it is imported.
+    std::fs::write(dir.join("bindings.yaml"), BINDING.replace("ROLE", "view")).unwrap();
+    let o = collect(tmp.path(), &["--from-dir", "exports"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -326,13 +326,13 @@ fn summary(f: &auditpack::Findings) -> Vec<String> {
 /// lesson's audit policy has no catch-all rule, and no audit-log summary was supplied.
 const TASK_API_EXPECTED: &[&str] = &[
     "rbac.cluster-admin fail",
-    "  fail User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
     "rbac.secrets-read fail",
-    "  fail User jane@example.com holds read-secrets cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds read-secrets cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0",
     "rbac.escalation fail",
-    "  fail User jane@example.com holds escalate, bind, impersonate cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds escalate, bind, impersonate cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0",
     "rbac.pods-exec fail",
-    "  fail User jane@example.com holds pods-exec cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
+    "  fail User jane@example.com holds pods-exec cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0",
     "rbac.default-serviceaccount pass",
     "network.pod-isolation fail",
     "  fail Deployment frontend/web is not isolated by any network policy for ingress or egress: that traffic is unrestricted",
@@ -1608,9 +1608,9 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
     assert_eq!(
         admins,
         [
-            "User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin",
-            "User mallory@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:backdoor -> ClusterRole cluster-admin",
-            "Group system:authenticated holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:debug -> ClusterRole cluster-admin",
+            "User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
+            "User mallory@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:backdoor -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
+            "Group system:authenticated holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/system:debug -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
         ]
     );
     let pss = check(&f, "pss.baseline");
@@ -1705,7 +1705,15 @@ fn service_mtls_recognises_dapr_istio_and_linkerd() {
         )
     };
     let mut snap = task_api_snapshot();
-    // Sentry down: Dapr cannot issue certificates.
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Pass, "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.starts_with("pass Dapr Sentry (the mTLS certificate authority) is healthy: its Deployment reports readyReplicas: 1, availableReplicas: 1 of 1 replica(s); 1 of its 1 pod(s) in the snapshot are Running and Ready")),
+        "{obs:#?}"
+    );
+    // Its pods not Ready while the Deployment's status says ready: the two disagree, and the
+    // observation says so instead of claiming "0 of its pods Ready" under a status excerpt
+    // that shows `readyReplicas: 1`.
     snap.resources.get_mut("pods").unwrap().items.edit(|pods| {
         for p in pods {
             if p["metadata"]["name"]
@@ -1718,10 +1726,29 @@ fn service_mtls_recognises_dapr_istio_and_linkerd() {
         }
     });
     let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Partial, "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.starts_with("partial Dapr Sentry's Deployment status and its pods disagree: its Deployment reports readyReplicas: 1")),
+        "{obs:#?}"
+    );
+    // The Deployment's status says nothing is ready, and neither is a pod: Sentry is down.
+    snap.resources
+        .get_mut("deployments.apps")
+        .unwrap()
+        .items
+        .edit(|deps| {
+            for d in deps {
+                if d["metadata"]["name"] == "dapr-sentry" {
+                    d["status"]["readyReplicas"] = serde_json::json!(0);
+                    d["status"]["availableReplicas"] = serde_json::json!(0);
+                }
+            }
+        });
+    let (st, obs) = status(&snap);
     assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
     assert!(
-        obs.iter()
-            .any(|o| o.starts_with("fail Dapr Sentry is not healthy (0 of its pods Ready)"))
+        obs.iter().any(|o| o.starts_with("fail Dapr Sentry is not healthy: its Deployment reports readyReplicas: 0, availableReplicas: 0 of 1 replica(s), and 0 of its 1 pod(s)")),
+        "{obs:#?}"
     );
     // No mesh at all.
     let deps = snap.resources.get_mut("deployments.apps").unwrap();
@@ -1840,4 +1867,183 @@ fn a_failure_seen_is_not_hidden_by_missing_kinds() {
         );
         assert!(c.explanation.contains("not a pass"), "{id}");
     }
+}
+
+/// A copy of the Task API cluster's kube-apiserver pod, renamed, with `edit` applied to its
+/// command.
+fn second_apiserver(
+    snap: &auditpack::Snapshot,
+    name: &str,
+    edit: impl Fn(&mut Vec<Value>),
+) -> Value {
+    let mut pod = snap
+        .resources
+        .get("pods")
+        .unwrap()
+        .items
+        .iter()
+        .find(|p| p.name() == "kube-apiserver-control-plane-1")
+        .unwrap()
+        .value()
+        .clone();
+    pod["metadata"]["name"] = serde_json::json!(name);
+    let mut cmd = pod["spec"]["containers"][0]["command"]
+        .as_array()
+        .unwrap()
+        .clone();
+    edit(&mut cmd);
+    pod["spec"]["containers"][0]["command"] = Value::Array(cmd);
+    pod
+}
+
+#[test]
+fn every_apiserver_of_an_ha_control_plane_is_judged() {
+    let mut snap = task_api_snapshot();
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(check(&f, "transit.api-tls").status, auditpack::Status::Pass);
+    // A second apiserver, no label (found by its static-pod name), --secure-port=0 and no
+    // audit flags.
+    let mut pod = second_apiserver(&snap, "kube-apiserver-control-plane-2", |cmd| {
+        cmd.retain(|a| !a.as_str().unwrap().starts_with("--audit-"));
+        for a in cmd.iter_mut() {
+            if a == "--secure-port=6443" {
+                *a = serde_json::json!("--secure-port=0");
+            }
+        }
+    });
+    pod["metadata"]["labels"] = serde_json::json!({});
+    snap.add_object(pod);
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    for id in ["transit.api-tls", "audit.log-backend"] {
+        let c = check(&f, id);
+        assert_eq!(c.status, auditpack::Status::Fail, "{id}: {c:#?}");
+        assert!(
+            c.explanation.contains("kube-apiserver-control-plane-2"),
+            "{id}: {}",
+            c.explanation
+        );
+        assert!(
+            c.observations
+                .iter()
+                .any(|o| o.status == auditpack::Status::Fail
+                    && o.message
+                        .starts_with("kube-apiserver pod kube-apiserver-control-plane-2 ")
+                    && o.evidence.name == "kube-apiserver-control-plane-2"),
+            "{id}: {:#?}",
+            c.observations
+        );
+        assert!(
+            !c.observations
+                .iter()
+                .any(|o| o.status == auditpack::Status::Fail
+                    && o.evidence.name == "kube-apiserver-control-plane-1"),
+            "{id}: the healthy apiserver is not blamed"
+        );
+    }
+    let pol = check(&f, "audit.policy");
+    assert_eq!(pol.status, auditpack::Status::Fail);
+}
+
+#[test]
+fn insecure_port_counts_before_kubernetes_1_20() {
+    let status = |snap: &auditpack::Snapshot| {
+        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let c = check(&f, "transit.api-tls").clone();
+        let obs: Vec<String> = c
+            .observations
+            .iter()
+            .map(|o| format!("{} {}", o.status, o.message))
+            .collect();
+        (c.status, obs)
+    };
+    let with = |image: &str, insecure: Option<&str>| {
+        let mut snap = task_api_snapshot();
+        let pods = snap.resources.get_mut("pods").unwrap();
+        pods.items.edit(|pods| {
+            for p in pods {
+                if p["metadata"]["name"] == "kube-apiserver-control-plane-1" {
+                    p["spec"]["containers"][0]["image"] = serde_json::json!(image);
+                    if let Some(v) = insecure {
+                        p["spec"]["containers"][0]["command"]
+                            .as_array_mut()
+                            .unwrap()
+                            .push(serde_json::json!(format!("--insecure-port={v}")));
+                    }
+                }
+            }
+        });
+        snap
+    };
+    // 1.19 with the insecure port open: plain HTTP, fail.
+    let (st, obs) = status(&with(
+        "registry.k8s.io/kube-apiserver:v1.19.16",
+        Some("8080"),
+    ));
+    assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
+    assert!(obs.iter().any(|o| o.contains("(v1.19, before 1.20) serves plain HTTP without authentication or authorization on 127.0.0.1:8080")), "{obs:#?}");
+    // 1.19 without the flag: the default port 8080 is open.
+    let (st, obs) = status(&with("registry.k8s.io/kube-apiserver:v1.19.16", None));
+    assert_eq!(st, auditpack::Status::Fail, "{obs:#?}");
+    assert!(
+        obs.iter()
+            .any(|o| o.contains("(the default of --insecure-port)"))
+    );
+    // 1.19 with --insecure-port=0: pass.
+    let (st, obs) = status(&with("registry.k8s.io/kube-apiserver:v1.19.16", Some("0")));
+    assert_eq!(st, auditpack::Status::Pass, "{obs:#?}");
+    // 1.34 with the flag set: ignored by the server, said so.
+    let (st, obs) = status(&with(
+        "registry.k8s.io/kube-apiserver:v1.34.1",
+        Some("8080"),
+    ));
+    assert_eq!(st, auditpack::Status::Pass, "{obs:#?}");
+    assert!(
+        obs.iter().any(|o| o.contains("which the server ignores")),
+        "{obs:#?}"
+    );
+    // Unknown version (no tag, none in the snapshot) with the flag: partial.
+    let mut snap = with("registry.k8s.io/kube-apiserver", Some("8080"));
+    snap.source.kubernetes_version = None;
+    let (st, obs) = status(&snap);
+    assert_eq!(st, auditpack::Status::Partial, "{obs:#?}");
+    // The cluster's version stands in for a tag-less image.
+    snap.source.kubernetes_version = Some("v1.18.20".into());
+    assert_eq!(status(&snap).0, auditpack::Status::Fail);
+}
+
+/// sre gets pods/exec in production through `view`, which aggregates `view-exec-extra`.
+fn with_aggregated_exec(snap: &mut auditpack::Snapshot) {
+    snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "view-exec-extra", "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+        "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]}));
+    snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "sre-view", "namespace": "production"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "Group", "name": "oncall"}, {"kind": "User", "name": "sre@example.com"}]}));
+}
+
+#[test]
+fn rbac_observations_name_the_granting_rule_and_the_aggregated_role() {
+    let mut snap = task_api_snapshot();
+    with_aggregated_exec(&mut snap);
+    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let c = check(&f, "rbac.pods-exec");
+    let sre = c
+        .observations
+        .iter()
+        .find(|o| o.message.starts_with("User sre@example.com"))
+        .unwrap_or_else(|| panic!("{:#?}", c.observations));
+    assert_eq!(
+        sre.message,
+        "User sre@example.com holds pods-exec in namespace production through RoleBinding/production/sre-view -> ClusterRole view, granted by ClusterRole view-exec-extra rules/0 (aggregated into ClusterRole view)"
+    );
+    assert_eq!(sre.evidence.pointer, "/subjects/1");
+    // jane's cluster-admin names the rule that carries it.
+    let jane = &check(&f, "rbac.cluster-admin").observations[0];
+    assert!(
+        jane.message
+            .ends_with(", granted by ClusterRole cluster-admin rules/0, rules/1"),
+        "{}",
+        jane.message
+    );
 }

@@ -709,9 +709,21 @@ fn answers_name_the_real_resources() {
         access.contains("- Needs a human attestation (manual): User jane@example.com is bound by ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin"),
         "{access}"
     );
-    assert!(access.contains(
-        "- ServiceAccount production/task-api-sa: get, list pods, configmaps in production via RoleBinding/production/task-api-binding -> Role/task-api-role"
-    ));
+    assert!(
+        access.contains(
+            "- ServiceAccount production/task-api-sa: Secrets: none; pods/exec: none; workloads: get, list on pods (via RoleBinding/production/task-api-binding -> Role/task-api-role)"
+        ),
+        "{access}"
+    );
+    // No namespace is marked: every non-system namespace is answered for, not only one
+    // literally named production.
+    for ns in ["production", "frontend", "database", "legacy"] {
+        assert!(
+            access.contains(&format!("Namespace {ns} (no namespace is marked sensitive")),
+            "{ns}: {access}"
+        );
+    }
+    assert!(!access.contains("Namespace kube-system ("), "{access}");
     assert!(access.contains(
         "**No cluster-admin or wildcard access outside system identities**: a gap, listed below."
     ));
@@ -1468,5 +1480,59 @@ fn shared_data_is_found_from_the_crate_upwards() {
     assert_eq!(
         common::find_shared(&deep),
         Some(tmp.path().join("a/shared"))
+    );
+}
+
+// "Who can access production" looked only at a namespace literally named production.
+#[test]
+fn access_answers_cover_the_namespaces_marked_sensitive() {
+    let mut snap = sample_snapshot();
+    // `payments` is labelled sensitive; sre gets pods/exec there through an aggregated role.
+    snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "payments", "labels": {"auditpack.io/sensitive": "true"}}}));
+    snap.add_object(serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "view-exec-extra", "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+        "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]}));
+    snap.add_object(
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "sre-view", "namespace": "payments"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "User", "name": "sre@example.com"}]}),
+    );
+    let findings = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut o = opts(tmp.path());
+    o.sensitive_namespaces = vec!["database".into()];
+    let (_, files) = auditpack::render::render_files(&snap, &findings, &o).unwrap();
+    let md = String::from_utf8(files["packet.md"].clone()).unwrap();
+    let access = md_section(&md, "### Who can access production");
+    assert!(
+        access.contains("Namespace database (named with --sensitive-namespace)"),
+        "{access}"
+    );
+    assert!(
+        access.contains("Namespace payments (labelled auditpack.io/sensitive=true)"),
+        "{access}"
+    );
+    // Only the marked namespaces, not every one.
+    assert!(!access.contains("Namespace frontend ("), "{access}");
+    assert!(
+        access.contains("- User sre@example.com: Secrets: none; pods/exec: create; workloads: get, list, watch on pods, deployments, statefulsets, daemonsets, jobs, cronjobs (via RoleBinding/payments/sre-view -> ClusterRole/view)"),
+        "{access}"
+    );
+    assert!(
+        access.contains(
+            "- User jane@example.com: Secrets: get, list, watch, create, update, patch, delete"
+        ),
+        "{access}"
+    );
+    // A namespace named but absent is said to be absent.
+    o.sensitive_namespaces = vec!["prod".into()];
+    o.out_dir = tmp.path().join("out2");
+    let (_, files) = auditpack::render::render_files(&snap, &findings, &o).unwrap();
+    let md = String::from_utf8(files["packet.md"].clone()).unwrap();
+    assert!(
+        md.contains("Namespace prod (named with --sensitive-namespace): **not in the snapshot**"),
+        "{md}"
     );
 }

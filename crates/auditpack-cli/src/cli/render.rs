@@ -30,6 +30,12 @@ pub struct Args {
 /// How to render: shared by `render` and `packet`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RenderFlags {
+    /// A namespace whose access the auditor answers list (every subject with its verbs on
+    /// Secrets, pods/exec and workloads there); repeatable. Namespaces labelled
+    /// `auditpack.io/sensitive=true` are listed too; when none is marked, every namespace
+    /// outside kube-system, kube-public and kube-node-lease.
+    #[arg(long = "sensitive-namespace", value_name = "NAME")]
+    pub sensitive_namespace: Vec<String>,
     /// The previous packet (folder or .tar.gz archive), or its snapshot file: adds
     /// "changes since the previous packet" and links this packet to it.
     #[arg(long, value_name = "PACKET_OR_SNAPSHOT")]
@@ -131,6 +137,7 @@ impl RenderFlags {
             templates_dir: self.templates.clone(),
             period,
             previous,
+            sensitive_namespaces: self.sensitive_namespace.clone(),
             ..RenderOptions::new(out, now)
         })
     }

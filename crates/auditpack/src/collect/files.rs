@@ -33,6 +33,7 @@ use super::parse::{self, Budgeted, Documents, JsonItem, JsonLines, Trip};
 use super::redact::{redact_audit_policy, redact_encryption_config, redact_object};
 use super::{CollectError, Warning};
 use crate::infile::{self, Links};
+use crate::snapshot::kinds::{ROLE_BINDINGS, ROLES};
 use crate::snapshot::{
     CollectionStatus, EvidenceFile, ImportedFile, KINDS, KindInfo, Redaction, Snapshot, Source,
     SourceMode, kind_for_object, kinds, object_key,
@@ -558,6 +559,17 @@ impl Importer<'_> {
         let key = object_key(str_field(&object, "apiVersion"), str_field(&object, "kind"));
         let (ns, name) = crate::snapshot::object_ref(&object);
         let (ns, name) = (ns.to_string(), name.to_string());
+        if ns.is_empty()
+            && let Some(k) = [ROLES, ROLE_BINDINGS].into_iter().find(|k| k.key == key)
+        {
+            return Err(CollectError::NoNamespace {
+                path: self.path(),
+                line,
+                kind: k.kind.to_string(),
+                name,
+                plural: k.plural.to_string(),
+            });
+        }
         if !self.options.namespaces.is_empty() {
             let keep = if str_field(&object, "kind") == "Namespace" {
                 self.options.namespaces.contains(&name)

@@ -98,6 +98,23 @@ pub enum CollectError {
         /// Which bound, in words.
         what: String,
     },
+    /// A namespaced RBAC object (Role, RoleBinding) without `metadata.namespace`: it grants
+    /// only inside its namespace, and judging it cluster-wide would overstate it.
+    #[error(
+        "{path}:{line}: {kind} {name} has no metadata.namespace: a {kind} is namespaced and grants only inside its namespace; export it again with `kubectl get {plural} -A -o yaml` (which keeps the namespace), or add the namespace it was created in"
+    )]
+    NoNamespace {
+        /// Path.
+        path: String,
+        /// Line the object's document or list item starts at.
+        line: usize,
+        /// `Role` or `RoleBinding`.
+        kind: String,
+        /// `metadata.name`.
+        name: String,
+        /// `roles` or `rolebindings`.
+        plural: String,
+    },
     /// The same object twice in an import, with different content.
     #[error(
         "{kind} {object} is in the import twice with different content, at {first} and at {second}: one of them is stale; keep only the export the packet should rest on"

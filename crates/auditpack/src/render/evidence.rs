@@ -204,6 +204,14 @@ pub fn excerpt(obj: &Value, pointer: &str) -> Value {
                 root.insert(k.clone(), v.clone());
             }
         }
+        // A binding's subject means nothing without the role it is bound to.
+        if matches!(
+            obj.get("kind").and_then(Value::as_str),
+            Some("RoleBinding" | "ClusterRoleBinding")
+        ) && let Some(r) = obj.get("roleRef")
+        {
+            root.insert("roleRef".into(), r.clone());
+        }
     }
     Value::Object(root)
 }
@@ -267,6 +275,17 @@ mod tests {
         assert!(whole.get("status").is_none());
         assert!(whole["metadata"].get("uid").is_none());
         assert_eq!(whole["spec"]["hostNetwork"], json!(false));
+    }
+
+    #[test]
+    fn a_binding_subject_excerpt_keeps_the_role_it_is_bound_to() {
+        let rb = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "sre-view", "namespace": "production"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+            "subjects": [{"kind": "Group", "name": "oncall"}, {"kind": "User", "name": "sre"}]});
+        let e = excerpt(&rb, "/subjects/1");
+        assert_eq!(e["roleRef"]["name"], json!("view"));
+        assert_eq!(e["subjects"], json!([{"kind": "User", "name": "sre"}]));
     }
 
     #[test]

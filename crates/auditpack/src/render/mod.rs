@@ -356,6 +356,10 @@ pub struct RenderOptions {
     /// checks the fingerprint. `None` (`render` alone): the packet says it is unsigned
     /// until sealed.
     pub signer: Option<SignerInfo>,
+    /// Namespaces whose access the auditor answers list (`--sensitive-namespace`), with
+    /// those labelled `auditpack.io/sensitive=true`; when none is marked, every namespace
+    /// outside the system namespaces.
+    pub sensitive_namespaces: Vec<String>,
 }
 
 /// The signer of a packet about to be sealed, as its cover shows it.
@@ -381,6 +385,7 @@ impl RenderOptions {
             previous: None,
             changes: None,
             signer: None,
+            sensitive_namespaces: Vec::new(),
         }
     }
 }
@@ -636,7 +641,14 @@ fn render_into(
         period: &period,
     };
     let ctx = build_context(snapshot, findings, opts, &packet)?;
-    put_documents(ctx, snapshot, findings, (&tpl, &questions), &mut put)?;
+    put_documents(
+        ctx,
+        snapshot,
+        findings,
+        (&tpl, &questions),
+        &opts.sensitive_namespaces,
+        &mut put,
+    )?;
     paths.sort();
     Ok(RenderedPacket {
         id,
@@ -721,6 +733,7 @@ fn put_documents(
     snapshot: &Snapshot,
     findings: &Findings,
     (tpl, questions): (&templates::Templates, &[Question]),
+    sensitive_namespaces: &[String],
     put: &mut Put,
 ) -> Result<(), RenderError> {
     let m = matrix::Matrix::build(findings, &ctx);
@@ -730,8 +743,15 @@ fn put_documents(
     put("oscal/assessment-results.json", json_bytes(&ar)?)?;
     drop(ar);
     put("packet.json", json_bytes(&ctx.packet_json())?)?;
-    let answers =
-        sections::answers::build(tpl, questions, &ctx.checks, &ctx.packet, &ctx.access_review)?;
+    let sensitive = sections::answers::namespace_access(snapshot, sensitive_namespaces);
+    let answers = sections::answers::build(
+        tpl,
+        questions,
+        &ctx.checks,
+        &ctx.packet,
+        &ctx.access_review,
+        sensitive.as_deref(),
+    )?;
     let markdown = packet_markdown(tpl, &ctx, &answers)?;
     drop(answers);
     let title = format!("Audit packet {} — {}", ctx.packet.id, ctx.packet.cluster);

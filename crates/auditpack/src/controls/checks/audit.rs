@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
+use crate::controls::model::apiserver::{
+    APISERVER_CMD, ApiServers, Instance, apiservers, flag_ptr,
+};
 use crate::controls::model::audit::{AuditRequest, audit_level};
 use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at};
 use crate::controls::{CheckDef, Ctx};
@@ -42,20 +44,37 @@ fn audit_policy(ctx: &Ctx, b: Builder) -> CheckResult {
 /// No audit Policy supplied: what the kube-apiserver's flags (if visible) say instead.
 fn no_policy_file(ctx: &Ctx, mut b: Builder) -> CheckResult {
     b.cmd("cat /etc/kubernetes/audit-policy.yaml  # on a control-plane node, then: auditpack collect --audit-policy FILE");
-    match &apiserver(ctx) {
-        ApiServer::Visible(pod, flags) => {
-            match flags.get("audit-policy-file") {
-                Some(path) => {
-                    b.push(Status::Partial, format!("kube-apiserver is started with --audit-policy-file={path}, but the policy was not supplied"), evidence(PODS, pod, flag_ptr(pod, "audit-policy-file")));
-                    b.finish(Status::Partial, format!("The API server has an audit policy ({path}), but without the file it cannot be shown what it logs."), Some("Supply the policy with `auditpack collect --audit-policy FILE`."))
-                }
-                None => {
-                    b.push(Status::Fail, "kube-apiserver runs without --audit-policy-file: no API request is audited", evidence(PODS, pod, "/spec/containers/0/command"));
-                    b.finish(Status::Fail, "The API server runs without an audit policy, so no request is recorded: changes to the cluster cannot be traced to who made them.", Some("Write an audit Policy and start kube-apiserver with --audit-policy-file and --audit-log-path (or a webhook backend)."))
+    match apiservers(ctx) {
+        ApiServers::Visible(all) => {
+            let n = all.len();
+            let mut paths = Vec::new();
+            for api in &all {
+                let pod = &api.pod;
+                match api.flags.get("audit-policy-file") {
+                    Some(path) => {
+                        b.push(Status::Partial, format!("{} is started with --audit-policy-file={path}, but the policy was not supplied", who(api, n)), evidence(PODS, pod, flag_ptr(pod, "audit-policy-file")));
+                        paths.push(path.clone());
+                    }
+                    None => b.push(Status::Fail, format!("{} runs without --audit-policy-file: no API request it serves is audited", who(api, n)), evidence(PODS, pod, "/spec/containers/0/command")),
                 }
             }
+            if b.derived() == Some(Status::Fail) {
+                let short = short_of(&b, &all);
+                let which = if n > 1 {
+                    format!(
+                        " ({} of the {n} kube-apiservers: {})",
+                        short.len(),
+                        short.join(", ")
+                    )
+                } else {
+                    String::new()
+                };
+                return b.finish(Status::Fail, format!("The API server runs without an audit policy{which}, so the requests it serves are not recorded: changes to the cluster cannot be traced to who made them."), Some("Write an audit Policy and start every kube-apiserver with --audit-policy-file and --audit-log-path (or a webhook backend)."));
+            }
+            paths.dedup();
+            b.finish(Status::Partial, format!("The API server has an audit policy ({}), but without the file it cannot be shown what it logs.", paths.join(", ")), Some("Supply the policy with `auditpack collect --audit-policy FILE`."))
         }
-        ApiServer::NotCollected => {
+        ApiServers::NotCollected => {
             b.push(
                 Status::NotCollected,
                 "no audit policy supplied and pods not collected",
@@ -63,7 +82,7 @@ fn no_policy_file(ctx: &Ctx, mut b: Builder) -> CheckResult {
             );
             b.finish(Status::NotCollected, "No audit policy was supplied and the control plane was not collected, so audit coverage cannot be judged.", Some("Supply the policy with `--audit-policy`."))
         }
-        ApiServer::NotVisible => {
+        ApiServers::NotVisible => {
             b.push(Status::Manual, "the control plane is not visible (managed cluster) and no audit policy was supplied", evidence_file("Policy", "", ""));
             b.finish(Status::Manual, "The control plane is not visible (managed Kubernetes). The provider's audit logging (what it records and where) must be attested.", Some("Attach the provider's audit-log settings, e.g. EKS control-plane logging `audit` enabled, GKE Cloud Audit Logs, AKS diagnostic settings `kube-audit`."))
         }
@@ -272,8 +291,8 @@ pub const LOG_BACKEND: CheckDef = CheckDef {
 };
 
 fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
-    match &apiserver(ctx) {
-        ApiServer::NotCollected => {
+    match apiservers(ctx) {
+        ApiServers::NotCollected => {
             b.push(
                 Status::NotCollected,
                 "pods were not collected, so the kube-apiserver flags are unknown",
@@ -281,7 +300,7 @@ fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
             );
             b.finish(Status::NotCollected, "Pods were not collected, so where audit logs go and how long they are kept cannot be judged.", Some("Collect pods in kube-system."))
         }
-        ApiServer::NotVisible => {
+        ApiServers::NotVisible => {
             b.push(
                 Status::Manual,
                 "no kube-apiserver pod is visible (managed control plane)",
@@ -289,33 +308,12 @@ fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
             );
             b.finish(Status::Manual, "The control plane is not visible (managed Kubernetes): where audit logs are delivered and how long they are retained must be attested by the platform owner.", Some("Attach the provider's log destination and retention settings (e.g. CloudWatch log group retention for EKS)."))
         }
-        ApiServer::Visible(pod, flags) => {
-            let path = flags.get("audit-log-path");
-            let webhook = flags.get("audit-webhook-config-file");
-            match (path, webhook) {
-                (None, None) => b.push(Status::Fail, "kube-apiserver has neither --audit-log-path nor --audit-webhook-config-file: audit events are not written anywhere", evidence(PODS, pod, "/spec/containers/0/command")),
-                (p, w) => {
-                    if let Some(w) = w {
-                        b.push(Status::Pass, format!("audit events are sent to a webhook backend ({w})"), evidence(PODS, pod, flag_ptr(pod, "audit-webhook-config-file")));
-                    }
-                    if let Some(p) = p {
-                        if p == "-" {
-                            b.push(Status::Partial, "audit events go to the API server's standard output; retention depends on the node's log shipping, which is not visible", evidence(PODS, pod, flag_ptr(pod, "audit-log-path")));
-                        } else {
-                            b.push(Status::Pass, format!("audit events are written to {p}"), evidence(PODS, pod, flag_ptr(pod, "audit-log-path")));
-                            match flags.get("audit-log-maxage") {
-                                Some(age) => {
-                                    let extra: Vec<String> = ["audit-log-maxbackup", "audit-log-maxsize"].iter().filter_map(|f| flags.get(*f).map(|v| format!("--{f}={v}"))).collect();
-                                    b.push(Status::Pass, format!("rotated files are kept for {age} days on the node{}; retention beyond that depends on shipping the logs elsewhere, which is not visible here", if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) }), evidence(PODS, pod, flag_ptr(pod, "audit-log-maxage")));
-                                }
-                                None if webhook.is_none() => b.push(Status::Partial, "no --audit-log-maxage: how long audit logs are kept is not stated", evidence(PODS, pod, flag_ptr(pod, "audit-log-path"))),
-                                None => {}
-                            }
-                        }
-                    }
-                }
+        ApiServers::Visible(all) => {
+            for api in &all {
+                backend_of(&mut b, api, all.len());
             }
             let status = b.derived().unwrap_or(Status::Fail);
+            let short = short_of(&b, &all);
             let explanation = match status {
                 Status::Pass => format!(
                     "The API server writes audit events to a log backend with a stated retention: {}.",
@@ -325,6 +323,12 @@ fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
                         .collect::<Vec<_>>()
                         .join("; ")
                 ),
+                _ if all.len() > 1 => format!(
+                    "The audit backend or retention falls short on {} of the {} kube-apiservers ({}): a request served by one of them is not recorded as the others record it; see the observations.",
+                    short.len(),
+                    all.len(),
+                    short.join(", ")
+                ),
                 _ => {
                     "The API server's audit backend or retention falls short; see the observations."
                         .to_string()
@@ -332,6 +336,68 @@ fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
             };
             b.finish(status, explanation, Some("Start kube-apiserver with --audit-log-path and --audit-log-maxage (and ship the logs to long-term storage), or a webhook backend."))
         }
+    }
+}
+
+/// Who an observation is about: `kube-apiserver`, or `kube-apiserver pod NAME` when the
+/// control plane runs several.
+pub(crate) fn who(api: &Instance, count: usize) -> String {
+    if count > 1 {
+        format!("kube-apiserver pod {}", api.name())
+    } else {
+        "kube-apiserver".to_string()
+    }
+}
+
+/// The names of the apiservers with a non-passing observation.
+pub(crate) fn short_of(b: &Builder, all: &[Instance]) -> Vec<String> {
+    all.iter()
+        .filter(|a| {
+            b.observations
+                .iter()
+                .any(|o| o.status != Status::Pass && o.evidence.name == a.name())
+        })
+        .map(|a| a.name().to_string())
+        .collect()
+}
+
+/// The audit backend and retention of one kube-apiserver.
+fn backend_of(b: &mut Builder, api: &Instance, count: usize) {
+    let (pod, flags) = (&api.pod, &api.flags);
+    let who = who(api, count);
+    let path = flags.get("audit-log-path");
+    let webhook = flags.get("audit-webhook-config-file");
+    match (path, webhook) {
+        (None, None) => b.push(Status::Fail, format!("{who} has neither --audit-log-path nor --audit-webhook-config-file: audit events are not written anywhere"), evidence(PODS, pod, "/spec/containers/0/command")),
+        (p, w) => {
+            if let Some(w) = w {
+                b.push(Status::Pass, format!("{}audit events are sent to a webhook backend ({w})", prefix(&who, count)), evidence(PODS, pod, flag_ptr(pod, "audit-webhook-config-file")));
+            }
+            if let Some(p) = p {
+                if p == "-" {
+                    b.push(Status::Partial, format!("{}audit events go to the API server's standard output; retention depends on the node's log shipping, which is not visible", prefix(&who, count)), evidence(PODS, pod, flag_ptr(pod, "audit-log-path")));
+                } else {
+                    b.push(Status::Pass, format!("{}audit events are written to {p}", prefix(&who, count)), evidence(PODS, pod, flag_ptr(pod, "audit-log-path")));
+                    match flags.get("audit-log-maxage") {
+                        Some(age) => {
+                            let extra: Vec<String> = ["audit-log-maxbackup", "audit-log-maxsize"].iter().filter_map(|f| flags.get(*f).map(|v| format!("--{f}={v}"))).collect();
+                            b.push(Status::Pass, format!("{}rotated files are kept for {age} days on the node{}; retention beyond that depends on shipping the logs elsewhere, which is not visible here", prefix(&who, count), if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) }), evidence(PODS, pod, flag_ptr(pod, "audit-log-maxage")));
+                        }
+                        None if webhook.is_none() => b.push(Status::Partial, format!("{}no --audit-log-maxage: how long audit logs are kept is not stated", prefix(&who, count)), evidence(PODS, pod, flag_ptr(pod, "audit-log-path"))),
+                        None => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `kube-apiserver pod NAME: ` before a sentence when there are several apiservers.
+fn prefix(who: &str, count: usize) -> String {
+    if count > 1 {
+        format!("{who}: ")
+    } else {
+        String::new()
     }
 }
 

@@ -8,7 +8,9 @@
 use std::collections::BTreeSet;
 
 use crate::controls::model::rbac::RBAC_KINDS;
-use crate::controls::model::rbac::{is_system_subject, rule_flags, subject_display};
+use crate::controls::model::rbac::{
+    Binding, RuleOrigin, is_system_subject, rule_flags, subject_display,
+};
 use crate::controls::util::{Builder, evidence, evidence_file};
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
@@ -87,6 +89,7 @@ fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
             continue;
         }
         let obj = &ctx.items(bd.key).expect("collected")[bd.index];
+        let granted_by = granted_by(&model.rule_origins(bd), bd, &hit);
         for (i, s) in bd.subjects.iter().enumerate() {
             if bd.system || is_system_subject(s) {
                 system_holders.insert(subject_display(s));
@@ -100,7 +103,7 @@ fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
             b.push(
                 Status::Fail,
                 format!(
-                    "{} holds {} {scope} through {} -> {} {}",
+                    "{} holds {} {scope} through {} -> {} {}{granted_by}",
                     subject_display(s),
                     hit.join(", "),
                     bd.display(),
@@ -145,6 +148,36 @@ fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
         ),
         Some(spec.remediation),
     )
+}
+
+/// At most this many roles holding granting rules are named in one observation.
+const MAX_GRANTING_RULES: usize = 3;
+
+/// `, granted by ClusterRole view-exec-extra rules/0 (aggregated into ClusterRole view)`:
+/// the rules that carry the flagged powers, named where they are written (an aggregated
+/// role's member, not the aggregate), or nothing when no single rule carries them (a
+/// binding to `cluster-admin` by name with other rules).
+fn granted_by(origins: &[RuleOrigin], bd: &Binding, hit: &[&str]) -> String {
+    let cluster_wide = bd.namespace.is_none();
+    let granting: Vec<&RuleOrigin> = origins
+        .iter()
+        .filter(|o| {
+            rule_flags(&o.rule, cluster_wide)
+                .iter()
+                .any(|f| hit.contains(f))
+        })
+        .collect();
+    let granting = RuleOrigin::describe_all(&granting);
+    if granting.is_empty() {
+        return String::new();
+    }
+    let more = granting.len().saturating_sub(MAX_GRANTING_RULES);
+    let shown = granting[..granting.len().min(MAX_GRANTING_RULES)].join("; ");
+    if more > 0 {
+        format!(", granted by {shown} and {more} more role(s)")
+    } else {
+        format!(", granted by {shown}")
+    }
 }
 
 /// `rbac.cluster-admin`.

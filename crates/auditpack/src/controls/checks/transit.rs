@@ -4,10 +4,13 @@
 
 use serde_json::Value;
 
-use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
+use crate::controls::checks::audit::who;
+use crate::controls::model::apiserver::{
+    APISERVER_CMD, ApiServers, Instance, apiservers, flag_ptr,
+};
 use crate::controls::util::{
-    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, is_static_pod, name, namespace,
-    str_at,
+    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, is_static_pod, labels, name,
+    namespace, selector_matches, str_at,
 };
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
@@ -31,6 +34,9 @@ pub const API_TLS: CheckDef = CheckDef {
 };
 
 fn api_tls(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    // The endpoint the snapshot was collected from, and every visible apiserver's flags:
+    // a second apiserver serving plain HTTP is not hidden by the one that was reached.
+    let mut reached = None;
     if let Some(server) = &ctx.snap.source.server {
         let ok = server.starts_with("https://");
         b.push(
@@ -38,44 +44,22 @@ fn api_tls(ctx: &Ctx, mut b: Builder) -> CheckResult {
             format!("the snapshot was collected from {server}"),
             evidence_file("Snapshot", "source", "/source/server"),
         );
-        return b.finish(
-            if ok { Status::Pass } else { Status::Fail },
-            if ok { format!("The API server was reached over HTTPS ({server}); kube-apiserver has served no plain-HTTP port since Kubernetes 1.20.") } else { format!("The API server was reached over plain HTTP ({server}): credentials and objects cross the network unencrypted.") },
-            Some("Reach the API server only through its HTTPS endpoint."),
-        );
+        reached = Some((server.clone(), ok));
     }
-    b.cmd(APISERVER_CMD);
-    match &apiserver(ctx) {
-        ApiServer::Visible(pod, flags) => {
-            let cert = flags.get("tls-cert-file").cloned();
-            let port = flags
-                .get("secure-port")
-                .cloned()
-                .unwrap_or_else(|| "6443".into());
-            if port == "0" {
-                b.push(
-                    Status::Fail,
-                    "kube-apiserver is started with --secure-port=0",
-                    evidence(PODS, pod, flag_ptr(pod, "secure-port")),
-                );
-                return b.finish(
-                    Status::Fail,
-                    "The API server's secure port is disabled.",
-                    Some("Remove --secure-port=0."),
-                );
-            }
-            b.push(
-                Status::Pass,
-                format!(
-                    "kube-apiserver serves HTTPS on port {port}{}",
-                    cert.map(|c| format!(" with certificate {c}"))
-                        .unwrap_or_default()
-                ),
-                evidence(PODS, pod, flag_ptr(pod, "tls-cert-file")),
-            );
-            b.finish(Status::Pass, "The API server serves HTTPS only (its flags show the secure port and certificate; plain HTTP serving no longer exists since Kubernetes 1.20).", None)
-        }
-        _ => {
+    let all = match apiservers(ctx) {
+        ApiServers::Visible(all) => all,
+        _ => Vec::new(),
+    };
+    if !all.is_empty() {
+        b.cmd(APISERVER_CMD);
+    }
+    let cluster_version = ctx.snap.source.kubernetes_version.as_deref();
+    for api in &all {
+        api_tls_of(&mut b, api, all.len(), cluster_version);
+    }
+    match (reached, all.is_empty()) {
+        (None, true) => {
+            b.cmd(APISERVER_CMD);
             b.push(
                 Status::NotCollected,
                 "imported files do not show the API endpoint, and no kube-apiserver pod is visible",
@@ -83,6 +67,64 @@ fn api_tls(ctx: &Ctx, mut b: Builder) -> CheckResult {
             );
             b.finish(Status::NotCollected, "The snapshot was imported from files without the API server's address, and the control plane is not visible, so the API transport cannot be judged.", Some("Collect from the live cluster, or attach the cluster endpoint (`kubectl cluster-info`)."))
         }
+        (Some((server, ok)), true) => b.finish(
+            if ok { Status::Pass } else { Status::Fail },
+            if ok { format!("The API server was reached over HTTPS ({server}); kube-apiserver has served no plain-HTTP port since Kubernetes 1.20. Its flags are not visible (managed control plane), so an older server's insecure port cannot be ruled out from here.") } else { format!("The API server was reached over plain HTTP ({server}): credentials and objects cross the network unencrypted.") },
+            Some("Reach the API server only through its HTTPS endpoint."),
+        ),
+        (_, false) => {
+            let status = b.derived().unwrap_or(Status::Fail);
+            let short = crate::controls::checks::audit::short_of(&b, &all);
+            let explanation = match status {
+                Status::Pass => "The API server serves HTTPS only: every kube-apiserver's flags show the secure port and no plain-HTTP port (the insecure port exists only before Kubernetes 1.20).".to_string(),
+                _ if all.len() > 1 && !short.is_empty() => format!("{} of the {} kube-apiservers ({}) do not serve TLS only; see the observations.", short.len(), all.len(), short.join(", ")),
+                _ => "The API server does not serve TLS only; see the observations.".to_string(),
+            };
+            b.finish(status, explanation, Some("Serve the API on the secure port only, on every kube-apiserver: remove --secure-port=0, and on releases before 1.20 set --insecure-port=0."))
+        }
+    }
+}
+
+/// One kube-apiserver's ports: the secure port (disabled by `--secure-port=0`) and, before
+/// Kubernetes 1.20, the plain-HTTP insecure port (`--insecure-port`, 8080 on
+/// `--insecure-bind-address` 127.0.0.1 unless set to 0).
+fn api_tls_of(b: &mut Builder, api: &Instance, count: usize, cluster_version: Option<&str>) {
+    let (pod, flags) = (&api.pod, &api.flags);
+    let who = who(api, count);
+    let port = flags
+        .get("secure-port")
+        .cloned()
+        .unwrap_or_else(|| "6443".into());
+    if port == "0" {
+        b.push(
+            Status::Fail,
+            format!("{who} is started with --secure-port=0: it serves no HTTPS"),
+            evidence(PODS, pod, flag_ptr(pod, "secure-port")),
+        );
+    } else {
+        let cert = flags.get("tls-cert-file");
+        b.push(
+            Status::Pass,
+            format!(
+                "{who} serves HTTPS on port {port}{}",
+                cert.map(|c| format!(" with certificate {c}"))
+                    .unwrap_or_default()
+            ),
+            evidence(PODS, pod, flag_ptr(pod, "tls-cert-file")),
+        );
+    }
+    let insecure = flags.get("insecure-port").map(String::as_str);
+    let bind = flags
+        .get("insecure-bind-address")
+        .map_or("127.0.0.1", String::as_str);
+    let ptr = flag_ptr(pod, "insecure-port");
+    match (api.version(cluster_version), insecure) {
+        (Some(v), Some(p)) if v >= (1, 20) && p != "0" => b.push(Status::Pass, format!("{who} (v{}.{}) sets --insecure-port={p}, which the server ignores: the insecure port was removed in Kubernetes 1.20", v.0, v.1), evidence(PODS, pod, ptr)),
+        (Some(v), _) if v >= (1, 20) => {}
+        (_, Some("0")) => b.push(Status::Pass, format!("{who} disables the plain-HTTP insecure port (--insecure-port=0)"), evidence(PODS, pod, ptr)),
+        (Some(v), p) => b.push(Status::Fail, format!("{who} (v{}.{}, before 1.20) serves plain HTTP without authentication or authorization on {bind}:{}{}", v.0, v.1, p.unwrap_or("8080"), if p.is_none() { " (the default of --insecure-port)" } else { "" }), evidence(PODS, pod, ptr)),
+        (None, Some(p)) => b.push(Status::Partial, format!("{who} sets --insecure-port={p}, and its version is not known (no version in the snapshot or the image tag): before Kubernetes 1.20 that port serves plain HTTP without authentication"), evidence(PODS, pod, ptr)),
+        (None, None) => {}
     }
 }
 
@@ -167,21 +209,48 @@ fn dapr(ctx: &Ctx, b: &mut Builder, meshes: &mut Meshes, sentry: &Value, pods: &
     dapr_sidecars(b, sentry_ns, pods);
 }
 
-/// Dapr Sentry (the mTLS certificate authority): its Deployment and pods.
+/// Dapr Sentry (the mTLS certificate authority): its Deployment's status is the evidence
+/// (what the excerpt under the observation shows); its pods, selected by the Deployment's
+/// selector, are the cross-check, and a disagreement between the two is stated.
 fn dapr_sentry(b: &mut Builder, sentry: &Value, sentry_ns: &str, pods: &Items) {
+    let selector = crate::controls::util::at(sentry, "/spec/selector").filter(|s| {
+        s.get("matchLabels")
+            .is_some_and(|m| m.as_object().is_some_and(|m| !m.is_empty()))
+            || !arr(s, "/matchExpressions").is_empty()
+    });
     let sentry_pods: Vec<Value> = pods
         .parse_in(sentry_ns)
         .into_iter()
-        .filter(|p| {
-            str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
-                || name(p).starts_with("dapr-sentry-")
+        .filter(|p| match selector {
+            Some(sel) => selector_matches(sel, labels(p)),
+            None => {
+                str_at(p, "/metadata/labels/app") == Some("dapr-sentry")
+                    || name(p).starts_with("dapr-sentry-")
+            }
         })
         .collect();
-    let ready = sentry_pods.iter().filter(|p| pod_ready(p)).count();
-    if healthy_deployment(sentry) && ready > 0 {
-        b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: Deployment ready, {ready} pod(s) Running and Ready"), evidence(DEPLOYMENTS, sentry, "/status"));
+    let ready_pods = sentry_pods.iter().filter(|p| pod_ready(p)).count();
+    let int = |ptr: &str| crate::controls::util::at(sentry, ptr).and_then(Value::as_i64);
+    let want = int("/spec/replicas").unwrap_or(1);
+    let ready = int("/status/readyReplicas").unwrap_or(0);
+    let available = int("/status/availableReplicas").unwrap_or(0);
+    let status_text = format!(
+        "its Deployment reports readyReplicas: {ready}, availableReplicas: {available} of {want} replica(s)"
+    );
+    let pods_text = if sentry_pods.is_empty() {
+        "no Sentry pod is in the snapshot to cross-check it".to_string()
     } else {
-        b.push(Status::Fail, format!("Dapr Sentry is not healthy ({} of its pods Ready): sidecars cannot get or renew mTLS certificates", ready), evidence(DEPLOYMENTS, sentry, "/status"));
+        format!(
+            "{ready_pods} of its {} pod(s) in the snapshot are Running and Ready",
+            sentry_pods.len()
+        )
+    };
+    let ev = evidence(DEPLOYMENTS, sentry, "/status");
+    match (healthy_deployment(sentry), sentry_pods.is_empty(), ready_pods > 0) {
+        (true, true, _) | (true, false, true) => b.push(Status::Pass, format!("Dapr Sentry (the mTLS certificate authority) is healthy: {status_text}; {pods_text}"), ev),
+        (true, false, false) => b.push(Status::Partial, format!("Dapr Sentry's Deployment status and its pods disagree: {status_text}, but {pods_text} (the snapshot may have caught a restart or rollout); whether sidecars can get and renew mTLS certificates is not shown"), ev),
+        (false, false, true) => b.push(Status::Partial, format!("Dapr Sentry's Deployment status and its pods disagree: {status_text}, but {pods_text}; whether sidecars can get and renew mTLS certificates is not shown"), ev),
+        (false, _, _) => b.push(Status::Fail, format!("Dapr Sentry is not healthy: {status_text}, and {pods_text}: sidecars cannot get or renew mTLS certificates"), ev),
     }
 }
 

@@ -99,6 +99,54 @@ impl Rule {
     }
 }
 
+/// One rule a binding grants, and where it is written.
+#[derive(Debug, Clone)]
+pub struct RuleOrigin {
+    /// `ClusterRole view-exec-extra`, `Role production/deployer`: the role whose `rules`
+    /// hold it.
+    pub role: String,
+    /// Its index in that role's `rules`.
+    pub index: usize,
+    /// The rule.
+    pub rule: Rule,
+    /// The aggregated ClusterRoles it reaches the binding's role through, outermost first
+    /// (empty when the binding's role holds it itself).
+    pub via: Vec<String>,
+}
+
+impl RuleOrigin {
+    /// `ClusterRole view-exec-extra rules/0, rules/2 (aggregated into ClusterRole view)`:
+    /// rules grouped by the role that holds them, in order.
+    pub fn describe_all(origins: &[&RuleOrigin]) -> Vec<String> {
+        let mut groups: Vec<(&str, &[String], Vec<String>)> = Vec::new();
+        for o in origins {
+            let idx = format!("rules/{}", o.index);
+            match groups
+                .iter_mut()
+                .find(|(r, v, _)| *r == o.role && *v == o.via.as_slice())
+            {
+                Some(g) => g.2.push(idx),
+                None => groups.push((&o.role, &o.via, vec![idx])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(role, via, idx)| {
+                let mut s = format!("{role} {}", idx.join(", "));
+                if !via.is_empty() {
+                    let chain: Vec<String> = via
+                        .iter()
+                        .rev()
+                        .map(|r| format!("ClusterRole {r}"))
+                        .collect();
+                    s.push_str(&format!(" (aggregated into {})", chain.join(", then ")));
+                }
+                s
+            })
+            .collect()
+    }
+}
+
 /// A binding, resolved.
 #[derive(Debug, Clone)]
 pub struct Binding {
@@ -136,6 +184,10 @@ impl Binding {
 #[derive(Debug, Default)]
 pub struct Model {
     cluster_roles: HashMap<String, Vec<Rule>>,
+    /// Each ClusterRole's own `rules` (what an aggregated role's members contribute).
+    own_rules: HashMap<String, Vec<Rule>>,
+    /// Each aggregated ClusterRole's members: the ClusterRoles its selectors match.
+    members: HashMap<String, Vec<String>>,
     roles: HashMap<(String, String), Vec<Rule>>,
     /// Every binding.
     pub bindings: Vec<Binding>,
@@ -197,7 +249,18 @@ impl Model {
         let mut memo: HashMap<String, Vec<Rule>> = HashMap::new();
         for c in cluster_roles {
             let mut visiting = HashSet::new();
-            effective_rules(name(c), &by_name, cluster_roles, &mut memo, &mut visiting);
+            effective_rules(
+                name(c),
+                &by_name,
+                cluster_roles,
+                &mut memo,
+                &mut visiting,
+                &mut m.members,
+            );
+            m.own_rules.insert(
+                name(c).to_string(),
+                arr(c, "/rules").iter().map(Rule::from_value).collect(),
+            );
         }
         m.cluster_roles = memo;
         for (key, kind, items) in [
@@ -274,6 +337,64 @@ impl Model {
                 .get(&(ns.clone(), b.role_name.clone()))
                 .map(Vec::as_slice),
             _ => None,
+        }
+    }
+
+    /// Where a binding's rules come from, each with the role that holds it: an aggregated
+    /// ClusterRole's rules are named by the member ClusterRole they come from, with the
+    /// chain of aggregated roles they reach the binding's role through.
+    pub fn rule_origins(&self, b: &Binding) -> Vec<RuleOrigin> {
+        let mut out = Vec::new();
+        match (b.role_kind.as_str(), &b.namespace) {
+            ("ClusterRole", _) => {
+                let mut seen = HashSet::new();
+                self.cluster_role_origins(&b.role_name, &mut Vec::new(), &mut seen, &mut out);
+            }
+            ("Role", Some(ns)) => {
+                if let Some(rules) = self.roles.get(&(ns.clone(), b.role_name.clone())) {
+                    for (index, rule) in rules.iter().enumerate() {
+                        out.push(RuleOrigin {
+                            role: format!("Role {ns}/{}", b.role_name),
+                            index,
+                            rule: rule.clone(),
+                            via: Vec::new(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn cluster_role_origins(
+        &self,
+        role: &str,
+        via: &mut Vec<String>,
+        seen: &mut HashSet<String>,
+        out: &mut Vec<RuleOrigin>,
+    ) {
+        if !seen.insert(role.to_string()) {
+            return;
+        }
+        match self.members.get(role) {
+            Some(members) => {
+                via.push(role.to_string());
+                for m in members {
+                    self.cluster_role_origins(m, via, seen, out);
+                }
+                via.pop();
+            }
+            None => {
+                for (index, rule) in self.own_rules.get(role).into_iter().flatten().enumerate() {
+                    out.push(RuleOrigin {
+                        role: format!("ClusterRole {role}"),
+                        index,
+                        rule: rule.clone(),
+                        via: via.clone(),
+                    });
+                }
+            }
         }
     }
 
@@ -484,6 +605,7 @@ fn effective_rules(
     all: &[Value],
     memo: &mut HashMap<String, Vec<Rule>>,
     visiting: &mut HashSet<String>,
+    members: &mut HashMap<String, Vec<String>>,
 ) -> Vec<Rule> {
     if let Some(r) = memo.get(role) {
         return r.clone();
@@ -498,17 +620,21 @@ fn effective_rules(
         match crate::controls::util::at(obj, "/aggregationRule/clusterRoleSelectors") {
             Some(Value::Array(selectors)) => {
                 let mut set = BTreeSet::new();
+                let mut matched = Vec::new();
                 for other in all {
                     let oname = name(other);
                     if oname == role {
                         continue;
                     }
                     if selectors.iter().any(|s| selector_matches(s, labels(other))) {
-                        for r in effective_rules(oname, by_name, all, memo, visiting) {
+                        matched.push(oname.to_string());
+                        for r in effective_rules(oname, by_name, all, memo, visiting, members) {
                             set.insert(r);
                         }
                     }
                 }
+                matched.sort();
+                members.insert(role.to_string(), matched);
                 set.into_iter().collect()
             }
             _ => arr(obj, "/rules").iter().map(Rule::from_value).collect(),

@@ -61,6 +61,9 @@ struct AnswerCtx<'a> {
     access_review: &'a [&'a AccessRow],
     /// Every subject of the effective-access review (rows also carry `namespaces`).
     all_access: &'a [AccessRow],
+    /// For each sensitive namespace, every subject with its verbs on Secrets, pods/exec
+    /// and workloads (`None`: RBAC was not collected).
+    sensitive_access: Option<&'a [NamespaceAccess]>,
 }
 
 /// Renders every question's answer from the packet's checks, cover and access review.
@@ -70,6 +73,7 @@ pub fn build(
     checks: &[CheckView],
     packet: &PacketInfo,
     access: &[AccessRow],
+    sensitive_access: Option<&[NamespaceAccess]>,
 ) -> Result<Vec<Answer>, RenderError> {
     // Answer templates are added to a copy of the Tera instance, named `.md` so that
     // autoescape applies to them too.
@@ -91,6 +95,7 @@ pub fn build(
                 packet,
                 access_review: &notable,
                 all_access: access,
+                sensitive_access,
             },
         )?;
         out.push(Answer {
@@ -180,4 +185,192 @@ fn bounded_list(
             c.anchor
         ));
     }
+}
+
+/// The namespace label that marks a namespace sensitive (its access is answered for).
+pub const SENSITIVE_LABEL: &str = "auditpack.io/sensitive";
+
+/// Verbs asked about Secrets and workloads.
+const VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete",
+];
+
+/// Workload resources: (API group, resource).
+const WORKLOADS: &[(&str, &str)] = &[
+    ("", "pods"),
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
+];
+
+/// Who holds what in one sensitive namespace.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamespaceAccess {
+    /// The namespace.
+    pub namespace: String,
+    /// Why it is answered for: `--sensitive-namespace`, its label, or the default.
+    pub why: String,
+    /// Whether the snapshot holds the Namespace object.
+    pub exists: bool,
+    /// Every subject outside Kubernetes' system identities holding any of the three, by
+    /// subject.
+    pub subjects: Vec<SubjectVerbs>,
+    /// How many Kubernetes system identities (controllers) hold some of it, not listed.
+    pub system_subjects: usize,
+}
+
+/// One subject's verbs on Secrets, pods/exec and workloads in a namespace.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectVerbs {
+    /// `User sre@example.com`, `ServiceAccount production/task-api-sa`.
+    pub subject: String,
+    /// Verbs on Secrets (`none` when none).
+    pub secrets: String,
+    /// Verbs on pods/exec (`none` when none).
+    pub exec: String,
+    /// Verbs on workloads, grouped by resource (`none` when none).
+    pub workloads: String,
+    /// The subject's own bindings that grant them there (`RoleBinding/production/rb ->
+    /// Role/r`); empty when they come only through a group it belongs to.
+    pub via: Vec<String>,
+}
+
+/// The namespaces whose access the answers list: every `--sensitive-namespace` and every
+/// namespace labelled `auditpack.io/sensitive=true`; when none is marked, every namespace
+/// outside the system namespaces. `None` when RBAC was not collected.
+pub fn namespace_access(
+    snap: &crate::snapshot::Snapshot,
+    marked: &[String],
+) -> Option<Vec<NamespaceAccess>> {
+    use crate::controls::model::rbac::{Model, is_system_subject, subject_display};
+    use crate::controls::util::SYSTEM_NAMESPACES;
+    let model = Model::from_snapshot(snap).ok()?;
+    let namespaces: Vec<(String, bool)> = snap
+        .collected(crate::snapshot::kinds::NAMESPACES)
+        .map(|items| {
+            items
+                .iter()
+                .map(|n| {
+                    let v = n.value();
+                    let sensitive = crate::controls::util::labels(&v)
+                        .get(SENSITIVE_LABEL)
+                        .and_then(serde_json::Value::as_str)
+                        == Some("true");
+                    (n.name().to_string(), sensitive)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut chosen: std::collections::BTreeMap<String, String> = Default::default();
+    for m in marked {
+        chosen.insert(m.clone(), "named with --sensitive-namespace".into());
+    }
+    for (n, sensitive) in &namespaces {
+        if *sensitive {
+            chosen
+                .entry(n.clone())
+                .or_insert_with(|| format!("labelled {SENSITIVE_LABEL}=true"));
+        }
+    }
+    if chosen.is_empty() {
+        for (n, _) in &namespaces {
+            if !SYSTEM_NAMESPACES.contains(&n.as_str()) {
+                chosen.insert(
+                    n.clone(),
+                    "no namespace is marked sensitive, so every namespace outside the system namespaces is listed".into(),
+                );
+            }
+        }
+    }
+    let mut subjects: Vec<&crate::findings::Subject> = model.subjects().collect();
+    subjects.sort();
+    let mut out = Vec::new();
+    for (ns, why) in chosen {
+        let mut listed = Vec::new();
+        let mut system = 0;
+        for s in &subjects {
+            let can = |verb: &str, group: &str, res: &str| {
+                model.can(s, verb, group, res, Some(&ns), None)
+            };
+            let secrets: Vec<&str> = VERBS
+                .iter()
+                .copied()
+                .filter(|v| can(v, "", "secrets"))
+                .collect();
+            let exec: Vec<&str> = ["create", "get"]
+                .into_iter()
+                .filter(|v| can(v, "", "pods/exec"))
+                .collect();
+            let mut by_verbs: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+            for (g, r) in WORKLOADS {
+                let verbs: Vec<&str> = VERBS.iter().copied().filter(|v| can(v, g, r)).collect();
+                if verbs.is_empty() {
+                    continue;
+                }
+                match by_verbs.iter_mut().find(|(v, _)| *v == verbs) {
+                    Some(e) => e.1.push(r),
+                    None => by_verbs.push((verbs, vec![r])),
+                }
+            }
+            if secrets.is_empty() && exec.is_empty() && by_verbs.is_empty() {
+                continue;
+            }
+            if is_system_subject(s) {
+                system += 1;
+                continue;
+            }
+            let list = |v: &[&str]| {
+                if v.is_empty() {
+                    "none".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
+            let workloads = if by_verbs.is_empty() {
+                "none".to_string()
+            } else {
+                by_verbs
+                    .iter()
+                    .map(|(v, r)| format!("{} on {}", v.join(", "), r.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let asked = |r: &crate::controls::model::rbac::Rule| {
+                VERBS.iter().any(|v| {
+                    r.allows_any_name(v, "", "secrets")
+                        || WORKLOADS
+                            .iter()
+                            .any(|(g, res)| r.allows_any_name(v, g, res))
+                }) || r.allows_any_name("create", "", "pods/exec")
+                    || r.allows_any_name("get", "", "pods/exec")
+            };
+            let via: Vec<String> = model
+                .bindings_of(s)
+                .filter(|b| b.namespace.as_deref().is_none_or(|n| n == ns))
+                .filter(|b| {
+                    model
+                        .binding_rules(b)
+                        .is_some_and(|rules| rules.iter().any(asked))
+                })
+                .map(|b| format!("{} -> {}/{}", b.display(), b.role_kind, b.role_name))
+                .collect();
+            listed.push(SubjectVerbs {
+                subject: subject_display(s),
+                secrets: list(&secrets),
+                exec: list(&exec),
+                workloads,
+                via,
+            });
+        }
+        out.push(NamespaceAccess {
+            exists: namespaces.iter().any(|(n, _)| *n == ns),
+            namespace: ns,
+            why,
+            subjects: listed,
+            system_subjects: system,
+        });
+    }
+    Some(out)
 }
