@@ -1,5 +1,5 @@
 //! The documents auditpack reads and writes, one versioned serde type each, shared by every
-//! stage: [`PacketMeta`] (`packet.json`), [`VerifyReport`] (`verify --json`), [`AuditLogSummary`] (`auditpack auditlog`,
+//! stage: [`PacketMeta`] (`packet.json`), [`ArchiveIndex`] (`FILE.tar.gz.json`), [`VerifyReport`] (`verify --json`), [`AuditLogSummary`] (`auditpack auditlog`,
 //! and a snapshot's `auditLog`) and the reporting [`Period`] packets state.
 //!
 //! Each is written and read only through its type, never as a JSON map looked up by
@@ -8,11 +8,15 @@
 //!
 //! This module imports no other module of auditpack.
 
+pub mod archive_index;
 pub mod audit_log;
 pub mod packet_meta;
 pub mod period;
 pub mod verify_report;
 
+pub use archive_index::{
+    ARCHIVE_INDEX_FORMAT_VERSION, ArchiveFacts, ArchiveIndex, ArchiveIndexError,
+};
 pub use audit_log::AuditLogSummary;
 pub use packet_meta::{
     LinkVerification, PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, PacketSigner,
