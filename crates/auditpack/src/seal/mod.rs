@@ -218,7 +218,6 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
         attestation: Some(DSSE.to_string()),
     });
     let packet_bytes = packet.to_bytes();
-    let packet = serde_json::to_value(&packet).expect("packet.json serializes");
 
     // 3. Hash (in parallel), packet.json from memory.
     let files: Vec<_> = listing

@@ -279,7 +279,7 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
     // that seal wrote it, it is required.
     match (c.dsse.as_deref(), chosen.as_ref(), &parsed) {
         (Some(dsse_bytes), Some(key), Some(parsed)) => {
-            for detail in dsse::check(dsse_bytes, &key.key, &parsed.entries, meta.value.as_ref())
+            for detail in dsse::check(dsse_bytes, &key.key, &parsed.entries, meta.meta.as_ref())
             {
                 failures.push(Failure::new(
                     Rule::BadAttestation,
@@ -294,7 +294,7 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
             crate::seal::DSSE,
             "packet.json records that seal wrote the attestation SHA256SUMS.intoto.json, but it is absent",
         )),
-        (None, _, _) if meta.value.is_some() => notes.push(
+        (None, _, _) if meta.meta.is_some() => notes.push(
             "no attestation (SHA256SUMS.intoto.json): this packet's packet.json does not record one (sealed before auditpack recorded it), so only the signatures over SHA256SUMS were checked"
                 .to_string(),
         ),
