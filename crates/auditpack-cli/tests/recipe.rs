@@ -415,10 +415,9 @@ fn reseal_with_key_id(dir: &Path, key: &ed25519_dalek::SigningKey, id: &str) {
         .to_pem(ssh_key::LineEnding::LF)
         .unwrap();
     fs::write(dir.join("SHA256SUMS.sshsig"), sshsig).unwrap();
-    let value = serde_json::to_value(&meta).unwrap();
     fs::write(
         dir.join("SHA256SUMS.intoto.json"),
-        dsse::envelope(&entries, &value, key),
+        dsse::envelope(&entries, &meta, key),
     )
     .unwrap();
 }

@@ -284,170 +284,210 @@ fn show(p: &Path) -> String {
 /// Checks the links between already verified packets, in the order given (oldest first).
 /// `from` names the packet id the chain may start at with a predecessor not given.
 pub fn check_links(reports: &[Report], from: Option<&str>) -> ChainReport {
-    let mut problems = Vec::new();
+    let links: Vec<ChainLink> = reports.iter().map(chain_link).collect();
+    let mut walk = Walk {
+        reports,
+        // Which packet of the series each manifest digest belongs to.
+        by_digest: reports
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.manifest_sha256.as_deref().map(|d| (d, i)))
+            .collect(),
+        linked_from: BTreeMap::new(),
+        links: &links,
+        problems: Vec::new(),
+    };
     let mut start = None;
-    let links: Vec<ChainLink> = reports
-        .iter()
-        .map(|r| ChainLink {
-            path: show(&r.path),
-            packet_id: r.packet_id.clone(),
-            period_start: stated_period(r).map(|p| ts(p.start)),
-            period_end: stated_period(r).map(|p| ts(p.last())),
-            manifest_sha256: r.manifest_sha256.clone(),
-            verified: r.is_verified(),
-        })
-        .collect();
-    // Which packet of the series each manifest digest belongs to, and who links to it.
-    let by_digest: BTreeMap<&str, usize> = reports
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.manifest_sha256.as_deref().map(|d| (d, i)))
-        .collect();
-    let mut linked_from: BTreeMap<&str, usize> = BTreeMap::new();
-
     for (i, r) in reports.iter().enumerate() {
-        let path = show(&r.path);
-        let name = |j: usize| {
-            format!(
-                "{} ({})",
-                links[j].path,
-                links[j].packet_id.as_deref().unwrap_or("no id")
-            )
-        };
         if !r.is_verified() {
-            let why: Vec<String> = r
-                .failures
-                .iter()
-                .map(|f| format!("{} {}", f.rule, f.path))
-                .collect();
-            problems.push(ChainProblem {
-                rule: ChainRule::PacketNotVerified,
-                path: path.clone(),
-                detail: format!(
-                    "the packet does not verify ({}); its links cannot be trusted",
-                    why.join("; ")
-                ),
-            });
+            walk.problems.push(not_verified(r));
             continue;
         }
-        let prev_digest = stated_previous(r).and_then(|l| l.manifest_sha256.as_deref());
-        let prev_id = stated_previous(r).map(|l| l.id.as_str());
-        if let Some(d) = prev_digest {
-            if let Some(&other) = linked_from.get(d) {
-                problems.push(ChainProblem {
-                    rule: ChainRule::Fork,
-                    path: path.clone(),
-                    detail: format!(
-                        "links to the same predecessor as {}: the series forks",
-                        name(other)
-                    ),
-                });
-            }
-            linked_from.insert(d, i);
-        }
+        walk.check_fork(i);
         if i == 0 {
-            let starts_here = from.is_some() && from == r.packet_id.as_deref();
-            if starts_here {
-                start = Some(ChainStart {
-                    packet_id: r.packet_id.clone().unwrap_or_default(),
-                    unchecked_predecessor: prev_digest.map(|d| PredecessorRef {
-                        id: prev_id.map(str::to_string),
-                        manifest_sha256: d.to_string(),
-                    }),
-                    left_out: Vec::new(),
-                });
-            } else if let Some(d) = prev_digest {
-                let id = prev_id.unwrap_or("an unknown packet");
-                problems.push(ChainProblem {
-                    rule: ChainRule::PredecessorNotGiven,
-                    path: path.clone(),
-                    detail: format!(
-                        "the first packet links to {id} (manifest {d}), which was not given: give that packet too, or start the chain here on purpose with --from {}",
-                        r.packet_id.as_deref().unwrap_or("ID")
-                    ),
-                });
-            }
-            continue;
+            start = walk.check_first(from);
+        } else {
+            walk.check_link(i);
+            walk.check_periods(i);
         }
-        let before = &reports[i - 1];
-        match prev_digest {
-            None => problems.push(ChainProblem {
-                rule: ChainRule::MissingLink,
-                path: path.clone(),
-                detail: format!(
+    }
+    let problems = walk.problems;
+    ChainReport {
+        complete: problems.is_empty() && !reports.is_empty(),
+        start,
+        links,
+        problems,
+    }
+}
+
+/// One packet as the report lists it.
+fn chain_link(r: &Report) -> ChainLink {
+    ChainLink {
+        path: show(&r.path),
+        packet_id: r.packet_id.clone(),
+        period_start: stated_period(r).map(|p| ts(p.start)),
+        period_end: stated_period(r).map(|p| ts(p.last())),
+        manifest_sha256: r.manifest_sha256.clone(),
+        verified: r.is_verified(),
+    }
+}
+
+/// A packet that does not verify: none of its links can be trusted.
+fn not_verified(r: &Report) -> ChainProblem {
+    let why: Vec<String> = r
+        .failures
+        .iter()
+        .map(|f| format!("{} {}", f.rule, f.path))
+        .collect();
+    ChainProblem {
+        rule: ChainRule::PacketNotVerified,
+        path: show(&r.path),
+        detail: format!(
+            "the packet does not verify ({}); its links cannot be trusted",
+            why.join("; ")
+        ),
+    }
+}
+
+/// The walk over the series, oldest first, collecting problems.
+struct Walk<'a> {
+    reports: &'a [Report],
+    by_digest: BTreeMap<&'a str, usize>,
+    /// Who links to each manifest digest (the latest seen).
+    linked_from: BTreeMap<&'a str, usize>,
+    links: &'a [ChainLink],
+    problems: Vec<ChainProblem>,
+}
+
+impl Walk<'_> {
+    /// `path (id)` of packet `j`.
+    fn name(&self, j: usize) -> String {
+        format!(
+            "{} ({})",
+            self.links[j].path,
+            self.links[j].packet_id.as_deref().unwrap_or("no id")
+        )
+    }
+
+    fn problem(&mut self, i: usize, rule: ChainRule, detail: String) {
+        self.problems.push(ChainProblem {
+            rule,
+            path: self.links[i].path.clone(),
+            detail,
+        });
+    }
+
+    /// Rule 4: no two packets link to the same predecessor.
+    fn check_fork(&mut self, i: usize) {
+        let Some(d) = stated_previous(&self.reports[i]).and_then(|l| l.manifest_sha256.as_deref())
+        else {
+            return;
+        };
+        if let Some(&other) = self.linked_from.get(d) {
+            let detail = format!(
+                "links to the same predecessor as {}: the series forks",
+                self.name(other)
+            );
+            self.problem(i, ChainRule::Fork, detail);
+        }
+        self.linked_from.insert(d, i);
+    }
+
+    /// Rule 2: the first packet links to nothing, unless the chain starts there on purpose
+    /// (`from`); then its unchecked link is the chain's start.
+    fn check_first(&mut self, from: Option<&str>) -> Option<ChainStart> {
+        let r = &self.reports[0];
+        let prev = stated_previous(r);
+        let prev_digest = prev.and_then(|l| l.manifest_sha256.as_deref());
+        if from.is_some() && from == r.packet_id.as_deref() {
+            return Some(ChainStart {
+                packet_id: r.packet_id.clone().unwrap_or_default(),
+                unchecked_predecessor: prev_digest.map(|d| PredecessorRef {
+                    id: prev.map(|l| l.id.clone()),
+                    manifest_sha256: d.to_string(),
+                }),
+                left_out: Vec::new(),
+            });
+        }
+        if let Some(d) = prev_digest {
+            let id = prev.map_or("an unknown packet", |l| l.id.as_str());
+            let detail = format!(
+                "the first packet links to {id} (manifest {d}), which was not given: give that packet too, or start the chain here on purpose with --from {}",
+                r.packet_id.as_deref().unwrap_or("ID")
+            );
+            self.problem(0, ChainRule::PredecessorNotGiven, detail);
+        }
+        None
+    }
+
+    /// Rule 3: packet `i` links to the one before it, by digest and by id.
+    fn check_link(&mut self, i: usize) {
+        let (r, before) = (&self.reports[i], &self.reports[i - 1]);
+        let prev = stated_previous(r);
+        let prev_id = prev.map(|l| l.id.as_str());
+        let detail = match prev.and_then(|l| l.manifest_sha256.as_deref()) {
+            None => {
+                let detail = format!(
                     "names no previous packet, but follows {} in the series",
-                    name(i - 1)
-                ),
-            }),
+                    self.name(i - 1)
+                );
+                return self.problem(i, ChainRule::MissingLink, detail);
+            }
             Some(d) if Some(d) != before.manifest_sha256.as_deref() => {
-                let points_to = match by_digest.get(d) {
+                let points_to = match self.by_digest.get(d) {
                     Some(&j) => format!(
                         "it links to {} instead: the links and the signed periods disagree on the order",
-                        name(j)
+                        self.name(j)
                     ),
                     None => format!(
                         "it links to {} (manifest {d}), which is not in the series: a packet is missing or was replaced",
                         prev_id.unwrap_or("an unknown packet")
                     ),
                 };
-                problems.push(ChainProblem {
-                    rule: ChainRule::BrokenLink,
-                    path: path.clone(),
-                    detail: format!(
-                        "does not link to the packet before it, {}; {points_to}",
-                        name(i - 1)
-                    ),
-                });
+                format!(
+                    "does not link to the packet before it, {}; {points_to}",
+                    self.name(i - 1)
+                )
             }
-            Some(_) if prev_id.is_some() && prev_id != before.packet_id.as_deref() => {
-                problems.push(ChainProblem {
-                    rule: ChainRule::BrokenLink,
-                    path: path.clone(),
-                    detail: format!(
-                        "names previous id {} but the packet before it is {}",
-                        prev_id.unwrap_or_default(),
-                        name(i - 1)
-                    ),
-                });
-            }
-            Some(_) => {}
-        }
+            Some(_) if prev_id.is_some() && prev_id != before.packet_id.as_deref() => format!(
+                "names previous id {} but the packet before it is {}",
+                prev_id.unwrap_or_default(),
+                self.name(i - 1)
+            ),
+            Some(_) => return,
+        };
+        self.problem(i, ChainRule::BrokenLink, detail);
+    }
+
+    /// Rule 5: packet `i`'s period follows the one before it without overlap or gap.
+    fn check_periods(&mut self, i: usize) {
         let (end_before, start_here) = (
-            time(links[i - 1].period_end.as_deref()),
-            time(links[i].period_start.as_deref()),
+            time(self.links[i - 1].period_end.as_deref()),
+            time(self.links[i].period_start.as_deref()),
         );
         match (end_before, start_here) {
-            (Some(e), Some(s)) if s < e => problems.push(ChainProblem {
-                rule: ChainRule::PeriodOverlap,
-                path: path.clone(),
-                detail: format!(
+            (Some(e), Some(s)) if s < e => self.problem(
+                i,
+                ChainRule::PeriodOverlap,
+                format!(
                     "its period starts {s} before the previous period ends {e}: the periods overlap"
                 ),
-            }),
+            ),
             // Periods end inclusively at their last second (render) or exclusively at the
             // next period's start: either way the next one starts at most 1 s later.
-            (Some(e), Some(s)) if s > e + chrono::Duration::seconds(1) => {
-                problems.push(ChainProblem {
-                    rule: ChainRule::PeriodGap,
-                    path: path.clone(),
-                    detail: format!("no packet covers {e} to {s}"),
-                })
-            }
+            (Some(e), Some(s)) if s > e + chrono::Duration::seconds(1) => self.problem(
+                i,
+                ChainRule::PeriodGap,
+                format!("no packet covers {e} to {s}"),
+            ),
             (Some(_), Some(_)) => {}
-            _ => problems.push(ChainProblem {
-                rule: ChainRule::PeriodMissing,
-                path: path.clone(),
-                detail:
-                    "packet.json of this packet or the one before has no period.start/period.end"
-                        .into(),
-            }),
+            _ => self.problem(
+                i,
+                ChainRule::PeriodMissing,
+                "packet.json of this packet or the one before has no period.start/period.end"
+                    .into(),
+            ),
         }
-    }
-    ChainReport {
-        complete: problems.is_empty() && !reports.is_empty(),
-        start,
-        links,
-        problems,
     }
 }
 

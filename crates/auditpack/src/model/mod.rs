@@ -1,6 +1,8 @@
 //! The documents auditpack reads and writes, one versioned serde type each, shared by every
-//! stage: [`PacketMeta`] (`packet.json`), [`VerifyReport`] (`verify --json`), [`AuditLogSummary`] (`auditpack auditlog`,
-//! and a snapshot's `auditLog`) and the reporting [`Period`] packets state.
+//! stage: [`PacketMeta`] (`packet.json`), [`ArchiveIndex`] (`FILE.tar.gz.json`),
+//! [`Envelope`] and [`Statement`] (`SHA256SUMS.intoto.json`), [`VerifyReport`]
+//! (`verify --json`), [`AuditLogSummary`] (`auditpack auditlog`, and a snapshot's
+//! `auditLog`) and the reporting [`Period`] packets state.
 //!
 //! Each is written and read only through its type, never as a JSON map looked up by
 //! name. Readers are strict where a writer of ours is the only source: an unknown field or
@@ -8,17 +10,23 @@
 //!
 //! This module imports no other module of auditpack.
 
+pub mod archive_index;
 pub mod audit_log;
 pub mod packet_meta;
 pub mod period;
+pub mod statement;
 pub mod verify_report;
 
+pub use archive_index::{
+    ARCHIVE_INDEX_FORMAT_VERSION, ArchiveFacts, ArchiveIndex, ArchiveIndexError,
+};
 pub use audit_log::AuditLogSummary;
 pub use packet_meta::{
     LinkVerification, PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, PacketSigner,
     SealRecord, Stated,
 };
 pub use period::Period;
+pub use statement::{Envelope, Statement};
 pub use verify_report::{ReportedFailure, VerifyReport};
 
 /// `apiVersion` of auditpack's own documents (snapshot, findings, audit-log summary).

@@ -217,15 +217,15 @@ impl PreviousPacket {
         Ok(None)
     }
 
-    /// Reads a previous packet folder (`packet.json`, `SHA256SUMS`,
-    /// `evidence/snapshot.json`, `findings.json`, each used when present) or a snapshot file.
+    /// Reads a previous packet folder or archive (`packet.json`, `SHA256SUMS`,
+    /// `evidence/snapshot.json`, `findings.json`, each used when present, read through
+    /// [`crate::seal::PacketSource`]) or a snapshot file.
     pub fn load(path: &Path) -> Result<PreviousPacket, RenderError> {
         let previous = |message: String| RenderError::Previous {
             path: path.to_path_buf(),
             message,
         };
-        let is_archive = is_archive_path(path);
-        if path.is_file() && !is_archive {
+        if path.is_file() && !is_archive_path(path) {
             let snapshot = Snapshot::read(path).map_err(|e| previous(format!("{e:#}")))?;
             return Ok(PreviousPacket {
                 path: Some(path.to_path_buf()),
@@ -233,69 +233,64 @@ impl PreviousPacket {
                 ..PreviousPacket::default()
             });
         }
-        const FILES: [&str; 4] = [
-            "packet.json",
-            "SHA256SUMS",
-            "evidence/snapshot.json",
-            "findings.json",
-        ];
-        let files: Vec<Option<Vec<u8>>> = if is_archive {
-            crate::seal::archive::find_in_archive(path, &FILES)
-                .map_err(|e| previous(format!("cannot read the archive: {e}")))?
-        } else if path.is_dir() {
-            FILES
-                .iter()
-                .map(|f| match std::fs::read(path.join(f)) {
-                    Ok(b) => Ok(Some(b)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(RenderError::Io {
-                        path: path.join(f),
-                        source: e,
-                    }),
-                })
-                .collect::<Result<_, _>>()?
-        } else {
+        if !path.is_dir() && !is_archive_path(path) {
             return Err(previous(
                 "neither a snapshot file, a packet folder nor a packet archive".into(),
             ));
+        }
+        let source = crate::seal::PacketSource::read(path, crate::seal::Contents::WithEvidence)
+            .map_err(|e| match e {
+                crate::seal::VerifyError::Io { path, source }
+                | crate::seal::VerifyError::Open { path, source } => {
+                    RenderError::Io { path, source }
+                }
+                other => previous(other.to_string()),
+            })?;
+        Self::from_source(&source)
+    }
+
+    /// The previous packet a [`crate::seal::PacketSource`] holds: its files checked
+    /// against its manifest, then read through their types.
+    pub fn from_source(source: &crate::seal::PacketSource) -> Result<PreviousPacket, RenderError> {
+        use crate::seal::{FINDINGS_JSON, PACKET_JSON, SNAPSHOT_JSON};
+        let previous = |message: String| RenderError::Previous {
+            path: source.path.clone(),
+            message,
         };
-        let [packet, sums, snapshot, findings]: [Option<Vec<u8>>; 4] = files
-            .try_into()
-            .map_err(|_| previous("internal: wrong number of files".into()))?;
         let mut prev = PreviousPacket {
-            path: Some(path.to_path_buf()),
+            path: Some(source.path.clone()),
+            manifest_sha256: source.manifest_sha256(),
             ..PreviousPacket::default()
         };
-        let packet_bytes = packet;
-        if let Some(bytes) = &packet_bytes {
-            let meta = crate::model::PacketMeta::from_slice(bytes)
-                .map_err(|e| previous(format!("packet.json is refused: {e}")))?;
-            prev.id = meta.id;
-            prev.period = meta.period;
-        }
-        if let Some(sums) = &sums {
+        if let Some(sums) = &source.manifest {
             check_read_against_manifest(
                 sums,
                 &[
-                    ("packet.json", packet_bytes.as_deref()),
-                    ("evidence/snapshot.json", snapshot.as_deref()),
-                    ("findings.json", findings.as_deref()),
+                    (PACKET_JSON, source.packet_json.as_deref()),
+                    (SNAPSHOT_JSON, source.snapshot.as_deref()),
+                    (FINDINGS_JSON, source.findings.as_deref()),
                 ],
             )
             .map_err(previous)?;
         }
-        prev.manifest_sha256 = sums.as_deref().map(sha256_hex);
-        if let Some(bytes) = snapshot {
-            let text = String::from_utf8(bytes.to_vec())
+        if let Some(meta) = source
+            .packet_meta()
+            .map_err(|e| previous(format!("packet.json is refused: {}", source_text(&e))))?
+        {
+            prev.id = meta.id;
+            prev.period = meta.period;
+        }
+        if let Some(bytes) = &source.snapshot {
+            let text = std::str::from_utf8(bytes)
                 .map_err(|_| previous("evidence/snapshot.json is not UTF-8".into()))?;
             prev.snapshot = Some(
-                Snapshot::from_json(&text)
+                Snapshot::from_json(text)
                     .map_err(|e| previous(format!("evidence/snapshot.json: {e:#}")))?,
             );
         }
-        if let Some(bytes) = findings {
+        if let Some(bytes) = &source.findings {
             prev.findings =
-                Some(serde_json::from_slice(&bytes).map_err(|e| {
+                Some(serde_json::from_slice(bytes).map_err(|e| {
                     previous(format!("findings.json is not a findings document: {e}"))
                 })?);
         }
@@ -306,6 +301,11 @@ impl PreviousPacket {
         }
         Ok(prev)
     }
+}
+
+/// The cause of an error, for a message that names it once.
+fn source_text(e: &dyn std::error::Error) -> String {
+    e.source().map_or_else(|| e.to_string(), |s| s.to_string())
 }
 
 fn ts(t: DateTime<Utc>) -> String {

@@ -9,9 +9,9 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use flate2::Compression;
-use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::model::{ArchiveFacts, ArchiveIndex, PacketMeta};
 use crate::seal::archive_read::{BLOCK, archive_mtime, header_blocks};
 pub use crate::seal::archive_read::{Limits, find_in_archive};
 pub use crate::seal::limits::MAX_PATH_BYTES;
@@ -94,7 +94,18 @@ pub struct ArchiveReport {
     /// Files archived (listed in the manifest).
     pub files: usize,
     /// The sidecar index content.
-    pub index_json: Value,
+    pub index_doc: ArchiveIndex,
+}
+
+/// A sealed packet folder that checks against its own manifest and signer: what goes into
+/// the archive.
+struct SealedFolder {
+    packet: PacketMeta,
+    manifest: Vec<u8>,
+    sig: Vec<u8>,
+    sshsig: Option<Vec<u8>>,
+    dsse: Option<Vec<u8>>,
+    entries: Vec<manifest::Entry>,
 }
 
 /// Writes a deterministic `.tar.gz` of a sealed packet folder plus the sidecar index
@@ -105,14 +116,60 @@ pub struct ArchiveReport {
 /// Both files are first written in full to temporary names beside `out` and fsynced; only
 /// then are both renamed, so a failure (a full disk, say) leaves neither behind.
 pub fn write_archive(dir: &Path, out: &Path) -> Result<ArchiveReport, ArchiveError> {
-    let io_err = |path: &Path, action: &'static str| {
-        let path = path.to_path_buf();
-        move |source| ArchiveError::Io {
-            path,
-            action,
-            source,
-        }
+    refuse_out_inside(dir, out)?;
+    let sealed = read_sealed(dir)?;
+    let seal = sealed
+        .packet
+        .seal
+        .as_ref()
+        .expect("a folder that verifies against its signer is sealed");
+    let mtime = archive_mtime(Some(seal.sealed_at));
+
+    let tmp = StagedFile::beside(out).map_err(io_err(out, "cannot create"))?;
+    let (archive_sha256, archive_bytes) = write_tar(dir, &sealed, mtime, tmp.file(), out)?;
+    tmp.sync().map_err(io_err(out, "cannot write"))?;
+
+    let facts = ArchiveFacts {
+        archive: out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        archive_sha256: archive_sha256.clone(),
+        archive_bytes,
+        manifest_sha256: hex::encode(Sha256::digest(&sealed.manifest)),
     };
+    let index_doc = ArchiveIndex::new(&sealed.packet, facts)
+        .expect("a folder that verifies against its signer is sealed");
+    let index_path = PathBuf::from(format!("{}.json", out.display()));
+    // Both complete and durable before either takes its name.
+    let index_tmp = staging::stage(&index_path, &index_doc.to_bytes())
+        .map_err(io_err(&index_path, "cannot write"))?;
+    tmp.commit().map_err(io_err(out, "cannot write"))?;
+    if let Err(e) = index_tmp.commit() {
+        let _ = std::fs::remove_file(out);
+        return Err(io_err(&index_path, "cannot write")(e));
+    }
+    Ok(ArchiveReport {
+        archive: out.to_path_buf(),
+        index: index_path,
+        archive_sha256,
+        archive_bytes,
+        files: sealed.entries.len(),
+        index_doc,
+    })
+}
+
+fn io_err(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> ArchiveError {
+    let path = path.to_path_buf();
+    move |source| ArchiveError::Io {
+        path,
+        action,
+        source,
+    }
+}
+
+/// Refuses an archive (or index) path inside the packet folder, however it is spelled.
+fn refuse_out_inside(dir: &Path, out: &Path) -> Result<(), ArchiveError> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -125,23 +182,25 @@ pub fn write_archive(dir: &Path, out: &Path) -> Result<ArchiveReport, ArchiveErr
             dir: dir.to_path_buf(),
         });
     }
+    Ok(())
+}
+
+/// Reads a sealed folder and checks it against the signer its own `packet.json` names:
+/// an archive is only made of a packet that verifies as it stands.
+fn read_sealed(dir: &Path) -> Result<SealedFolder, ArchiveError> {
     let collected =
         collected::collect_folder(dir, None).map_err(io_err(dir, "cannot read the packet"))?;
-    if collected.manifest.is_none() || collected.sig.is_none() {
+    let (Some(manifest), Some(sig)) = (collected.manifest.clone(), collected.sig.clone()) else {
         return Err(ArchiveError::NotSealed {
             dir: dir.to_path_buf(),
         });
-    }
+    };
     let (meta, _) = meta::packet_meta(collected.packet_json.as_deref());
     let mut own = TrustStore::new();
     if let Some(key) = meta.signer_public {
         own.add(key, "packet.json signer");
     }
-    let manifest_bytes = collected.manifest.clone().unwrap_or_default();
-    let sig_bytes = collected.sig.clone().unwrap_or_default();
-    let sshsig_bytes = collected.sshsig.clone();
-    let dsse_bytes = collected.dsse.clone();
-    let packet_value = meta.value.clone();
+    let (sshsig, dsse) = (collected.sshsig.clone(), collected.dsse.clone());
     let failures = if own.is_empty() {
         vec![Failure::new(
             Rule::BadPacketJson,
@@ -158,99 +217,103 @@ pub fn write_archive(dir: &Path, out: &Path) -> Result<ArchiveReport, ArchiveErr
             failures,
         });
     }
-    let entries = manifest::parse(&manifest_bytes).entries;
+    let packet = meta
+        .meta
+        .expect("a folder that verifies has a packet.json that reads");
+    let entries = manifest::parse(&manifest).entries;
     if let Some(e) = entries.iter().find(|e| e.path.len() > MAX_PATH_BYTES) {
         return Err(ArchiveError::PathTooLong {
             path: e.path.clone(),
             len: e.path.len(),
         });
     }
-    let mtime = archive_mtime(meta.sealed_at);
+    Ok(SealedFolder {
+        packet,
+        manifest,
+        sig,
+        sshsig,
+        dsse,
+        entries,
+    })
+}
 
-    let tmp = StagedFile::beside(out).map_err(io_err(out, "cannot create"))?;
+/// Streams the archive into `file`: the seal files, then every listed file in manifest
+/// order (each folder before its first file), then the end marker. Each file is hashed as
+/// it is copied and must still match its manifest line. Returns the archive's SHA-256 (hex)
+/// and size.
+fn write_tar(
+    dir: &Path,
+    sealed: &SealedFolder,
+    mtime: u64,
+    file: &File,
+    out: &Path,
+) -> Result<(String, u64), ArchiveError> {
     let w = |e| ArchiveError::Io {
         path: out.to_path_buf(),
         action: "cannot write",
         source: e,
     };
-    let (archive_sha256, archive_bytes) = {
-        let hashing = HashingWriter {
-            inner: BufWriter::new(tmp.file()),
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
-        let mut gz = flate2::GzBuilder::new()
-            .mtime(0)
-            .operating_system(255)
-            .write(hashing, Compression::default());
-        let mut seal_files: Vec<(&str, &[u8])> =
-            vec![(MANIFEST, &manifest_bytes), (SIGNATURE, &sig_bytes)];
-        if let Some(b) = &sshsig_bytes {
-            seal_files.push((SSH_SIGNATURE, b));
-        }
-        if let Some(b) = &dsse_bytes {
-            seal_files.push((DSSE, b));
-        }
-        for (name, mut bytes) in seal_files {
-            write_entry(&mut gz, name, false, bytes.len() as u64, mtime, &mut bytes).map_err(w)?;
-        }
-        let mut dirs_done = BTreeSet::new();
-        for entry in &entries {
-            let parts: Vec<&str> = entry.path.split('/').collect();
-            for end in 1..parts.len() {
-                let folder = parts[..end].join("/");
-                if dirs_done.insert(folder.clone()) {
-                    write_entry(&mut gz, &folder, true, 0, mtime, &mut io::empty()).map_err(w)?;
-                }
-            }
-            let abs = dir.join(&entry.path);
-            let file = File::open(&abs).map_err(io_err(&abs, "cannot read"))?;
-            let len = file.metadata().map_err(io_err(&abs, "cannot read"))?.len();
-            let mut reader = HashingReader {
-                inner: file.take(len),
-                hasher: Sha256::new(),
-            };
-            let copied =
-                write_entry(&mut gz, &entry.path, false, len, mtime, &mut reader).map_err(w)?;
-            let digest: [u8; 32] = reader.hasher.finalize().into();
-            if copied != len || digest != entry.sha256 {
-                return Err(ArchiveError::Changed { path: abs });
-            }
-        }
-        // The end-of-archive marker: two zero blocks, and nothing after them.
-        gz.write_all(&[0u8; 2 * BLOCK]).map_err(w)?;
-        let mut hashing = gz.finish().map_err(w)?;
-        hashing.inner.flush().map_err(w)?;
-        (hex::encode(hashing.hasher.finalize_reset()), hashing.bytes)
+    let hashing = HashingWriter {
+        inner: BufWriter::new(file),
+        hasher: Sha256::new(),
+        bytes: 0,
     };
-    tmp.sync().map_err(w)?;
-
-    let index_json = index(
-        packet_value.as_ref(),
-        &manifest_bytes,
-        out,
-        &archive_sha256,
-        archive_bytes,
-    );
-    let index_path = PathBuf::from(format!("{}.json", out.display()));
-    let mut text = serde_json::to_vec_pretty(&index_json).expect("JSON values serialize");
-    text.push(b'\n');
-    // Both complete and durable before either takes its name.
-    let index_tmp =
-        staging::stage(&index_path, &text).map_err(io_err(&index_path, "cannot write"))?;
-    tmp.commit().map_err(io_err(out, "cannot write"))?;
-    if let Err(e) = index_tmp.commit() {
-        let _ = std::fs::remove_file(out);
-        return Err(io_err(&index_path, "cannot write")(e));
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(hashing, Compression::default());
+    let mut seal_files: Vec<(&str, &[u8])> =
+        vec![(MANIFEST, &sealed.manifest), (SIGNATURE, &sealed.sig)];
+    if let Some(b) = &sealed.sshsig {
+        seal_files.push((SSH_SIGNATURE, b));
     }
-    Ok(ArchiveReport {
-        archive: out.to_path_buf(),
-        index: index_path,
-        archive_sha256,
-        archive_bytes,
-        files: entries.len(),
-        index_json,
-    })
+    if let Some(b) = &sealed.dsse {
+        seal_files.push((DSSE, b));
+    }
+    for (name, mut bytes) in seal_files {
+        write_entry(&mut gz, name, false, bytes.len() as u64, mtime, &mut bytes).map_err(w)?;
+    }
+    let mut dirs_done = BTreeSet::new();
+    for entry in &sealed.entries {
+        let parts: Vec<&str> = entry.path.split('/').collect();
+        for end in 1..parts.len() {
+            let folder = parts[..end].join("/");
+            if dirs_done.insert(folder.clone()) {
+                write_entry(&mut gz, &folder, true, 0, mtime, &mut io::empty()).map_err(w)?;
+            }
+        }
+        copy_listed(&mut gz, dir, entry, mtime, out)?;
+    }
+    // The end-of-archive marker: two zero blocks, and nothing after them.
+    gz.write_all(&[0u8; 2 * BLOCK]).map_err(w)?;
+    let mut hashing = gz.finish().map_err(w)?;
+    hashing.inner.flush().map_err(w)?;
+    Ok((hex::encode(hashing.hasher.finalize_reset()), hashing.bytes))
+}
+
+/// Copies one listed file into the archive, refusing it when its bytes no longer match
+/// the manifest (it changed after sealing, or while it was being read).
+fn copy_listed(
+    gz: &mut impl Write,
+    dir: &Path,
+    entry: &manifest::Entry,
+    mtime: u64,
+    out: &Path,
+) -> Result<(), ArchiveError> {
+    let abs = dir.join(&entry.path);
+    let file = File::open(&abs).map_err(io_err(&abs, "cannot read"))?;
+    let len = file.metadata().map_err(io_err(&abs, "cannot read"))?.len();
+    let mut reader = HashingReader {
+        inner: file.take(len),
+        hasher: Sha256::new(),
+    };
+    let copied = write_entry(gz, &entry.path, false, len, mtime, &mut reader)
+        .map_err(io_err(out, "cannot write"))?;
+    let digest: [u8; 32] = reader.hasher.finalize().into();
+    if copied != len || digest != entry.sha256 {
+        return Err(ArchiveError::Changed { path: abs });
+    }
+    Ok(())
 }
 
 /// Writes one entry: its header block(s), the data, zero padding to a block. Returns the
@@ -270,55 +333,6 @@ fn write_entry(
         w.write_all(&[0u8; BLOCK][..BLOCK - rem])?;
     }
     Ok(copied)
-}
-
-/// The sidecar index: what a document store needs without opening the archive. Schema in
-/// `docs/seal.md`. Like the archive itself it proves nothing until the archive verifies.
-pub fn index(
-    packet: Option<&Value>,
-    manifest_bytes: &[u8],
-    archive: &Path,
-    archive_sha256: &str,
-    archive_bytes: u64,
-) -> Value {
-    let get = |k: &str| {
-        packet
-            .and_then(|p| p.get(k))
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    let previous = packet
-        .and_then(|p| p.get("previousPacket").or_else(|| p.get("previous")))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let signer_key_id = packet
-        .and_then(|p| p.pointer("/signer/keyId"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mut m = Map::new();
-    m.insert("indexVersion".into(), json!(1));
-    m.insert(
-        "archive".into(),
-        json!(
-            archive
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        ),
-    );
-    m.insert("archiveSha256".into(), json!(archive_sha256));
-    m.insert("archiveBytes".into(), json!(archive_bytes));
-    m.insert("packetId".into(), get("id"));
-    m.insert("cluster".into(), get("cluster"));
-    m.insert("period".into(), get("period"));
-    m.insert("frameworks".into(), get("frameworks"));
-    m.insert("signerKeyId".into(), signer_key_id);
-    m.insert("sealedAt".into(), get("sealedAt"));
-    m.insert(
-        "manifestSha256".into(),
-        json!(hex::encode(Sha256::digest(manifest_bytes))),
-    );
-    m.insert("previousPacket".into(), previous);
-    Value::Object(m)
 }
 
 struct HashingWriter<W> {

@@ -1,4 +1,5 @@
-//! DSSE envelope over an in-toto Statement v1: `SHA256SUMS.intoto.json`.
+//! DSSE envelope over an in-toto Statement v1: `SHA256SUMS.intoto.json`, built and checked
+//! through the types in [`crate::model::statement`].
 //!
 //! The statement's subjects are the manifest's files (`{name, digest: {sha256}}`), its
 //! predicate is the content of `packet.json` (predicate type [`PREDICATE_TYPE`]). The
@@ -9,17 +10,12 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use serde_json::{Value, json};
 
+use crate::model::PacketMeta;
+use crate::model::statement::{Envelope, EnvelopeSignature, Statement, Subject, SubjectDigest};
+pub use crate::model::statement::{PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE};
 use crate::seal::keys;
 use crate::seal::manifest::Entry;
-
-/// DSSE `payloadType` of an in-toto statement.
-pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
-/// in-toto Statement v1 `_type`.
-pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
-/// The predicate type auditpack uses: the predicate is `packet.json`.
-pub const PREDICATE_TYPE: &str = "https://auditpack.dev/packet/v1";
 
 /// DSSE pre-authentication encoding: `DSSEv1 SP LEN(type) SP type SP LEN(body) SP body`.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
@@ -35,101 +31,102 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 /// The in-toto statement for a manifest and packet.json.
-pub fn statement(entries: &[Entry], packet: &Value) -> Value {
-    let subjects: Vec<Value> = entries
+pub fn statement(entries: &[Entry], packet: &PacketMeta) -> Statement {
+    Statement::new(subjects(entries), packet.clone())
+}
+
+/// The statement's subjects: every manifest entry, in its order.
+fn subjects(entries: &[Entry]) -> Vec<Subject> {
+    entries
         .iter()
-        .map(|e| json!({"name": e.path, "digest": {"sha256": hex::encode(e.sha256)}}))
-        .collect();
-    json!({
-        "_type": STATEMENT_TYPE,
-        "subject": subjects,
-        "predicateType": PREDICATE_TYPE,
-        "predicate": packet,
-    })
+        .map(|e| Subject {
+            name: e.path.clone(),
+            digest: SubjectDigest {
+                sha256: hex::encode(e.sha256),
+            },
+        })
+        .collect()
 }
 
 /// The signed envelope bytes (pretty JSON, trailing newline).
-pub fn envelope(entries: &[Entry], packet: &Value, key: &SigningKey) -> Vec<u8> {
-    let payload = serde_json::to_vec(&statement(entries, packet)).expect("JSON values serialize");
+pub fn envelope(entries: &[Entry], packet: &PacketMeta, key: &SigningKey) -> Vec<u8> {
+    let payload = statement(entries, packet).to_bytes();
     let sig = key.sign(&pae(PAYLOAD_TYPE, &payload));
-    let env = json!({
-        "payloadType": PAYLOAD_TYPE,
-        "payload": STANDARD.encode(&payload),
-        "signatures": [{
-            "keyid": keys::securesystemslib_keyid(&key.verifying_key()),
-            "sig": STANDARD.encode(sig.to_bytes()),
+    Envelope {
+        payload_type: PAYLOAD_TYPE.to_string(),
+        payload: STANDARD.encode(&payload),
+        signatures: vec![EnvelopeSignature {
+            keyid: keys::securesystemslib_keyid(&key.verifying_key()),
+            sig: STANDARD.encode(sig.to_bytes()),
         }],
-    });
-    let mut out = serde_json::to_vec_pretty(&env).expect("JSON values serialize");
-    out.push(b'\n');
-    out
+    }
+    .to_bytes()
 }
 
-/// Checks an envelope against the trusted key, the manifest entries and packet.json.
-/// Returns one message per problem (empty when it checks).
+/// Checks an envelope against the trusted key, the manifest entries and packet.json (as
+/// read through its type; `None` when it is absent or refused, which is reported on its
+/// own). Returns one message per problem (empty when it checks).
 pub fn check(
     bytes: &[u8],
     key: &VerifyingKey,
     entries: &[Entry],
-    packet: Option<&Value>,
+    packet: Option<&PacketMeta>,
 ) -> Vec<String> {
-    let env: Value = match serde_json::from_slice(bytes) {
-        Ok(v) => v,
-        Err(e) => return vec![format!("not valid JSON: {e}")],
+    let payload = match signed_payload(bytes, key) {
+        Ok(p) => p,
+        Err(problem) => return vec![problem],
     };
-    if env.get("payloadType").and_then(Value::as_str) != Some(PAYLOAD_TYPE) {
-        return vec![format!("payloadType is not {PAYLOAD_TYPE}")];
-    }
-    let Some(payload) = env
-        .get("payload")
-        .and_then(Value::as_str)
-        .and_then(|p| STANDARD.decode(p).ok())
-    else {
-        return vec!["payload is missing or not base64".into()];
-    };
-    let keyid = keys::securesystemslib_keyid(key);
-    let message = pae(PAYLOAD_TYPE, &payload);
-    let signed = env
-        .get("signatures")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|s| s.get("keyid").and_then(Value::as_str) == Some(keyid.as_str()))
-        .filter_map(|s| s.get("sig").and_then(Value::as_str))
-        .filter_map(|s| STANDARD.decode(s).ok())
-        .filter_map(|s| <[u8; 64]>::try_from(s.as_slice()).ok())
-        .any(|s| {
-            key.verify_strict(&message, &Signature::from_bytes(&s))
-                .is_ok()
-        });
-    if !signed {
-        return vec![format!(
-            "no signature with keyid {keyid} verifies over the DSSE PAE with the trusted key"
-        )];
-    }
-    let statement: Value = match serde_json::from_slice(&payload) {
-        Ok(v) => v,
-        Err(e) => return vec![format!("payload is not valid JSON: {e}")],
+    let statement = match Statement::from_slice(&payload) {
+        Ok(s) => s,
+        Err(e) => {
+            return vec![format!(
+                "payload is not an in-toto statement this auditpack reads: {e}"
+            )];
+        }
     };
     let mut problems = Vec::new();
-    if statement.get("_type").and_then(Value::as_str) != Some(STATEMENT_TYPE) {
+    if statement.type_ != STATEMENT_TYPE {
         problems.push(format!("statement _type is not {STATEMENT_TYPE}"));
     }
-    if statement.get("predicateType").and_then(Value::as_str) != Some(PREDICATE_TYPE) {
+    if statement.predicate_type != PREDICATE_TYPE {
         problems.push(format!("predicateType is not {PREDICATE_TYPE}"));
     }
-    let expected = statement_subjects(entries);
-    if statement.get("subject") != Some(&expected) {
+    if statement.subject != subjects(entries) {
         problems.push("subjects differ from the files and digests in SHA256SUMS".into());
     }
     if let Some(packet) = packet
-        && statement.get("predicate") != Some(packet)
+        && &statement.predicate != packet
     {
         problems.push("predicate differs from packet.json".into());
     }
     problems
 }
 
-fn statement_subjects(entries: &[Entry]) -> Value {
-    statement(entries, &Value::Null)["subject"].clone()
+/// The envelope's payload, once a signature by `key` over its PAE verifies.
+fn signed_payload(bytes: &[u8], key: &VerifyingKey) -> Result<Vec<u8>, String> {
+    let env = Envelope::from_slice(bytes).map_err(|e| format!("not a DSSE envelope: {e}"))?;
+    if env.payload_type != PAYLOAD_TYPE {
+        return Err(format!("payloadType is not {PAYLOAD_TYPE}"));
+    }
+    let payload = STANDARD
+        .decode(&env.payload)
+        .map_err(|_| "payload is not base64".to_string())?;
+    let keyid = keys::securesystemslib_keyid(key);
+    let message = pae(PAYLOAD_TYPE, &payload);
+    let signed = env
+        .signatures
+        .iter()
+        .filter(|s| s.keyid == keyid)
+        .filter_map(|s| STANDARD.decode(&s.sig).ok())
+        .filter_map(|s| <[u8; 64]>::try_from(s.as_slice()).ok())
+        .any(|s| {
+            key.verify_strict(&message, &Signature::from_bytes(&s))
+                .is_ok()
+        });
+    if !signed {
+        return Err(format!(
+            "no signature with keyid {keyid} verifies over the DSSE PAE with the trusted key"
+        ));
+    }
+    Ok(payload)
 }

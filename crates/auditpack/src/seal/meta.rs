@@ -11,9 +11,7 @@ use crate::seal::keys;
 /// `packet.json` as verification reads it.
 #[derive(Debug, Default)]
 pub(crate) struct PacketRead {
-    /// The file as JSON, for comparing with the attestation's predicate.
-    pub value: Option<Value>,
-    /// The file read through its type.
+    /// The file read through its type (the attestation's predicate must equal it).
     pub meta: Option<PacketMeta>,
     pub id: Option<String>,
     pub sealed_at_text: Option<String>,
@@ -33,12 +31,11 @@ pub(crate) fn packet_meta(bytes: Option<&[u8]>) -> (PacketRead, Option<String>) 
             Some("packet.json is missing; every sealed packet has one".into()),
         );
     };
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(v @ Value::Object(_)) => v,
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(_)) => {}
         Ok(_) => return (read, Some("packet.json is not a JSON object".into())),
         Err(e) => return (read, Some(format!("packet.json is not valid JSON: {e}"))),
-    };
-    read.value = Some(value);
+    }
     let meta = match PacketMeta::from_slice(bytes) {
         Ok(m) => m,
         Err(e) => return (read, Some(format!("packet.json is refused: {e}"))),

@@ -307,7 +307,6 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
     // 2. The new packet.json.
     let packet = sealed_packet(dir, key, opts.now)?;
     let packet_bytes = packet.to_bytes();
-    let packet = serde_json::to_value(&packet).expect("packet.json serializes");
     // 3. Hash (in parallel), packet.json from memory.
     let entries = manifest_entries(dir, files, &packet_bytes)?;
     let manifest_bytes = manifest::render(&entries);
@@ -336,60 +335,106 @@ pub fn seal_dir(dir: &Path, key: &SigningKey, opts: &SealOptions) -> Result<Seal
     })
 }
 
-/// The manifest and `packet.json` of a sealed packet, from a folder or an archive, read
-/// without verifying anything: for code that needs them after (or alongside)
-/// [`verify_path`], e.g. a chain verifier linking a packet to its predecessor.
-#[derive(Debug, Clone)]
+/// The files of a packet that its readers use, from a folder or an archive, read without
+/// verifying anything: the one reader of a previous packet, for code that needs them after
+/// (or alongside) [`verify_path`] — a series finding its newest member, a new packet
+/// linking to and comparing with its predecessor ([`crate::render::PreviousPacket`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketSource {
     /// The folder or archive.
     pub path: PathBuf,
-    /// Bytes of `SHA256SUMS`.
-    pub manifest: Vec<u8>,
+    /// Bytes of `SHA256SUMS`; `None` only for an unsealed folder read with
+    /// [`PacketSource::read`].
+    pub manifest: Option<Vec<u8>>,
     /// Bytes of `packet.json`, if present.
     pub packet_json: Option<Vec<u8>>,
+    /// Bytes of `evidence/snapshot.json`, if asked for ([`Contents::WithEvidence`]) and
+    /// present.
+    pub snapshot: Option<Vec<u8>>,
+    /// Bytes of `findings.json`, if asked for and present.
+    pub findings: Option<Vec<u8>>,
 }
 
+/// Which files [`PacketSource::read`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// `SHA256SUMS` and `packet.json`: what a packet is and what a link names.
+    Meta,
+    /// Also `evidence/snapshot.json` and `findings.json`: what "changes since" compares.
+    WithEvidence,
+}
+
+/// `evidence/snapshot.json`, as the manifest lists it.
+pub const SNAPSHOT_JSON: &str = "evidence/snapshot.json";
+/// `findings.json`, as the manifest lists it.
+pub const FINDINGS_JSON: &str = "findings.json";
+
 impl PacketSource {
-    /// Reads `SHA256SUMS` and `packet.json` from a folder or a `.tar.gz` (streamed).
+    /// Reads `SHA256SUMS` and `packet.json` of a sealed packet from a folder or a `.tar.gz`
+    /// (streamed); a packet without `SHA256SUMS` is refused.
     pub fn open(path: &Path) -> Result<Self, VerifyError> {
+        let source = Self::read(path, Contents::Meta)?;
+        if source.manifest.is_none() {
+            return Err(VerifyError::Io {
+                path: path.join(MANIFEST),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "the packet holds no SHA256SUMS: it is not sealed",
+                ),
+            });
+        }
+        Ok(source)
+    }
+
+    /// Reads the files `contents` names from a folder or a `.tar.gz` (streamed, in the
+    /// strict form `auditpack archive` writes); each is `None` when the packet does not
+    /// hold it. An archive always has `SHA256SUMS`.
+    pub fn read(path: &Path, contents: Contents) -> Result<Self, VerifyError> {
         let meta = fs::metadata(path).map_err(|source| VerifyError::Open {
             path: path.to_path_buf(),
             source,
         })?;
-        let io = |source| VerifyError::Io {
-            path: path.to_path_buf(),
-            source,
+        let names: &[&str] = match contents {
+            Contents::Meta => &[MANIFEST, PACKET_JSON],
+            Contents::WithEvidence => &[MANIFEST, PACKET_JSON, SNAPSHOT_JSON, FINDINGS_JSON],
         };
-        let (manifest, packet_json) = if meta.is_dir() {
-            let manifest = fs::read(path.join(MANIFEST)).map_err(io)?;
-            let packet = match fs::read(path.join(PACKET_JSON)) {
-                Ok(b) => Some(b),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(io(e)),
-            };
-            (manifest, packet)
+        let mut found = if meta.is_dir() {
+            read_folder(path, names)?
         } else {
-            let mut found = archive::find_in_archive(path, &[MANIFEST, PACKET_JSON]).map_err(io)?;
-            let packet = found.pop().flatten();
-            let manifest = found.pop().flatten().ok_or_else(|| {
-                io(std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "the archive holds no SHA256SUMS",
-                ))
-            })?;
-            (manifest, packet)
+            let found =
+                archive::find_in_archive(path, names).map_err(|source| VerifyError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            if found[0].is_none() {
+                return Err(VerifyError::Io {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "the archive holds no SHA256SUMS",
+                    ),
+                });
+            }
+            found
         };
+        found.resize(4, None);
+        let mut found = found.into_iter();
+        let mut next = || found.next().flatten();
         Ok(Self {
             path: path.to_path_buf(),
-            manifest,
-            packet_json,
+            manifest: next(),
+            packet_json: next(),
+            snapshot: next(),
+            findings: next(),
         })
     }
 
     /// SHA-256 (hex) of the manifest bytes: the digest a later packet's `previous`
-    /// link names.
-    pub fn manifest_sha256(&self) -> String {
-        hex::encode(Sha256::digest(&self.manifest))
+    /// link names; `None` when the packet is not sealed.
+    pub fn manifest_sha256(&self) -> Option<String> {
+        self.manifest
+            .as_deref()
+            .map(|m| hex::encode(Sha256::digest(m)))
     }
 
     /// `packet.json` read through [`PacketMeta`], if present; refused (unknown field,
@@ -403,5 +448,80 @@ impl PacketSource {
                 path: self.path.clone(),
                 source,
             })
+    }
+}
+
+/// Reads the named files of a packet folder; an absent one is `None`, any other error names
+/// the file.
+fn read_folder(dir: &Path, names: &[&str]) -> Result<Vec<Option<Vec<u8>>>, VerifyError> {
+    names
+        .iter()
+        .map(|name| {
+            let p = dir.join(name);
+            match fs::read(&p) {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(VerifyError::Io { path: p, source }),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sealed folder holding a snapshot and findings, and its archive.
+    fn sealed_with_evidence(root: &Path) -> (PathBuf, PathBuf) {
+        let dir = root.join("p");
+        fs::create_dir_all(dir.join("evidence")).unwrap();
+        fs::write(dir.join("index.html"), "<p>packet</p>\n").unwrap();
+        fs::write(dir.join(SNAPSHOT_JSON), "{\"snapshot\":1}\n").unwrap();
+        fs::write(dir.join(FINDINGS_JSON), "{\"findings\":1}\n").unwrap();
+        let opts = SealOptions {
+            force: false,
+            now: DateTime::parse_from_rfc3339("2025-07-01T12:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        };
+        seal_dir(&dir, &SigningKey::from_bytes(&[7; 32]), &opts).unwrap();
+        let out = root.join("p.tar.gz");
+        write_archive(&dir, &out).unwrap();
+        (dir, out)
+    }
+
+    #[test]
+    fn packet_source_reads_the_same_files_from_a_folder_and_its_archive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, archive) = sealed_with_evidence(tmp.path());
+        let f = PacketSource::read(&dir, Contents::WithEvidence).unwrap();
+        let a = PacketSource::read(&archive, Contents::WithEvidence).unwrap();
+        assert_eq!(f.snapshot.as_deref(), Some(&b"{\"snapshot\":1}\n"[..]));
+        assert_eq!(f.findings.as_deref(), Some(&b"{\"findings\":1}\n"[..]));
+        assert_eq!(
+            PacketSource {
+                path: dir.clone(),
+                ..a.clone()
+            },
+            f
+        );
+        // The metadata read leaves the evidence unread.
+        let meta = PacketSource::open(&archive).unwrap();
+        assert_eq!((&meta.snapshot, &meta.findings), (&None, &None));
+        assert_eq!(meta.manifest_sha256(), f.manifest_sha256());
+    }
+
+    #[test]
+    fn packet_source_open_refuses_an_unsealed_folder_that_read_accepts() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join(PACKET_JSON), "{\"formatVersion\":1}\n").unwrap();
+        let read = PacketSource::read(tmp.path(), Contents::Meta).unwrap();
+        assert_eq!(read.manifest, None);
+        assert!(read.packet_json.is_some());
+        let e = PacketSource::open(tmp.path()).unwrap_err();
+        assert!(
+            matches!(&e, VerifyError::Io { path, .. } if path.ends_with(MANIFEST)),
+            "{e}"
+        );
     }
 }

@@ -17,7 +17,7 @@ pub use crate::seal::limits::MAX_REPORTED_FAILURES;
 use crate::seal::meta::{PacketRead, packet_meta};
 pub use crate::seal::rule::{Failure, Rule};
 use crate::seal::trust::{TrustStore, TrustedKey};
-use crate::seal::{MANIFEST, PACKET_JSON, SIGNATURE, SSH_SIGNATURE, dsse, keys, manifest};
+use crate::seal::{DSSE, MANIFEST, PACKET_JSON, SIGNATURE, SSH_SIGNATURE, dsse, keys, manifest};
 
 /// Proof that a packet verified: only [`verify_path`] can construct it, and anything
 /// that reports "verified" requires it.
@@ -207,7 +207,52 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
     let mut failures = Sink::default();
     let mut notes = Vec::new();
     let (meta, meta_problem) = packet_meta(c.packet_json.as_deref());
-    let mut report = Report {
+    let mut report = new_report(path, &c, &meta);
+
+    // Paths whose problem is already reported (too large, a link …): not also "absent".
+    let problem_paths: BTreeSet<String> = c.problems.iter().map(|f| f.path.clone()).collect();
+    // Archive-level problems (framing, limits) come first: nothing after them is complete.
+    let (archive_level, path_level): (Vec<_>, Vec<_>) = std::mem::take(&mut c.problems)
+        .into_iter()
+        .partition(|f| f.rule.is_archive_level());
+    failures.extend(archive_level);
+
+    // 1. Signer: key id, signature, validity window; then what packet.json says of it.
+    let chosen = check_signer(&c, &meta, trust, &problem_paths, &mut report, &mut failures);
+    if c.content_skipped {
+        failures.extend(path_level);
+        notes.push(
+            "content not checked: SHA256SUMS is not signed by a trusted key, so no file was hashed"
+                .to_string(),
+        );
+        return finish(report, failures, notes, false);
+    }
+    let seen = Seen {
+        c: &c,
+        meta: &meta,
+        problem_paths: &problem_paths,
+    };
+    seen.check_packet_json(meta_problem, chosen.as_ref(), &mut failures);
+
+    // 2. Manifest structure, and the attestation over its entries.
+    let parsed = c.manifest.as_deref().map(manifest::parse);
+    if let Some(parsed) = &parsed {
+        failures.extend(parsed.failures.iter().cloned());
+    }
+    seen.check_attestation(chosen.as_ref(), parsed.as_ref(), &mut failures, &mut notes);
+
+    // 3. Content.
+    failures.extend(path_level);
+    if let Some(parsed) = &parsed {
+        report.files_checked = seen.check_content(parsed, &mut failures);
+    }
+    let proven = chosen.is_some() && parsed.is_some();
+    finish(report, failures, notes, proven)
+}
+
+/// The report before any rule is applied: what packet.json and the manifest say.
+fn new_report(path: &Path, c: &Collected, meta: &PacketRead) -> Report {
+    Report {
         path: path.to_path_buf(),
         packet_id: meta.id.clone(),
         signer_key_id: None,
@@ -224,36 +269,36 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
         omitted_by_rule: BTreeMap::new(),
         notes: Vec::new(),
         verified: None,
-    };
-
-    // Paths whose problem is already reported (too large, a link …): not also "absent".
-    let problem_paths: BTreeSet<String> = c.problems.iter().map(|f| f.path.clone()).collect();
-    // Archive-level problems (framing, limits) come first: nothing after them is complete.
-    let (archive_level, path_level): (Vec<_>, Vec<_>) = std::mem::take(&mut c.problems)
-        .into_iter()
-        .partition(|f| f.rule.is_archive_level());
-    failures.extend(archive_level);
-
-    // 1. Signer: key id, signature, validity window.
-    let chosen = check_signer(&c, &meta, trust, &problem_paths, &mut report, &mut failures);
-    if c.content_skipped {
-        failures.extend(path_level);
-        notes.push(
-            "content not checked: SHA256SUMS is not signed by a trusted key, so no file was hashed"
-                .to_string(),
-        );
-        return finish(report, failures, notes, false);
     }
-    if let Some(problem) = &meta_problem
-        && !(c.packet_json.is_none() && (c.incomplete || problem_paths.contains(PACKET_JSON)))
-    {
-        failures.push(Failure::new(
-            Rule::BadPacketJson,
-            PACKET_JSON,
-            problem.clone(),
-        ));
-    }
-    if let (Some(key), Some(manifest_bytes)) = (chosen.as_ref(), c.manifest.as_ref()) {
+}
+
+/// What was collected, as the rules after the signer read it.
+struct Seen<'a> {
+    c: &'a Collected,
+    meta: &'a PacketRead,
+    /// Paths whose problem is already reported: not also reported as absent.
+    problem_paths: &'a BTreeSet<String>,
+}
+
+impl Seen<'_> {
+    /// `packet.json` must be one a sealed packet has and name the key that signed; the SSH
+    /// signature must verify with that key too.
+    fn check_packet_json(
+        &self,
+        meta_problem: Option<String>,
+        chosen: Option<&TrustedKey>,
+        failures: &mut Sink,
+    ) {
+        let (c, meta) = (self.c, self.meta);
+        if let Some(problem) = meta_problem
+            && !(c.packet_json.is_none()
+                && (c.incomplete || self.problem_paths.contains(PACKET_JSON)))
+        {
+            failures.push(Failure::new(Rule::BadPacketJson, PACKET_JSON, problem));
+        }
+        let (Some(key), Some(manifest_bytes)) = (chosen, c.manifest.as_ref()) else {
+            return;
+        };
         // An old packet.json names its signer by the legacy id: read as the same key.
         if !meta
             .signer_key_id
@@ -270,51 +315,54 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
                 ),
             ));
         }
-        if c.sshsig.is_some() || !problem_paths.contains(SSH_SIGNATURE) {
-            check_ssh_signature(manifest_bytes, c.sshsig.as_deref(), &key.key, &mut failures);
+        if c.sshsig.is_some() || !self.problem_paths.contains(SSH_SIGNATURE) {
+            check_ssh_signature(manifest_bytes, c.sshsig.as_deref(), &key.key, failures);
         }
     }
 
-    // 2. Manifest structure.
-    let parsed = c.manifest.as_deref().map(manifest::parse);
-    if let Some(parsed) = &parsed {
-        failures.extend(parsed.failures.iter().cloned());
-    }
-    // The attestation is checked against the manifest's entries. Once packet.json records
-    // that seal wrote it, it is required.
-    match (c.dsse.as_deref(), chosen.as_ref(), &parsed) {
-        (Some(dsse_bytes), Some(key), Some(parsed)) => {
-            for detail in dsse::check(dsse_bytes, &key.key, &parsed.entries, meta.value.as_ref())
-            {
-                failures.push(Failure::new(
-                    Rule::BadAttestation,
-                    crate::seal::DSSE,
-                    detail,
-                ));
+    /// The attestation is checked against the manifest's entries and packet.json. Once
+    /// packet.json records that seal wrote it, it is required.
+    fn check_attestation(
+        &self,
+        chosen: Option<&TrustedKey>,
+        parsed: Option<&manifest::Parsed>,
+        failures: &mut Sink,
+        notes: &mut Vec<String>,
+    ) {
+        let meta = self.meta;
+        match (self.c.dsse.as_deref(), chosen, parsed) {
+            (Some(dsse_bytes), Some(key), Some(parsed)) => {
+                for detail in
+                    dsse::check(dsse_bytes, &key.key, &parsed.entries, meta.meta.as_ref())
+                {
+                    failures.push(Failure::new(Rule::BadAttestation, DSSE, detail));
+                }
             }
+            (None, _, _) if self.problem_paths.contains(DSSE) => {}
+            (None, _, _) if meta.attestation.is_some() => failures.push(Failure::new(
+                Rule::MissingSignature,
+                DSSE,
+                "packet.json records that seal wrote the attestation SHA256SUMS.intoto.json, but it is absent",
+            )),
+            (None, _, _) if meta.meta.is_some() => notes.push(
+                "no attestation (SHA256SUMS.intoto.json): this packet's packet.json does not record one (sealed before auditpack recorded it), so only the signatures over SHA256SUMS were checked"
+                    .to_string(),
+            ),
+            _ => {}
         }
-        (None, _, _) if problem_paths.contains(crate::seal::DSSE) => {}
-        (None, _, _) if meta.attestation.is_some() => failures.push(Failure::new(
-            Rule::MissingSignature,
-            crate::seal::DSSE,
-            "packet.json records that seal wrote the attestation SHA256SUMS.intoto.json, but it is absent",
-        )),
-        (None, _, _) if meta.value.is_some() => notes.push(
-            "no attestation (SHA256SUMS.intoto.json): this packet's packet.json does not record one (sealed before auditpack recorded it), so only the signatures over SHA256SUMS were checked"
-                .to_string(),
-        ),
-        _ => {}
     }
 
-    // 3. Content.
-    failures.extend(path_level);
-    if let Some(parsed) = &parsed {
+    /// Every listed file is present with its digest, and every file present is listed.
+    /// Returns how many listed files were hashed.
+    fn check_content(&self, parsed: &manifest::Parsed, failures: &mut Sink) -> usize {
+        let c = self.c;
+        let mut checked = 0;
         let mut listed = BTreeSet::new();
         for entry in &parsed.entries {
             listed.insert(entry.path.as_str());
             match c.files.get(&entry.path) {
                 Some(actual) => {
-                    report.files_checked += 1;
+                    checked += 1;
                     if actual != &entry.sha256 {
                         failures.push(Failure::new(
                             Rule::HashMismatch,
@@ -332,7 +380,7 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
                     &entry.path,
                     "listed as a file but is a directory",
                 )),
-                None if problem_paths.contains(&entry.path) => {}
+                None if self.problem_paths.contains(&entry.path) => {}
                 // Reading stopped at a refused entry: the rest was never seen.
                 None if c.incomplete => {}
                 None => failures.push(Failure::new(
@@ -353,9 +401,8 @@ pub(crate) fn evaluate(path: &Path, mut c: Collected, trust: &TrustStore) -> Rep
                 ));
             }
         }
+        checked
     }
-    let proven = chosen.is_some() && parsed.is_some();
-    finish(report, failures, notes, proven)
 }
 
 fn finish(mut report: Report, failures: Sink, notes: Vec<String>, proven: bool) -> Report {
@@ -380,6 +427,8 @@ fn sshsig_key(bytes: Option<&[u8]>) -> Option<VerifyingKey> {
     }
 }
 
+/// Step 1: the manifest is signed, by a trusted key, within its validity window. Returns
+/// that key; otherwise records why not (naming the signer when the packet shows one).
 fn check_signer(
     c: &Collected,
     meta: &PacketRead,
@@ -388,8 +437,54 @@ fn check_signer(
     report: &mut Report,
     failures: &mut Sink,
 ) -> Option<TrustedKey> {
+    let (manifest_bytes, signature) = signed_manifest(c, reported, failures)?;
+    let matching: Vec<&TrustedKey> = trust
+        .keys()
+        .iter()
+        .filter(|k| k.key.verify_strict(manifest_bytes, &signature).is_ok())
+        .collect();
+    let Some(first) = matching.first() else {
+        let claimed = [meta.signer_public, sshsig_key(c.sshsig.as_deref())];
+        let embedded = claimed
+            .into_iter()
+            .flatten()
+            .find(|k| k.verify_strict(manifest_bytes, &signature).is_ok());
+        report.signer_key_id = embedded.as_ref().map(keys::key_id);
+        failures.push(no_trusted_signature(embedded.as_ref(), meta, trust));
+        return None;
+    };
+    report.signer_key_id = Some(first.key_id.clone());
+    match matching.iter().find(|k| k.covers(meta.sealed_at)) {
+        Some(k) => {
+            report.signer_name = k.name.clone();
+            Some((*k).clone())
+        }
+        None => {
+            let windows: Vec<String> = matching.iter().map(|k| k.window()).collect();
+            failures.push(Failure::new(
+                Rule::KeyExpired,
+                SIGNATURE,
+                format!(
+                    "signed by trusted key {} but sealedAt {} is outside its validity window ({})",
+                    first.key_id,
+                    meta.sealed_at_text.as_deref().unwrap_or("(unknown)"),
+                    windows.join(", ")
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The manifest and its raw signature, when both are there and the signature has the
+/// length of one; otherwise records what is missing (unless already reported, or the
+/// stream stopped part-way and shows only that it stopped).
+fn signed_manifest<'c>(
+    c: &'c Collected,
+    reported: &BTreeSet<String>,
+    failures: &mut Sink,
+) -> Option<(&'c [u8], Signature)> {
     let Some(manifest_bytes) = &c.manifest else {
-        // A stream that stopped part-way shows only that it stopped.
         if !reported.contains(MANIFEST) && !c.incomplete {
             failures.push(Failure::new(
                 Rule::MissingManifest,
@@ -417,70 +512,39 @@ fn check_signer(
         ));
         return None;
     };
-    let signature = Signature::from_bytes(&sig_bytes);
-    let matching: Vec<&TrustedKey> = trust
-        .keys()
-        .iter()
-        .filter(|k| k.key.verify_strict(manifest_bytes, &signature).is_ok())
-        .collect();
-    let trusted_ids = || {
-        let mut ids: Vec<&str> = trust.keys().iter().map(|k| k.key_id.as_str()).collect();
-        ids.dedup();
-        ids.join(", ")
-    };
-    if matching.is_empty() {
-        let claimed = [meta.signer_public, sshsig_key(c.sshsig.as_deref())];
-        if let Some(embedded) = claimed
-            .into_iter()
-            .flatten()
-            .find(|k| k.verify_strict(manifest_bytes, &signature).is_ok())
-        {
-            let id = keys::key_id(&embedded);
-            report.signer_key_id = Some(id.clone());
-            failures.push(Failure::new(
-                Rule::UntrustedSigner,
-                SIGNATURE,
-                format!(
-                    "signed by key {id}, which is not among the trusted keys ({})",
-                    trusted_ids()
-                ),
-            ));
-        } else {
-            failures.push(Failure::new(
-                Rule::BadSignature,
-                SIGNATURE,
-                format!(
-                    "does not verify against any trusted key ({}) over SHA256SUMS{}",
-                    trusted_ids(),
-                    meta.signer_key_id
-                        .as_deref()
-                        .map(|id| format!("; packet.json claims signer {id}"))
-                        .unwrap_or_default()
-                ),
-            ));
-        }
-        return None;
-    }
-    report.signer_key_id = Some(matching[0].key_id.clone());
-    match matching.iter().find(|k| k.covers(meta.sealed_at)) {
-        Some(k) => {
-            report.signer_name = k.name.clone();
-            Some((*k).clone())
-        }
-        None => {
-            let windows: Vec<String> = matching.iter().map(|k| k.window()).collect();
-            failures.push(Failure::new(
-                Rule::KeyExpired,
-                SIGNATURE,
-                format!(
-                    "signed by trusted key {} but sealedAt {} is outside its validity window ({})",
-                    matching[0].key_id,
-                    meta.sealed_at_text.as_deref().unwrap_or("(unknown)"),
-                    windows.join(", ")
-                ),
-            ));
-            None
-        }
+    Some((manifest_bytes, Signature::from_bytes(&sig_bytes)))
+}
+
+/// The failure when no trusted key verifies the manifest: `untrusted-signer` when a key the
+/// packet names (`embedded`) does, else `bad-signature`.
+fn no_trusted_signature(
+    embedded: Option<&VerifyingKey>,
+    meta: &PacketRead,
+    trust: &TrustStore,
+) -> Failure {
+    let mut ids: Vec<&str> = trust.keys().iter().map(|k| k.key_id.as_str()).collect();
+    ids.dedup();
+    let trusted_ids = ids.join(", ");
+    match embedded {
+        Some(key) => Failure::new(
+            Rule::UntrustedSigner,
+            SIGNATURE,
+            format!(
+                "signed by key {}, which is not among the trusted keys ({trusted_ids})",
+                keys::key_id(key)
+            ),
+        ),
+        None => Failure::new(
+            Rule::BadSignature,
+            SIGNATURE,
+            format!(
+                "does not verify against any trusted key ({trusted_ids}) over SHA256SUMS{}",
+                meta.signer_key_id
+                    .as_deref()
+                    .map(|id| format!("; packet.json claims signer {id}"))
+                    .unwrap_or_default()
+            ),
+        ),
     }
 }
 
