@@ -38,6 +38,11 @@ pub struct SourceArgs {
     /// link in the folder is refused, so that nothing outside it is read).
     #[arg(long, requires = "from_dir")]
     pub follow_symlinks: bool,
+    /// With --from-dir: refuse a file that is not a Kubernetes object (a Helm chart's
+    /// Chart.yaml, values.yaml or template), naming it (default: skip each such file with a
+    /// warning that names it).
+    #[arg(long, requires = "from_dir")]
+    pub strict: bool,
     /// kube-apiserver EncryptionConfiguration file (key material is removed).
     #[arg(long, value_name = "FILE")]
     pub encryption_config: Option<PathBuf>,
@@ -100,6 +105,7 @@ impl SourceArgs {
                 options: ImportOptions {
                     namespaces: self.namespaces.clone(),
                     follow_symlinks: self.follow_symlinks,
+                    strict: self.strict,
                 },
             },
             None => Cluster::Live(LiveOptions {
