@@ -49,6 +49,11 @@ pub struct SourceArgs {
     /// kube-apiserver audit Policy file.
     #[arg(long, value_name = "FILE")]
     pub audit_policy: Option<PathBuf>,
+    /// A managed cluster's description from its cloud (`aws eks describe-cluster`, `gcloud
+    /// container clusters describe --format=json`, `az aks show`, `az monitor
+    /// diagnostic-settings list`): evidence of etcd encryption and audit logging. Repeatable.
+    #[arg(long = "cloud-evidence", value_name = "FILE")]
+    pub cloud_evidence: Vec<PathBuf>,
     /// Kubernetes audit log files, folders or globs (plain or gzip): summarised into the
     /// snapshot as change-monitoring evidence; request and response bodies are never copied.
     #[arg(long = "audit-log", value_name = "PATH")]
@@ -143,6 +148,7 @@ impl SourceArgs {
             cluster_name: self.cluster_name.clone(),
             encryption_config: self.encryption_config.clone(),
             audit_policy: self.audit_policy.clone(),
+            cloud_evidence: self.cloud_evidence.clone(),
             audit_logs,
         })
     }
