@@ -190,7 +190,7 @@ fn cloud_at_rest(mut b: Builder, e: &CloudEvidence) -> CheckResult {
                 .iter()
                 .enumerate()
                 .find(|(_, c)| {
-                    strs(c, "/resources").iter().any(|r| *r == "secrets")
+                    strs(c, "/resources").contains(&"secrets")
                         && str_at(c, "/provider/keyArn").is_some_and(|k| !k.is_empty())
                 });
             match entry {
