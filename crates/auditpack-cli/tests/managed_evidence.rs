@@ -450,3 +450,20 @@ fn a_file_that_is_no_cloud_description_is_refused_naming_it() {
         text(&o)
     );
 }
+
+#[test]
+fn a_truncated_export_without_template_markers_is_still_refused() {
+    for (name, body) in [
+        ("pods.yaml", "kind: [unclosed\n"),
+        ("pods.json", "{\"apiVersion\": "),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &format!("export/{name}"), body);
+        let o = auditpack(
+            dir.path(),
+            &["collect", "--from-dir", "export", "-o", "snap.json"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", text(&o));
+        assert!(text(&o).contains(name), "{}", text(&o));
+    }
+}

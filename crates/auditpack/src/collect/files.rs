@@ -23,8 +23,8 @@
 //! A file that is not a Kubernetes export is skipped with a warning naming it, unless
 //! [`ImportOptions::strict`] (then it is refused, naming it): every file of a Helm chart
 //! (the folder holding `Chart.yaml`, with its `values.yaml`, templates and subcharts), and
-//! any file whose first document has no `apiVersion` and `kind` or is not YAML (a template
-//! with `{{ … }}`). A file that fails after a Kubernetes object is a broken export, and
+//! any file whose first document has no `apiVersion` and `kind`, or is not valid YAML and
+//! holds a template marker `{{`. A file that fails after a Kubernetes object is a broken export, and
 //! always refused.
 
 use std::collections::hash_map::Entry;
@@ -133,7 +133,11 @@ pub fn import_dir_with_warnings(
         let file = infile::open_beneath(&base, dir, rel, links)?;
         match imp.read_file(file, &dir.join(&shown), shown.clone()) {
             Ok(()) => {}
-            Err(e) if !options.strict && !imp.kubernetes_seen && not_kubernetes(&e) => {
+            Err(e)
+                if !options.strict
+                    && !imp.kubernetes_seen
+                    && not_kubernetes(&e, || has_template_marker(&base, dir, rel, links)) =>
+            {
                 imp.warnings.push(Warning {
                     subject: shown,
                     message: format!(
@@ -212,15 +216,31 @@ fn chart_roots(files: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Whether an import error says the file is not a Kubernetes export at all (a document
-/// without apiVersion and kind, or text that is not YAML, such as a Helm template), as
-/// against a broken one (not UTF-8, an alias bomb, a conflict).
-fn not_kubernetes(e: &CollectError) -> bool {
+/// Whether an import error says the file is not a Kubernetes export at all, as against a
+/// broken one: a document without apiVersion and kind (a `values.yaml`, a `Chart.yaml`),
+/// or YAML that does not parse in a file holding a template marker `{{` (a Helm
+/// template). A truncated or mistyped export (no `{{`), a file that is not UTF-8, an alias
+/// bomb or a conflict is refused.
+fn not_kubernetes(e: &CollectError, templated: impl FnOnce() -> bool) -> bool {
     match e {
         CollectError::NotAnObject { .. } => true,
-        CollectError::Syntax { message, .. } => message != "not UTF-8 text",
+        CollectError::Syntax { path, message, .. } => {
+            message.starts_with("not valid YAML") && !path.ends_with(".json") && templated()
+        }
         _ => false,
     }
+}
+
+/// Whether the file holds `{{` in its first MiB (a Go template, as Helm writes them).
+fn has_template_marker(base: &std::fs::File, dir: &Path, rel: &Path, links: Links) -> bool {
+    let Ok(file) = infile::open_beneath(base, dir, rel, links) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if file.take(1 << 20).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    head.windows(2).any(|w| w == b"{{")
 }
 
 /// Why a file was skipped, in words, for the warning.
