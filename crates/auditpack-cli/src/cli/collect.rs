@@ -38,12 +38,22 @@ pub struct SourceArgs {
     /// link in the folder is refused, so that nothing outside it is read).
     #[arg(long, requires = "from_dir")]
     pub follow_symlinks: bool,
+    /// With --from-dir: refuse a file that is not a Kubernetes object (a Helm chart's
+    /// Chart.yaml, values.yaml or template), naming it (default: skip each such file with a
+    /// warning that names it).
+    #[arg(long, requires = "from_dir")]
+    pub strict: bool,
     /// kube-apiserver EncryptionConfiguration file (key material is removed).
     #[arg(long, value_name = "FILE")]
     pub encryption_config: Option<PathBuf>,
     /// kube-apiserver audit Policy file.
     #[arg(long, value_name = "FILE")]
     pub audit_policy: Option<PathBuf>,
+    /// A managed cluster's description from its cloud (`aws eks describe-cluster`, `gcloud
+    /// container clusters describe --format=json`, `az aks show`, `az monitor
+    /// diagnostic-settings list`): evidence of etcd encryption and audit logging. Repeatable.
+    #[arg(long = "cloud-evidence", value_name = "FILE")]
+    pub cloud_evidence: Vec<PathBuf>,
     /// Kubernetes audit log files, folders or globs (plain or gzip): summarised into the
     /// snapshot as change-monitoring evidence; request and response bodies are never copied.
     #[arg(long = "audit-log", value_name = "PATH")]
@@ -100,6 +110,7 @@ impl SourceArgs {
                 options: ImportOptions {
                     namespaces: self.namespaces.clone(),
                     follow_symlinks: self.follow_symlinks,
+                    strict: self.strict,
                 },
             },
             None => Cluster::Live(LiveOptions {
@@ -137,6 +148,7 @@ impl SourceArgs {
             cluster_name: self.cluster_name.clone(),
             encryption_config: self.encryption_config.clone(),
             audit_policy: self.audit_policy.clone(),
+            cloud_evidence: self.cloud_evidence.clone(),
             audit_logs,
         })
     }

@@ -19,6 +19,13 @@
 //! YAML alias expansion). The same object (kind, namespace, name) twice is dropped with a
 //! warning when both copies are the same, and refused, naming both places, when they
 //! differ.
+//!
+//! A file that is not a Kubernetes export is skipped with a warning naming it, unless
+//! [`ImportOptions::strict`] (then it is refused, naming it): every file of a Helm chart
+//! (the folder holding `Chart.yaml`, with its `values.yaml`, templates and subcharts), and
+//! any file whose first document has no `apiVersion` and `kind`, or is not valid YAML and
+//! holds a template marker `{{`. A file that fails after a Kubernetes object is a broken export, and
+//! always refused.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -54,6 +61,10 @@ pub struct ImportOptions {
     /// Follow symbolic links to files, as long as they stay inside the folder (a folder
     /// assembled with links, a ConfigMap volume). Off: every link is refused.
     pub follow_symlinks: bool,
+    /// Refuse a file that is not a Kubernetes object (a Helm chart's `Chart.yaml`,
+    /// `values.yaml` or template), naming it. Off: such files are skipped, each with a
+    /// warning that names it.
+    pub strict: bool,
 }
 
 /// Imports a folder of kubectl exports into a snapshot (see the module docs).
@@ -102,11 +113,42 @@ pub fn import_dir_with_warnings(
         file: 0,
         json: false,
         line_offset: 0,
+        kubernetes_seen: false,
     };
+    let charts = chart_roots(&files);
     for rel in &files {
+        let shown = rel.to_string_lossy().replace('\\', "/");
+        if !options.strict
+            && let Some(chart) = charts.iter().find(|c| rel.starts_with(c))
+        {
+            let chart = chart.to_string_lossy().replace('\\', "/");
+            let chart = if chart.is_empty() { ".".into() } else { chart };
+            imp.warnings.push(Warning {
+                subject: shown,
+                message: format!(
+                    "skipped: part of the Helm chart in {chart}/ (it holds Chart.yaml); a chart's values and templates are not the cluster's objects: export what is deployed with `kubectl get -o yaml` (--strict refuses the folder instead)"
+                ),
+            });
+            continue;
+        }
         let file = infile::open_beneath(&base, dir, rel, links)?;
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        imp.read_file(file, &dir.join(&rel), rel)?;
+        match imp.read_file(file, &dir.join(&shown), shown.clone()) {
+            Ok(()) => {}
+            Err(e)
+                if !options.strict
+                    && !imp.kubernetes_seen
+                    && not_kubernetes(&e, || has_template_marker(&base, dir, rel, links)) =>
+            {
+                imp.warnings.push(Warning {
+                    subject: shown,
+                    message: format!(
+                        "skipped: not a Kubernetes object export ({}); a Helm chart file or template, or another tool's file? Nothing in it was imported (--strict makes this an error)",
+                        skip_reason(&e)
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        }
     }
     let Importer {
         mut snap,
@@ -160,6 +202,57 @@ fn apiserver_version(snap: &Snapshot) -> Option<String> {
         .filter_map(|image| image.rsplit_once(':').map(|(_, tag)| tag))
         .find(|tag| tag.starts_with('v') && tag[1..].split('.').all(|n| n.parse::<u32>().is_ok()))
         .map(str::to_string)
+}
+
+/// The folders (relative to the import folder) that hold a Helm chart: those with a
+/// `Chart.yaml` (the name Helm requires; `Chart.yml` too).
+fn chart_roots(files: &[PathBuf]) -> Vec<PathBuf> {
+    files
+        .iter()
+        .filter(|f| {
+            f.file_name()
+                .is_some_and(|n| n == "Chart.yaml" || n == "Chart.yml")
+        })
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect()
+}
+
+/// Whether an import error says the file is not a Kubernetes export at all, as against a
+/// broken one: a document without apiVersion and kind (a `values.yaml`, a `Chart.yaml`),
+/// or YAML that does not parse in a file holding a template marker `{{` (a Helm
+/// template). A truncated or mistyped export (no `{{`), a file that is not UTF-8, an alias
+/// bomb or a conflict is refused.
+fn not_kubernetes(e: &CollectError, templated: impl FnOnce() -> bool) -> bool {
+    match e {
+        CollectError::NotAnObject { .. } => true,
+        CollectError::Syntax { path, message, .. } => {
+            message.starts_with("not valid YAML") && !path.ends_with(".json") && templated()
+        }
+        _ => false,
+    }
+}
+
+/// Whether the file holds `{{` in its first MiB (a Go template, as Helm writes them).
+fn has_template_marker(base: &std::fs::File, dir: &Path, rel: &Path, links: Links) -> bool {
+    let Ok(file) = infile::open_beneath(base, dir, rel, links) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if file.take(1 << 20).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    head.windows(2).any(|w| w == b"{{")
+}
+
+/// Why a file was skipped, in words, for the warning.
+fn skip_reason(e: &CollectError) -> String {
+    match e {
+        CollectError::NotAnObject { line, .. } => {
+            format!("the document at line {line} has no apiVersion and kind")
+        }
+        CollectError::Syntax { line, message, .. } => format!("line {line}: {message}"),
+        other => other.to_string(),
+    }
 }
 
 fn is_export(p: &Path) -> bool {
@@ -268,6 +361,10 @@ struct Importer<'o> {
     file: usize,
     json: bool,
     line_offset: usize,
+    /// Whether the file being read has shown a Kubernetes object or list yet: a file that
+    /// fails before it has is not an export (and may be skipped), one that fails after is
+    /// a broken export.
+    kubernetes_seen: bool,
 }
 
 /// What one document was.
@@ -309,6 +406,7 @@ impl Importer<'_> {
         };
         let size = file.metadata().map_err(io)?.len();
         self.shown = shown.to_path_buf();
+        self.kubernetes_seen = false;
         self.file = self.files.len();
         self.files.push(rel.clone());
         self.json = shown.extension().and_then(|e| e.to_str()) == Some("json");
@@ -363,6 +461,7 @@ impl Importer<'_> {
                 };
                 match outcome {
                     Outcome::Object(line, v) => {
+                        self.kubernetes_seen = true;
                         held.push((line, v));
                         if held.len() + lists > 1 {
                             for (line, v) in held.drain(..) {
@@ -371,6 +470,7 @@ impl Importer<'_> {
                         }
                     }
                     Outcome::List => {
+                        self.kubernetes_seen = true;
                         lists += 1;
                         for (line, v) in held.drain(..) {
                             self.add_object(line, v)?;
@@ -533,6 +633,7 @@ impl Importer<'_> {
     /// After a list's items: a typed list marks its kind collected even when empty; an
     /// empty `kind: List` takes its kind from the file name.
     fn list_done(&mut self, ctx: &ListCtx, count: usize, line: usize) {
+        self.kubernetes_seen = true;
         if !ctx.item_kind.is_empty() {
             let key = match kind_for_object(&ctx.api_version, &ctx.item_kind) {
                 Some(info) => info.key.to_string(),
@@ -556,6 +657,7 @@ impl Importer<'_> {
     /// Redacts one object and adds it, unless the namespace filter excludes it or it is a
     /// copy of one already added. A different object under the same name is refused.
     fn add_object(&mut self, line: usize, mut object: Value) -> Result<(), CollectError> {
+        self.kubernetes_seen = true;
         let key = object_key(str_field(&object, "apiVersion"), str_field(&object, "kind"));
         let (ns, name) = crate::snapshot::object_ref(&object);
         let (ns, name) = (ns.to_string(), name.to_string());

@@ -9,13 +9,15 @@
 //!
 //! Either way every object passes through [`redact::redact_object`] before it is added,
 //! so secret material never enters a snapshot; [`add_evidence_files`] adds the
-//! EncryptionConfiguration and audit Policy files. [`write_snapshot`] writes the result
+//! EncryptionConfiguration and audit Policy files, [`cloud::add_cloud_evidence`] a managed
+//! cluster's cloud description. [`write_snapshot`] writes the result
 //! atomically: a reader never sees a half-written snapshot, and a failed run leaves none.
 
 use std::path::Path;
 
 use crate::snapshot::{CollectionStatus, Snapshot};
 
+pub mod cloud;
 pub mod files;
 pub mod live;
 mod parse;

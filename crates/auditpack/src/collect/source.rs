@@ -48,6 +48,9 @@ pub struct Source {
     pub encryption_config: Option<PathBuf>,
     /// A kube-apiserver audit Policy file.
     pub audit_policy: Option<PathBuf>,
+    /// A managed cluster's cloud descriptions (`aws eks describe-cluster`, `gcloud
+    /// container clusters describe`, `az aks show`, `az monitor diagnostic-settings list`).
+    pub cloud_evidence: Vec<PathBuf>,
     /// Audit logs, if any.
     pub audit_logs: Option<AuditLogs>,
 }
@@ -72,6 +75,7 @@ impl Source {
             cluster_name: None,
             encryption_config: None,
             audit_policy: None,
+            cloud_evidence: Vec::new(),
             audit_logs: None,
         }
     }
@@ -106,6 +110,7 @@ impl Source {
             self.encryption_config.as_deref(),
             self.audit_policy.as_deref(),
         )?;
+        super::cloud::add_cloud_evidence(&mut snap, &self.cloud_evidence)?;
         Ok((snap, warnings))
     }
 

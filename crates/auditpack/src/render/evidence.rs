@@ -112,6 +112,14 @@ pub fn evidence_files(
             to_yaml(&f.document)?.into_bytes(),
         )?;
     }
+    if !snapshot.cloud_evidence.is_empty() {
+        let all =
+            serde_json::to_value(&snapshot.cloud_evidence).map_err(|e| RenderError::Serialize {
+                what: "cloud evidence".into(),
+                message: e.to_string(),
+            })?;
+        emit("cloud-evidence.yaml".into(), to_yaml(&all)?.into_bytes())?;
+    }
     Ok(())
 }
 

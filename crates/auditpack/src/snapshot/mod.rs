@@ -70,6 +70,11 @@ pub struct Snapshot {
     /// The audit Policy given with `--audit-policy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_policy: Option<EvidenceFile>,
+    /// The cloud provider's description of a managed cluster (`--cloud-evidence`: `aws eks
+    /// describe-cluster`, `gcloud container clusters describe`, `az aks show`, `az monitor
+    /// diagnostic-settings list`), cut to the fields the checks read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cloud_evidence: Vec<CloudEvidence>,
     /// The audit-log summary given with `--audit-log` (see the `auditlog` module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_log: Option<crate::model::AuditLogSummary>,
@@ -189,6 +194,53 @@ pub struct EvidenceFile {
     pub document: Value,
 }
 
+/// A cloud provider's description of a managed cluster, given with `--cloud-evidence`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudEvidence {
+    /// Which description it is (told from its content).
+    pub provider: CloudProvider,
+    /// Path as given on the command line.
+    pub path: String,
+    /// SHA-256 of the original file's bytes (before the allow-list).
+    pub sha256: String,
+    /// The document, with only the fields the checks read (see `collect::cloud`).
+    pub document: Value,
+}
+
+/// Which cloud description a [`CloudEvidence`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloudProvider {
+    /// `aws eks describe-cluster --output json`.
+    Eks,
+    /// `gcloud container clusters describe --format=json`.
+    Gke,
+    /// `az aks show --output json`.
+    Aks,
+    /// `az monitor diagnostic-settings list --resource AKS-ID --output json`.
+    AksDiagnosticSettings,
+}
+
+impl CloudProvider {
+    /// The command that writes this description.
+    pub fn command(self) -> &'static str {
+        match self {
+            CloudProvider::Eks => "aws eks describe-cluster --name NAME --output json",
+            CloudProvider::Gke => "gcloud container clusters describe NAME --format=json",
+            CloudProvider::Aks => "az aks show -g GROUP -n NAME --output json",
+            CloudProvider::AksDiagnosticSettings => {
+                "az monitor diagnostic-settings list --resource AKS-RESOURCE-ID --output json"
+            }
+        }
+    }
+
+    /// Whether it describes the cluster itself (one per snapshot), not a setting of it.
+    pub fn is_cluster(self) -> bool {
+        !matches!(self, CloudProvider::AksDiagnosticSettings)
+    }
+}
+
 /// One removal of secret material.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -235,6 +287,7 @@ impl Snapshot {
             resources,
             encryption_config: None,
             audit_policy: None,
+            cloud_evidence: Vec::new(),
             audit_log: None,
             redactions: Vec::new(),
         }

@@ -1,6 +1,7 @@
 //! Audit logging (SOC2 CC7.2, HIPAA 164.312(b)): the audit Policy (`audit.policy`), the
 //! log backend and retention from the kube-apiserver's flags (`audit.log-backend`), and
-//! the continuity of the period's audit events (`audit.log-continuity`).
+//! the continuity of the period's audit events (`audit.log-continuity`). On a managed
+//! cluster the log backend is judged from the cloud's description (`--cloud-evidence`).
 
 use std::collections::BTreeMap;
 
@@ -11,8 +12,8 @@ use crate::controls::model::audit::{AuditRequest, audit_level};
 use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at};
 use crate::controls::{CheckDef, Ctx};
 use crate::findings::{CheckResult, EvidenceRef, Status};
-use crate::snapshot::EvidenceFile;
 use crate::snapshot::kinds::PODS;
+use crate::snapshot::{CloudEvidence, CloudProvider, EvidenceFile};
 
 /// The ordinary user the audit policy is asked about: someone no rule names specifically.
 const PROBE_USER: &str = "someone@example.com";
@@ -291,7 +292,11 @@ pub const LOG_BACKEND: CheckDef = CheckDef {
 };
 
 fn log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
-    match apiservers(ctx) {
+    let api = apiservers(ctx);
+    if !matches!(api, ApiServers::Visible(..)) && !ctx.snap.cloud_evidence.is_empty() {
+        return cloud_log_backend(ctx, b);
+    }
+    match api {
         ApiServers::NotCollected => {
             b.push(
                 Status::NotCollected,
@@ -501,4 +506,158 @@ fn log_continuity(ctx: &Ctx, mut b: Builder) -> CheckResult {
             "Explain each gap (maintenance, outage) or recover the missing logs from the backend.",
         ),
     )
+}
+
+/// Whether a diagnostic-settings log entry carries the AKS audit categories.
+fn is_aks_audit(l: &serde_json::Value) -> Option<&'static str> {
+    match (str_at(l, "/category"), str_at(l, "/categoryGroup")) {
+        (Some(c), _) if c.eq_ignore_ascii_case("kube-audit") => Some("kube-audit (every request)"),
+        (Some(c), _) if c.eq_ignore_ascii_case("kube-audit-admin") => {
+            Some("kube-audit-admin (every request but get and list)")
+        }
+        (_, Some(g)) if g.eq_ignore_ascii_case("audit") || g.eq_ignore_ascii_case("allLogs") => {
+            Some("the audit category group (kube-audit, kube-audit-admin)")
+        }
+        _ => None,
+    }
+}
+
+/// Where an AKS diagnostic setting sends its logs.
+fn destination(setting: &serde_json::Value) -> String {
+    let mut to = Vec::new();
+    if let Some(w) = str_at(setting, "/workspaceId") {
+        to.push(format!(
+            "Log Analytics workspace {}",
+            w.rsplit('/').next().unwrap_or(w)
+        ));
+    }
+    if let Some(a) = str_at(setting, "/storageAccountId") {
+        to.push(format!(
+            "storage account {}",
+            a.rsplit('/').next().unwrap_or(a)
+        ));
+    }
+    if let Some(h) = str_at(setting, "/eventHubName") {
+        to.push(format!("event hub {h}"));
+    }
+    if to.is_empty() {
+        "no destination stated".into()
+    } else {
+        to.join(" and ")
+    }
+}
+
+/// The audit-log backend from a managed cluster's cloud description (`--cloud-evidence`).
+fn cloud_log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    let cloud = &ctx.snap.cloud_evidence;
+    let cluster = cloud.iter().find(|e| e.provider.is_cluster());
+    let diagnostics = cloud
+        .iter()
+        .find(|e| e.provider == CloudProvider::AksDiagnosticSettings);
+    let at = |e: &CloudEvidence, ptr: &str| evidence_file("CloudEvidence", &e.path, ptr);
+    for e in cloud {
+        b.cmd(e.provider.command());
+    }
+    match cluster.map(|e| e.provider) {
+        Some(CloudProvider::Eks) => {
+            let e = cluster.expect("matched");
+            let name = str_at(&e.document, "/cluster/name").unwrap_or("NAME");
+            let entries = arr(&e.document, "/cluster/logging/clusterLogging");
+            let enabled = entries.iter().position(|l| {
+                l.get("enabled").and_then(serde_json::Value::as_bool) == Some(true)
+                    && arr(l, "/types").iter().any(|t| t.as_str() == Some("audit"))
+            });
+            match enabled {
+                Some(i) => {
+                    b.push(Status::Pass, format!("EKS control-plane logging has `audit` enabled: audit events go to CloudWatch Logs, log group /aws/eks/{name}/cluster"), at(e, &format!("/cluster/logging/clusterLogging/{i}")));
+                    b.push(Status::Partial, format!("how long they are kept is the retention of log group /aws/eks/{name}/cluster (CloudWatch keeps logs for ever unless a retention is set), which this file does not show"), at(e, &format!("/cluster/logging/clusterLogging/{i}")));
+                    b.cmd(format!("aws logs describe-log-groups --log-group-name-prefix /aws/eks/{name}/cluster --query 'logGroups[].[logGroupName,retentionInDays]'"));
+                }
+                None => {
+                    let ptr = entries
+                        .iter()
+                        .position(|l| arr(l, "/types").iter().any(|t| t.as_str() == Some("audit")))
+                        .map_or("/cluster/logging".to_string(), |i| {
+                            format!("/cluster/logging/clusterLogging/{i}")
+                        });
+                    b.push(Status::Fail, format!("EKS cluster {name} has control-plane logging of `audit` disabled: the API server's audit events are not delivered anywhere the account can read them"), at(e, &ptr));
+                }
+            }
+        }
+        Some(CloudProvider::Gke) => {
+            let e = cluster.expect("matched");
+            let name = str_at(&e.document, "/name").unwrap_or("the cluster");
+            b.push(Status::Pass, format!("GKE cluster {name}: Admin Activity audit logs (every request that changes the cluster, including RBAC and workload changes) are always written to Cloud Audit Logs and kept 400 days in the project's _Required bucket; Google does not let them be turned off or shortened"), at(e, ""));
+            let components = arr(
+                &e.document,
+                "/loggingConfig/componentConfig/enableComponents",
+            );
+            if components.iter().any(|c| c.as_str() == Some("APISERVER")) {
+                b.push(Status::Pass, "API server component logs are also sent to Cloud Logging (loggingConfig enables APISERVER)", at(e, "/loggingConfig/componentConfig/enableComponents"));
+            }
+        }
+        _ => match diagnostics {
+            None => {
+                let e = cluster.expect("a cloud description");
+                b.push(Status::Manual, "AKS writes audit logs only through diagnostic settings of the cluster resource, and none were supplied", at(e, ""));
+                b.cmd(CloudProvider::AksDiagnosticSettings.command());
+            }
+            Some(d) => {
+                let mut disabled = Vec::new();
+                for (i, setting) in arr(&d.document, "/value").iter().enumerate() {
+                    let sname = str_at(setting, "/name").unwrap_or("?");
+                    for (j, l) in arr(setting, "/logs").iter().enumerate() {
+                        let Some(what) = is_aks_audit(l) else {
+                            continue;
+                        };
+                        let ptr = format!("/value/{i}/logs/{j}");
+                        if l.get("enabled").and_then(serde_json::Value::as_bool) != Some(true) {
+                            disabled.push((format!("{sname}: {what}"), ptr));
+                            continue;
+                        }
+                        b.push(
+                            Status::Pass,
+                            format!(
+                                "diagnostic setting {sname} sends {what} to {}",
+                                destination(setting)
+                            ),
+                            at(d, &ptr),
+                        );
+                        let days = l
+                            .pointer("/retentionPolicy/days")
+                            .and_then(serde_json::Value::as_u64);
+                        let kept = l
+                            .pointer("/retentionPolicy/enabled")
+                            .and_then(serde_json::Value::as_bool)
+                            == Some(true);
+                        match days {
+                            Some(n) if kept && n > 0 => b.push(Status::Pass, format!("diagnostic setting {sname} keeps them {n} days"), at(d, &format!("{ptr}/retentionPolicy"))),
+                            _ => b.push(Status::Partial, format!("diagnostic setting {sname} states no retention: how long they are kept is set at the destination ({}), which this file does not show", destination(setting)), at(d, &ptr)),
+                        }
+                    }
+                }
+                if b.observations.is_empty() {
+                    match disabled.first() {
+                        Some((_, ptr)) => {
+                            let names: Vec<&str> = disabled.iter().map(|(n, _)| n.as_str()).collect();
+                            b.push(Status::Fail, format!("every audit category of the diagnostic settings is disabled ({}): the API server's audit events are not kept", names.join("; ")), at(d, ptr));
+                        }
+                        None => b.push(Status::Fail, "no diagnostic setting sends kube-audit or kube-audit-admin: the API server's audit events are not kept", at(d, "/value")),
+                    }
+                }
+            }
+        },
+    }
+    let status = b.derived().unwrap_or(Status::Fail);
+    let files: Vec<&str> = cloud.iter().map(|e| e.path.as_str()).collect();
+    let explanation = format!(
+        "The control plane is managed by the provider; its description ({}) is the evidence: {}.",
+        files.join(", "),
+        b.observations
+            .iter()
+            .map(|o| o.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    b.finish(status, explanation, Some("Turn on the provider's audit logging and state its retention: EKS `aws eks update-cluster-config --logging '{\"clusterLogging\":[{\"types\":[\"audit\"],\"enabled\":true}]}'` and a log-group retention; AKS a diagnostic setting with kube-audit (or kube-audit-admin) to a workspace with a stated retention."))
 }

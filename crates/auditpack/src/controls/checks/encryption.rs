@@ -1,5 +1,6 @@
 //! Encryption at rest (HIPAA 164.312(a)(2)(iv)): `encryption.at-rest`, from the
-//! EncryptionConfiguration file and the kube-apiserver's flags.
+//! EncryptionConfiguration file and the kube-apiserver's flags, or, on a managed cluster,
+//! the cloud's description of it (`--cloud-evidence`).
 
 use serde_json::Value;
 
@@ -8,6 +9,7 @@ use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at, strs}
 use crate::controls::{CheckDef, Ctx};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::PODS;
+use crate::snapshot::{CloudEvidence, CloudProvider};
 
 /// Provider names by strength, strongest first.
 fn provider_strength(p: &Value) -> (u8, String) {
@@ -62,6 +64,11 @@ fn at_rest(ctx: &Ctx, mut b: Builder) -> CheckResult {
         _ => None,
     };
     let Some(ec) = &ctx.snap.encryption_config else {
+        if !matches!(api, ApiServer::Visible(..))
+            && let Some(cloud) = cloud_cluster(ctx)
+        {
+            return cloud_at_rest(b, cloud);
+        }
         b.cmd("cat /etc/kubernetes/enc/encryption-config.yaml  # on a control-plane node, then: auditpack collect --encryption-config FILE");
         return match (flag, &api) {
             (Some((pod, Some(path))), _) => {
@@ -153,4 +160,97 @@ fn at_rest(ctx: &Ctx, mut b: Builder) -> CheckResult {
         ),
     };
     b.finish(status, explanation, Some("Put a kms v2, secretbox or aesgcm provider first for secrets, restart kube-apiserver with --encryption-provider-config, and rewrite existing Secrets."))
+}
+
+/// The cloud description of the cluster (`--cloud-evidence`), if one was given.
+fn cloud_cluster<'a>(ctx: &Ctx<'a>) -> Option<&'a CloudEvidence> {
+    ctx.snap
+        .cloud_evidence
+        .iter()
+        .find(|e| e.provider.is_cluster())
+}
+
+/// A Kubernetes `major.minor` version (`1.30`, `1.30.2`, `v1.30.2-eks-1`) as a number pair.
+fn minor_version(v: &str) -> Option<(u32, u32)> {
+    let mut parts = v.trim_start_matches('v').split(['.', '-', '+']);
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// Encryption at rest from a managed cluster's cloud description: EKS `encryptionConfig`,
+/// GKE `databaseEncryption`, AKS `securityProfile.azureKeyVaultKms`.
+fn cloud_at_rest(mut b: Builder, e: &CloudEvidence) -> CheckResult {
+    let doc = &e.document;
+    let at = |ptr: &str| evidence_file("CloudEvidence", &e.path, ptr);
+    b.cmd(e.provider.command());
+    let disk = "the provider's own storage encryption of the etcd disks protects against stolen disks, not against anyone who can read etcd, so it does not count as Secret encryption";
+    match e.provider {
+        CloudProvider::Eks => {
+            let name = str_at(doc, "/cluster/name").unwrap_or("the cluster");
+            let entry = arr(doc, "/cluster/encryptionConfig")
+                .iter()
+                .enumerate()
+                .find(|(_, c)| {
+                    strs(c, "/resources").contains(&"secrets")
+                        && str_at(c, "/provider/keyArn").is_some_and(|k| !k.is_empty())
+                });
+            match entry {
+                Some((i, c)) => b.push(
+                    Status::Pass,
+                    format!(
+                        "EKS cluster {name} envelope-encrypts Secrets with the KMS key {}",
+                        str_at(c, "/provider/keyArn").unwrap_or("")
+                    ),
+                    at(&format!("/cluster/encryptionConfig/{i}/provider/keyArn")),
+                ),
+                None => {
+                    let version = str_at(doc, "/cluster/version").unwrap_or("");
+                    if minor_version(version).is_some_and(|v| v >= (1, 28)) {
+                        b.push(Status::Partial, format!("EKS cluster {name} (Kubernetes {version}) has no encryptionConfig for secrets: AWS states that EKS 1.28 and later envelope-encrypt all Kubernetes API data with an AWS owned KMS key by default, but this file cannot show it, and that key is not under the account's control"), at("/cluster"));
+                    } else {
+                        b.push(Status::Fail, format!("EKS cluster {name} (Kubernetes {}) has no encryptionConfig for secrets: Secrets are not envelope-encrypted with a KMS key; {disk}", if version.is_empty() { "version not stated" } else { version }), at("/cluster"));
+                    }
+                }
+            }
+        }
+        CloudProvider::Gke => {
+            let name = str_at(doc, "/name").unwrap_or("the cluster");
+            let state = str_at(doc, "/databaseEncryption/state").unwrap_or("");
+            let current = str_at(doc, "/databaseEncryption/currentState").unwrap_or("");
+            let key = str_at(doc, "/databaseEncryption/keyName").unwrap_or("");
+            match (state, current) {
+                ("ENCRYPTED", "" | "CURRENT_STATE_ENCRYPTED") if !key.is_empty() => b.push(Status::Pass, format!("GKE cluster {name} encrypts Secrets at the application layer with the Cloud KMS key {key} (databaseEncryption.state ENCRYPTED)"), at("/databaseEncryption")),
+                ("ENCRYPTED", _) if !key.is_empty() => b.push(Status::Partial, format!("GKE cluster {name} is set to encrypt Secrets with {key}, but its current state is {current}: the change has not completed"), at("/databaseEncryption/currentState")),
+                _ => b.push(Status::Fail, format!("GKE cluster {name} does not encrypt Secrets at the application layer (databaseEncryption.state {}); {disk}", if state.is_empty() { "not stated" } else { state }), at("/databaseEncryption")),
+            }
+        }
+        CloudProvider::Aks => {
+            let name = str_at(doc, "/name").unwrap_or("the cluster");
+            let kms = doc.pointer("/securityProfile/azureKeyVaultKms");
+            let enabled = kms
+                .and_then(|k| k.get("enabled"))
+                .and_then(serde_json::Value::as_bool)
+                == Some(true);
+            let key = kms.and_then(|k| str_at(k, "/keyId")).unwrap_or("");
+            if enabled && !key.is_empty() {
+                b.push(
+                    Status::Pass,
+                    format!(
+                        "AKS cluster {name} encrypts etcd with KMS, key {key} in Azure Key Vault"
+                    ),
+                    at("/securityProfile/azureKeyVaultKms"),
+                );
+            } else {
+                b.push(Status::Fail, format!("AKS cluster {name} does not have KMS etcd encryption with Azure Key Vault enabled (securityProfile.azureKeyVaultKms.enabled is not true); {disk}"), at(if kms.is_some() { "/securityProfile/azureKeyVaultKms" } else { "" }));
+            }
+        }
+        CloudProvider::AksDiagnosticSettings => unreachable!("not a cluster description"),
+    }
+    let status = b.derived().unwrap_or(Status::Fail);
+    let explanation = format!(
+        "The control plane is managed by the provider; its description ({}, sha256 {}) is the evidence: {}. Persistent-volume encryption is a property of the storage backend and is not examined here.",
+        e.path,
+        &e.sha256[..12.min(e.sha256.len())],
+        b.observations[0].message
+    );
+    b.finish(status, explanation, Some("Turn on envelope encryption of Secrets with a key you control: EKS `aws eks associate-encryption-config`, GKE `gcloud container clusters update --database-encryption-key`, AKS `az aks update --enable-azure-keyvault-kms`."))
 }

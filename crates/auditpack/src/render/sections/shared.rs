@@ -79,6 +79,11 @@ fn file_evidence_location(s: &Snapshot, key: &str) -> Option<String> {
             "evidence/audit-policy.yaml",
             "not collected (no audit Policy was given)",
         ),
+        "CloudEvidence" => (
+            !s.cloud_evidence.is_empty(),
+            "evidence/cloud-evidence.yaml",
+            "not collected (no cloud description was given)",
+        ),
         "audit-log" | "AuditLog" => (
             s.audit_log.is_some(),
             "evidence/snapshot.json (auditLog)",
