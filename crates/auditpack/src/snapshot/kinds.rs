@@ -228,8 +228,8 @@ macro_rules! kinds {
 
 use Category::{Access, Network, Platform, Workload};
 use Checklist::{
-    Admission, Mesh, NetworkPolicies, PssLabels, RbacBindings, RbacRoles, ServiceAccounts,
-    Storage, Workloads,
+    Admission, Mesh, NetworkPolicies, PssLabels, RbacBindings, RbacRoles, ServiceAccounts, Storage,
+    Workloads,
 };
 
 kinds! {

@@ -118,13 +118,14 @@ fn minor_version(ctx: &Ctx, pod: &Value) -> Option<u32> {
 }
 
 fn anonymous_auth(ctx: &Ctx, b: Builder) -> CheckResult {
-    let (mut b, pod, flags) = match visible(ctx, b, "whether anonymous requests are refused")
-    {
+    let (mut b, pod, flags) = match visible(ctx, b, "whether anonymous requests are refused") {
         Ok(v) => v,
         Err(r) => return r,
     };
     let name = crate::controls::util::name(&pod).to_string();
-    let remediation = Some("Start kube-apiserver with --anonymous-auth=false (health probes can use an authenticated client or, from 1.32, an AuthenticationConfiguration `anonymous` section limited to /livez, /readyz and /healthz).");
+    let remediation = Some(
+        "Start kube-apiserver with --anonymous-auth=false (health probes can use an authenticated client or, from 1.32, an AuthenticationConfiguration `anonymous` section limited to /livez, /readyz and /healthz).",
+    );
     match flags.get("anonymous-auth").map(String::as_str) {
         Some("false") => {
             b.push(
@@ -182,9 +183,16 @@ fn static_credentials(ctx: &Ctx, b: Builder) -> CheckResult {
     }
     if let Some(path) = flags.get("basic-auth-file") {
         let note = match minor {
-            Some(m) if m >= 19 => format!(" (the flag was removed in Kubernetes 1.19 and this API server reports 1.{m}, which refuses to start with it: the pod's spec does not match a running server)"),
-            Some(m) => format!(" (Kubernetes 1.{m}: the flag is still honoured; it was removed in 1.19)"),
-            None => " (the flag was removed in Kubernetes 1.19; the API server's version is unknown)".to_string(),
+            Some(m) if m >= 19 => format!(
+                " (the flag was removed in Kubernetes 1.19 and this API server reports 1.{m}, which refuses to start with it: the pod's spec does not match a running server)"
+            ),
+            Some(m) => {
+                format!(" (Kubernetes 1.{m}: the flag is still honoured; it was removed in 1.19)")
+            }
+            None => {
+                " (the flag was removed in Kubernetes 1.19; the API server's version is unknown)"
+                    .to_string()
+            }
         };
         b.push(
             Status::Fail,
@@ -211,8 +219,14 @@ fn authenticator(ctx: &Ctx, b: Builder) -> CheckResult {
     let name = crate::controls::util::name(&pod).to_string();
     let kinds = [
         ("oidc-issuer-url", "OIDC (identity provider)"),
-        ("authentication-config", "a structured AuthenticationConfiguration (1.30+; JWT authenticators)"),
-        ("authentication-token-webhook-config-file", "a webhook token authenticator"),
+        (
+            "authentication-config",
+            "a structured AuthenticationConfiguration (1.30+; JWT authenticators)",
+        ),
+        (
+            "authentication-token-webhook-config-file",
+            "a webhook token authenticator",
+        ),
         ("client-ca-file", "client certificates"),
     ];
     let mut found = Vec::new();

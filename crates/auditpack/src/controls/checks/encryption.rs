@@ -207,7 +207,9 @@ fn volume_encryption(provisioner: &str, params: &Value) -> VolumeEncryption {
         }
     }
     if let Some(k) = param(params, "disk-encryption-kms-key") {
-        return Yes(format!("customer-managed key `disk-encryption-kms-key: {k}`"));
+        return Yes(format!(
+            "customer-managed key `disk-encryption-kms-key: {k}`"
+        ));
     }
     if let Some(set) = param(params, "diskEncryptionSetID") {
         return Yes(format!("disk encryption set `diskEncryptionSetID: {set}`"));
@@ -216,14 +218,26 @@ fn volume_encryption(provisioner: &str, params: &Value) -> VolumeEncryption {
         return Yes(format!("`diskEncryptionType: {t}`"));
     }
     if let Some(secret) = param(params, "csi.storage.k8s.io/node-stage-secret-name") {
-        return Unknown(format!("a node-stage secret ({secret}) is configured, which LUKS-encrypting drivers use for the passphrase, but no `encrypted: \"true\"` parameter says the volumes are encrypted"));
+        return Unknown(format!(
+            "a node-stage secret ({secret}) is configured, which LUKS-encrypting drivers use for the passphrase, but no `encrypted: \"true\"` parameter says the volumes are encrypted"
+        ));
     }
     let why = match provisioner {
-        "kubernetes.io/aws-ebs" | "ebs.csi.aws.com" => "no `encrypted: \"true\"`: EBS volumes are encrypted only if the AWS account's EBS encryption by default is on, which the cluster does not show",
-        "kubernetes.io/gce-pd" | "pd.csi.storage.gke.io" => "no customer-managed key (`disk-encryption-kms-key`): Compute Engine encrypts disks with Google-managed keys, which the cluster does not show",
-        "kubernetes.io/azure-disk" | "disk.csi.azure.com" => "no disk encryption set (`diskEncryptionSetID`) or `diskEncryptionType`: Azure encrypts managed disks with platform-managed keys, which the cluster does not show",
-        "kubernetes.io/no-provisioner" => "local volumes: encryption is a property of the node's disks, which the cluster does not show",
-        _ => "no encryption parameter: whether the storage backend encrypts these volumes is not visible in the cluster",
+        "kubernetes.io/aws-ebs" | "ebs.csi.aws.com" => {
+            "no `encrypted: \"true\"`: EBS volumes are encrypted only if the AWS account's EBS encryption by default is on, which the cluster does not show"
+        }
+        "kubernetes.io/gce-pd" | "pd.csi.storage.gke.io" => {
+            "no customer-managed key (`disk-encryption-kms-key`): Compute Engine encrypts disks with Google-managed keys, which the cluster does not show"
+        }
+        "kubernetes.io/azure-disk" | "disk.csi.azure.com" => {
+            "no disk encryption set (`diskEncryptionSetID`) or `diskEncryptionType`: Azure encrypts managed disks with platform-managed keys, which the cluster does not show"
+        }
+        "kubernetes.io/no-provisioner" => {
+            "local volumes: encryption is a property of the node's disks, which the cluster does not show"
+        }
+        _ => {
+            "no encryption parameter: whether the storage backend encrypts these volumes is not visible in the cluster"
+        }
     };
     Unknown(why.to_string())
 }
@@ -248,21 +262,47 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
         let status = match volume_encryption(provisioner, params) {
             VolumeEncryption::Yes(how) => {
                 yes.push(name.to_string());
-                let p = ["encrypted", "encryption", "disk-encryption-kms-key", "diskEncryptionSetID", "diskEncryptionType"]
-                    .into_iter()
-                    .find(|k| params.get(*k).is_some())
-                    .unwrap_or("encrypted");
-                b.push(Status::Pass, format!("StorageClass {name} ({provisioner}) provisions encrypted volumes: {how}"), evidence(STORAGE_CLASSES, sc, ptr(p)));
+                let p = [
+                    "encrypted",
+                    "encryption",
+                    "disk-encryption-kms-key",
+                    "diskEncryptionSetID",
+                    "diskEncryptionType",
+                ]
+                .into_iter()
+                .find(|k| params.get(*k).is_some())
+                .unwrap_or("encrypted");
+                b.push(
+                    Status::Pass,
+                    format!(
+                        "StorageClass {name} ({provisioner}) provisions encrypted volumes: {how}"
+                    ),
+                    evidence(STORAGE_CLASSES, sc, ptr(p)),
+                );
                 Status::Pass
             }
             VolumeEncryption::No(why) => {
                 no.push(name.to_string());
-                b.push(Status::Fail, format!("StorageClass {name} ({provisioner}): {why}"), evidence(STORAGE_CLASSES, sc, ptr("encrypted")));
+                b.push(
+                    Status::Fail,
+                    format!("StorageClass {name} ({provisioner}): {why}"),
+                    evidence(STORAGE_CLASSES, sc, ptr("encrypted")),
+                );
                 Status::Fail
             }
             VolumeEncryption::Unknown(why) => {
                 unknown.push(name.to_string());
-                b.push(Status::Manual, format!("StorageClass {name} ({provisioner}) shows no encryption evidence: {why}"), evidence(STORAGE_CLASSES, sc, ptr("csi.storage.k8s.io/node-stage-secret-name")));
+                b.push(
+                    Status::Manual,
+                    format!(
+                        "StorageClass {name} ({provisioner}) shows no encryption evidence: {why}"
+                    ),
+                    evidence(
+                        STORAGE_CLASSES,
+                        sc,
+                        ptr("csi.storage.k8s.io/node-stage-secret-name"),
+                    ),
+                );
                 Status::Manual
             }
         };
@@ -287,7 +327,10 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
                 } else {
                     format!("names StorageClass {class}, which does not exist")
                 };
-                let claim = match (str_at(pv, "/spec/claimRef/namespace"), str_at(pv, "/spec/claimRef/name")) {
+                let claim = match (
+                    str_at(pv, "/spec/claimRef/namespace"),
+                    str_at(pv, "/spec/claimRef/name"),
+                ) {
                     (Some(ns), Some(n)) => format!(", bound to claim {ns}/{n}"),
                     _ => String::new(),
                 };
@@ -305,7 +348,11 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
                     }
                     VolumeEncryption::No(why) => {
                         no.push(format!("PersistentVolume {name}"));
-                        b.push(Status::Fail, format!("PersistentVolume {name} ({driver}) {whose}{claim}: {why}"), evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"));
+                        b.push(
+                            Status::Fail,
+                            format!("PersistentVolume {name} ({driver}) {whose}{claim}: {why}"),
+                            evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"),
+                        );
                     }
                     VolumeEncryption::Unknown(why) => {
                         unknown.push(format!("PersistentVolume {name}"));
@@ -315,25 +362,82 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
             }
         }
         Err(e) => {
-            pv_note = format!(" PersistentVolumes were not collected ({}{}), so volumes provisioned outside these StorageClasses were not examined.", collection(e.status), e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
+            pv_note = format!(
+                " PersistentVolumes were not collected ({}{}), so volumes provisioned outside these StorageClasses were not examined.",
+                collection(e.status),
+                e.reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            );
         }
     }
     if classes.is_empty() && volumes == 0 {
-        b.push(Status::NotApplicable, "no StorageClass and no PersistentVolume", evidence_file(STORAGE_CLASSES, "", ""));
+        b.push(
+            Status::NotApplicable,
+            "no StorageClass and no PersistentVolume",
+            evidence_file(STORAGE_CLASSES, "", ""),
+        );
         return b.finish(Status::NotApplicable, format!("The cluster has no StorageClass and no PersistentVolume, so no data is held in persistent volumes; this check has nothing in scope.{pv_note} {VOLUMES_NOT_EXAMINED}"), None);
     }
-    let remediation = Some("Provision volumes only through StorageClasses that request encryption (`encrypted: \"true\"` with a `kmsKeyId` on EBS, `disk-encryption-kms-key` on GCE PD, `diskEncryptionSetID` on Azure Disk, `encrypted: \"true\"` on LUKS-capable CSI drivers), or attach the platform's attestation that the backend encrypts every volume (e.g. `aws ec2 get-ebs-encryption-by-default`).");
+    let remediation = Some(
+        "Provision volumes only through StorageClasses that request encryption (`encrypted: \"true\"` with a `kmsKeyId` on EBS, `disk-encryption-kms-key` on GCE PD, `diskEncryptionSetID` on Azure Disk, `encrypted: \"true\"` on LUKS-capable CSI drivers), or attach the platform's attestation that the backend encrypts every volume (e.g. `aws ec2 get-ebs-encryption-by-default`).",
+    );
     let list = |v: &Vec<String>| util::name_list(v.iter());
     let (status, summary) = if !no.is_empty() {
-        (Status::Fail, format!("{} {} request unencrypted volumes: {}.", no.len(), if no.len() == 1 { "storage source explicitly asks to" } else { "storage sources explicitly" }, list(&no)))
+        (
+            Status::Fail,
+            format!(
+                "{} {} request unencrypted volumes: {}.",
+                no.len(),
+                if no.len() == 1 {
+                    "storage source explicitly asks to"
+                } else {
+                    "storage sources explicitly"
+                },
+                list(&no)
+            ),
+        )
     } else if unknown.is_empty() {
-        (Status::Pass, format!("Every StorageClass{} shows encryption in its parameters: {}.", if volumes > 0 { " and every PersistentVolume outside them" } else { "" }, list(&yes)))
+        (
+            Status::Pass,
+            format!(
+                "Every StorageClass{} shows encryption in its parameters: {}.",
+                if volumes > 0 {
+                    " and every PersistentVolume outside them"
+                } else {
+                    ""
+                },
+                list(&yes)
+            ),
+        )
     } else if yes.is_empty() {
-        (Status::Manual, format!("No StorageClass or PersistentVolume shows encryption evidence ({}); encryption of persistent volumes must be attested by the platform owner.", list(&unknown)))
+        (
+            Status::Manual,
+            format!(
+                "No StorageClass or PersistentVolume shows encryption evidence ({}); encryption of persistent volumes must be attested by the platform owner.",
+                list(&unknown)
+            ),
+        )
     } else {
-        (Status::Partial, format!("Some storage shows encryption ({}), the rest shows none ({}), which must be attested or moved to an encrypted class.", list(&yes), list(&unknown)))
+        (
+            Status::Partial,
+            format!(
+                "Some storage shows encryption ({}), the rest shows none ({}), which must be attested or moved to an encrypted class.",
+                list(&yes),
+                list(&unknown)
+            ),
+        )
     };
-    b.finish(status, format!("{summary}{pv_note} {VOLUMES_NOT_EXAMINED}"), if status == Status::Pass { None } else { remediation })
+    b.finish(
+        status,
+        format!("{summary}{pv_note} {VOLUMES_NOT_EXAMINED}"),
+        if status == Status::Pass {
+            None
+        } else {
+            remediation
+        },
+    )
 }
 
 fn collection(s: crate::snapshot::CollectionStatus) -> &'static str {

@@ -68,7 +68,15 @@ fn program_like(name: &str) -> bool {
         || ["-bot", "-sa", "-svc", "-service", "-robot", "-ci"]
             .iter()
             .any(|s| local.ends_with(s))
-        || ["ci", "jenkins", "gitlab-runner", "argocd", "terraform", "automation"].contains(&local)
+        || [
+            "ci",
+            "jenkins",
+            "gitlab-runner",
+            "argocd",
+            "terraform",
+            "automation",
+        ]
+        .contains(&local)
 }
 
 /// The flags that make a binding powerful enough that its holders must be individuals.
@@ -97,9 +105,16 @@ fn unique_users(ctx: &Ctx, mut b: Builder) -> CheckResult {
             .unwrap_or_default()
             .iter()
             .flat_map(|r| rule_flags(r, bd.namespace.is_none()))
-            .chain((bd.role_kind == "ClusterRole" && bd.role_name == "cluster-admin").then_some("cluster-admin"))
+            .chain(
+                (bd.role_kind == "ClusterRole" && bd.role_name == "cluster-admin")
+                    .then_some("cluster-admin"),
+            )
             .collect();
-        let powers: Vec<&str> = POWERFUL.iter().copied().filter(|f| flags.contains(f)).collect();
+        let powers: Vec<&str> = POWERFUL
+            .iter()
+            .copied()
+            .filter(|f| flags.contains(f))
+            .collect();
         let humans: Vec<_> = bd
             .subjects
             .iter()
@@ -126,9 +141,7 @@ fn unique_users(ctx: &Ctx, mut b: Builder) -> CheckResult {
         }
         // A powerful binding whose only subjects are groups: who acts through it is the
         // identity provider's membership, which the cluster does not show.
-        if !powers.is_empty()
-            && !humans.is_empty()
-            && bd.subjects.iter().all(|s| s.kind == "Group")
+        if !powers.is_empty() && !humans.is_empty() && bd.subjects.iter().all(|s| s.kind == "Group")
         {
             for (i, s) in &humans {
                 groups.insert(subject_display(s));
@@ -137,13 +150,18 @@ fn unique_users(ctx: &Ctx, mut b: Builder) -> CheckResult {
         }
     }
     // Interactive sessions opened by ServiceAccount identities: a person using a token.
-    let mut log_note = " No audit log was supplied, so whether people use ServiceAccount tokens was not examined.".to_string();
+    let mut log_note =
+        " No audit log was supplied, so whether people use ServiceAccount tokens was not examined."
+            .to_string();
     if let Some(log) = &ctx.snap.audit_log {
         log_note = String::new();
         let mut seen = BTreeSet::new();
         for e in &log.execs {
             let user = e.impersonated_user.as_deref().unwrap_or(&e.user);
+            // A refused request opened nothing.
+            let opened = e.code.is_none_or(|c| c < 400);
             if let Some(sa) = user.strip_prefix("system:serviceaccount:")
+                && opened
                 && seen.insert((sa.to_string(), e.subresource.clone()))
             {
                 let target = match (&e.namespace, &e.pod) {
@@ -155,7 +173,11 @@ fn unique_users(ctx: &Ctx, mut b: Builder) -> CheckResult {
         }
     }
     let not_judged = "Not judgeable from the cluster: who holds a credential (client certificates in system:masters, copies of a kubeconfig, tokens) and the membership of groups.";
-    let fails = b.observations.iter().filter(|o| o.status == Status::Fail).count();
+    let fails = b
+        .observations
+        .iter()
+        .filter(|o| o.status == Status::Fail)
+        .count();
     if fails > 0 {
         return b.finish(Status::Fail, format!("{fails} finding(s) of shared identities{}: an action by a shared identity cannot be traced to one person.{log_note} {not_judged}", if shared.is_empty() { String::new() } else { format!(" ({})", name_list(shared.iter())) }), Some("Bind roles to each person's own identity (an OIDC user or a Group whose members are individuals), retire shared accounts and the distribution of admin.conf, and have people use their own identity instead of ServiceAccount tokens."));
     }
@@ -163,9 +185,21 @@ fn unique_users(ctx: &Ctx, mut b: Builder) -> CheckResult {
         return b.finish(Status::Manual, format!("No binding names a shared account, but some identities need an attestation{}: that each is used by one person, or that each group's members are individuals with their own accounts.{log_note} {not_judged}", if groups.is_empty() { String::new() } else { format!(" ({})", name_list(groups.iter())) }), Some("List the members of each group from the identity provider, and confirm that program-like User names are not shared by people."));
     }
     if people.is_empty() {
-        b.push(Status::Manual, "no binding outside Kubernetes' bootstrap bindings names a User or Group", evidence_file(crate::snapshot::kinds::CLUSTER_ROLE_BINDINGS, "", ""));
+        b.push(
+            Status::Manual,
+            "no binding outside Kubernetes' bootstrap bindings names a User or Group",
+            evidence_file(crate::snapshot::kinds::CLUSTER_ROLE_BINDINGS, "", ""),
+        );
         return b.finish(Status::Manual, format!("No binding names a person or a group of people, so people reach the cluster through credentials the bindings do not show (often a shared admin.conf in system:masters); how each person is identified must be attested.{log_note} {not_judged}"), Some("Give each person an identity of their own (OIDC or an individual certificate) and bind roles to it."));
     }
-    b.push(Status::Pass, format!("{} User and Group subject(s), none a shared account: {}", people.len(), name_list(people.iter())), evidence_file(crate::snapshot::kinds::ROLE_BINDINGS, "", ""));
+    b.push(
+        Status::Pass,
+        format!(
+            "{} User and Group subject(s), none a shared account: {}",
+            people.len(),
+            name_list(people.iter())
+        ),
+        evidence_file(crate::snapshot::kinds::ROLE_BINDINGS, "", ""),
+    );
     b.finish(Status::Pass, format!("Every User in a binding has a name of its own and none is a shared account; no powerful binding rests on group membership alone.{log_note} {not_judged}"), None)
 }

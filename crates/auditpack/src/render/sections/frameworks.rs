@@ -17,7 +17,7 @@ pub const TEMPLATE: &str = r##"## Framework controls {{ "frameworks" | anchor }}
 {% if f.levels %}
 | Control | Title | Specification | Status | Checks |
 |---|---|---|---|---|
-{% for c in f.controls %}| [{{ c.id }}](#{{ c.anchor }}) | {{ c.title }} | {{ c.level }} | {{ c.status | status }} | {% for k in c.checks %}[{{ k.id }}](#{{ k.anchor }}) ({{ k.status }}){% if not loop.last %}, {% endif %}{% endfor %} |
+{% for c in f.controls %}| [{{ c.id }}](#{{ c.anchor }}) | {{ c.title }} | {% if c.level %}{{ c.level }}{% else %}standard{% endif %} | {{ c.status | status }} | {% for k in c.checks %}[{{ k.id }}](#{{ k.anchor }}) ({{ k.status }}){% if not loop.last %}, {% endif %}{% endfor %} |
 {% endfor %}{% else %}
 | Control | Title | Status | Checks |
 |---|---|---|---|
