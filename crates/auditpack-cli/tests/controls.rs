@@ -322,8 +322,9 @@ fn summary(f: &auditpack::Findings) -> Vec<String> {
 /// Every check that is not `pass`, with its non-passing observations. The Task API fixture
 /// plants four problems (cluster-admin for jane@example.com, frontend without default-deny,
 /// a privileged pod in legacy, a RoleBinding to a deleted ServiceAccount); everything listed
-/// here follows from one of them, except two honest gaps of the inputs themselves: the
-/// lesson's audit policy has no catch-all rule, and no audit-log summary was supplied.
+/// here follows from one of them, except three honest gaps of the inputs themselves: the
+/// lesson's audit policy has no catch-all rule, no audit-log summary was supplied, and the
+/// kubeadm API server leaves --anonymous-auth at its default (true).
 const TASK_API_EXPECTED: &[&str] = &[
     "rbac.cluster-admin fail",
     "  fail User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
@@ -338,6 +339,8 @@ const TASK_API_EXPECTED: &[&str] = &[
     "  fail Deployment frontend/web is not isolated by any network policy for ingress or egress: that traffic is unrestricted",
     "  fail pod frontend/web-5f6d7c8b9a-q4w5e is not isolated by any network policy for ingress or egress: that traffic is unrestricted",
     "network.allow-all pass",
+    "encryption.at-rest pass",
+    "encryption.volumes pass",
     "lifecycle.orphaned-bindings fail",
     "  manual User jane@example.com is bound by ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records",
     "  fail RoleBinding/production/ci-deployer-read names ServiceAccount production/ci-deployer, which does not exist: the grant lingers and would apply to any ServiceAccount later created with that name",
@@ -352,16 +355,20 @@ const TASK_API_EXPECTED: &[&str] = &[
     "  fail Pod legacy/report-runner violates restricted v1.34: container report-runner is privileged (privileged); container report-runner does not set allowPrivilegeEscalation=false (allowPrivilegeEscalation); container report-runner does not set runAsNonRoot=true (nor does the pod) (runAsNonRoot); container report-runner has no seccomp profile (nor does the pod) (seccompProfile_restricted); container report-runner does not drop ALL capabilities (capabilities_restricted)",
     "network.default-deny fail",
     "  fail namespace frontend has no default-deny network policy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted",
+    "transit.api-tls pass",
+    "transit.service-mtls pass",
+    "integrity.image-signing pass",
+    "integrity.image-digests pass",
     "audit.policy fail",
     "  fail no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at None, and so are exec into pods and namespace deletion)",
     "audit.log-backend pass",
     "audit.log-continuity not-collected",
     "  not-collected no audit-log summary in the snapshot",
-    "encryption.at-rest pass",
-    "integrity.image-signing pass",
-    "integrity.image-digests pass",
-    "transit.api-tls pass",
-    "transit.service-mtls pass",
+    "identity.unique-users pass",
+    "authn.anonymous-auth fail",
+    "  fail kube-apiserver-control-plane-1 does not set --anonymous-auth, whose default is true: requests without credentials are served as system:anonymous",
+    "authn.static-credentials pass",
+    "authn.authenticator pass",
 ];
 
 #[test]
@@ -381,12 +388,19 @@ fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
             "soc2 CC6.2 fail",
             "soc2 CC6.3 fail",
             "soc2 CC6.6 fail",
+            "soc2 CC6.7 pass",
+            "soc2 CC6.8 pass",
+            "soc2 CC7.1 fail",
             "soc2 CC7.2 fail",
+            "soc2 CC8.1 not-collected",
             "hipaa 164.312(a)(1) fail",
+            "hipaa 164.312(a)(2)(i) pass",
             "hipaa 164.312(a)(2)(iv) pass",
             "hipaa 164.312(b) fail",
             "hipaa 164.312(c)(1) fail",
+            "hipaa 164.312(d) fail",
             "hipaa 164.312(e)(1) pass",
+            "hipaa 164.312(e)(2)(ii) pass",
         ]
     );
     // Evidence points into the objects.
@@ -1428,7 +1442,7 @@ mod cli {
             ["soc2", "hipaa"]
         );
         assert_eq!(f.snapshot_collected_at, "2026-11-01T00:00:00Z");
-        assert_eq!(f.controls.len(), 10);
+        assert_eq!(f.controls.len(), 17);
         // Same input, same bytes; --out writes the same document.
         let (_, again, _) = run(&["snapshot.json"]);
         assert_eq!(stdout, again);

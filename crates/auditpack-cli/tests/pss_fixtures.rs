@@ -203,7 +203,11 @@ fn evaluate_export(yaml: &str) -> Value {
         t.path(),
         &["evaluate", "snap.json", "--out", "findings.json"],
     );
-    assert!(matches!(o.status.code(), Some(0 | 3 | 4 | 5)), "{}", text(&o));
+    assert!(
+        matches!(o.status.code(), Some(0 | 3 | 4 | 5)),
+        "{}",
+        text(&o)
+    );
     serde_json::from_slice(&std::fs::read(t.path().join("findings.json")).unwrap()).unwrap()
 }
 

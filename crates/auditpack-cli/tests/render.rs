@@ -560,7 +560,7 @@ fn control_matrix_csv_quotes_commas_and_quotes() {
         &lp[2],
         "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings"
     );
-    assert_eq!(&lp[3], "CC6.1");
+    assert_eq!(&lp[3], "CC6.1; CC6.3");
     assert_eq!(&lp[4], "164.312(a)(1)");
     assert_eq!(&lp[5], "fail");
     assert_eq!(
@@ -627,9 +627,9 @@ fn oscal_assessment_results_are_schema_valid_and_deterministic() {
     assert_eq!(oscal_errors(&v, &ar), Vec::<String>::new());
     let result = &ar["assessment-results"]["results"][0];
     // One observation per check, one finding per control.
-    assert_eq!(result["observations"].as_array().unwrap().len(), 24);
+    assert_eq!(result["observations"].as_array().unwrap().len(), 29);
     let findings = result["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 10);
+    assert_eq!(findings.len(), 17);
     // Only pass is satisfied: not-collected audit logging is not-satisfied.
     let cc72 = findings
         .iter()
@@ -1353,6 +1353,7 @@ fn another_selected_framework_gets_a_column() {
         id: "pci-dss".into(),
         name: "PCI DSS".into(),
         source: "catalogs/pci.yaml".into(),
+        version: None,
     });
     findings.controls.push(ControlResult {
         framework: "pci-dss".into(),
@@ -1361,6 +1362,8 @@ fn another_selected_framework_gets_a_column() {
         requirement: "An access control model is defined and grants least privilege.".into(),
         status: Status::Fail,
         checks: vec!["rbac.cluster-admin".into()],
+        level: None,
+        rationale: Default::default(),
     });
     let tmp = tempfile::tempdir().unwrap();
     let out = render_cli(tmp.path(), &sample_snapshot(), &findings, "p", &[]);

@@ -255,6 +255,20 @@ fn cluster(p: &mut Plant, dir: &Path) {
                 "policy": {"type": "cue", "data": p.raw("sigstore attestation policy")}}]}],
             "policy": {"type": "rego", "data": p.raw("sigstore policy")}}}),
     );
+    items.push(
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": meta(p, "ceph-rbd", None), "provisioner": "rbd.csi.ceph.com",
+        "parameters": {"encrypted": "true", "adminKey": p.raw("StorageClass parameter adminKey"),
+            "userKey": p.b64("StorageClass parameter userKey")}}),
+    );
+    items.push(json!({"apiVersion": "v1", "kind": "PersistentVolume",
+        "metadata": meta(p, "pv-1", None),
+        "spec": {"storageClassName": "ceph-rbd", "csi": {"driver": "rbd.csi.ceph.com",
+            "volumeHandle": "0001-abc",
+            "volumeAttributes": {"encrypted": "true", "secretKey": p.raw("PersistentVolume csi volumeAttributes")},
+            "nodeStageSecretRef": {"name": "ceph", "namespace": "ceph"}},
+            "iscsi": {"targetPortal": "10.0.0.1", "chapAuthSession": true,
+                "secretRef": {"name": p.raw("PersistentVolume iscsi secretRef")}}}}));
     items.push(json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "kube-apiserver-cp", "namespace": "kube-system",
             "labels": {"component": "kube-apiserver", "tier": "control-plane"}},

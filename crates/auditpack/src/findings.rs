@@ -5,6 +5,8 @@
 //! `164.312(b)`) onto checks, so a control's verdict is derived from its checks' verdicts
 //! and the control matrix has one row per check with a column per framework.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// The verdict of a check or a control.
@@ -156,6 +158,13 @@ pub struct ControlResult {
     pub status: Status,
     /// Ids of the checks that support it.
     pub checks: Vec<String>,
+    /// `Required` or `Addressable` (HIPAA implementation specifications), when the
+    /// catalog marks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Why a check supports this control, by check id, as the catalog states it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rationale: BTreeMap<String, String>,
 }
 
 /// A framework that was evaluated.
@@ -168,6 +177,9 @@ pub struct FrameworkInfo {
     pub name: String,
     /// Where its catalog came from (`built-in` or a file path).
     pub source: String,
+    /// The edition of the criteria its mapping follows, when the catalog names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A subject that holds permissions.

@@ -10,6 +10,11 @@
 //!     checks: [rbac.cluster-admin, rbac.secrets-read]
 //! ```
 //!
+//! Optional fields: a framework's `version` (the edition of the criteria the mapping
+//! follows, shown next to the control table), a control's `level` (`required` or
+//! `addressable`, HIPAA's implementation specifications) and its `rationale` (check id →
+//! why that check supports the control, shown in the packet).
+//!
 //! The built-in `soc2` and `hipaa` catalogs are embedded in the binary; `--catalog FILE`
 //! replaces a framework with the same id or adds a new one. Every check id is validated
 //! against the checks this build implements, with the file, line and field of any error.
@@ -28,6 +33,9 @@ pub struct Framework {
     pub name: String,
     /// Where it came from: `built-in` or the file path.
     pub source: String,
+    /// The edition of the criteria the mapping follows (`2017 Trust Services Criteria,
+    /// revised points of focus 2022`), when the catalog names one.
+    pub version: Option<String>,
     /// Its controls, in order.
     pub controls: Vec<Control>,
 }
@@ -43,6 +51,31 @@ pub struct Control {
     pub requirement: String,
     /// Check ids.
     pub checks: Vec<String>,
+    /// `Required` or `Addressable` (HIPAA implementation specifications), when given.
+    pub level: Option<Level>,
+    /// Why a check supports this control, by check id (only for checks in `checks`).
+    pub rationale: std::collections::BTreeMap<String, String>,
+}
+
+/// Whether an implementation specification must be implemented (`Required`) or
+/// implemented where reasonable and appropriate, else documented (`Addressable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Must be implemented.
+    Required,
+    /// Implemented when reasonable and appropriate, or an equivalent documented.
+    Addressable,
+}
+
+impl Level {
+    /// `Required` or `Addressable`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Required => "Required",
+            Level::Addressable => "Addressable",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -50,6 +83,8 @@ pub struct Control {
 struct RawFramework {
     id: String,
     name: String,
+    #[serde(default)]
+    version: Option<String>,
     controls: Vec<RawControl>,
 }
 
@@ -59,7 +94,11 @@ struct RawControl {
     id: String,
     title: String,
     requirement: String,
+    #[serde(default)]
+    level: Option<Level>,
     checks: Vec<Spanned<String>>,
+    #[serde(default)]
+    rationale: std::collections::HashMap<Spanned<String>, String>,
 }
 
 /// Errors reading a catalog.
@@ -76,7 +115,7 @@ pub enum CatalogError {
     },
     /// Not a valid catalog document.
     #[error(
-        "{path}:{line}:{column}: invalid catalog: {message} (a catalog is `id`, `name`, `controls: [{{id, title, requirement, checks: [CHECK-ID...]}}]`)"
+        "{path}:{line}:{column}: invalid catalog: {message} (a catalog is `id`, `name`, optional `version`, `controls: [{{id, title, requirement, checks: [CHECK-ID...]}}]`, each control with optional `level: required|addressable` and `rationale: {{CHECK-ID: why}}`)"
     )]
     Malformed {
         /// Path.
@@ -105,6 +144,22 @@ pub enum CatalogError {
         check: String,
         /// Known ids, comma-separated.
         known: String,
+    },
+    /// A control's `rationale` names a check the control does not list.
+    #[error(
+        "{path}:{line}:{column}: control {control:?} field `rationale` explains check {check:?}, which is not in its `checks`; add it to `checks` or remove the rationale"
+    )]
+    RationaleForUnlistedCheck {
+        /// Path.
+        path: String,
+        /// Line.
+        line: u64,
+        /// Column.
+        column: u64,
+        /// Control id.
+        control: String,
+        /// The check id.
+        check: String,
     },
     /// The same control id twice in one framework.
     #[error("{path}: control {control:?} appears twice in framework {framework:?}")]
@@ -165,16 +220,32 @@ pub fn parse(source: &str, text: &str) -> Result<Framework, CatalogError> {
             }
             checks.push(s.value);
         }
+        let mut rationale = std::collections::BTreeMap::new();
+        for (k, v) in c.rationale {
+            if !checks.contains(&k.value) {
+                return Err(CatalogError::RationaleForUnlistedCheck {
+                    path: source.to_string(),
+                    line: k.referenced.line(),
+                    column: k.referenced.column(),
+                    control: c.id,
+                    check: k.value,
+                });
+            }
+            rationale.insert(k.value, v);
+        }
         controls.push(Control {
             id: c.id,
             title: c.title,
             requirement: c.requirement,
             checks,
+            level: c.level,
+            rationale,
         });
     }
     Ok(Framework {
         id: raw.id,
         name: raw.name,
+        version: raw.version,
         source: source.to_string(),
         controls,
     })

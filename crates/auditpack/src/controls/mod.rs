@@ -156,11 +156,13 @@ pub(crate) const REQUIRED: &str = "a required kind is evidence (CheckDef::evalua
 /// The checks of each family, in evaluation-report order.
 const FAMILIES: &[&[&CheckDef]] = &[
     checks::rbac::CHECKS,
+    checks::identity::CHECKS,
     checks::lifecycle::CHECKS,
     checks::network::CHECKS,
     checks::pss::CHECKS,
     checks::integrity::CHECKS,
     checks::encryption::CHECKS,
+    checks::authn::CHECKS,
     checks::transit::CHECKS,
     checks::audit::CHECKS,
 ];
@@ -295,6 +297,8 @@ pub fn evaluate_since(
                 requirement: c.requirement.clone(),
                 status,
                 checks: c.checks.clone(),
+                level: c.level.map(|l| l.as_str().to_string()),
+                rationale: c.rationale.clone(),
             });
         }
     }
@@ -314,6 +318,7 @@ pub fn evaluate_since(
                 id: f.id.clone(),
                 name: f.name.clone(),
                 source: f.source.clone(),
+                version: f.version.clone(),
             })
             .collect(),
         checks,
@@ -479,11 +484,13 @@ mod tests {
         assert_eq!(unique.len(), ids.len());
         for (family, list) in [
             ("rbac", checks::rbac::CHECKS),
+            ("identity", checks::identity::CHECKS),
             ("lifecycle", checks::lifecycle::CHECKS),
             ("network", checks::network::CHECKS),
             ("pss", checks::pss::CHECKS),
             ("integrity", checks::integrity::CHECKS),
             ("encryption", checks::encryption::CHECKS),
+            ("authn", checks::authn::CHECKS),
             ("transit", checks::transit::CHECKS),
             ("audit", checks::audit::CHECKS),
         ] {

@@ -85,6 +85,8 @@ pub enum Checklist {
     Admission,
     /// Dapr Configurations and Istio PeerAuthentications.
     Mesh,
+    /// StorageClasses and PersistentVolumes, for volume encryption.
+    Storage,
     /// The EncryptionConfiguration file.
     EncryptionConfig,
     /// The audit Policy file.
@@ -95,7 +97,7 @@ pub enum Checklist {
 
 impl Checklist {
     /// Every row, in the order the packet lists them.
-    pub const ALL: [Checklist; 11] = [
+    pub const ALL: [Checklist; 12] = [
         Checklist::RbacBindings,
         Checklist::RbacRoles,
         Checklist::ServiceAccounts,
@@ -104,6 +106,7 @@ impl Checklist {
         Checklist::Workloads,
         Checklist::Admission,
         Checklist::Mesh,
+        Checklist::Storage,
         Checklist::EncryptionConfig,
         Checklist::AuditPolicy,
         Checklist::AuditLog,
@@ -174,6 +177,11 @@ impl Checklist {
                 "kubectl get configurations.dapr.io,peerauthentications.security.istio.io -A -o yaml",
                 "Whether service-to-service traffic is mutually authenticated and encrypted",
             ),
+            Checklist::Storage => (
+                "Volume encryption",
+                "kubectl get storageclasses,persistentvolumes -o yaml",
+                "Whether persistent volumes are provisioned encrypted (CSI and cloud-disk encryption parameters)",
+            ),
             Checklist::EncryptionConfig => (
                 "Secret encryption at rest",
                 "auditpack collect --encryption-config FILE",
@@ -220,7 +228,7 @@ macro_rules! kinds {
 
 use Category::{Access, Network, Platform, Workload};
 use Checklist::{
-    Admission, Mesh, NetworkPolicies, PssLabels, RbacBindings, RbacRoles, ServiceAccounts,
+    Admission, Mesh, NetworkPolicies, PssLabels, RbacBindings, RbacRoles, ServiceAccounts, Storage,
     Workloads,
 };
 
@@ -285,6 +293,12 @@ kinds! {
     KYVERNO_CLUSTER_POLICIES = "clusterpolicies.kyverno.io", "kyverno.io", "v1", "ClusterPolicy", "clusterpolicies", false, true, false, Some(Platform), None;
     /// sigstore policy-controller ClusterImagePolicies (CRD).
     CLUSTER_IMAGE_POLICIES = "clusterimagepolicies.policy.sigstore.dev", "policy.sigstore.dev", "v1beta1", "ClusterImagePolicy", "clusterimagepolicies", false, true, false, Some(Platform), None;
+
+    // Storage, for the encryption of persistent volumes (encryption.volumes).
+    /// StorageClasses.
+    STORAGE_CLASSES = "storageclasses.storage.k8s.io", "storage.k8s.io", "v1", "StorageClass", "storageclasses", false, false, false, Some(Platform), Some(Storage);
+    /// PersistentVolumes.
+    PERSISTENT_VOLUMES = "persistentvolumes", "", "v1", "PersistentVolume", "persistentvolumes", false, false, false, None, Some(Storage);
 }
 
 #[cfg(test)]

@@ -1633,6 +1633,82 @@ object!(CLUSTER_IMAGE_POLICY,
     "status" => Spec::Obj(&NO_STATUS),
 );
 
+// ---- storage (encryption.volumes) ------------------------------------------------------
+
+/// The StorageClass `parameters` (and CSI `volumeAttributes`) that say whether a volume is
+/// encrypted. Any other parameter is dropped and listed: provisioners take free-form
+/// parameters, and some name credentials.
+static VOLUME_PARAMS: Obj = Obj {
+    fields: &[
+        ("type", Spec::Str),
+        ("encrypted", Spec::Str),
+        ("encryption", Spec::Str),
+        ("kmsKeyId", Spec::Str),
+        ("disk-encryption-kms-key", Spec::Str),
+        ("diskEncryptionSetID", Spec::Str),
+        ("diskEncryptionType", Spec::Str),
+        ("encryptionKMSID", Spec::Str),
+        ("csi.storage.k8s.io/node-stage-secret-name", Spec::Str),
+        ("csi.storage.k8s.io/node-stage-secret-namespace", Spec::Str),
+    ],
+    ..OBJ
+};
+
+static STORAGE_CLASS: Obj = Obj {
+    fields: &[
+        ("apiVersion", Spec::Str),
+        ("kind", Spec::Str),
+        ("metadata", Spec::Obj(&META)),
+        ("provisioner", Spec::Str),
+        ("parameters", Spec::Obj(&VOLUME_PARAMS)),
+    ],
+    quiet: &[
+        "reclaimPolicy",
+        "volumeBindingMode",
+        "allowVolumeExpansion",
+        "mountOptions",
+        "allowedTopologies",
+    ],
+    ..OBJ
+};
+
+static PV_CSI: Obj = Obj {
+    fields: &[
+        ("driver", Spec::Str),
+        ("volumeAttributes", Spec::Obj(&VOLUME_PARAMS)),
+    ],
+    quiet: &["volumeHandle", "fsType", "readOnly"],
+    ..OBJ
+};
+
+static PV_CLAIM_REF: Obj = Obj {
+    fields: &[("namespace", Spec::Str), ("name", Spec::Str)],
+    quiet: &["kind", "apiVersion", "uid", "resourceVersion", "fieldPath"],
+    ..OBJ
+};
+
+static PV_SPEC: Obj = Obj {
+    fields: &[
+        ("storageClassName", Spec::Str),
+        ("csi", Spec::Obj(&PV_CSI)),
+        ("claimRef", Spec::Obj(&PV_CLAIM_REF)),
+    ],
+    quiet: &[
+        "capacity",
+        "accessModes",
+        "persistentVolumeReclaimPolicy",
+        "volumeMode",
+        "nodeAffinity",
+        "mountOptions",
+    ],
+    ..OBJ
+};
+
+object!(PERSISTENT_VOLUME,
+    "spec" => Spec::Obj(&PV_SPEC),
+    "status" => Spec::Obj(&NO_STATUS),
+);
+
 /// The allow-list of every kind auditpack evaluates, by API group and kind (the kind
 /// compared without regard to case, `kind: secret` included).
 pub(super) static KINDS: &[(&str, &str, &Obj)] = &[
@@ -1706,6 +1782,8 @@ pub(super) static KINDS: &[(&str, &str, &Obj)] = &[
         "ClusterImagePolicy",
         &CLUSTER_IMAGE_POLICY,
     ),
+    ("storage.k8s.io", "StorageClass", &STORAGE_CLASS),
+    ("", "PersistentVolume", &PERSISTENT_VOLUME),
 ];
 
 // ---- evidence files ------------------------------------------------------------------

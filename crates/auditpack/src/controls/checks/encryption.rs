@@ -1,14 +1,16 @@
-//! Encryption at rest (HIPAA 164.312(a)(2)(iv)): `encryption.at-rest`, from the
-//! EncryptionConfiguration file and the kube-apiserver's flags, or, on a managed cluster,
-//! the cloud's description of it (`--cloud-evidence`).
+//! Encryption at rest (HIPAA 164.312(a)(2)(iv), SOC 2 CC6.1): `encryption.at-rest`, from
+//! the EncryptionConfiguration file and the kube-apiserver's flags, and
+//! `encryption.volumes`, from the StorageClasses' and PersistentVolumes' encryption
+//! parameters. On a managed cluster `encryption.at-rest` reads the cloud's description of
+//! the cluster (`--cloud-evidence`).
 
 use serde_json::Value;
 
 use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
-use crate::controls::util::{Builder, arr, evidence, evidence_file, str_at, strs};
-use crate::controls::{CheckDef, Ctx};
+use crate::controls::util::{self, Builder, arr, at, evidence, evidence_file, str_at, strs};
+use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
-use crate::snapshot::kinds::PODS;
+use crate::snapshot::kinds::{PERSISTENT_VOLUMES, PODS, STORAGE_CLASSES};
 use crate::snapshot::{CloudEvidence, CloudProvider};
 
 /// Provider names by strength, strongest first.
@@ -42,7 +44,7 @@ fn provider_strength(p: &Value) -> (u8, String) {
 }
 
 /// The checks of the `encryption` family.
-pub const CHECKS: &[&CheckDef] = &[&AT_REST];
+pub const CHECKS: &[&CheckDef] = &[&AT_REST, &VOLUMES];
 
 /// `encryption.at-rest`: Secrets are encrypted in etcd.
 pub const AT_REST: CheckDef = CheckDef {
@@ -160,6 +162,300 @@ fn at_rest(ctx: &Ctx, mut b: Builder) -> CheckResult {
         ),
     };
     b.finish(status, explanation, Some("Put a kms v2, secretbox or aesgcm provider first for secrets, restart kube-apiserver with --encryption-provider-config, and rewrite existing Secrets."))
+}
+
+// ---- encryption.volumes ------------------------------------------------------------------
+
+/// `encryption.volumes`: persistent volumes are provisioned encrypted.
+pub const VOLUMES: CheckDef = CheckDef {
+    id: "encryption.volumes",
+    title: "Persistent volumes encrypted at rest",
+    resource: "StorageClasses, PersistentVolumes",
+    commands: &["kubectl get storageclasses,persistentvolumes -o yaml"],
+    requires: &[STORAGE_CLASSES],
+    judges: "whether persistent volumes are provisioned encrypted",
+    reads: &[PERSISTENT_VOLUMES],
+    run: volumes,
+};
+
+/// What is never examined by `encryption.volumes`, said in every explanation.
+const VOLUMES_NOT_EXAMINED: &str = "Not examined: databases and object stores outside the cluster, application-level encryption, node disks and ephemeral volumes (emptyDir, hostPath), and whether the storage backend honours the parameters.";
+
+/// What a StorageClass's parameters (or a CSI volume's attributes) show of encryption.
+enum VolumeEncryption {
+    /// Encrypted, and how.
+    Yes(String),
+    /// Explicitly unencrypted.
+    No(String),
+    /// Nothing in the cluster shows it either way: why, for this backend.
+    Unknown(String),
+}
+
+fn param<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
+    params.get(key).and_then(Value::as_str)
+}
+
+/// Judges the encryption parameters of a provisioner (or CSI driver).
+fn volume_encryption(provisioner: &str, params: &Value) -> VolumeEncryption {
+    use VolumeEncryption::{No, Unknown, Yes};
+    let key = param(params, "kmsKeyId")
+        .or_else(|| param(params, "encryptionKMSID"))
+        .map(|k| format!(", key {k}"))
+        .unwrap_or_default();
+    for flag in ["encrypted", "encryption"] {
+        match param(params, flag).map(str::to_ascii_lowercase).as_deref() {
+            Some("true") => return Yes(format!("`{flag}: \"true\"`{key}")),
+            Some("false") => {
+                return No(format!(
+                    "`{flag}: \"false\"` asks the provisioner for unencrypted volumes"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(k) = param(params, "disk-encryption-kms-key") {
+        return Yes(format!(
+            "customer-managed key `disk-encryption-kms-key: {k}`"
+        ));
+    }
+    if let Some(set) = param(params, "diskEncryptionSetID") {
+        return Yes(format!("disk encryption set `diskEncryptionSetID: {set}`"));
+    }
+    if let Some(t) = param(params, "diskEncryptionType") {
+        return Yes(format!("`diskEncryptionType: {t}`"));
+    }
+    if let Some(secret) = param(params, "csi.storage.k8s.io/node-stage-secret-name") {
+        return Unknown(format!(
+            "a node-stage secret ({secret}) is configured, which LUKS-encrypting drivers use for the passphrase, but no `encrypted: \"true\"` parameter says the volumes are encrypted"
+        ));
+    }
+    let why = match provisioner {
+        "kubernetes.io/aws-ebs" | "ebs.csi.aws.com" => {
+            "no `encrypted: \"true\"`: EBS volumes are encrypted only if the AWS account's EBS encryption by default is on, which the cluster does not show"
+        }
+        "kubernetes.io/gce-pd" | "pd.csi.storage.gke.io" => {
+            "no customer-managed key (`disk-encryption-kms-key`): Compute Engine encrypts disks with Google-managed keys, which the cluster does not show"
+        }
+        "kubernetes.io/azure-disk" | "disk.csi.azure.com" => {
+            "no disk encryption set (`diskEncryptionSetID`) or `diskEncryptionType`: Azure encrypts managed disks with platform-managed keys, which the cluster does not show"
+        }
+        "kubernetes.io/no-provisioner" => {
+            "local volumes: encryption is a property of the node's disks, which the cluster does not show"
+        }
+        _ => {
+            "no encryption parameter: whether the storage backend encrypts these volumes is not visible in the cluster"
+        }
+    };
+    Unknown(why.to_string())
+}
+
+fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
+    use std::collections::BTreeMap;
+    let classes = ctx.items(STORAGE_CLASSES).expect(REQUIRED);
+    let mut by_class: BTreeMap<&str, Status> = BTreeMap::new();
+    let (mut yes, mut no, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    for sc in classes {
+        let name = util::name(sc);
+        let provisioner = str_at(sc, "/provisioner").unwrap_or("");
+        let empty = Value::Null;
+        let params = sc.get("parameters").unwrap_or(&empty);
+        let ptr = |k: &str| {
+            if params.get(k).is_some() {
+                format!("/parameters/{}", util::esc(k))
+            } else {
+                "/provisioner".to_string()
+            }
+        };
+        let status = match volume_encryption(provisioner, params) {
+            VolumeEncryption::Yes(how) => {
+                yes.push(name.to_string());
+                let p = [
+                    "encrypted",
+                    "encryption",
+                    "disk-encryption-kms-key",
+                    "diskEncryptionSetID",
+                    "diskEncryptionType",
+                ]
+                .into_iter()
+                .find(|k| params.get(*k).is_some())
+                .unwrap_or("encrypted");
+                b.push(
+                    Status::Pass,
+                    format!(
+                        "StorageClass {name} ({provisioner}) provisions encrypted volumes: {how}"
+                    ),
+                    evidence(STORAGE_CLASSES, sc, ptr(p)),
+                );
+                Status::Pass
+            }
+            VolumeEncryption::No(why) => {
+                no.push(name.to_string());
+                b.push(
+                    Status::Fail,
+                    format!("StorageClass {name} ({provisioner}): {why}"),
+                    evidence(STORAGE_CLASSES, sc, ptr("encrypted")),
+                );
+                Status::Fail
+            }
+            VolumeEncryption::Unknown(why) => {
+                unknown.push(name.to_string());
+                b.push(
+                    Status::Manual,
+                    format!(
+                        "StorageClass {name} ({provisioner}) shows no encryption evidence: {why}"
+                    ),
+                    evidence(
+                        STORAGE_CLASSES,
+                        sc,
+                        ptr("csi.storage.k8s.io/node-stage-secret-name"),
+                    ),
+                );
+                Status::Manual
+            }
+        };
+        by_class.insert(name, status);
+    }
+    // Volumes not provisioned through a StorageClass that is still present are judged by
+    // their own CSI attributes.
+    let pvs = ctx.items(PERSISTENT_VOLUMES);
+    let mut pv_note = String::new();
+    let mut volumes = 0;
+    match &pvs {
+        Ok(pvs) => {
+            for pv in *pvs {
+                volumes += 1;
+                let name = util::name(pv);
+                let class = str_at(pv, "/spec/storageClassName").unwrap_or("");
+                if by_class.contains_key(class) {
+                    continue;
+                }
+                let whose = if class.is_empty() {
+                    "has no StorageClass".to_string()
+                } else {
+                    format!("names StorageClass {class}, which does not exist")
+                };
+                let claim = match (
+                    str_at(pv, "/spec/claimRef/namespace"),
+                    str_at(pv, "/spec/claimRef/name"),
+                ) {
+                    (Some(ns), Some(n)) => format!(", bound to claim {ns}/{n}"),
+                    _ => String::new(),
+                };
+                let Some(driver) = str_at(pv, "/spec/csi/driver") else {
+                    unknown.push(format!("PersistentVolume {name}"));
+                    b.push(Status::Manual, format!("PersistentVolume {name} {whose}{claim} and is not a CSI volume: nothing in the cluster shows whether it is encrypted"), evidence(PERSISTENT_VOLUMES, pv, "/spec"));
+                    continue;
+                };
+                let empty = Value::Null;
+                let attrs = at(pv, "/spec/csi/volumeAttributes").unwrap_or(&empty);
+                match volume_encryption(driver, attrs) {
+                    VolumeEncryption::Yes(how) => {
+                        yes.push(format!("PersistentVolume {name}"));
+                        b.push(Status::Pass, format!("PersistentVolume {name} ({driver}) {whose}{claim}; its CSI attributes show it encrypted: {how}"), evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"));
+                    }
+                    VolumeEncryption::No(why) => {
+                        no.push(format!("PersistentVolume {name}"));
+                        b.push(
+                            Status::Fail,
+                            format!("PersistentVolume {name} ({driver}) {whose}{claim}: {why}"),
+                            evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"),
+                        );
+                    }
+                    VolumeEncryption::Unknown(why) => {
+                        unknown.push(format!("PersistentVolume {name}"));
+                        b.push(Status::Manual, format!("PersistentVolume {name} ({driver}) {whose}{claim} and shows no encryption evidence: {why}"), evidence(PERSISTENT_VOLUMES, pv, "/spec/csi"));
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            pv_note = format!(
+                " PersistentVolumes were not collected ({}{}), so volumes provisioned outside these StorageClasses were not examined.",
+                collection(e.status),
+                e.reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if classes.is_empty() && volumes == 0 {
+        b.push(
+            Status::NotApplicable,
+            "no StorageClass and no PersistentVolume",
+            evidence_file(STORAGE_CLASSES, "", ""),
+        );
+        return b.finish(Status::NotApplicable, format!("The cluster has no StorageClass and no PersistentVolume, so no data is held in persistent volumes; this check has nothing in scope.{pv_note} {VOLUMES_NOT_EXAMINED}"), None);
+    }
+    let remediation = Some(
+        "Provision volumes only through StorageClasses that request encryption (`encrypted: \"true\"` with a `kmsKeyId` on EBS, `disk-encryption-kms-key` on GCE PD, `diskEncryptionSetID` on Azure Disk, `encrypted: \"true\"` on LUKS-capable CSI drivers), or attach the platform's attestation that the backend encrypts every volume (e.g. `aws ec2 get-ebs-encryption-by-default`).",
+    );
+    let list = |v: &Vec<String>| util::name_list(v.iter());
+    let (status, summary) = if !no.is_empty() {
+        (
+            Status::Fail,
+            format!(
+                "{} {} request unencrypted volumes: {}.",
+                no.len(),
+                if no.len() == 1 {
+                    "storage source explicitly asks to"
+                } else {
+                    "storage sources explicitly"
+                },
+                list(&no)
+            ),
+        )
+    } else if unknown.is_empty() {
+        (
+            Status::Pass,
+            format!(
+                "Every StorageClass{} shows encryption in its parameters: {}.",
+                if volumes > 0 {
+                    " and every PersistentVolume outside them"
+                } else {
+                    ""
+                },
+                list(&yes)
+            ),
+        )
+    } else if yes.is_empty() {
+        (
+            Status::Manual,
+            format!(
+                "No StorageClass or PersistentVolume shows encryption evidence ({}); encryption of persistent volumes must be attested by the platform owner.",
+                list(&unknown)
+            ),
+        )
+    } else {
+        (
+            Status::Partial,
+            format!(
+                "Some storage shows encryption ({}), the rest shows none ({}), which must be attested or moved to an encrypted class.",
+                list(&yes),
+                list(&unknown)
+            ),
+        )
+    };
+    b.finish(
+        status,
+        format!("{summary}{pv_note} {VOLUMES_NOT_EXAMINED}"),
+        if status == Status::Pass {
+            None
+        } else {
+            remediation
+        },
+    )
+}
+
+fn collection(s: crate::snapshot::CollectionStatus) -> &'static str {
+    use crate::snapshot::CollectionStatus as C;
+    match s {
+        C::Collected => "collected",
+        C::Absent => "not served",
+        C::Forbidden => "forbidden",
+        C::Failed => "reading failed",
+        C::NotCollected => "not requested or not in the imported files",
+    }
 }
 
 /// The cloud description of the cluster (`--cloud-evidence`), if one was given.

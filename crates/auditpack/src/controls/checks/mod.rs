@@ -4,7 +4,9 @@
 //! every family's list.
 
 pub mod audit;
+pub mod authn;
 pub mod encryption;
+pub mod identity;
 pub mod integrity;
 pub mod lifecycle;
 pub mod network;

@@ -13,14 +13,24 @@ pub const TEMPLATE: &str = r##"## Framework controls {{ "frameworks" | anchor }}
 {% for f in frameworks %}
 ### {{ f.name }} {{ f.anchor | anchor }}
 
+{% if f.version %}Criteria version: {{ f.version }}. {% endif %}The requirement texts are auditpack's own summaries of each control, not the framework's wording: the framework's published text is authoritative.
+{% if f.levels %}
+| Control | Title | Specification | Status | Checks |
+|---|---|---|---|---|
+{% for c in f.controls %}| [{{ c.id }}](#{{ c.anchor }}) | {{ c.title }} | {% if c.level %}{{ c.level }}{% else %}standard{% endif %} | {{ c.status | status }} | {% for k in c.checks %}[{{ k.id }}](#{{ k.anchor }}) ({{ k.status }}){% if not loop.last %}, {% endif %}{% endfor %} |
+{% endfor %}{% else %}
 | Control | Title | Status | Checks |
 |---|---|---|---|
 {% for c in f.controls %}| [{{ c.id }}](#{{ c.anchor }}) | {{ c.title }} | {{ c.status | status }} | {% for k in c.checks %}[{{ k.id }}](#{{ k.anchor }}) ({{ k.status }}){% if not loop.last %}, {% endif %}{% endfor %} |
-{% endfor %}
+{% endfor %}{% endif %}
 {% for c in f.controls %}
 #### {{ f.name }} {{ c.id }} — {{ c.title }} {{ c.anchor | anchor }}
 
-Requirement: {{ c.requirement }}
+Requirement (auditpack's summary): {{ c.requirement }}
+{% if c.level %}
+Implementation specification: {{ c.level }}.
+{% endif %}{% for k in c.checks %}{% if k.rationale %}
+- Why [{{ k.id }}](#{{ k.anchor }}) supports {{ c.id }}: {{ k.rationale }}{% endif %}{% endfor %}
 
 Status: {{ c.status | status }}, from {% for k in c.checks %}[{{ k.title }}](#{{ k.anchor }}) ({{ k.status }}){% if not loop.last %}, {% endif %}{% endfor %}.
 {% endfor %}{% endfor %}
@@ -33,6 +43,10 @@ pub struct FrameworkView {
     pub name: String,
     pub source: String,
     pub anchor: String,
+    /// The edition of the criteria, when the catalog names one.
+    pub version: Option<String>,
+    /// Whether any control is marked Required or Addressable (the table shows the column).
+    pub levels: bool,
     pub controls: Vec<ControlView>,
 }
 
@@ -42,6 +56,8 @@ pub struct ControlView {
     pub anchor: String,
     pub title: String,
     pub requirement: String,
+    /// `Required`, `Addressable`, or empty.
+    pub level: String,
     pub status: String,
     pub checks: Vec<CheckRef>,
 }
@@ -52,6 +68,8 @@ pub struct CheckRef {
     pub anchor: String,
     pub title: String,
     pub status: String,
+    /// Why the check supports the control (empty when the catalog gives no reason).
+    pub rationale: String,
 }
 
 /// Check id → (title, status).
@@ -66,17 +84,22 @@ pub fn build(f: &Findings) -> Vec<FrameworkView> {
         .collect();
     f.frameworks
         .iter()
-        .map(|fw| FrameworkView {
-            id: fw.id.clone(),
-            name: fw.name.clone(),
-            source: fw.source.clone(),
-            anchor: format!("framework-{}", slug(&fw.id)),
-            controls: f
+        .map(|fw| {
+            let controls: Vec<ControlView> = f
                 .controls
                 .iter()
                 .filter(|c| c.framework == fw.id)
                 .map(|c| control_view(c, &check_status))
-                .collect(),
+                .collect();
+            FrameworkView {
+                id: fw.id.clone(),
+                name: fw.name.clone(),
+                source: fw.source.clone(),
+                anchor: format!("framework-{}", slug(&fw.id)),
+                version: fw.version.clone(),
+                levels: controls.iter().any(|c| !c.level.is_empty()),
+                controls,
+            }
         })
         .collect()
 }
@@ -87,6 +110,7 @@ fn control_view(c: &ControlResult, check_status: &CheckStatus) -> ControlView {
         anchor: control_anchor(&c.framework, &c.id),
         title: c.title.clone(),
         requirement: c.requirement.clone(),
+        level: c.level.clone().unwrap_or_default(),
         status: c.status.to_string(),
         checks: c
             .checks
@@ -101,6 +125,7 @@ fn control_view(c: &ControlResult, check_status: &CheckStatus) -> ControlView {
                     anchor: format!("check-{}", slug(id)),
                     title,
                     status: st,
+                    rationale: c.rationale.get(id).cloned().unwrap_or_default(),
                 }
             })
             .collect(),
