@@ -62,7 +62,7 @@ fn visible(
     ctx: &Ctx,
     mut b: Builder,
     what: &str,
-) -> Result<(Builder, Value, BTreeMap<String, String>), CheckResult> {
+) -> Result<(Builder, Value, BTreeMap<String, String>), Box<CheckResult>> {
     match apiserver(ctx) {
         ApiServer::Visible(pod, flags) => Ok((b, pod, flags)),
         ApiServer::NotCollected => {
@@ -71,11 +71,11 @@ fn visible(
                 "pods were not collected, so the kube-apiserver's flags are not in the snapshot",
                 evidence_file(PODS, "", ""),
             );
-            Err(b.finish(
+            Err(Box::new(b.finish(
                 Status::NotCollected,
                 format!("Pods were not collected, so {what} cannot be judged."),
                 Some("Collect pods in kube-system (`kubectl get pods -n kube-system -l component=kube-apiserver -o yaml`)."),
-            ))
+            )))
         }
         ApiServer::NotVisible => {
             b.push(
@@ -83,11 +83,11 @@ fn visible(
                 "no kube-apiserver pod in kube-system: the control plane is not visible (managed cluster), so its flags cannot be read",
                 evidence_file(PODS, "kube-system", ""),
             );
-            Err(b.finish(
+            Err(Box::new(b.finish(
                 Status::Manual,
                 format!("The control plane is not visible from the cluster (typical of managed Kubernetes: EKS, GKE, AKS), so {what} must be attested by the platform owner from the provider's configuration."),
                 Some("Attach the provider's description of the cluster's authentication (e.g. `aws eks describe-cluster --query cluster.accessConfig`, `gcloud container clusters describe` (masterAuth, OIDC), `az aks show --query aadProfile`) and state whether anonymous access and static credentials are disabled."),
-            ))
+            )))
         }
     }
 }
@@ -120,7 +120,7 @@ fn minor_version(ctx: &Ctx, pod: &Value) -> Option<u32> {
 fn anonymous_auth(ctx: &Ctx, b: Builder) -> CheckResult {
     let (mut b, pod, flags) = match visible(ctx, b, "whether anonymous requests are refused") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let name = crate::controls::util::name(&pod).to_string();
     let remediation = Some(
@@ -170,7 +170,7 @@ fn static_credentials(ctx: &Ctx, b: Builder) -> CheckResult {
         "whether static token or password files are accepted",
     ) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let name = crate::controls::util::name(&pod).to_string();
     let minor = minor_version(ctx, &pod);
@@ -214,7 +214,7 @@ fn static_credentials(ctx: &Ctx, b: Builder) -> CheckResult {
 fn authenticator(ctx: &Ctx, b: Builder) -> CheckResult {
     let (mut b, pod, flags) = match visible(ctx, b, "how people authenticate") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let name = crate::controls::util::name(&pod).to_string();
     let kinds = [
