@@ -16,7 +16,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use auditpack::seal::{self, SealOptions, TrustStore, archive::Limits, manifest};
+use auditpack::internals::{Limits, manifest};
+use auditpack::{SealOptions, TrustStore};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
 
@@ -95,9 +96,9 @@ fn fixture() -> &'static Fixture {
         let now = chrono::DateTime::parse_from_rfc3339(SEALED_AT)
             .unwrap()
             .with_timezone(&chrono::Utc);
-        seal::seal_dir(&dir, &key(), &SealOptions { force: false, now }).unwrap();
+        auditpack::seal_dir(&dir, &key(), &SealOptions { force: false, now }).unwrap();
         let out = tmp.path().join("p.tar.gz");
-        seal::write_archive(&dir, &out).unwrap();
+        auditpack::write_archive(&dir, &out).unwrap();
         let manifest_bytes = fs::read(dir.join("SHA256SUMS")).unwrap();
         let listed = manifest::parse(&manifest_bytes)
             .entries
@@ -225,10 +226,14 @@ static VERIFIED: AtomicUsize = AtomicUsize::new(0);
 
 /// The rule itself: if auditpack verifies `bytes`, all three extractors agree with the
 /// manifest. Returns the report.
-fn check_rule(bytes: &[u8]) -> seal::Report {
-    let report =
-        seal::verify_archive_reader(bytes, Path::new("m.tar.gz"), &trust(), &Limits::default())
-            .unwrap();
+fn check_rule(bytes: &[u8]) -> auditpack::Report {
+    let report = auditpack::verify_archive_reader(
+        bytes,
+        Path::new("m.tar.gz"),
+        &trust(),
+        &Limits::default(),
+    )
+    .unwrap();
     if report.is_verified() {
         VERIFIED.fetch_add(1, Ordering::Relaxed);
         let dir = tempfile::tempdir().unwrap();
@@ -619,7 +624,7 @@ fn adversarial_archives_are_refused_by_rule() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(
         tmp.path().join("k.pub.pem"),
-        seal::keys::spki_pem(&key().verifying_key()).unwrap(),
+        auditpack::keys::spki_pem(&key().verifying_key()).unwrap(),
     )
     .unwrap();
     // The clean archive verifies, and all three extractors agree with it.

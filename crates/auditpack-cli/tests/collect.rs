@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use auditpack::snapshot::KINDS;
+use auditpack::KINDS;
 use serde_json::Value;
 use standin::{Config, Fault, Server};
 
@@ -1202,7 +1202,7 @@ fn in_cluster_service_account_is_used_without_a_kubeconfig() {
 /// the progress sink, one `Listed` per list between `Started` and `Finished`.
 #[test]
 fn live_collection_reports_progress_through_the_callers_sink() {
-    use auditpack::collect::{LiveOptions, Progress, ProgressSink, collect_live};
+    use auditpack::{LiveOptions, Progress, ProgressSink, collect_live};
     use std::sync::{Arc, Mutex};
     let live = Live::start(&fixture("small"), &[]);
     let events = Arc::new(Mutex::new(Vec::new()));

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use auditpack::collect::{LiveOptions, collect_live};
-use auditpack::snapshot::CollectionStatus;
+use auditpack::CollectionStatus;
+use auditpack::{LiveOptions, collect_live};
 use serde_json::Value;
 use standin::{Config, Fault, Server};
 

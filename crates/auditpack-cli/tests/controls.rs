@@ -5,9 +5,9 @@ use common::{objects, shared};
 
 use std::path::{Path, PathBuf};
 
-use auditpack::controls::model::pss::{self, Level};
-use auditpack::controls::model::rbac::Model;
-use auditpack::findings::Subject;
+use auditpack::Subject;
+use auditpack::internals::pss::{self, Level};
+use auditpack::internals::rbac::Model;
 use serde_json::Value;
 
 fn realdata(rel: &str) -> PathBuf {
@@ -296,9 +296,7 @@ fn rbac_wildcards_subresources_and_resource_names() {
 /// EncryptionConfiguration and the audit Policy too).
 fn task_api_snapshot() -> auditpack::Snapshot {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/clusters/task-api");
-    let mut snap =
-        auditpack::collect::import_dir(&dir, &auditpack::collect::ImportOptions::default())
-            .unwrap();
+    let mut snap = auditpack::import_dir(&dir, &auditpack::ImportOptions::default()).unwrap();
     snap.collected_at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
@@ -374,7 +372,7 @@ const TASK_API_EXPECTED: &[&str] = &[
 #[test]
 fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
     let snap = task_api_snapshot();
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     assert_eq!(summary(&f).join("\n"), TASK_API_EXPECTED.join("\n"));
     let controls: Vec<String> = f
         .controls
@@ -458,16 +456,16 @@ fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
 #[test]
 fn pci_dss_catalog_needs_no_code() {
     let snap = task_api_snapshot();
-    let pci = auditpack::controls::catalog::load(
+    let pci = auditpack::load_catalog(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/catalogs/pci-dss.yaml"),
     )
     .unwrap();
-    let opts = auditpack::controls::EvalOptions {
+    let opts = auditpack::EvalOptions {
         frameworks: vec!["pci-dss".into()],
         catalogs: vec![pci],
         previous: None,
     };
-    let f = auditpack::controls::evaluate(&snap, &opts).unwrap();
+    let f = auditpack::evaluate(&snap, &opts).unwrap();
     let controls: Vec<String> = f
         .controls
         .iter()
@@ -491,7 +489,7 @@ fn pci_dss_catalog_needs_no_code() {
 
 mod net {
     use super::*;
-    use auditpack::controls::checks::network::{
+    use auditpack::internals::network::{
         Endpoint, Port, allow_all_rules, allowed, is_default_deny, policy_types,
     };
     use serde_json::{Map, json};
@@ -825,19 +823,19 @@ fn check<'a>(f: &'a auditpack::Findings, id: &str) -> &'a auditpack::CheckResult
 }
 
 /// Evidence files read as the importer reads `--encryption-config` and `--audit-policy`
-/// ([`auditpack::collect::add_evidence_files`]: parsed, validated, key material removed),
+/// ([`auditpack::add_evidence_files`]: parsed, validated, key material removed),
 /// into an empty snapshot.
 fn import_evidence(
     encryption: Option<&Path>,
     audit_policy: Option<&Path>,
-) -> Result<auditpack::Snapshot, auditpack::collect::CollectError> {
+) -> Result<auditpack::Snapshot, auditpack::CollectError> {
     let mut snap = auditpack::Snapshot::new(chrono::Utc::now(), Default::default());
-    auditpack::collect::add_evidence_files(&mut snap, encryption, audit_policy)?;
+    auditpack::add_evidence_files(&mut snap, encryption, audit_policy)?;
     Ok(snap)
 }
 
 /// An audit Policy file as the importer reads it.
-fn audit_policy_doc(path: &Path) -> auditpack::snapshot::EvidenceFile {
+fn audit_policy_doc(path: &Path) -> auditpack::EvidenceFile {
     import_evidence(None, Some(path))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .audit_policy
@@ -845,9 +843,7 @@ fn audit_policy_doc(path: &Path) -> auditpack::snapshot::EvidenceFile {
 }
 
 /// An EncryptionConfiguration file as the importer reads it, or its refusal.
-fn encryption_doc(
-    path: &Path,
-) -> Result<auditpack::snapshot::EvidenceFile, auditpack::collect::CollectError> {
+fn encryption_doc(path: &Path) -> Result<auditpack::EvidenceFile, auditpack::CollectError> {
     Ok(import_evidence(Some(path), None)?
         .encryption_config
         .expect("imported"))
@@ -856,14 +852,14 @@ fn encryption_doc(
 /// An EncryptionConfiguration the importer refuses (kube-apiserver would not start with
 /// it either), as a hand-made snapshot could still hold it: parsed by the importer's
 /// parser, key material removed by the importer's redaction.
-fn unvalidated_encryption_doc(path: &Path) -> auditpack::snapshot::EvidenceFile {
+fn unvalidated_encryption_doc(path: &Path) -> auditpack::EvidenceFile {
     use sha2::Digest;
     let bytes = std::fs::read(path).unwrap();
-    let docs = auditpack::collect::files::parse_documents(path, &bytes).unwrap();
+    let docs = auditpack::internals::parse_documents(path, &bytes).unwrap();
     // A file with no document holds nothing (`null`).
     let mut document = docs.into_iter().next().map_or(Value::Null, |(_, d)| d);
-    auditpack::collect::redact::redact_encryption_config(&mut document);
-    auditpack::snapshot::EvidenceFile {
+    auditpack::internals::redact_encryption_config(&mut document);
+    auditpack::EvidenceFile {
         path: path.display().to_string(),
         sha256: hex::encode(sha2::Sha256::digest(&bytes)),
         document,
@@ -872,7 +868,7 @@ fn unvalidated_encryption_doc(path: &Path) -> auditpack::snapshot::EvidenceFile 
 
 #[test]
 fn audit_policy_rules_match_in_order_first_match_wins() {
-    use auditpack::controls::model::audit::{AuditRequest, audit_level};
+    use auditpack::internals::audit::{AuditRequest, audit_level};
     let web = audit_policy_doc(&realdata(
         "kubernetes-website/content/en/examples/audit/audit-policy.yaml",
     ))
@@ -944,7 +940,7 @@ fn audit_policy_rules_match_in_order_first_match_wins() {
     // The check over each real policy.
     let mut snap = task_api_snapshot();
     let verdict = |snap: &auditpack::Snapshot| {
-        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let f = auditpack::evaluate(snap, &Default::default()).unwrap();
         let c = check(&f, "audit.policy").clone();
         (
             c.status,
@@ -1025,7 +1021,7 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
     let base = realdata("kubernetes-apiserver/pkg/server/options/encryptionconfig/testdata");
     let mut snap = task_api_snapshot();
     let run = |snap: &auditpack::Snapshot| {
-        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let f = auditpack::evaluate(snap, &Default::default()).unwrap();
         let c = check(&f, "encryption.at-rest").clone();
         (
             c.status,
@@ -1136,7 +1132,7 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
     pods.items.retain(|p| p.namespace() != "kube-system");
     let (st, _) = run(&snap);
     assert_eq!(st, auditpack::Status::Manual);
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     assert!(
         check(&f, "encryption.at-rest")
             .remediation
@@ -1171,7 +1167,7 @@ fn uncollected_kinds_are_never_pass() {
         auditpack::CollectionStatus::NotCollected,
         "not requested",
     );
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     for id in [
         "rbac.cluster-admin",
         "rbac.secrets-read",
@@ -1227,7 +1223,7 @@ fn uncollected_kinds_are_never_pass() {
         auditpack::CollectionStatus::Absent,
         "CRD not installed",
     );
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     assert_eq!(
         check(&f, "integrity.image-signing").status,
         auditpack::Status::Fail
@@ -1237,7 +1233,7 @@ fn uncollected_kinds_are_never_pass() {
         auditpack::CollectionStatus::Forbidden,
         "403",
     );
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     assert_eq!(
         check(&f, "integrity.image-signing").status,
         auditpack::Status::NotCollected
@@ -1267,13 +1263,13 @@ fn access_changes_since_previous_snapshot() {
             "roleRef": {"kind": "Role", "name": "task-api-role"},
             "subjects": [{"kind": "User", "name": "contractor@example.com"}]
         }));
-    let old = auditpack::controls::model::rbac::Model::from_snapshot(&prev)
+    let old = auditpack::internals::rbac::Model::from_snapshot(&prev)
         .unwrap()
         .access_review();
-    let new = auditpack::controls::model::rbac::Model::from_snapshot(&now)
+    let new = auditpack::internals::rbac::Model::from_snapshot(&now)
         .unwrap()
         .access_review();
-    let changes = auditpack::controls::access_changes(&old, &new);
+    let changes = auditpack::access_changes(&old, &new);
     let lines: Vec<String> = changes
         .iter()
         .map(|c| {
@@ -1292,12 +1288,12 @@ fn access_changes_since_previous_snapshot() {
             "Removed contractor@example.com [\"pods\", \"configmaps\"] RoleBinding/production/contractor -> Role/task-api-role",
         ]
     );
-    assert!(auditpack::controls::access_changes(&new, &new).is_empty());
-    let opts = auditpack::controls::EvalOptions {
+    assert!(auditpack::access_changes(&new, &new).is_empty());
+    let opts = auditpack::EvalOptions {
         previous: Some(prev),
         ..Default::default()
     };
-    let f = auditpack::controls::evaluate(&now, &opts).unwrap();
+    let f = auditpack::evaluate(&now, &opts).unwrap();
     let c = check(&f, "lifecycle.access-changes");
     assert_eq!(c.status, auditpack::Status::Manual);
     assert!(
@@ -1313,12 +1309,12 @@ fn access_changes_since_previous_snapshot() {
 fn audit_log_summary_continuity() {
     let mut snap = task_api_snapshot();
     let run = |snap: &auditpack::Snapshot| {
-        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let f = auditpack::evaluate(snap, &Default::default()).unwrap();
         check(&f, "audit.log-continuity").clone()
     };
     assert_eq!(run(&snap).status, auditpack::Status::NotCollected);
     let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
-    let mut sum = auditpack::model::AuditLogSummary::new(900);
+    let mut sum = auditpack::AuditLogSummary::new(900);
     sum.since = Some(t("2026-10-01T00:00:00Z"));
     sum.until = Some(t("2026-10-02T00:00:00Z"));
     sum.first_event = Some(t("2026-10-01T00:00:03Z"));
@@ -1326,7 +1322,7 @@ fn audit_log_summary_continuity() {
     sum.events = 81234;
     snap.audit_log = Some(sum.clone());
     assert_eq!(run(&snap).status, auditpack::Status::Pass);
-    sum.gaps.push(auditpack::auditlog::Gap {
+    sum.gaps.push(auditpack::Gap {
         start: t("2026-10-01T03:10:00Z"),
         end: t("2026-10-01T05:40:00Z"),
         seconds: 9000,
@@ -1344,7 +1340,7 @@ fn audit_log_summary_continuity() {
         o.message
             .contains("until the first event (2026-10-01T08:00:00+00:00)")
     }));
-    let mut empty = auditpack::model::AuditLogSummary::new(900);
+    let mut empty = auditpack::AuditLogSummary::new(900);
     empty.since = Some(t("2026-10-01T00:00:00Z"));
     empty.until = Some(t("2026-10-02T00:00:00Z"));
     snap.audit_log = Some(empty);
@@ -1356,9 +1352,7 @@ fn catalog_errors_name_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("internal.yaml");
     std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    requirement: r\n    checks:\n      - rbac.cluster-admin\n      - rbac.no-such-check\n").unwrap();
-    let e = auditpack::controls::catalog::load(&p)
-        .unwrap_err()
-        .to_string();
+    let e = auditpack::load_catalog(&p).unwrap_err().to_string();
     assert!(e.starts_with(&format!("{}:9:", p.display())), "{e}");
     assert!(
         e.contains("`checks`") && e.contains("\"rbac.no-such-check\"") && e.contains("IC-1"),
@@ -1369,34 +1363,30 @@ fn catalog_errors_name_file_line_and_field() {
         "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    checks: []\n",
     )
     .unwrap();
-    let e = auditpack::controls::catalog::load(&p)
-        .unwrap_err()
-        .to_string();
+    let e = auditpack::load_catalog(&p).unwrap_err().to_string();
     assert!(
         e.starts_with(&format!("{}:6:", p.display())) && e.contains("missing field `requirement`"),
         "{e}"
     );
     assert!(!e.contains("error: line"), "location given once: {e}");
     std::fs::write(&p, "id: internal\nname: Internal\ncontrols:\n  - id: IC-1\n    title: t\n    requirement: r\n    checks: []\n    chekcs: []\n").unwrap();
-    let e = auditpack::controls::catalog::load(&p)
-        .unwrap_err()
-        .to_string();
+    let e = auditpack::load_catalog(&p).unwrap_err().to_string();
     assert!(e.contains("chekcs"), "{e}");
     // A catalog with a built-in id replaces it.
     std::fs::write(&p, "id: soc2\nname: Our SOC 2 mapping\ncontrols:\n  - id: CC6.6\n    title: Boundaries\n    requirement: r\n    checks: [network.default-deny]\n").unwrap();
-    let soc2 = auditpack::controls::catalog::load(&p).unwrap();
-    let opts = auditpack::controls::EvalOptions {
+    let soc2 = auditpack::load_catalog(&p).unwrap();
+    let opts = auditpack::EvalOptions {
         frameworks: vec!["soc2".into()],
         catalogs: vec![soc2],
         previous: None,
     };
-    let f = auditpack::controls::evaluate(&task_api_snapshot(), &opts).unwrap();
+    let f = auditpack::evaluate(&task_api_snapshot(), &opts).unwrap();
     assert_eq!(f.controls.len(), 1);
     assert_eq!(f.frameworks[0].name, "Our SOC 2 mapping");
     assert_eq!(f.checks.len(), 1);
-    let e = auditpack::controls::evaluate(
+    let e = auditpack::evaluate(
         &task_api_snapshot(),
-        &auditpack::controls::EvalOptions {
+        &auditpack::EvalOptions {
             frameworks: vec!["iso27001".into()],
             ..Default::default()
         },
@@ -1600,7 +1590,7 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
         "metadata": {"name": "allow-everything", "namespace": "production"},
         "spec": {"podSelector": {}, "ingress": [{}]}}),
     );
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     let dd: Vec<String> = check(&f, "network.default-deny")
         .observations
         .iter()
@@ -1708,7 +1698,7 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
 #[test]
 fn service_mtls_recognises_dapr_istio_and_linkerd() {
     let status = |snap: &auditpack::Snapshot| {
-        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let f = auditpack::evaluate(snap, &Default::default()).unwrap();
         let c = check(&f, "transit.service-mtls").clone();
         (
             c.status,
@@ -1804,7 +1794,7 @@ fn import_and_evaluation_leave_the_snapshot_compact() {
     assert!(snap.items("pods").unwrap().len() > 3);
     let snap = task_api_snapshot();
     assert_eq!(parsed(&snap), Vec::<String>::new());
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     assert!(f.checks.len() > 20);
     assert_eq!(parsed(&snap), Vec::<String>::new());
     // The same accessor checks used to call does keep a copy, which is what this guards.
@@ -1829,11 +1819,9 @@ fn a_failure_seen_is_not_hidden_by_missing_kinds() {
         pod("miner", true, "ghcr.io/x/miner:latest"),
     )
     .unwrap();
-    let snap =
-        auditpack::collect::import_dir(dir.path(), &auditpack::collect::ImportOptions::default())
-            .unwrap();
+    let snap = auditpack::import_dir(dir.path(), &auditpack::ImportOptions::default()).unwrap();
     assert!(snap.collected("deployments.apps").is_err());
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     for id in ["pss.baseline", "pss.restricted", "integrity.image-digests"] {
         let c = check(&f, id);
         assert_eq!(c.status, auditpack::Status::Fail, "{id}: {}", c.explanation);
@@ -1867,10 +1855,8 @@ fn a_failure_seen_is_not_hidden_by_missing_kinds() {
         ),
     )
     .unwrap();
-    let snap =
-        auditpack::collect::import_dir(dir.path(), &auditpack::collect::ImportOptions::default())
-            .unwrap();
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let snap = auditpack::import_dir(dir.path(), &auditpack::ImportOptions::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     for id in ["pss.baseline", "integrity.image-digests"] {
         let c = check(&f, id);
         assert_eq!(
@@ -1913,7 +1899,7 @@ fn second_apiserver(
 #[test]
 fn every_apiserver_of_an_ha_control_plane_is_judged() {
     let mut snap = task_api_snapshot();
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     assert_eq!(check(&f, "transit.api-tls").status, auditpack::Status::Pass);
     // A second apiserver, no label (found by its static-pod name), --secure-port=0 and no
     // audit flags.
@@ -1927,7 +1913,7 @@ fn every_apiserver_of_an_ha_control_plane_is_judged() {
     });
     pod["metadata"]["labels"] = serde_json::json!({});
     snap.add_object(pod);
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     for id in ["transit.api-tls", "audit.log-backend"] {
         let c = check(&f, id);
         assert_eq!(c.status, auditpack::Status::Fail, "{id}: {c:#?}");
@@ -1961,7 +1947,7 @@ fn every_apiserver_of_an_ha_control_plane_is_judged() {
 #[test]
 fn insecure_port_counts_before_kubernetes_1_20() {
     let status = |snap: &auditpack::Snapshot| {
-        let f = auditpack::controls::evaluate(snap, &Default::default()).unwrap();
+        let f = auditpack::evaluate(snap, &Default::default()).unwrap();
         let c = check(&f, "transit.api-tls").clone();
         let obs: Vec<String> = c
             .observations
@@ -2040,7 +2026,7 @@ fn with_aggregated_exec(snap: &mut auditpack::Snapshot) {
 fn rbac_observations_name_the_granting_rule_and_the_aggregated_role() {
     let mut snap = task_api_snapshot();
     with_aggregated_exec(&mut snap);
-    let f = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     let c = check(&f, "rbac.pods-exec");
     let sre = c
         .observations

@@ -36,7 +36,11 @@ fn the_module_table_lists_exactly_the_librarys_modules() {
     let lib = read("crates/auditpack/src/lib.rs");
     let mut modules: Vec<&str> = lib
         .lines()
-        .filter_map(|l| l.strip_prefix("pub mod "))
+        .filter_map(|l| {
+            l.strip_prefix("pub mod ")
+                .or_else(|| l.strip_prefix("mod "))
+        })
+        .filter(|l| l.ends_with(';'))
         .map(|l| l.trim_end_matches(';'))
         .collect();
     modules.sort();
@@ -49,4 +53,35 @@ fn the_module_table_lists_exactly_the_librarys_modules() {
         .collect();
     listed.sort();
     assert_eq!(listed, modules);
+}
+
+/// The library's public API is the curated `pub use` list in lib.rs: no stage module is
+/// public, only the three small facades, and the test-only `internals` exists only behind
+/// its feature.
+#[test]
+fn the_public_api_is_curated_reexports_not_public_modules() {
+    let lib = read("crates/auditpack/src/lib.rs");
+    let lines: Vec<&str> = lib.lines().collect();
+    let mut public = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if let Some(rest) = l.strip_prefix("pub mod ") {
+            let name = rest.trim_end_matches([';', ' ', '{']);
+            if name == "internals" {
+                assert!(
+                    lines[..i]
+                        .iter()
+                        .rev()
+                        .take(3)
+                        .any(|p| p.contains(r#"#[cfg(feature = "internals")]"#)),
+                    "`internals` must be behind its feature"
+                );
+                continue;
+            }
+            public.push(name);
+        }
+    }
+    public.sort();
+    assert_eq!(public, ["chain", "cleanup", "keys"]);
+    let reexports = lines.iter().filter(|l| l.starts_with("pub use ")).count();
+    assert!(reexports >= 10, "only {reexports} pub use lines in lib.rs");
 }

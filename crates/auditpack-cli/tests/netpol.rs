@@ -15,8 +15,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn evaluate(dir: &Path) -> auditpack::Findings {
-    let snap = auditpack::collect::import_dir(dir, &Default::default()).unwrap();
-    auditpack::controls::evaluate(&snap, &Default::default()).unwrap()
+    let snap = auditpack::import_dir(dir, &Default::default()).unwrap();
+    auditpack::evaluate(&snap, &Default::default()).unwrap()
 }
 
 fn observations(f: &auditpack::Findings, id: &str) -> Vec<String> {

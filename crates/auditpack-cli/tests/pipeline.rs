@@ -478,10 +478,10 @@ fn packet_names_the_cluster_and_writes_a_verifying_archive() {
 /// reports a gap between periods as an event rather than printing it.
 #[test]
 fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
-    use auditpack::collect::{Cluster, ImportOptions, Source};
-    use auditpack::packet::{self, Event, Output, Plan};
-    use auditpack::render::{Period, PreviousTrust, RenderOptions};
-    use auditpack::seal::TrustStore;
+    use auditpack::TrustStore;
+    use auditpack::{Cluster, ImportOptions, Source};
+    use auditpack::{Event, Output, Plan};
+    use auditpack::{Period, PreviousTrust, RenderOptions};
     use chrono::{TimeZone, Utc};
 
     let t = tempfile::tempdir().unwrap();
@@ -512,7 +512,7 @@ fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
         }
     };
     let mut events = Vec::new();
-    let first = packet::build(plan((2026, 1), (2026, 4)), &mut |e| {
+    let first = auditpack::build(plan((2026, 1), (2026, 4)), &mut |e| {
         events.push(format!("{e:?}"))
     })
     .unwrap();
@@ -520,7 +520,7 @@ fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
     assert_eq!(first.dir, series.join(&first.made.packet.id));
     // Q2 is skipped: the second packet links to the first and the gap is an event.
     let mut gaps = Vec::new();
-    let second = packet::build(plan((2026, 7), (2026, 10)), &mut |e| {
+    let second = auditpack::build(plan((2026, 7), (2026, 10)), &mut |e| {
         if let Event::PeriodGap(gap) = e {
             gaps.push((gap.start, gap.end));
         }
@@ -545,7 +545,7 @@ fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
     // (never a panic, never an unverified link).
     let mut third_plan = plan((2026, 10), (2027, 1));
     third_plan.previous_trust = None;
-    let third = packet::build(third_plan, &mut |_| {}).unwrap();
+    let third = auditpack::build(third_plan, &mut |_| {}).unwrap();
     let pj: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(third.dir.join("packet.json")).unwrap())
             .unwrap();

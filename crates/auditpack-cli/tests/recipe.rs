@@ -276,8 +276,8 @@ fn the_signer_is_named_by_its_ssh_fingerprint_on_the_cover_and_everywhere() {
     let fingerprint = ssh_fingerprint(&env.p("keys/signer.pub"));
     let meta: serde_json::Value = serde_json::from_str(&read(&env.p("pk/packet.json"))).unwrap();
     assert_eq!(meta["signer"]["keyId"], fingerprint.as_str());
-    let public = auditpack::seal::keys::load_public_key(&env.p("keys/signer.pub")).unwrap();
-    assert_eq!(auditpack::seal::keys::key_id(&public), fingerprint);
+    let public = auditpack::keys::load_public_key(&env.p("keys/signer.pub")).unwrap();
+    assert_eq!(auditpack::keys::key_id(&public), fingerprint);
 
     // The cover shows the signer, its key name, its other id labelled, and the seal time.
     for page in ["pk/packet.md", "pk/index.html"] {
@@ -317,7 +317,7 @@ fn the_signer_is_named_by_its_ssh_fingerprint_on_the_cover_and_everywhere() {
     assert!(
         out.contains(&format!(
             "securesystemslib keyid {}",
-            auditpack::seal::keys::securesystemslib_keyid(&public)
+            auditpack::keys::securesystemslib_keyid(&public)
         )),
         "{out}"
     );
@@ -386,12 +386,11 @@ fn a_packet_rendered_alone_says_it_is_unsigned_and_its_recipe_reads_the_id_once_
 /// sealer did (manifest line, raw and SSH signatures, DSSE envelope): a packet sealed by
 /// an auditpack that wrote that id.
 fn reseal_with_key_id(dir: &Path, key: &ed25519_dalek::SigningKey, id: &str) {
-    use auditpack::seal::{dsse, manifest};
+    use auditpack::internals::{dsse, manifest};
     use ed25519_dalek::Signer;
     use sha2::Digest;
     let mut meta =
-        auditpack::model::PacketMeta::from_slice(&fs::read(dir.join("packet.json")).unwrap())
-            .unwrap();
+        auditpack::PacketMeta::from_slice(&fs::read(dir.join("packet.json")).unwrap()).unwrap();
     meta.seal.as_mut().unwrap().signer.key_id = id.to_string();
     let bytes = meta.to_bytes();
     fs::write(dir.join("packet.json"), &bytes).unwrap();
@@ -424,7 +423,7 @@ fn reseal_with_key_id(dir: &Path, key: &ed25519_dalek::SigningKey, id: &str) {
 
 #[test]
 fn a_packet_sealed_with_the_legacy_key_id_still_verifies() {
-    use auditpack::seal::keys;
+    use auditpack::keys;
     let env = Env::new();
     let key = keys::load_signing_key(&env.p("keys/signer.key.pem"), None).unwrap();
     let public = key.verifying_key();

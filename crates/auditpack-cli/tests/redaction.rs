@@ -7,12 +7,12 @@ use common::shared;
 
 use std::path::{Path, PathBuf};
 
-use auditpack::collect::files::parse_documents;
-use auditpack::collect::redact::redact_object;
-use auditpack::collect::{ImportOptions, import_dir};
-use auditpack::controls::model::pss::{self, Level};
-use auditpack::controls::{EvalOptions, evaluate};
-use auditpack::snapshot::Snapshot;
+use auditpack::Snapshot;
+use auditpack::internals::parse_documents;
+use auditpack::internals::pss::{self, Level};
+use auditpack::internals::redact_object;
+use auditpack::{EvalOptions, evaluate};
+use auditpack::{ImportOptions, import_dir};
 use serde_json::Value;
 
 /// `examples/…` from the workspace root, `tests/…` from this crate.

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use auditpack::Findings;
-use auditpack::render::sample::{sample_findings, sample_snapshot};
-use auditpack::snapshot::Snapshot;
+use auditpack::Snapshot;
+use auditpack::internals::sample::{sample_findings, sample_snapshot};
 
 const NOW: &str = "2026-12-01T12:00:00Z";
 
@@ -126,7 +126,7 @@ fn sample_packet_has_every_file() {
     );
     let tmp2 = tempfile::tempdir().unwrap();
     let (_, files) =
-        auditpack::render::render_files(&snap, &sample_findings(), &opts(tmp2.path())).unwrap();
+        auditpack::render_files(&snap, &sample_findings(), &opts(tmp2.path())).unwrap();
     assert!(!files.contains_key("evidence/secrets.yaml"));
     assert!(files.contains_key("evidence/namespaces.yaml"));
 }
@@ -143,8 +143,8 @@ fn md_section<'a>(md: &'a str, heading_start: &str) -> &'a str {
     &rest[..end]
 }
 
-fn opts(dir: &Path) -> auditpack::render::RenderOptions {
-    auditpack::render::RenderOptions::new(
+fn opts(dir: &Path) -> auditpack::RenderOptions {
+    auditpack::RenderOptions::new(
         dir.join("out"),
         chrono::DateTime::parse_from_rfc3339(NOW)
             .unwrap()
@@ -154,7 +154,7 @@ fn opts(dir: &Path) -> auditpack::render::RenderOptions {
 
 fn render_md(snap: &Snapshot, findings: &Findings) -> String {
     let tmp = tempfile::tempdir().unwrap();
-    let (_, files) = auditpack::render::render_files(snap, findings, &opts(tmp.path())).unwrap();
+    let (_, files) = auditpack::render_files(snap, findings, &opts(tmp.path())).unwrap();
     String::from_utf8(files["packet.md"].clone()).unwrap()
 }
 
@@ -244,15 +244,13 @@ fn packet_json_describes_the_packet() {
     // A different snapshot gives a different id for the same cluster and period.
     let mut other = sample_snapshot();
     other.mark("pods", auditpack::CollectionStatus::Forbidden, "403");
-    let (p2, _) =
-        auditpack::render::render_files(&other, &sample_findings(), &opts(tmp.path())).unwrap();
+    let (p2, _) = auditpack::render_files(&other, &sample_findings(), &opts(tmp.path())).unwrap();
     assert_ne!(p2.id, id);
     assert!(p2.id.starts_with("ap-task-api-2026Q4-"));
     // Without a name (a bare kubectl export), the id says `cluster`.
     let mut unnamed = sample_snapshot();
     unnamed.source.cluster = None;
-    let (p3, _) =
-        auditpack::render::render_files(&unnamed, &sample_findings(), &opts(tmp.path())).unwrap();
+    let (p3, _) = auditpack::render_files(&unnamed, &sample_findings(), &opts(tmp.path())).unwrap();
     assert!(p3.id.starts_with("ap-cluster-2026Q4-"), "{}", p3.id);
 }
 
@@ -439,7 +437,7 @@ fn evidence_folder_is_kubectl_shaped_and_exact() {
 }
 
 fn hostile_inputs() -> (Snapshot, Findings) {
-    use auditpack::findings::{EvidenceRef, Observation, Status};
+    use auditpack::{EvidenceRef, Observation, Status};
     let mut snap = sample_snapshot();
     for name in ["<script>alert(1)</script>", "a|b`c`d"] {
         snap.add_object(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
@@ -663,7 +661,7 @@ fn oscal_assessment_results_are_schema_valid_and_deterministic() {
 fn oscal_of_hostile_names_is_schema_valid() {
     let (snap, findings) = hostile_inputs();
     let tmp = tempfile::tempdir().unwrap();
-    let (_, files) = auditpack::render::render_files(&snap, &findings, &opts(tmp.path())).unwrap();
+    let (_, files) = auditpack::render_files(&snap, &findings, &opts(tmp.path())).unwrap();
     let ar: serde_json::Value =
         serde_json::from_slice(&files["oscal/assessment-results.json"]).unwrap();
     assert_eq!(oscal_errors(&oscal_validator(), &ar), Vec::<String>::new());
@@ -750,7 +748,7 @@ fn answers_name_the_real_resources() {
 // An answer whose checks all fail must state the gaps and affirm nothing.
 #[test]
 fn answer_to_failing_checks_states_gaps_and_affirms_nothing() {
-    use auditpack::findings::Status;
+    use auditpack::Status;
     let mut findings = sample_findings();
     let mut forced = 0;
     for c in findings
@@ -809,7 +807,7 @@ fn answer_with_uncollected_evidence_says_so() {
         .unwrap();
     assert_eq!(
         continuity.status,
-        auditpack::findings::Status::NotCollected,
+        auditpack::Status::NotCollected,
         "the example has no audit log"
     );
     let md = render_md(&sample_snapshot(), &findings);
@@ -836,7 +834,7 @@ fn answer_with_uncollected_evidence_says_so() {
         for l in answer.lines().filter(|l| l.contains("**in place.**")) {
             let title = l.trim_start_matches("- **").split("**").next().unwrap();
             let c = findings.checks.iter().find(|c| c.title == title).unwrap();
-            assert_eq!(c.status, auditpack::findings::Status::Pass, "{l}");
+            assert_eq!(c.status, auditpack::Status::Pass, "{l}");
         }
     }
     // A question whose checks are absent from the findings says so too.
@@ -907,7 +905,7 @@ fn access_review_table_lists_subjects_and_flags() {
 
 #[test]
 fn previous_packet_links_and_shows_changes() {
-    use auditpack::findings::{Grant, Status, Subject, SubjectAccess};
+    use auditpack::{Grant, Status, Subject, SubjectAccess};
     let tmp = tempfile::tempdir().unwrap();
     let a = render_cli(tmp.path(), &sample_snapshot(), &sample_findings(), "a", &[]);
     // The previous packet is sealed for real: render verifies it before linking to it.
@@ -1347,7 +1345,7 @@ fn chromium_renders_prints_and_stays_offline() {
 // A user-defined framework gets its own matrix column, section and anchors.
 #[test]
 fn another_selected_framework_gets_a_column() {
-    use auditpack::findings::{ControlResult, FrameworkInfo, Status};
+    use auditpack::{ControlResult, FrameworkInfo, Status};
     let mut findings = sample_findings();
     findings.frameworks.push(FrameworkInfo {
         id: "pci-dss".into(),
@@ -1385,7 +1383,7 @@ fn another_selected_framework_gets_a_column() {
 // bounded number, gaps first, says how many it left out, and counts them all.
 #[test]
 fn long_observation_lists_are_bounded_with_gaps_first_and_counted() {
-    use auditpack::findings::{EvidenceRef, Observation, Status};
+    use auditpack::{EvidenceRef, Observation, Status};
     let mut findings = sample_findings();
     let c = findings
         .checks
@@ -1415,7 +1413,7 @@ fn long_observation_lists_are_bounded_with_gaps_first_and_counted() {
         .count();
     assert_eq!(
         listed,
-        auditpack::render::MAX_LISTED,
+        auditpack::internals::MAX_LISTED,
         "{listed} rows listed"
     );
     assert!(
@@ -1502,11 +1500,11 @@ fn access_answers_cover_the_namespaces_marked_sensitive() {
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
         "subjects": [{"kind": "User", "name": "sre@example.com"}]}),
     );
-    let findings = auditpack::controls::evaluate(&snap, &Default::default()).unwrap();
+    let findings = auditpack::evaluate(&snap, &Default::default()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut o = opts(tmp.path());
     o.sensitive_namespaces = vec!["database".into()];
-    let (_, files) = auditpack::render::render_files(&snap, &findings, &o).unwrap();
+    let (_, files) = auditpack::render_files(&snap, &findings, &o).unwrap();
     let md = String::from_utf8(files["packet.md"].clone()).unwrap();
     let access = md_section(&md, "### Who can access production");
     assert!(
@@ -1532,7 +1530,7 @@ fn access_answers_cover_the_namespaces_marked_sensitive() {
     // A namespace named but absent is said to be absent.
     o.sensitive_namespaces = vec!["prod".into()];
     o.out_dir = tmp.path().join("out2");
-    let (_, files) = auditpack::render::render_files(&snap, &findings, &o).unwrap();
+    let (_, files) = auditpack::render_files(&snap, &findings, &o).unwrap();
     let md = String::from_utf8(files["packet.md"].clone()).unwrap();
     assert!(
         md.contains("Namespace prod (named with --sensitive-namespace): **not in the snapshot**"),

@@ -8,7 +8,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use auditpack::seal::{self, keys, manifest};
+use auditpack::internals::manifest;
+use auditpack::keys;
 
 #[path = "common/tarball.rs"]
 mod tarball;
@@ -829,7 +830,7 @@ fn every_rule_id_is_documented() {
             .iter()
             .map(|v| v.as_str().unwrap())
             .collect();
-    let ids: Vec<&str> = seal::Rule::all().iter().map(|r| r.id()).collect();
+    let ids: Vec<&str> = auditpack::Rule::all().iter().map(|r| r.id()).collect();
     assert_eq!(documented, ids);
     for id in ids {
         assert!(
@@ -1019,10 +1020,9 @@ fn archive_is_deterministic_normalised_and_indexed() {
     assert_eq!(index["period"]["end"], "2025-06-30T23:59:59Z");
     assert_eq!(index["previous"]["id"], "prod-2025Q1");
     // Read back through its one type, it states the link and period `packet.json` states.
-    let typed = auditpack::model::ArchiveIndex::from_slice(&index_bytes).unwrap();
+    let typed = auditpack::ArchiveIndex::from_slice(&index_bytes).unwrap();
     let packet =
-        auditpack::model::PacketMeta::from_slice(&fs::read(env.p("p/packet.json")).unwrap())
-            .unwrap();
+        auditpack::PacketMeta::from_slice(&fs::read(env.p("p/packet.json")).unwrap()).unwrap();
     assert_eq!(typed.previous.as_ref(), packet.previous.value());
     assert_eq!(typed.period, packet.period);
     assert_eq!(typed.to_bytes(), index_bytes);
@@ -1037,8 +1037,8 @@ fn archive_is_deterministic_normalised_and_indexed() {
         env.root(),
         &["verify", "one.tar.gz", "--key", "k.pub.pem"],
     ));
-    let a = seal::PacketSource::open(&env.p("one.tar.gz")).unwrap();
-    let f = seal::PacketSource::open(&env.p("p")).unwrap();
+    let a = auditpack::PacketSource::open(&env.p("one.tar.gz")).unwrap();
+    let f = auditpack::PacketSource::open(&env.p("p")).unwrap();
     assert_eq!(a.manifest, f.manifest);
     assert_eq!(a.packet_json, f.packet_json);
     assert_eq!(a.manifest_sha256(), Some(sha256_hex(&sums)));
@@ -1062,7 +1062,7 @@ fn archive_is_deterministic_normalised_and_indexed() {
     let (o, v) = env.verify("gnu.tar.gz", "k.pub.pem");
     code(&o, 1);
     assert_eq!(rules(&v)[0].0, "non-canonical-archive", "{v}");
-    assert!(seal::PacketSource::open(&env.p("gnu.tar.gz")).is_err());
+    assert!(auditpack::PacketSource::open(&env.p("gnu.tar.gz")).is_err());
     // Re-archiving the extracted folder with auditpack gives the same bytes again.
     ok(run(env.root(), &["archive", "x", "--out", "again.tar.gz"]));
     assert_eq!(fs::read(env.p("again.tar.gz")).unwrap(), one);
@@ -1540,8 +1540,8 @@ fn tar_folder(dir: &Path, out: &Path) {
     walk(dir, "", &mut all);
     let (mut first, mut rest): (Vec<_>, Vec<_>) = all
         .into_iter()
-        .partition(|(p, _)| seal::SEAL_FILES.contains(&p.as_str()));
-    first.sort_by_key(|(p, _)| seal::SEAL_FILES.iter().position(|s| s == p));
+        .partition(|(p, _)| auditpack::SEAL_FILES.contains(&p.as_str()));
+    first.sort_by_key(|(p, _)| auditpack::SEAL_FILES.iter().position(|s| s == p));
     rest.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut b = tar::Builder::new(Vec::new());
     for (path, abs) in first.into_iter().chain(rest) {
@@ -1713,28 +1713,30 @@ fn decompression_bomb_stops_at_the_size_limit() {
     ));
     ok(run(env.root(), &["archive", "p", "--out", "bomb.tar.gz"]));
     assert!(fs::metadata(env.p("bomb.tar.gz")).unwrap().len() < 100_000);
-    let mut trust = seal::TrustStore::new();
+    let mut trust = auditpack::TrustStore::new();
     trust.add_key_file(&env.p("k.pub.pem")).unwrap();
-    let limits = seal::archive::Limits {
+    let limits = auditpack::internals::Limits {
         max_total_bytes: 1 << 20,
         max_entries: 100,
     };
     let f = fs::File::open(env.p("bomb.tar.gz")).unwrap();
-    let report = seal::verify_archive_reader(f, Path::new("bomb.tar.gz"), &trust, &limits).unwrap();
+    let report =
+        auditpack::verify_archive_reader(f, Path::new("bomb.tar.gz"), &trust, &limits).unwrap();
     assert!(!report.is_verified());
     assert_eq!(
         report.failures[0].rule,
-        seal::Rule::SizeLimit,
+        auditpack::Rule::SizeLimit,
         "{:?}",
         report.failures
     );
-    let limits = seal::archive::Limits {
+    let limits = auditpack::internals::Limits {
         max_total_bytes: 1 << 30,
         max_entries: 3,
     };
     let f = fs::File::open(env.p("bomb.tar.gz")).unwrap();
-    let report = seal::verify_archive_reader(f, Path::new("bomb.tar.gz"), &trust, &limits).unwrap();
-    assert_eq!(report.failures[0].rule, seal::Rule::SizeLimit);
+    let report =
+        auditpack::verify_archive_reader(f, Path::new("bomb.tar.gz"), &trust, &limits).unwrap();
+    assert_eq!(report.failures[0].rule, auditpack::Rule::SizeLimit);
     // With default limits it verifies.
     ok(run(
         env.root(),
@@ -2101,30 +2103,30 @@ fn an_untrusted_manifest_is_refused_before_any_content_is_read() {
         &["seal", "p", "--key", "k.key.pem", "--force"],
     ));
     ok(run(env.root(), &["archive", "p", "--out", "p.tar.gz"]));
-    let limits = seal::archive::Limits {
+    let limits = auditpack::internals::Limits {
         max_total_bytes: 8 << 20,
         max_entries: 100,
     };
-    let mut trusted = seal::TrustStore::new();
+    let mut trusted = auditpack::TrustStore::new();
     trusted.add_key_file(&env.p("k.pub.pem")).unwrap();
     let f = fs::File::open(env.p("p.tar.gz")).unwrap();
-    let r = seal::verify_archive_reader(f, Path::new("p.tar.gz"), &trusted, &limits).unwrap();
+    let r = auditpack::verify_archive_reader(f, Path::new("p.tar.gz"), &trusted, &limits).unwrap();
     assert_eq!(
         r.failures[0].rule,
-        seal::Rule::SizeLimit,
+        auditpack::Rule::SizeLimit,
         "{:?}",
         r.failures
     );
-    let mut other = seal::TrustStore::new();
+    let mut other = auditpack::TrustStore::new();
     other.add(SigningKey::from_bytes(&[8; 32]).verifying_key(), "other");
     let f = fs::File::open(env.p("p.tar.gz")).unwrap();
-    let r = seal::verify_archive_reader(f, Path::new("p.tar.gz"), &other, &limits).unwrap();
+    let r = auditpack::verify_archive_reader(f, Path::new("p.tar.gz"), &other, &limits).unwrap();
     let got: Vec<_> = r
         .failures
         .iter()
         .map(|f| (f.rule, f.path.as_str()))
         .collect();
-    assert_eq!(got, [(seal::Rule::UntrustedSigner, "SHA256SUMS.sig")]);
+    assert_eq!(got, [(auditpack::Rule::UntrustedSigner, "SHA256SUMS.sig")]);
     assert!(
         r.notes.iter().any(|n| n.contains("content not checked")),
         "{:?}",

@@ -7,9 +7,8 @@ use std::fs;
 use std::io::Read;
 use std::path::Path;
 
-use auditpack::seal::{
-    self, SealOptions, TrustStore, archive::Limits, manifest, trust, verify_archive_reader,
-};
+use auditpack::internals::{Limits, manifest, trust};
+use auditpack::{SealOptions, TrustStore, verify_archive_reader};
 use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
 
@@ -44,7 +43,7 @@ fn content() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         4 => proptest::collection::vec(any::<u8>(), 0..64),
         1 => Just(Vec::new()),
-        1 => (1usize..4, any::<u8>()).prop_map(|(n, b)| vec![b; n * seal::HASH_BUFFER + 7]),
+        1 => (1usize..4, any::<u8>()).prop_map(|(n, b)| vec![b; n * auditpack::internals::HASH_BUFFER + 7]),
     ]
 }
 
@@ -57,7 +56,7 @@ fn write_tree(root: &Path, tree: &[(Vec<String>, Vec<u8>)]) -> usize {
     let mut written = 0;
     for (parts, data) in tree {
         if parts.len() == 1
-            && (seal::SEAL_FILES.contains(&parts[0].as_str()) || parts[0] == "packet.json")
+            && (auditpack::SEAL_FILES.contains(&parts[0].as_str()) || parts[0] == "packet.json")
         {
             continue;
         }
@@ -105,9 +104,9 @@ fn sealed_fixture() -> (tempfile::TempDir, Vec<u8>) {
         "{\"formatVersion\":1,\"id\":\"p1\"}",
     )
     .unwrap();
-    seal::seal_dir(&dir, &key(), &opts()).unwrap();
+    auditpack::seal_dir(&dir, &key(), &opts()).unwrap();
     let out = tmp.path().join("p.tar.gz");
-    seal::write_archive(&dir, &out).unwrap();
+    auditpack::write_archive(&dir, &out).unwrap();
     let bytes = fs::read(&out).unwrap();
     (tmp, bytes)
 }
@@ -121,14 +120,14 @@ proptest! {
         let dir = tmp.path().join("p");
         fs::create_dir(&dir).unwrap();
         let written = write_tree(&dir, &tree);
-        let report = seal::seal_dir(&dir, &key(), &opts()).unwrap();
+        let report = auditpack::seal_dir(&dir, &key(), &opts()).unwrap();
         prop_assert_eq!(report.files, written + 1); // + packet.json
-        let v = seal::verify_path(&dir, &trust()).unwrap();
+        let v = auditpack::verify_path(&dir, &trust()).unwrap();
         prop_assert!(v.is_verified(), "{:?}", v.failures);
         prop_assert_eq!(v.files_checked, written + 1);
         let out = tmp.path().join("p.tar.gz");
-        seal::write_archive(&dir, &out).unwrap();
-        let v = seal::verify_path(&out, &trust()).unwrap();
+        auditpack::write_archive(&dir, &out).unwrap();
+        let v = auditpack::verify_path(&out, &trust()).unwrap();
         prop_assert!(v.is_verified(), "{:?}", v.failures);
         prop_assert_eq!(v.files_checked, written + 1);
     }
@@ -148,7 +147,7 @@ proptest! {
         fs::create_dir(&dir).unwrap();
         fs::write(dir.join("a.txt"), "a").unwrap();
         fs::write(dir.join("b.txt"), "b").unwrap();
-        seal::seal_dir(&dir, &key(), &opts()).unwrap();
+        auditpack::seal_dir(&dir, &key(), &opts()).unwrap();
         let mut sums = fs::read(dir.join("SHA256SUMS")).unwrap();
         let i = pos.index(sums.len());
         match op {
@@ -158,7 +157,7 @@ proptest! {
         }
         manifest::parse(&sums);
         fs::write(dir.join("SHA256SUMS"), &sums).unwrap();
-        let v = seal::verify_path(&dir, &trust()).unwrap();
+        let v = auditpack::verify_path(&dir, &trust()).unwrap();
         prop_assert!(!v.is_verified());
         prop_assert!(!v.failures.is_empty());
     }
@@ -203,7 +202,7 @@ proptest! {
         prop_assert!(!v.is_verified());
         let text = String::from_utf8_lossy(&bytes);
         let _ = trust::parse_trusted_keys(&text, "random");
-        let _ = seal::keys::parse_public_key(&text, "random");
+        let _ = auditpack::keys::parse_public_key(&text, "random");
     }
 
     #[test]

@@ -41,25 +41,102 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod auditlog;
+mod auditlog;
 pub mod cleanup;
-pub mod collect;
-pub mod controls;
-pub mod findings;
-pub mod history;
-pub mod infile;
-pub mod model;
-pub mod packet;
-pub mod render;
-pub mod seal;
-pub mod series;
-pub mod snapshot;
-pub mod staging;
+mod collect;
+mod controls;
+mod findings;
+mod history;
+mod infile;
+mod model;
+mod packet;
+mod render;
+mod seal;
+mod series;
+mod snapshot;
+mod staging;
 
-pub use collect::{Cluster, ImportOptions, LiveOptions, Source};
-pub use controls::{EvalOptions, evaluate};
-pub use findings::{CheckResult, ControlResult, Findings, Status};
+// The public API: what the `auditpack` binary, its tests and a program embedding the
+// pipeline use. Everything else is private to the crate. `cleanup` stays a public module
+// because its whole surface is the interrupt contract a binary must honour.
+
+// Collect.
+pub use collect::{
+    AuditLogs, Cluster, CollectError, ImportOptions, LiveOptions, Progress, ProgressSink, Source,
+    SourceError, Warning, add_evidence_files, collect_live, import_dir, incomplete_kinds,
+    write_snapshot,
+};
+pub use snapshot::{
+    Collection, CollectionStatus, EvidenceFile, KINDS, KindInfo, Snapshot, SnapshotError,
+    object_ref,
+};
+// Evaluate.
+/// Reads a framework catalog file (the `--catalog` format, docs/controls.md).
+pub use controls::catalog::load as load_catalog;
+pub use controls::{
+    AccessChange, CatalogError, ChangeKind, EvalError, EvalOptions, Framework, access_changes,
+    evaluate, evaluate_since, overall, render_text,
+};
+pub use findings::{
+    CheckResult, ControlResult, EvidenceRef, Findings, FrameworkInfo, Grant, Observation, Status,
+    Subject, SubjectAccess,
+};
+// Render.
+pub use render::{
+    Period, PreviousPacket, PreviousTrust, RenderError, RenderOptions, SignerInfo,
+    builtin_templates, is_archive_path, read_findings, render_files, render_packet, resolve_now,
+};
+// The whole pipeline.
 pub use packet::{Built, Event, Output, PacketError, Plan, build};
-pub use render::{Period, RenderOptions, render_packet};
-pub use seal::{TrustStore, seal_dir, verify_path, write_archive};
-pub use snapshot::{Collection, CollectionStatus, KINDS, KindInfo, Snapshot};
+// Seal and verify.
+pub use model::{
+    ARCHIVE_INDEX_FORMAT_VERSION, ArchiveIndex, ArchiveIndexError, AuditLogSummary, Envelope,
+    LinkVerification, PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, SealRecord,
+    Stated, Statement, VerifyReport,
+};
+pub use seal::verify::MAX_REPORTED_FAILURES;
+pub use seal::{
+    ArchiveReport, Contents, DSSE, Failure, MANIFEST, PACKET_JSON, PacketSource, Report, Rule,
+    SEAL_FILES, SIGNATURE, SSH_SIGNATURE, SealError, SealOptions, TrustStore, TrustedKey, Verified,
+    VerifyError, seal_dir, verify_archive_reader, verify_path, write_archive,
+};
+// History.
+pub use history::Diff;
+pub use history::diff::diff;
+// Audit logs.
+pub use auditlog::{
+    AuditLogError, Gap, Options as AuditLogOptions, parse_duration, parse_time as parse_audit_time,
+    summarize as summarize_audit_logs,
+};
+
+/// Signing keys: generation, loading, and the ids a recipient can reproduce.
+pub mod keys {
+    pub use crate::seal::keys::{
+        GeneratedKey, KeyError, generate, key_id, legacy_key_id, load_public_key, load_signing_key,
+        openssh_public, other_key_ids, parse_public_key, private_pem, public_key_base64,
+        public_key_from_base64, securesystemslib_keyid, spki_pem,
+    };
+}
+
+/// Verification of a series of packets: every link, gap and fork.
+pub mod chain {
+    pub use crate::history::chain::{
+        ChainError, ChainOptions, ChainProblem, ChainReport, ChainRule, expand_paths, verify_chain,
+    };
+}
+
+/// Engine internals the integration tests drive directly. Not part of the public API: only
+/// built with the `internals` feature, which only `auditpack-cli`'s dev-dependency enables.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::collect::files::parse_documents;
+    pub use crate::collect::redact::{redact_encryption_config, redact_object};
+    pub use crate::controls::checks::network;
+    pub use crate::controls::model::{audit, pss, rbac};
+    pub use crate::render::MAX_LISTED;
+    pub use crate::render::sample;
+    pub use crate::seal::HASH_BUFFER;
+    pub use crate::seal::archive::Limits;
+    pub use crate::seal::{dsse, manifest, trust};
+}

@@ -14,8 +14,6 @@ use crate::seal;
 #[derive(Debug)]
 pub struct SeriesLock {
     _file: std::fs::File,
-    /// The lock file.
-    pub path: PathBuf,
 }
 
 /// The lock file's name inside a series folder.
@@ -39,7 +37,7 @@ pub fn lock_series(dir: &Path, on_wait: impl FnOnce(&Path)) -> std::io::Result<S
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(e),
     }
-    Ok(SeriesLock { _file: file, path })
+    Ok(SeriesLock { _file: file })
 }
 
 /// A sealed packet folder found in a series folder.

@@ -84,11 +84,6 @@ impl StagedFile {
         })
     }
 
-    /// The temporary file's path.
-    pub fn path(&self) -> &Path {
-        &self.temp
-    }
-
     /// The open temporary file.
     pub fn file(&self) -> &File {
         self.file.as_ref().expect("file is present until commit")
@@ -259,12 +254,12 @@ mod tests {
         let target = t.path().join("p");
         let a = StagedFile::beside(&target).unwrap();
         let b = StagedDir::beside(&target).unwrap();
-        for p in [a.path(), b.path()] {
+        for p in [a.temp.as_path(), b.path()] {
             let name = p.file_name().unwrap().to_str().unwrap();
             assert!(cleanup::is_temp_name(name), "{name}");
             assert!(name.starts_with(".p."), "{name}");
         }
-        assert_ne!(a.path(), b.path());
+        assert_ne!(a.temp.as_path(), b.path());
         drop((a, b));
         assert!(names(t.path()).is_empty());
     }

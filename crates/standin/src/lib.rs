@@ -22,7 +22,7 @@
 //! println!("serving on {}", server.url());
 //! ```
 //!
-//! Built-in kinds (everything in [`auditpack::snapshot::KINDS`] that is not a CRD) are always
+//! Built-in kinds (everything in [`auditpack::KINDS`] that is not a CRD) are always
 //! served, empty when the folder has none; a CRD group is served only when the folder
 //! holds objects of it, so "CRD not installed" can be tested by leaving them out.
 
@@ -589,7 +589,7 @@ async fn serve_resource(
         let found = items
             .iter()
             .filter(in_ns)
-            .find(|o| auditpack::snapshot::object_ref(o).1 == name);
+            .find(|o| auditpack::object_ref(o).1 == name);
         return match found {
             Some(o) if metadata_only => json_response(
                 StatusCode::OK,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use auditpack::snapshot::{KINDS, object_ref};
+use auditpack::{KINDS, object_ref};
 
 /// Where one resource is served.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,7 +180,7 @@ impl Store {
     }
 }
 
-fn builtin(k: &auditpack::snapshot::KindInfo) -> Resource {
+fn builtin(k: &auditpack::KindInfo) -> Resource {
     Resource {
         group: k.group.to_string(),
         version: k.version.to_string(),

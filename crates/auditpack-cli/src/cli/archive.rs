@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use auditpack::seal::write_archive;
+use auditpack::write_archive;
 
 /// Flags of `auditpack archive`.
 #[derive(Debug, clap::Args)]

@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use auditpack::auditlog::{Options, parse_duration, parse_time, summarize};
+use auditpack::{
+    AuditLogOptions as Options, parse_audit_time as parse_time, parse_duration,
+    summarize_audit_logs as summarize,
+};
 
 /// Flags of `auditpack auditlog`.
 #[derive(Debug, clap::Args)]

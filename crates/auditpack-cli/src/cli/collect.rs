@@ -10,9 +10,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auditpack::auditlog;
-use auditpack::collect::{self, AuditLogs, Cluster, ImportOptions, LiveOptions, Source};
-use auditpack::snapshot::CollectionStatus;
+use auditpack::CollectionStatus;
+use auditpack::{AuditLogs, Cluster, ImportOptions, LiveOptions, Source};
 
 /// Where the evidence comes from: shared by `collect` and `packet`.
 #[derive(Debug, Clone, clap::Args)]
@@ -133,14 +132,14 @@ impl SourceArgs {
                 since: self
                     .audit_since
                     .as_deref()
-                    .map(|t| auditlog::parse_time(t, false))
+                    .map(|t| auditpack::parse_audit_time(t, false))
                     .transpose()?,
                 until: self
                     .audit_until
                     .as_deref()
-                    .map(|t| auditlog::parse_time(t, true))
+                    .map(|t| auditpack::parse_audit_time(t, true))
                     .transpose()?,
-                gap_threshold: auditlog::parse_duration(&self.audit_gap_threshold)?,
+                gap_threshold: auditpack::parse_duration(&self.audit_gap_threshold)?,
             })
         };
         Ok(Source {
@@ -157,11 +156,11 @@ impl SourceArgs {
 /// Runs `auditpack collect`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (snap, warnings) = args.source.source()?.collect(None)?;
-    collect::write_snapshot(&snap, &args.out)?;
+    auditpack::write_snapshot(&snap, &args.out)?;
     for w in &warnings {
         eprintln!("auditpack: warning: {w}");
     }
-    let incomplete = collect::incomplete_kinds(&snap);
+    let incomplete = auditpack::incomplete_kinds(&snap);
     let collected = snap
         .resources
         .values()

@@ -10,13 +10,11 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use auditpack::cleanup;
-use auditpack::collect::{Cluster, ImportOptions, Source};
-use auditpack::controls::EvalOptions;
-use auditpack::controls::catalog::Framework;
-use auditpack::findings::Findings;
-use auditpack::packet::{self, Output, Plan};
-use auditpack::render::{self, RenderOptions};
-use auditpack::seal::{self, TrustStore, keys};
+use auditpack::keys;
+use auditpack::{
+    Cluster, EvalOptions, Findings, Framework, ImportOptions, Output, Plan, RenderOptions, Source,
+    TrustStore,
+};
 
 /// Flags of `auditpack demo`.
 #[derive(Debug, clap::Args)]
@@ -38,7 +36,7 @@ fn bundled(rel: &str) -> PathBuf {
 /// Runs `auditpack demo`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cluster = demo_cluster(args.cluster)?;
-    let now = render::resolve_now(None, std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
+    let now = auditpack::resolve_now(None, std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
     let out = out_dir(args.out, now)?;
     let (unfinished, keys_dir) = make_folders(&out)?;
     let (key, pub_pem) = throwaway_key(&keys_dir)?;
@@ -59,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     let packet_dir = out.join("packet");
     let plan = demo_plan(&cluster, catalogs, &packet_dir, now, key);
-    let made = packet::build(plan, &mut |_| {})?.made;
+    let made = auditpack::build(plan, &mut |_| {})?.made;
     println!(
         "3. render    packet {} ({} files)",
         made.packet.id,
@@ -68,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("4. seal      signed by throw-away key {}", made.seal.key_id);
 
     let archive = out.join(format!("{}.tar.gz", made.packet.id));
-    seal::write_archive(&packet_dir, &archive)?;
+    auditpack::write_archive(&packet_dir, &archive)?;
     verify_both(&packet_dir, &archive, public)?;
     print_summary(&made.findings, &packet_dir, &pub_pem);
     drop(unfinished);
@@ -144,7 +142,7 @@ fn example_catalogs() -> anyhow::Result<Vec<Framework>> {
     let mut catalogs = Vec::new();
     let pci = bundled("examples/catalogs/pci-dss.yaml");
     if pci.is_file() {
-        let mut framework = auditpack::controls::catalog::load(&pci)?;
+        let mut framework = auditpack::load_catalog(&pci)?;
         framework.source = "examples/catalogs/pci-dss.yaml".into();
         catalogs.push(framework);
     }
@@ -175,7 +173,7 @@ fn demo_plan(
             ..EvalOptions::default()
         },
         render: RenderOptions {
-            signer: Some(render::SignerInfo {
+            signer: Some(auditpack::SignerInfo {
                 key: key.verifying_key(),
                 name: Some("demo-signer (throw-away)".into()),
                 sealed_at: now,
@@ -195,7 +193,7 @@ fn verify_both(packet_dir: &Path, archive: &Path, public: VerifyingKey) -> anyho
     let mut trust = TrustStore::new();
     trust.add(public, "demo signer");
     for path in [packet_dir, archive] {
-        let report = seal::verify_path(path, &trust)?;
+        let report = auditpack::verify_path(path, &trust)?;
         if !report.is_verified() {
             for f in &report.failures {
                 eprintln!("  FAIL {} {}: {}", f.rule, f.path, f.detail);

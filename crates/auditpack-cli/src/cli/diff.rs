@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use auditpack::history;
-use auditpack::render::PreviousPacket;
-use auditpack::snapshot::Snapshot;
+use auditpack::{PreviousPacket, Snapshot};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -44,7 +42,7 @@ fn load(path: &Path) -> anyhow::Result<Snapshot> {
 /// Runs `auditpack diff`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (old, new) = (load(&args.old)?, load(&args.new)?);
-    let d = history::diff(&old, &new);
+    let d = auditpack::diff(&old, &new);
     match args.output {
         Output::Text => print!("{}", d.to_text()),
         Output::Markdown => print!("{}", d.to_markdown()),

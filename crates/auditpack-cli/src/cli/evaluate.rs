@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use auditpack::controls::{self, EvalOptions};
-use auditpack::snapshot::Snapshot;
+use auditpack::{EvalOptions, Snapshot};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,7 +34,7 @@ impl EvalFlags {
         let catalogs = self
             .catalog
             .iter()
-            .map(|p| controls::catalog::load(p))
+            .map(|p| auditpack::load_catalog(p))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(EvalOptions {
             frameworks: self.framework.clone(),
@@ -71,7 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let snapshot = Snapshot::read(&args.snapshot)?;
     let previous = args.previous.as_deref().map(Snapshot::read).transpose()?;
     let opts = args.eval.options(previous)?;
-    let findings = controls::evaluate(&snapshot, &opts)?;
+    let findings = auditpack::evaluate(&snapshot, &opts)?;
     // Stream the document: findings of a large cluster are tens of megabytes.
     let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
         match args.output {
@@ -79,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 serde_json::to_writer_pretty(&mut *w, &findings)?;
                 w.write_all(b"\n")?;
             }
-            Output::Text => w.write_all(controls::render_text(&findings).as_bytes())?,
+            Output::Text => w.write_all(auditpack::render_text(&findings).as_bytes())?,
         }
         w.flush()
     };

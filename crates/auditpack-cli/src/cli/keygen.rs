@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::seal::passphrase_from_env;
-use auditpack::seal::keys;
+use auditpack::keys;
 
 /// Flags of `auditpack keygen`.
 #[derive(Debug, clap::Args)]

@@ -131,7 +131,7 @@ fn install_interrupt_handler() -> anyhow::Result<()> {
 /// read) makes a clean verdict 3.
 pub fn verdict_code(findings: &auditpack::Findings, incomplete: bool) -> ExitCode {
     use auditpack::Status;
-    match auditpack::controls::overall(findings) {
+    match auditpack::overall(findings) {
         Status::Fail => ExitCode::from(4),
         Status::NotCollected => ExitCode::from(3),
         _ if incomplete => ExitCode::from(3),

@@ -14,8 +14,8 @@ use super::collect::SourceArgs;
 use super::evaluate::EvalFlags;
 use super::render::RenderFlags;
 use super::seal::passphrase_from_env;
-use auditpack::packet::{self, Event, Output, Plan};
-use auditpack::seal::keys;
+use auditpack::keys;
+use auditpack::{Event, Output, Plan};
 
 /// Flags of `auditpack packet`.
 #[derive(Debug, clap::Args)]
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => {}
     };
     // On an archive failure the error says where the complete, sealed packet was kept.
-    let built = packet::build(plan, &mut on_event)?;
+    let built = auditpack::build(plan, &mut on_event)?;
     println!(
         "sealed packet {} ({} files, signer {}) in {}",
         built.made.packet.id,
@@ -127,7 +127,7 @@ pub fn plan(args: &Args) -> anyhow::Result<Plan> {
         .render
         .options(args.out.clone().unwrap_or_default(), Some(&public))?;
     // The cover names the key by its file (`signer` for `signer.key.pem`).
-    render.signer = Some(auditpack::render::SignerInfo {
+    render.signer = Some(auditpack::SignerInfo {
         key: public,
         name: key_name(&args.key),
         sealed_at: render.now,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use auditpack::collect::{Progress, ProgressSink};
+use auditpack::{Progress, ProgressSink};
 
 /// A sink that draws "collecting N/M lists KIND" on stderr.
 pub fn bar() -> ProgressSink {

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::evaluate::EvalFlags;
-use auditpack::render::{self, Period, PreviousPacket, PreviousTrust, RenderOptions};
-use auditpack::seal::TrustStore;
+use auditpack::{Period, PreviousPacket, PreviousTrust, RenderError, RenderOptions, TrustStore};
 
 /// Flags of `auditpack render`.
 #[derive(Debug, clap::Args)]
@@ -101,7 +100,7 @@ impl RenderFlags {
         path: &std::path::Path,
         signing_key: Option<&ed25519_dalek::VerifyingKey>,
     ) -> anyhow::Result<PreviousPacket> {
-        let is_packet = path.is_dir() || render::is_archive_path(path);
+        let is_packet = path.is_dir() || auditpack::is_archive_path(path);
         match self.previous_trust(signing_key)? {
             Some((trust, source)) => Ok(PreviousPacket::load_verified(path, &trust, source)?),
             None if !is_packet => Ok(PreviousPacket::load(path)?),
@@ -120,11 +119,10 @@ impl RenderFlags {
         signing_key: Option<&ed25519_dalek::VerifyingKey>,
     ) -> anyhow::Result<RenderOptions> {
         let env_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-        let now = render::resolve_now(self.now.as_deref(), env_epoch.as_deref())?;
+        let now = auditpack::resolve_now(self.now.as_deref(), env_epoch.as_deref())?;
         let period = match (&self.period_start, &self.period_end) {
             (Some(s), Some(e)) => Some(
-                Period::from_flags(s, e)
-                    .map_err(|e| render::RenderError::BadTime { value: e.value })?,
+                Period::from_flags(s, e).map_err(|e| RenderError::BadTime { value: e.value })?,
             ),
             _ => None,
         };
@@ -150,14 +148,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let given = args
         .findings
         .as_deref()
-        .map(render::read_findings)
+        .map(auditpack::read_findings)
         .transpose()?;
     if args.render.names_trusted_keys() && args.render.previous.is_none() {
         anyhow::bail!(
             "--trusted-key/--trusted-keys verify the previous packet: give --previous too"
         );
     }
-    let snapshot = auditpack::snapshot::Snapshot::read(&args.snapshot)?;
+    let snapshot = auditpack::Snapshot::read(&args.snapshot)?;
     let opts = args.render.options(args.out.clone(), None)?;
     if let Some(prev) = &opts.previous {
         let period = opts
@@ -174,10 +172,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(f) => f,
         None => {
             let previous = opts.previous.as_ref().and_then(|p| p.snapshot.as_ref());
-            auditpack::controls::evaluate_since(&snapshot, &args.eval.options(None)?, previous)?
+            auditpack::evaluate_since(&snapshot, &args.eval.options(None)?, previous)?
         }
     };
-    let packet = render::render_packet(&snapshot, &findings, &opts)?;
+    let packet = auditpack::render_packet(&snapshot, &findings, &opts)?;
     println!(
         "rendered packet {} ({} files) into {}",
         packet.id,

@@ -7,7 +7,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
-use auditpack::seal::{SealOptions, keys, seal_dir};
+use auditpack::keys;
+use auditpack::{SealOptions, seal_dir};
 
 /// Flags of `auditpack seal`.
 #[derive(Debug, clap::Args)]

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use auditpack::seal::{TrustStore, keys, verify_path};
+use auditpack::keys;
+use auditpack::{TrustStore, verify_path};
 
 /// Most failure lines the text output prints; the rest are counted by rule.
 const MAX_PRINTED: usize = 50;
@@ -112,7 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!(
                     "  … and {rest} more failure(s) not shown ({}); --output json lists the first {}",
                     counts.join(", "),
-                    auditpack::seal::verify::MAX_REPORTED_FAILURES
+                    auditpack::MAX_REPORTED_FAILURES
                 );
             }
         }
@@ -125,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn run_chain(args: &Args, trust: &TrustStore) -> anyhow::Result<ExitCode> {
-    use auditpack::history::chain;
+    use auditpack::chain;
     let expanded = chain::expand_paths(&args.paths)?;
     for p in &expanded.skipped {
         eprintln!(

@@ -189,12 +189,12 @@ pub fn output_within(
 
 /// The objects of a `kubectl get -o yaml|json` export file, as written (not redacted):
 /// its documents parsed by the importer's own parser
-/// ([`auditpack::collect::files::parse_documents`]), `kind: List` and typed lists
+/// ([`auditpack::internals::parse_documents`]), `kind: List` and typed lists
 /// (`RoleBindingList`) flattened into their items.
 #[allow(dead_code)] // not every test file reads raw objects
 pub fn objects(path: &Path) -> Vec<serde_json::Value> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let docs = auditpack::collect::files::parse_documents(path, &bytes)
+    let docs = auditpack::internals::parse_documents(path, &bytes)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
     for (_, d) in docs {

@@ -74,7 +74,7 @@ impl Default for Options {
 }
 
 /// Errors of the audit-log summary. Bad lines inside a log are not errors: they are
-/// [`Problem`]s in the summary.
+/// `Problem`s in the summary.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuditLogError {
@@ -101,7 +101,7 @@ pub enum AuditLogError {
         /// Cause.
         source: glob::PatternError,
     },
-    /// A log file refused by the input rules of [`crate::infile`] (a FIFO or device, a
+    /// A log file refused by the input rules of `crate::infile` (a FIFO or device, a
     /// link out of its folder).
     #[error(transparent)]
     Input(#[from] crate::infile::InputError),
@@ -141,7 +141,7 @@ pub enum AuditLogError {
 
 /// Reads a `--since` (`end = false`) or `--until` (`end = true`) value: RFC 3339, or a
 /// date `YYYY-MM-DD` (UTC). `--until` is exclusive: a date means the end of that day, so
-/// `--until 2026-03-31` includes March 31 (see [`crate::model::period`]).
+/// `--until 2026-03-31` includes March 31 (see `crate::model::period`).
 pub fn parse_time(value: &str, end: bool) -> Result<DateTime<Utc>, AuditLogError> {
     let parsed = if end {
         crate::model::period::parse_until(value)
@@ -254,7 +254,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AuditLogError> 
     Ok(out)
 }
 
-/// Summarises audit logs: `paths` are files, folders or globs (see [`expand_inputs`]).
+/// Summarises audit logs: `paths` are files, folders or globs (see `expand_inputs`).
 /// Files are read in the order of their first events' times (files that do not start with
 /// a timed event first), so rotated files may be named in any order.
 ///

@@ -367,6 +367,19 @@ struct Importer<'o> {
     kubernetes_seen: bool,
 }
 
+/// The single-object documents of a file held until it ends, and how many Lists it had.
+#[derive(Default)]
+struct Held {
+    docs: Vec<(usize, Value)>,
+    lists: usize,
+}
+
+/// Why reading a YAML file stopped: the file could not be read, or the import refused it.
+enum YamlRead {
+    Io(std::io::Error),
+    Import(CollectError),
+}
+
 /// What one document was.
 enum Outcome {
     /// An empty document.
@@ -416,80 +429,96 @@ impl Importer<'_> {
             hasher: Sha256::new(),
             bytes: 0,
         };
-        // Documents that are single objects, held until the file ends: a file holding
-        // only an EncryptionConfiguration or audit Policy is evidence, not an object.
-        let mut held: Vec<(usize, Value)> = Vec::new();
-        let mut lists = 0;
-        if self.json {
-            let reader = JsonLines::new(BufReader::with_capacity(1 << 16, &mut src));
-            let mut de = serde_json::Deserializer::from_reader(reader);
-            let line = std::rc::Rc::new(std::cell::Cell::new(1));
-            let outcome = DocSeed { imp: self, line }
-                .deserialize(&mut de)
-                .and_then(|o| de.end().map(|()| o))
-                .map_err(|e| self.json_error(e))?;
-            match outcome {
-                Outcome::Object(line, v) => held.push((line, v)),
-                Outcome::List => lists += 1,
-                Outcome::Empty => {}
-            }
+        let held = if self.json {
+            self.read_json(&mut src)?
         } else {
-            let mut docs = Documents::new(BufReader::with_capacity(1 << 16, &mut src));
-            let docs_line = docs.content_line.clone();
-            loop {
-                let doc = match docs.next_document() {
-                    Ok(Some(d)) => d,
-                    Ok(None) => break,
-                    Err(e) => return Err(io(e)),
-                };
-                self.line_offset = doc.first_line - 1;
-                let line = docs_line.clone();
-                let result = serde_saphyr::with_deserializer_from_reader_with_options(
-                    doc,
-                    parse::yaml_options(),
-                    |de| {
-                        DocSeed {
-                            imp: &mut *self,
-                            line,
-                        }
-                        .deserialize(de)
-                    },
-                );
-                let outcome = match result {
-                    Ok(o) => o,
-                    Err(e) => return Err(self.yaml_error(e, docs.bad_utf8)),
-                };
-                match outcome {
-                    Outcome::Object(line, v) => {
-                        self.kubernetes_seen = true;
-                        held.push((line, v));
-                        if held.len() + lists > 1 {
-                            for (line, v) in held.drain(..) {
-                                self.add_object(line, v)?;
-                            }
-                        }
-                    }
-                    Outcome::List => {
-                        self.kubernetes_seen = true;
-                        lists += 1;
-                        for (line, v) in held.drain(..) {
-                            self.add_object(line, v)?;
-                        }
-                    }
-                    Outcome::Empty => {}
-                }
-            }
-            drop(docs);
-        }
+            self.read_yaml(&mut src).map_err(|e| match e {
+                YamlRead::Io(e) => io(e),
+                YamlRead::Import(e) => e,
+            })?
+        };
         std::io::copy(&mut src, &mut std::io::sink()).map_err(io)?;
         let sha256 = hex::encode(src.hasher.finalize());
-        if lists == 0
-            && let [(_, doc)] = held.as_slice()
+        self.finish_file(held, rel, sha256)
+    }
+
+    /// Reads a JSON export (one document: an object or a List).
+    fn read_json(&mut self, src: &mut Hashing<std::fs::File>) -> Result<Held, CollectError> {
+        let mut held = Held::default();
+        let reader = JsonLines::new(BufReader::with_capacity(1 << 16, src));
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let line = std::rc::Rc::new(std::cell::Cell::new(1));
+        let outcome = DocSeed { imp: self, line }
+            .deserialize(&mut de)
+            .and_then(|o| de.end().map(|()| o))
+            .map_err(|e| self.json_error(e))?;
+        match outcome {
+            Outcome::Object(line, v) => held.docs.push((line, v)),
+            Outcome::List => held.lists += 1,
+            Outcome::Empty => {}
+        }
+        Ok(held)
+    }
+
+    /// Reads a YAML export document by document. Single objects are held back while they
+    /// may still be the file's only document (see [`Importer::finish_file`]); as soon as a
+    /// second document or a List shows the file is an export, they become objects.
+    fn read_yaml(&mut self, src: &mut Hashing<std::fs::File>) -> Result<Held, YamlRead> {
+        let mut held = Held::default();
+        let mut docs = Documents::new(BufReader::with_capacity(1 << 16, src));
+        let docs_line = docs.content_line.clone();
+        while let Some(doc) = docs.next_document().map_err(YamlRead::Io)? {
+            self.line_offset = doc.first_line - 1;
+            let line = docs_line.clone();
+            let result = serde_saphyr::with_deserializer_from_reader_with_options(
+                doc,
+                parse::yaml_options(),
+                |de| {
+                    DocSeed {
+                        imp: &mut *self,
+                        line,
+                    }
+                    .deserialize(de)
+                },
+            );
+            let outcome =
+                result.map_err(|e| YamlRead::Import(self.yaml_error(e, docs.bad_utf8)))?;
+            let flush = match outcome {
+                Outcome::Object(line, v) => {
+                    held.docs.push((line, v));
+                    held.docs.len() + held.lists > 1
+                }
+                Outcome::List => {
+                    held.lists += 1;
+                    true
+                }
+                Outcome::Empty => continue,
+            };
+            self.kubernetes_seen = true;
+            if flush {
+                for (line, v) in held.docs.drain(..) {
+                    self.add_object(line, v).map_err(YamlRead::Import)?;
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    /// Ends a file: a file holding only an EncryptionConfiguration or audit Policy is
+    /// evidence about the API server, not a cluster object; anything else held becomes
+    /// objects, and the file is recorded with its SHA-256.
+    fn finish_file(
+        &mut self,
+        mut held: Held,
+        rel: String,
+        sha256: String,
+    ) -> Result<(), CollectError> {
+        if held.lists == 0
+            && let [(_, doc)] = held.docs.as_slice()
         {
             let (api_version, kind) = (str_field(doc, "apiVersion"), str_field(doc, "kind"));
-            // An EncryptionConfiguration or audit Policy dropped into the export folder is
-            // evidence about the API server, not a cluster object: take it as if it had been
-            // given with --encryption-config / --audit-policy (key material removed).
+            // Taken as if it had been given with --encryption-config / --audit-policy (key
+            // material removed).
             let which = if api_version.starts_with("apiserver.config.k8s.io/")
                 && kind == "EncryptionConfiguration"
             {
@@ -500,12 +529,12 @@ impl Importer<'_> {
                 None
             };
             if let Some(which) = which {
-                let (_, doc) = held.pop().expect("one document");
+                let (_, doc) = held.docs.pop().expect("one document");
                 let evidence = evidence_from_document(rel.clone(), sha256, doc, which)?;
                 return add_evidence(&mut self.snap, evidence, which, "in the import folder");
             }
         }
-        for (line, v) in held {
+        for (line, v) in held.docs {
             self.add_object(line, v)?;
         }
         self.snap

@@ -497,17 +497,7 @@ async fn run_list(
     options: &LiveOptions,
     waited: &AtomicU64,
 ) -> Result<Listed, ReqError> {
-    let ar = ApiResource {
-        group: job.info.group.to_string(),
-        version: job.version.clone(),
-        api_version: if job.info.group.is_empty() {
-            job.version.clone()
-        } else {
-            format!("{}/{}", job.info.group, job.version)
-        },
-        kind: job.info.kind.to_string(),
-        plural: job.info.plural.to_string(),
-    };
+    let ar = api_resource(job);
     let url = DynamicObject::url_path(&ar, job.namespace.as_deref());
     let request = kube::core::Request::new(url);
     let mut restarts = 0;
@@ -525,13 +515,7 @@ async fn run_list(
                     options.max_pages, options.page_size
                 )));
             }
-            let mut lp = ListParams::default().limit(options.page_size);
-            if !token.is_empty() {
-                lp = lp.continue_token(&token);
-            }
-            if let Some(l) = job.labels {
-                lp = lp.labels(l);
-            }
+            let lp = list_params(job, options, &token);
             let page = fetcher
                 .fetch_within(
                     || {
@@ -562,22 +546,7 @@ async fn run_list(
                 }
                 other => other?,
             };
-            match page.get_mut("items").map(Value::take) {
-                Some(Value::Array(page_items)) => {
-                    for mut item in page_items {
-                        if let Some(obj) = item.as_object_mut() {
-                            // List items carry no apiVersion/kind; metadata-only items say
-                            // PartialObjectMetadata. File them as what they are.
-                            obj.insert("apiVersion".into(), json!(ar.api_version));
-                            obj.insert("kind".into(), json!(ar.kind));
-                            removed.push(redact_object(&mut item, job.info.key));
-                            items.push_value(&item);
-                        }
-                    }
-                }
-                Some(Value::Null) | None => {}
-                Some(_) => return Err(ReqError::Decode("items is not a list".into())),
-            }
+            take_items(&mut page, &ar, job, &mut items, &mut removed)?;
             token = page
                 .pointer("/metadata/continue")
                 .and_then(Value::as_str)
@@ -592,6 +561,60 @@ async fn run_list(
                 )));
             }
         }
+    }
+}
+
+/// The API resource a list job reads.
+fn api_resource(job: &ListJob) -> ApiResource {
+    ApiResource {
+        group: job.info.group.to_string(),
+        version: job.version.clone(),
+        api_version: if job.info.group.is_empty() {
+            job.version.clone()
+        } else {
+            format!("{}/{}", job.info.group, job.version)
+        },
+        kind: job.info.kind.to_string(),
+        plural: job.info.plural.to_string(),
+    }
+}
+
+/// One page's list parameters: the page size, the continue token, the job's labels.
+fn list_params(job: &ListJob, options: &LiveOptions, token: &str) -> ListParams {
+    let mut lp = ListParams::default().limit(options.page_size);
+    if !token.is_empty() {
+        lp = lp.continue_token(token);
+    }
+    if let Some(l) = job.labels {
+        lp = lp.labels(l);
+    }
+    lp
+}
+
+/// Moves a page's items into `items`, redacted on the way in, with what was removed.
+fn take_items(
+    page: &mut Value,
+    ar: &ApiResource,
+    job: &ListJob,
+    items: &mut Items,
+    removed: &mut Vec<Vec<Redaction>>,
+) -> Result<(), ReqError> {
+    match page.get_mut("items").map(Value::take) {
+        Some(Value::Array(page_items)) => {
+            for mut item in page_items {
+                if let Some(obj) = item.as_object_mut() {
+                    // List items carry no apiVersion/kind; metadata-only items say
+                    // PartialObjectMetadata. File them as what they are.
+                    obj.insert("apiVersion".into(), json!(ar.api_version));
+                    obj.insert("kind".into(), json!(ar.kind));
+                    removed.push(redact_object(&mut item, job.info.key));
+                    items.push_value(&item);
+                }
+            }
+            Ok(())
+        }
+        Some(Value::Null) | None => Ok(()),
+        Some(_) => Err(ReqError::Decode("items is not a list".into())),
     }
 }
 

@@ -84,7 +84,7 @@ pub enum CollectError {
         /// Line the document starts at.
         line: usize,
     },
-    /// An input file refused by the rules of [`crate::infile`] (a link out of its folder,
+    /// An input file refused by the rules of `crate::infile` (a link out of its folder,
     /// a FIFO or device, too large).
     #[error(transparent)]
     Input(#[from] crate::infile::InputError),

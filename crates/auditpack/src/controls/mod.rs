@@ -34,8 +34,6 @@ pub use checks::lifecycle::{AccessChange, ChangeKind, access_changes};
 pub struct Ctx<'a> {
     /// The snapshot under evaluation.
     pub snap: &'a Snapshot,
-    /// The options.
-    pub opts: &'a EvalOptions,
     /// The previous snapshot, for the access changes over the period.
     pub previous: Option<&'a Snapshot>,
     parsed: HashMap<&'a str, OnceLock<Vec<Value>>>,
@@ -47,7 +45,6 @@ impl<'a> Ctx<'a> {
     pub fn new(snap: &'a Snapshot, opts: &'a EvalOptions) -> Self {
         Ctx {
             snap,
-            opts,
             previous: opts.previous.as_ref(),
             parsed: snap
                 .resources
@@ -126,7 +123,9 @@ pub struct CheckDef {
     /// What cannot be judged without them (`who holds these permissions`).
     pub judges: &'static str,
     /// Other kinds it reads, whose absence it weighs itself (optional CRDs, the workload
-    /// kinds it walks one at a time).
+    /// kinds it walks one at a time). Read by the catalog consistency test, which holds
+    /// every check to the kinds it declares.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub reads: &'static [&'static KindInfo],
     /// Runs the check, on a builder started from this definition; every kind of
     /// `requires` is evidence.
@@ -355,15 +354,6 @@ pub fn render_text(f: &Findings) -> String {
         }
     }
     s
-}
-
-/// Whether the findings are a negative verdict: some control fails, is partial, or rests
-/// on evidence that was not collected.
-pub fn is_negative(f: &Findings) -> bool {
-    !matches!(
-        overall(f),
-        Status::Pass | Status::Manual | Status::NotApplicable
-    )
 }
 
 /// The worst control status of the findings ([`Status::combine`] over every control):

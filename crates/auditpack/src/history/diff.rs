@@ -93,7 +93,7 @@ pub struct LabelChange {
 
 const PSS_PREFIX: &str = "pod-security.kubernetes.io/";
 
-/// Compares two snapshots. Access is compared with [`super::changes()`] on the
+/// Compares two snapshots. Access is compared with `super::changes()` on the
 /// effective-access reviews computed from each snapshot's RBAC: moving a permission from
 /// one binding to another is not a change of access, and when RBAC was not collected in
 /// both, access is listed in [`Diff::not_compared`].

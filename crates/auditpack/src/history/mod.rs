@@ -5,7 +5,7 @@ mod changes;
 pub mod diff;
 
 pub use changes::{Changes, Evidence, StatusChange, changes};
-pub use diff::{Diff, diff};
+pub use diff::Diff;
 
 /// Escapes text from the cluster for a Markdown table cell: no markup, no cell breaks.
 pub fn escape_markdown(s: &str) -> String {

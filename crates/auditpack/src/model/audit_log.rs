@@ -16,14 +16,14 @@ pub const KIND: &str = "AuditLogSummary";
 /// Counts are of *requests*: the stages of one request (same `auditID`) are counted once.
 ///
 /// Read strictly: an unknown field, or an `apiVersion`/`kind` other than `auditpack/v1`
-/// [`KIND`], is refused.
+/// `KIND`, is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuditLogSummary {
     /// Always `auditpack/v1`.
     #[serde(deserialize_with = "api_version")]
     pub api_version: String,
-    /// Always [`KIND`].
+    /// Always `KIND`.
     #[serde(deserialize_with = "kind")]
     pub kind: String,
     /// Start of the period (inclusive), if one was given.

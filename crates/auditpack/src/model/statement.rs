@@ -23,7 +23,7 @@ pub const PREDICATE_TYPE: &str = "https://auditpack.dev/packet/v1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {
-    /// `payloadType`: [`PAYLOAD_TYPE`].
+    /// `payloadType`: `PAYLOAD_TYPE`.
     pub payload_type: String,
     /// `payload`: the statement's bytes, standard base64.
     pub payload: String,
@@ -44,12 +44,12 @@ pub struct EnvelopeSignature {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Statement {
-    /// `_type`: [`STATEMENT_TYPE`].
+    /// `_type`: `STATEMENT_TYPE`.
     #[serde(rename = "_type")]
     pub type_: String,
     /// `subject`: every file `SHA256SUMS` lists, in its order.
     pub subject: Vec<Subject>,
-    /// `predicateType`: [`PREDICATE_TYPE`].
+    /// `predicateType`: `PREDICATE_TYPE`.
     #[serde(rename = "predicateType")]
     pub predicate_type: String,
     /// `predicate`: the sealed `packet.json`.

@@ -32,11 +32,13 @@ mod matrix;
 mod oscal;
 mod questions;
 #[doc(hidden)]
+#[cfg(any(test, feature = "internals"))]
 pub mod sample;
 mod sections;
 mod templates;
 
 pub use questions::{Question, load_questions};
+#[cfg(any(test, feature = "internals"))]
 pub use sections::checks::MAX_LISTED;
 pub use templates::BUILTIN_FILES;
 
@@ -348,11 +350,11 @@ pub struct RenderOptions {
     /// The packet this one follows.
     pub previous: Option<PreviousPacket>,
     /// Changes since the previous packet, when the caller computed them with
-    /// [`crate::history::changes()`]; otherwise they are computed from
+    /// `crate::history::changes()`; otherwise they are computed from
     /// [`RenderOptions::previous`].
     pub changes: Option<crate::history::Changes>,
     /// Who will seal the packet and when, when the caller knows before rendering (as
-    /// [`crate::packet::make_packet`] does): the cover shows them and the verify recipe
+    /// `crate::packet::make_packet` does): the cover shows them and the verify recipe
     /// checks the fingerprint. `None` (`render` alone): the packet says it is unsigned
     /// until sealed.
     pub signer: Option<SignerInfo>,

@@ -12,8 +12,10 @@ use flate2::Compression;
 use sha2::{Digest, Sha256};
 
 use crate::model::{ArchiveFacts, ArchiveIndex, PacketMeta};
+#[cfg(any(test, feature = "internals"))]
+pub use crate::seal::archive_read::Limits;
+pub use crate::seal::archive_read::find_in_archive;
 use crate::seal::archive_read::{BLOCK, archive_mtime, header_blocks};
-pub use crate::seal::archive_read::{Limits, find_in_archive};
 pub use crate::seal::limits::MAX_PATH_BYTES;
 use crate::seal::manifest;
 use crate::seal::rule::{Failure, Rule};

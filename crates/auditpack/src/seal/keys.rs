@@ -35,7 +35,7 @@ pub enum KeyError {
         #[source]
         source: std::io::Error,
     },
-    /// A key file refused by the input rules of [`crate::infile`] (a FIFO or device, a
+    /// A key file refused by the input rules of `crate::infile` (a FIFO or device, a
     /// link out of its folder, too large).
     #[error(transparent)]
     Input(#[from] crate::infile::InputError),
@@ -153,7 +153,7 @@ pub fn key_id(key: &VerifyingKey) -> String {
 /// The key id packets sealed before the OpenSSH fingerprint became the id carry in
 /// `packet.json` `signer.keyId`: `SHA256:` followed by the unpadded standard base64 of the
 /// SHA-256 of the raw 32-byte public key. It looks like an OpenSSH fingerprint but is not
-/// one; it is read (see [`is_key_id_of`]) and never written.
+/// one; it is read (see `is_key_id_of`) and never written.
 pub fn legacy_key_id(key: &VerifyingKey) -> String {
     format!(
         "SHA256:{}",

@@ -37,13 +37,14 @@ pub use archive::{ArchiveReport, write_archive};
 pub use rule::{Failure, Rule};
 pub use trust::{TrustStore, TrustedKey};
 pub use verify::{Report, Verified, VerifyError, verify_archive_reader, verify_path};
-pub use walk::{HASH_BUFFER, hash_file};
+#[cfg(any(test, feature = "internals"))]
+pub use walk::HASH_BUFFER;
 
 /// The manifest file name.
 pub const MANIFEST: &str = "SHA256SUMS";
 /// The raw Ed25519 signature over the manifest.
 pub const SIGNATURE: &str = "SHA256SUMS.sig";
-/// The SSH signature (namespace [`SSH_NAMESPACE`]) over the manifest.
+/// The SSH signature (namespace `SSH_NAMESPACE`) over the manifest.
 pub const SSH_SIGNATURE: &str = "SHA256SUMS.sshsig";
 /// The DSSE envelope over the in-toto statement.
 pub const DSSE: &str = "SHA256SUMS.intoto.json";

@@ -48,7 +48,7 @@ pub fn object_key(api_version: &str, kind: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
-    /// Always [`API_VERSION`].
+    /// Always `API_VERSION`.
     pub api_version: String,
     /// Always `Snapshot`.
     pub kind: String,
@@ -293,15 +293,15 @@ impl Snapshot {
         }
     }
 
-    /// The items of a kind, parsed, or [`NotCollected`] when they are not complete evidence.
+    /// The items of a kind, parsed, or `NotCollected` when they are not complete evidence.
     /// A kind that is `absent` (CRD not installed) yields an empty slice. The parsed
-    /// values are kept with the snapshot (see [`Items::values`]); code that reads a large
+    /// values are kept with the snapshot (see `Items::values`); code that reads a large
     /// snapshot once should use [`Snapshot::collected`] and parse as it goes.
     pub fn items(&self, key: impl AsRef<str>) -> Result<&[Value], NotCollected> {
         self.collected(key).map(Items::values)
     }
 
-    /// The compact items of a kind, or [`NotCollected`] when they are not complete
+    /// The compact items of a kind, or `NotCollected` when they are not complete
     /// evidence.
     pub fn collected(&self, key: impl AsRef<str>) -> Result<&Items, NotCollected> {
         let key = key.as_ref();

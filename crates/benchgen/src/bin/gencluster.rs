@@ -13,7 +13,7 @@
 //! and ClusterRoleBindings of the Task API example (Kubernetes' bootstrap policy) plus a few
 //! synthetic admin bindings; `system.yaml` the system namespaces with their ServiceAccounts,
 //! Roles and RoleBindings. `--snapshot FILE` also imports the files written into an
-//! auditpack snapshot (through the real importer, `auditpack::collect::import_dir`), so
+//! auditpack snapshot (through the real importer, `auditpack::import_dir`), so
 //! `auditpack evaluate` can be timed without the import.
 
 use std::path::PathBuf;
@@ -277,7 +277,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(path) = &args.snapshot {
         // The snapshot a user would get: the files just written, through the importer.
-        let mut s = auditpack::collect::import_dir(&args.out, &Default::default())?;
+        let mut s = auditpack::import_dir(&args.out, &Default::default())?;
         s.collected_at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
             .expect("valid")
             .with_timezone(&chrono::Utc);
@@ -304,9 +304,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 
 /// The objects of an export file's text, parsed by the importer's own parser, with
 /// `kind: List` flattened into its items.
-fn objects(name: &str, text: &str) -> Result<Vec<Value>, auditpack::collect::CollectError> {
-    let docs =
-        auditpack::collect::files::parse_documents(std::path::Path::new(name), text.as_bytes())?;
+fn objects(name: &str, text: &str) -> Result<Vec<Value>, auditpack::CollectError> {
+    let docs = auditpack::internals::parse_documents(std::path::Path::new(name), text.as_bytes())?;
     let mut out = Vec::new();
     for (_, d) in docs {
         match d {

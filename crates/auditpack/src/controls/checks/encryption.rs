@@ -249,122 +249,33 @@ fn volume_encryption(provisioner: &str, params: &Value) -> VolumeEncryption {
     Unknown(why.to_string())
 }
 
+/// The storage sources `encryption.volumes` sorted by what their evidence shows.
+#[derive(Default)]
+struct VolumeTally {
+    yes: Vec<String>,
+    no: Vec<String>,
+    unknown: Vec<String>,
+}
+
 fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
     use std::collections::BTreeMap;
     let classes = ctx.items(STORAGE_CLASSES).expect(REQUIRED);
     let mut by_class: BTreeMap<&str, Status> = BTreeMap::new();
-    let (mut yes, mut no, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tally = VolumeTally::default();
     for sc in classes {
-        let name = util::name(sc);
-        let provisioner = str_at(sc, "/provisioner").unwrap_or("");
-        let empty = Value::Null;
-        let params = sc.get("parameters").unwrap_or(&empty);
-        let ptr = |k: &str| {
-            if params.get(k).is_some() {
-                format!("/parameters/{}", util::esc(k))
-            } else {
-                "/provisioner".to_string()
-            }
-        };
-        let status = match volume_encryption(provisioner, params) {
-            VolumeEncryption::Yes(how) => {
-                yes.push(name.to_string());
-                let p = [
-                    "encrypted",
-                    "encryption",
-                    "disk-encryption-kms-key",
-                    "diskEncryptionSetID",
-                    "diskEncryptionType",
-                ]
-                .into_iter()
-                .find(|k| params.get(*k).is_some())
-                .unwrap_or("encrypted");
-                b.push(
-                    Status::Pass,
-                    format!(
-                        "StorageClass {name} ({provisioner}) provisions encrypted volumes: {how}"
-                    ),
-                    evidence(STORAGE_CLASSES, sc, ptr(p)),
-                );
-                Status::Pass
-            }
-            VolumeEncryption::No(why) => {
-                no.push(name.to_string());
-                b.push(
-                    Status::Fail,
-                    format!("StorageClass {name} ({provisioner}): {why}"),
-                    evidence(STORAGE_CLASSES, sc, ptr("encrypted")),
-                );
-                Status::Fail
-            }
-            VolumeEncryption::Unknown(why) => {
-                unknown.push(name.to_string());
-                b.push(
-                    Status::Manual,
-                    format!(
-                        "StorageClass {name} ({provisioner}) shows no encryption evidence: {why}"
-                    ),
-                    evidence(
-                        STORAGE_CLASSES,
-                        sc,
-                        ptr("csi.storage.k8s.io/node-stage-secret-name"),
-                    ),
-                );
-                Status::Manual
-            }
-        };
-        by_class.insert(name, status);
+        by_class.insert(util::name(sc), judge_storage_class(sc, &mut b, &mut tally));
     }
     // Volumes not provisioned through a StorageClass that is still present are judged by
     // their own CSI attributes.
-    let pvs = ctx.items(PERSISTENT_VOLUMES);
     let mut pv_note = String::new();
     let mut volumes = 0;
-    match &pvs {
+    match ctx.items(PERSISTENT_VOLUMES) {
         Ok(pvs) => {
-            for pv in *pvs {
+            for pv in pvs {
                 volumes += 1;
-                let name = util::name(pv);
                 let class = str_at(pv, "/spec/storageClassName").unwrap_or("");
-                if by_class.contains_key(class) {
-                    continue;
-                }
-                let whose = if class.is_empty() {
-                    "has no StorageClass".to_string()
-                } else {
-                    format!("names StorageClass {class}, which does not exist")
-                };
-                let claim = match (
-                    str_at(pv, "/spec/claimRef/namespace"),
-                    str_at(pv, "/spec/claimRef/name"),
-                ) {
-                    (Some(ns), Some(n)) => format!(", bound to claim {ns}/{n}"),
-                    _ => String::new(),
-                };
-                let Some(driver) = str_at(pv, "/spec/csi/driver") else {
-                    unknown.push(format!("PersistentVolume {name}"));
-                    b.push(Status::Manual, format!("PersistentVolume {name} {whose}{claim} and is not a CSI volume: nothing in the cluster shows whether it is encrypted"), evidence(PERSISTENT_VOLUMES, pv, "/spec"));
-                    continue;
-                };
-                let empty = Value::Null;
-                let attrs = at(pv, "/spec/csi/volumeAttributes").unwrap_or(&empty);
-                match volume_encryption(driver, attrs) {
-                    VolumeEncryption::Yes(how) => {
-                        yes.push(format!("PersistentVolume {name}"));
-                        b.push(Status::Pass, format!("PersistentVolume {name} ({driver}) {whose}{claim}; its CSI attributes show it encrypted: {how}"), evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"));
-                    }
-                    VolumeEncryption::No(why) => {
-                        no.push(format!("PersistentVolume {name}"));
-                        b.push(
-                            Status::Fail,
-                            format!("PersistentVolume {name} ({driver}) {whose}{claim}: {why}"),
-                            evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"),
-                        );
-                    }
-                    VolumeEncryption::Unknown(why) => {
-                        unknown.push(format!("PersistentVolume {name}"));
-                        b.push(Status::Manual, format!("PersistentVolume {name} ({driver}) {whose}{claim} and shows no encryption evidence: {why}"), evidence(PERSISTENT_VOLUMES, pv, "/spec/csi"));
-                    }
+                if !by_class.contains_key(class) {
+                    judge_unclassed_volume(pv, class, &mut b, &mut tally);
                 }
             }
         }
@@ -390,8 +301,125 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let remediation = Some(
         "Provision volumes only through StorageClasses that request encryption (`encrypted: \"true\"` with a `kmsKeyId` on EBS, `disk-encryption-kms-key` on GCE PD, `diskEncryptionSetID` on Azure Disk, `encrypted: \"true\"` on LUKS-capable CSI drivers), or attach the platform's attestation that the backend encrypts every volume (e.g. `aws ec2 get-ebs-encryption-by-default`).",
     );
+    let (status, summary) = volumes_verdict(&tally, volumes > 0);
+    b.finish(
+        status,
+        format!("{summary}{pv_note} {VOLUMES_NOT_EXAMINED}"),
+        if status == Status::Pass {
+            None
+        } else {
+            remediation
+        },
+    )
+}
+
+/// Judges one StorageClass by its provisioner and parameters.
+fn judge_storage_class(sc: &Value, b: &mut Builder, tally: &mut VolumeTally) -> Status {
+    let name = util::name(sc);
+    let provisioner = str_at(sc, "/provisioner").unwrap_or("");
+    let empty = Value::Null;
+    let params = sc.get("parameters").unwrap_or(&empty);
+    let ptr = |k: &str| {
+        if params.get(k).is_some() {
+            format!("/parameters/{}", util::esc(k))
+        } else {
+            "/provisioner".to_string()
+        }
+    };
+    match volume_encryption(provisioner, params) {
+        VolumeEncryption::Yes(how) => {
+            tally.yes.push(name.to_string());
+            let p = [
+                "encrypted",
+                "encryption",
+                "disk-encryption-kms-key",
+                "diskEncryptionSetID",
+                "diskEncryptionType",
+            ]
+            .into_iter()
+            .find(|k| params.get(*k).is_some())
+            .unwrap_or("encrypted");
+            b.push(
+                Status::Pass,
+                format!("StorageClass {name} ({provisioner}) provisions encrypted volumes: {how}"),
+                evidence(STORAGE_CLASSES, sc, ptr(p)),
+            );
+            Status::Pass
+        }
+        VolumeEncryption::No(why) => {
+            tally.no.push(name.to_string());
+            b.push(
+                Status::Fail,
+                format!("StorageClass {name} ({provisioner}): {why}"),
+                evidence(STORAGE_CLASSES, sc, ptr("encrypted")),
+            );
+            Status::Fail
+        }
+        VolumeEncryption::Unknown(why) => {
+            tally.unknown.push(name.to_string());
+            b.push(
+                Status::Manual,
+                format!("StorageClass {name} ({provisioner}) shows no encryption evidence: {why}"),
+                evidence(
+                    STORAGE_CLASSES,
+                    sc,
+                    ptr("csi.storage.k8s.io/node-stage-secret-name"),
+                ),
+            );
+            Status::Manual
+        }
+    }
+}
+
+/// Judges a PersistentVolume whose StorageClass is absent (or that names none) by its own
+/// CSI attributes.
+fn judge_unclassed_volume(pv: &Value, class: &str, b: &mut Builder, tally: &mut VolumeTally) {
+    let name = util::name(pv);
+    let whose = if class.is_empty() {
+        "has no StorageClass".to_string()
+    } else {
+        format!("names StorageClass {class}, which does not exist")
+    };
+    let claim = match (
+        str_at(pv, "/spec/claimRef/namespace"),
+        str_at(pv, "/spec/claimRef/name"),
+    ) {
+        (Some(ns), Some(n)) => format!(", bound to claim {ns}/{n}"),
+        _ => String::new(),
+    };
+    let Some(driver) = str_at(pv, "/spec/csi/driver") else {
+        tally.unknown.push(format!("PersistentVolume {name}"));
+        b.push(Status::Manual, format!("PersistentVolume {name} {whose}{claim} and is not a CSI volume: nothing in the cluster shows whether it is encrypted"), evidence(PERSISTENT_VOLUMES, pv, "/spec"));
+        return;
+    };
+    let empty = Value::Null;
+    let attrs = at(pv, "/spec/csi/volumeAttributes").unwrap_or(&empty);
+    match volume_encryption(driver, attrs) {
+        VolumeEncryption::Yes(how) => {
+            tally.yes.push(format!("PersistentVolume {name}"));
+            b.push(Status::Pass, format!("PersistentVolume {name} ({driver}) {whose}{claim}; its CSI attributes show it encrypted: {how}"), evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"));
+        }
+        VolumeEncryption::No(why) => {
+            tally.no.push(format!("PersistentVolume {name}"));
+            b.push(
+                Status::Fail,
+                format!("PersistentVolume {name} ({driver}) {whose}{claim}: {why}"),
+                evidence(PERSISTENT_VOLUMES, pv, "/spec/csi/volumeAttributes"),
+            );
+        }
+        VolumeEncryption::Unknown(why) => {
+            tally.unknown.push(format!("PersistentVolume {name}"));
+            b.push(Status::Manual, format!("PersistentVolume {name} ({driver}) {whose}{claim} and shows no encryption evidence: {why}"), evidence(PERSISTENT_VOLUMES, pv, "/spec/csi"));
+        }
+    }
+}
+
+/// The check's status and summary from the tally: any explicit request for unencrypted
+/// storage fails; evidence everywhere passes; none anywhere is manual; a mix is partial.
+fn volumes_verdict(tally: &VolumeTally, any_volumes: bool) -> (Status, String) {
+    let VolumeTally { yes, no, unknown } = tally;
     let list = |v: &Vec<String>| util::name_list(v.iter());
-    let (status, summary) = if !no.is_empty() {
+    if !no.is_empty() {
         (
             Status::Fail,
             format!(
@@ -402,7 +430,7 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
                 } else {
                     "storage sources explicitly"
                 },
-                list(&no)
+                list(no)
             ),
         )
     } else if unknown.is_empty() {
@@ -410,12 +438,12 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
             Status::Pass,
             format!(
                 "Every StorageClass{} shows encryption in its parameters: {}.",
-                if volumes > 0 {
+                if any_volumes {
                     " and every PersistentVolume outside them"
                 } else {
                     ""
                 },
-                list(&yes)
+                list(yes)
             ),
         )
     } else if yes.is_empty() {
@@ -423,7 +451,7 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
             Status::Manual,
             format!(
                 "No StorageClass or PersistentVolume shows encryption evidence ({}); encryption of persistent volumes must be attested by the platform owner.",
-                list(&unknown)
+                list(unknown)
             ),
         )
     } else {
@@ -431,20 +459,11 @@ fn volumes(ctx: &Ctx, mut b: Builder) -> CheckResult {
             Status::Partial,
             format!(
                 "Some storage shows encryption ({}), the rest shows none ({}), which must be attested or moved to an encrypted class.",
-                list(&yes),
-                list(&unknown)
+                list(yes),
+                list(unknown)
             ),
         )
-    };
-    b.finish(
-        status,
-        format!("{summary}{pv_note} {VOLUMES_NOT_EXAMINED}"),
-        if status == Status::Pass {
-            None
-        } else {
-            remediation
-        },
-    )
+    }
 }
 
 fn collection(s: crate::snapshot::CollectionStatus) -> &'static str {

@@ -7,18 +7,21 @@
 //! and `podSelector` (both must match), `ipBlock` matches addresses outside `except`.
 
 use std::collections::BTreeMap;
+#[cfg(any(test, feature = "internals"))]
 use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
+pub use crate::controls::model::netpol::allow_all_rules;
 use crate::controls::model::netpol::{Engine, Pol, Scope, Verdict};
-pub use crate::controls::model::netpol::{
-    allow_all_rules, is_default_deny, policy_types, selects, selects_all,
-};
+#[cfg(any(test, feature = "internals"))]
+pub use crate::controls::model::netpol::{is_default_deny, policy_types, selects, selects_all};
 use crate::controls::util::{
-    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, arr, evidence, evidence_file, labels, name,
-    name_list, namespace, pod_spec, selector_matches, str_at,
+    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, evidence, evidence_file, labels, name, name_list,
+    namespace, pod_spec,
 };
+#[cfg(any(test, feature = "internals"))]
+use crate::controls::util::{arr, selector_matches, str_at};
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::{
@@ -41,6 +44,7 @@ const POLICY_KINDS: &[&KindInfo] = &[
     BASELINE_ADMIN_NETWORK_POLICIES,
 ];
 
+#[cfg(any(test, feature = "internals"))]
 /// One end of a connection.
 #[derive(Debug, Clone)]
 pub enum Endpoint<'a> {
@@ -55,6 +59,7 @@ pub enum Endpoint<'a> {
     External(IpAddr),
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// A port a connection goes to: protocol (`TCP` when `None` in a rule) and number.
 #[derive(Debug, Clone, Copy)]
 pub struct Port<'a> {
@@ -66,6 +71,7 @@ pub struct Port<'a> {
     pub name: Option<&'a str>,
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Whether an IPv4/IPv6 address lies in a CIDR.
 pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
     let Some((net, len)) = cidr.split_once('/') else {
@@ -91,6 +97,7 @@ pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
     }
 }
 
+#[cfg(any(test, feature = "internals"))]
 fn peer_matches(
     peer: &Value,
     policy_ns: &str,
@@ -131,6 +138,7 @@ fn peer_matches(
         && (peer.get("namespaceSelector").is_some() || peer.get("podSelector").is_some())
 }
 
+#[cfg(any(test, feature = "internals"))]
 fn port_matches(rule: &Value, port: Option<Port>) -> bool {
     let ports = arr(rule, "/ports");
     if ports.is_empty() {
@@ -156,6 +164,7 @@ fn port_matches(rule: &Value, port: Option<Port>) -> bool {
     })
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Whether traffic from `from` may reach the pod `to` on `port` (`None`: any port), given
 /// every NetworkPolicy of the cluster and the namespaces' labels. Both directions count:
 /// the source's egress policies and the destination's ingress policies. `ipBlock` peers

@@ -125,6 +125,7 @@ pub fn allow_all_rules(p: &Value) -> Vec<(String, String)> {
     out
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Whether the NetworkPolicy is a namespace-wide deny by default for `ingress` (else
 /// egress): it selects every pod, governs that direction, and none of its rules admits
 /// everything.

@@ -169,6 +169,7 @@ fn cname(c: &Value) -> &str {
     str_at(c, "/name").unwrap_or("?")
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Checks a pod spec (and its metadata, for AppArmor annotations) against a level.
 /// Returns every violation; an empty list means the spec meets the level.
 ///

@@ -77,6 +77,7 @@ impl Rule {
         })
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// Whether the rule allows `verb` on a non-resource URL path.
     pub fn allows_url(&self, verb: &str, path: &str) -> bool {
         self.allows_verb(verb)
@@ -463,6 +464,7 @@ impl Model {
         })
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// May `subject` do `verb` on the non-resource URL `path`? Only ClusterRoleBindings grant
     /// non-resource URLs.
     pub fn can_url(&self, subject: &Subject, verb: &str, path: &str) -> bool {
