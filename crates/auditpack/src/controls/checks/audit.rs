@@ -548,105 +548,122 @@ fn destination(setting: &serde_json::Value) -> String {
 }
 
 /// The audit-log backend from a managed cluster's cloud description (`--cloud-evidence`).
+/// Evidence at `ptr` in a cloud description file.
+fn cloud_at(e: &CloudEvidence, ptr: &str) -> crate::findings::EvidenceRef {
+    evidence_file("CloudEvidence", &e.path, ptr)
+}
+
+/// EKS: `audit` among the enabled control-plane log types.
+fn eks_log_backend(e: &CloudEvidence, b: &mut Builder) {
+    let name = str_at(&e.document, "/cluster/name").unwrap_or("NAME");
+    let entries = arr(&e.document, "/cluster/logging/clusterLogging");
+    let enabled = entries.iter().position(|l| {
+        l.get("enabled").and_then(serde_json::Value::as_bool) == Some(true)
+            && arr(l, "/types").iter().any(|t| t.as_str() == Some("audit"))
+    });
+    match enabled {
+        Some(i) => {
+            b.push(Status::Pass, format!("EKS control-plane logging has `audit` enabled: audit events go to CloudWatch Logs, log group /aws/eks/{name}/cluster"), cloud_at(e, &format!("/cluster/logging/clusterLogging/{i}")));
+            b.push(Status::Partial, format!("how long they are kept is the retention of log group /aws/eks/{name}/cluster (CloudWatch keeps logs for ever unless a retention is set), which this file does not show"), cloud_at(e, &format!("/cluster/logging/clusterLogging/{i}")));
+            b.cmd(format!("aws logs describe-log-groups --log-group-name-prefix /aws/eks/{name}/cluster --query 'logGroups[].[logGroupName,retentionInDays]'"));
+        }
+        None => {
+            let ptr = entries
+                .iter()
+                .position(|l| arr(l, "/types").iter().any(|t| t.as_str() == Some("audit")))
+                .map_or("/cluster/logging".to_string(), |i| {
+                    format!("/cluster/logging/clusterLogging/{i}")
+                });
+            b.push(Status::Fail, format!("EKS cluster {name} has control-plane logging of `audit` disabled: the API server's audit events are not delivered anywhere the account can read them"), cloud_at(e, &ptr));
+        }
+    }
+}
+
+/// GKE: Admin Activity audit logs are always on; API server logs when enabled.
+fn gke_log_backend(e: &CloudEvidence, b: &mut Builder) {
+    let name = str_at(&e.document, "/name").unwrap_or("the cluster");
+    b.push(Status::Pass, format!("GKE cluster {name}: Admin Activity audit logs (every request that changes the cluster, including RBAC and workload changes) are always written to Cloud Audit Logs and kept 400 days in the project's _Required bucket; Google does not let them be turned off or shortened"), cloud_at(e, ""));
+    let components = arr(
+        &e.document,
+        "/loggingConfig/componentConfig/enableComponents",
+    );
+    if components.iter().any(|c| c.as_str() == Some("APISERVER")) {
+        b.push(Status::Pass, "API server component logs are also sent to Cloud Logging (loggingConfig enables APISERVER)", cloud_at(e, "/loggingConfig/componentConfig/enableComponents"));
+    }
+}
+
+/// AKS: audit logs only through diagnostic settings with a kube-audit category.
+fn aks_log_backend(
+    cluster: Option<&CloudEvidence>,
+    diagnostics: Option<&CloudEvidence>,
+    b: &mut Builder,
+) {
+    match diagnostics {
+        None => {
+            let e = cluster.expect("a cloud description");
+            b.push(Status::Manual, "AKS writes audit logs only through diagnostic settings of the cluster resource, and none were supplied", cloud_at(e, ""));
+            b.cmd(CloudProvider::AksDiagnosticSettings.command());
+        }
+        Some(d) => {
+            let mut disabled = Vec::new();
+            for (i, setting) in arr(&d.document, "/value").iter().enumerate() {
+                let sname = str_at(setting, "/name").unwrap_or("?");
+                for (j, l) in arr(setting, "/logs").iter().enumerate() {
+                    let Some(what) = is_aks_audit(l) else {
+                        continue;
+                    };
+                    let ptr = format!("/value/{i}/logs/{j}");
+                    if l.get("enabled").and_then(serde_json::Value::as_bool) != Some(true) {
+                        disabled.push((format!("{sname}: {what}"), ptr));
+                        continue;
+                    }
+                    b.push(
+                        Status::Pass,
+                        format!(
+                            "diagnostic setting {sname} sends {what} to {}",
+                            destination(setting)
+                        ),
+                        cloud_at(d, &ptr),
+                    );
+                    let days = l
+                        .pointer("/retentionPolicy/days")
+                        .and_then(serde_json::Value::as_u64);
+                    let kept = l
+                        .pointer("/retentionPolicy/enabled")
+                        .and_then(serde_json::Value::as_bool)
+                        == Some(true);
+                    match days {
+                        Some(n) if kept && n > 0 => b.push(Status::Pass, format!("diagnostic setting {sname} keeps them {n} days"), cloud_at(d, &format!("{ptr}/retentionPolicy"))),
+                        _ => b.push(Status::Partial, format!("diagnostic setting {sname} states no retention: how long they are kept is set at the destination ({}), which this file does not show", destination(setting)), cloud_at(d, &ptr)),
+                    }
+                }
+            }
+            if b.observations.is_empty() {
+                match disabled.first() {
+                    Some((_, ptr)) => {
+                        let names: Vec<&str> = disabled.iter().map(|(n, _)| n.as_str()).collect();
+                        b.push(Status::Fail, format!("every audit category of the diagnostic settings is disabled ({}): the API server's audit events are not kept", names.join("; ")), cloud_at(d, ptr));
+                    }
+                    None => b.push(Status::Fail, "no diagnostic setting sends kube-audit or kube-audit-admin: the API server's audit events are not kept", cloud_at(d, "/value")),
+                }
+            }
+        }
+    }
+}
+
 fn cloud_log_backend(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let cloud = &ctx.snap.cloud_evidence;
     let cluster = cloud.iter().find(|e| e.provider.is_cluster());
     let diagnostics = cloud
         .iter()
         .find(|e| e.provider == CloudProvider::AksDiagnosticSettings);
-    let at = |e: &CloudEvidence, ptr: &str| evidence_file("CloudEvidence", &e.path, ptr);
     for e in cloud {
         b.cmd(e.provider.command());
     }
     match cluster.map(|e| e.provider) {
-        Some(CloudProvider::Eks) => {
-            let e = cluster.expect("matched");
-            let name = str_at(&e.document, "/cluster/name").unwrap_or("NAME");
-            let entries = arr(&e.document, "/cluster/logging/clusterLogging");
-            let enabled = entries.iter().position(|l| {
-                l.get("enabled").and_then(serde_json::Value::as_bool) == Some(true)
-                    && arr(l, "/types").iter().any(|t| t.as_str() == Some("audit"))
-            });
-            match enabled {
-                Some(i) => {
-                    b.push(Status::Pass, format!("EKS control-plane logging has `audit` enabled: audit events go to CloudWatch Logs, log group /aws/eks/{name}/cluster"), at(e, &format!("/cluster/logging/clusterLogging/{i}")));
-                    b.push(Status::Partial, format!("how long they are kept is the retention of log group /aws/eks/{name}/cluster (CloudWatch keeps logs for ever unless a retention is set), which this file does not show"), at(e, &format!("/cluster/logging/clusterLogging/{i}")));
-                    b.cmd(format!("aws logs describe-log-groups --log-group-name-prefix /aws/eks/{name}/cluster --query 'logGroups[].[logGroupName,retentionInDays]'"));
-                }
-                None => {
-                    let ptr = entries
-                        .iter()
-                        .position(|l| arr(l, "/types").iter().any(|t| t.as_str() == Some("audit")))
-                        .map_or("/cluster/logging".to_string(), |i| {
-                            format!("/cluster/logging/clusterLogging/{i}")
-                        });
-                    b.push(Status::Fail, format!("EKS cluster {name} has control-plane logging of `audit` disabled: the API server's audit events are not delivered anywhere the account can read them"), at(e, &ptr));
-                }
-            }
-        }
-        Some(CloudProvider::Gke) => {
-            let e = cluster.expect("matched");
-            let name = str_at(&e.document, "/name").unwrap_or("the cluster");
-            b.push(Status::Pass, format!("GKE cluster {name}: Admin Activity audit logs (every request that changes the cluster, including RBAC and workload changes) are always written to Cloud Audit Logs and kept 400 days in the project's _Required bucket; Google does not let them be turned off or shortened"), at(e, ""));
-            let components = arr(
-                &e.document,
-                "/loggingConfig/componentConfig/enableComponents",
-            );
-            if components.iter().any(|c| c.as_str() == Some("APISERVER")) {
-                b.push(Status::Pass, "API server component logs are also sent to Cloud Logging (loggingConfig enables APISERVER)", at(e, "/loggingConfig/componentConfig/enableComponents"));
-            }
-        }
-        _ => match diagnostics {
-            None => {
-                let e = cluster.expect("a cloud description");
-                b.push(Status::Manual, "AKS writes audit logs only through diagnostic settings of the cluster resource, and none were supplied", at(e, ""));
-                b.cmd(CloudProvider::AksDiagnosticSettings.command());
-            }
-            Some(d) => {
-                let mut disabled = Vec::new();
-                for (i, setting) in arr(&d.document, "/value").iter().enumerate() {
-                    let sname = str_at(setting, "/name").unwrap_or("?");
-                    for (j, l) in arr(setting, "/logs").iter().enumerate() {
-                        let Some(what) = is_aks_audit(l) else {
-                            continue;
-                        };
-                        let ptr = format!("/value/{i}/logs/{j}");
-                        if l.get("enabled").and_then(serde_json::Value::as_bool) != Some(true) {
-                            disabled.push((format!("{sname}: {what}"), ptr));
-                            continue;
-                        }
-                        b.push(
-                            Status::Pass,
-                            format!(
-                                "diagnostic setting {sname} sends {what} to {}",
-                                destination(setting)
-                            ),
-                            at(d, &ptr),
-                        );
-                        let days = l
-                            .pointer("/retentionPolicy/days")
-                            .and_then(serde_json::Value::as_u64);
-                        let kept = l
-                            .pointer("/retentionPolicy/enabled")
-                            .and_then(serde_json::Value::as_bool)
-                            == Some(true);
-                        match days {
-                            Some(n) if kept && n > 0 => b.push(Status::Pass, format!("diagnostic setting {sname} keeps them {n} days"), at(d, &format!("{ptr}/retentionPolicy"))),
-                            _ => b.push(Status::Partial, format!("diagnostic setting {sname} states no retention: how long they are kept is set at the destination ({}), which this file does not show", destination(setting)), at(d, &ptr)),
-                        }
-                    }
-                }
-                if b.observations.is_empty() {
-                    match disabled.first() {
-                        Some((_, ptr)) => {
-                            let names: Vec<&str> = disabled.iter().map(|(n, _)| n.as_str()).collect();
-                            b.push(Status::Fail, format!("every audit category of the diagnostic settings is disabled ({}): the API server's audit events are not kept", names.join("; ")), at(d, ptr));
-                        }
-                        None => b.push(Status::Fail, "no diagnostic setting sends kube-audit or kube-audit-admin: the API server's audit events are not kept", at(d, "/value")),
-                    }
-                }
-            }
-        },
+        Some(CloudProvider::Eks) => eks_log_backend(cluster.expect("matched"), &mut b),
+        Some(CloudProvider::Gke) => gke_log_backend(cluster.expect("matched"), &mut b),
+        _ => aks_log_backend(cluster, diagnostics, &mut b),
     }
     let status = b.derived().unwrap_or(Status::Fail);
     let files: Vec<&str> = cloud.iter().map(|e| e.path.as_str()).collect();

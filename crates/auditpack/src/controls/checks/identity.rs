@@ -90,6 +90,35 @@ const POWERFUL: &[&str] = &[
     "pods-exec",
 ];
 
+/// Interactive sessions opened by ServiceAccount identities in the audit log: a person
+/// using a workload's token. Returns the note for the explanation (empty when a log was
+/// examined).
+fn service_account_sessions(ctx: &Ctx, b: &mut Builder) -> String {
+    let mut log_note =
+        " No audit log was supplied, so whether people use ServiceAccount tokens was not examined."
+            .to_string();
+    if let Some(log) = &ctx.snap.audit_log {
+        log_note = String::new();
+        let mut seen = BTreeSet::new();
+        for e in &log.execs {
+            let user = e.impersonated_user.as_deref().unwrap_or(&e.user);
+            // A refused request opened nothing.
+            let opened = e.code.is_none_or(|c| c < 400);
+            if let Some(sa) = user.strip_prefix("system:serviceaccount:")
+                && opened
+                && seen.insert((sa.to_string(), e.subresource.clone()))
+            {
+                let target = match (&e.namespace, &e.pod) {
+                    (Some(ns), Some(p)) => format!(" into pod {ns}/{p}"),
+                    _ => String::new(),
+                };
+                b.push(Status::Fail, format!("ServiceAccount {sa} opened an interactive {} session{target} at {}: a person acted with a workload's token, so the action is not traced to them", e.subresource, e.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)), evidence_file("AuditLog", "", "/execs"));
+            }
+        }
+    }
+    log_note
+}
+
 fn unique_users(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let model = ctx.rbac().expect(REQUIRED);
     let mut people = BTreeSet::new();
@@ -149,29 +178,7 @@ fn unique_users(ctx: &Ctx, mut b: Builder) -> CheckResult {
             }
         }
     }
-    // Interactive sessions opened by ServiceAccount identities: a person using a token.
-    let mut log_note =
-        " No audit log was supplied, so whether people use ServiceAccount tokens was not examined."
-            .to_string();
-    if let Some(log) = &ctx.snap.audit_log {
-        log_note = String::new();
-        let mut seen = BTreeSet::new();
-        for e in &log.execs {
-            let user = e.impersonated_user.as_deref().unwrap_or(&e.user);
-            // A refused request opened nothing.
-            let opened = e.code.is_none_or(|c| c < 400);
-            if let Some(sa) = user.strip_prefix("system:serviceaccount:")
-                && opened
-                && seen.insert((sa.to_string(), e.subresource.clone()))
-            {
-                let target = match (&e.namespace, &e.pod) {
-                    (Some(ns), Some(p)) => format!(" into pod {ns}/{p}"),
-                    _ => String::new(),
-                };
-                b.push(Status::Fail, format!("ServiceAccount {sa} opened an interactive {} session{target} at {}: a person acted with a workload's token, so the action is not traced to them", e.subresource, e.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)), evidence_file("AuditLog", "", "/execs"));
-            }
-        }
-    }
+    let log_note = service_account_sessions(ctx, &mut b);
     let not_judged = "Not judgeable from the cluster: who holds a credential (client certificates in system:masters, copies of a kubeconfig, tokens) and the membership of groups.";
     let fails = b
         .observations

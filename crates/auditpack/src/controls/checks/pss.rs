@@ -65,6 +65,109 @@ pub const NAMESPACE_LABELS: CheckDef = CheckDef {
     run: namespace_labels,
 };
 
+/// Judges one application namespace's Pod Security labels; returns how many findings it
+/// has (0 when it enforces baseline or restricted with valid labels).
+fn judge_namespace_labels(
+    ns: &Value,
+    n: &str,
+    cluster: Option<Version>,
+    latest: Version,
+    b: &mut Builder,
+) -> usize {
+    let mut bad = 0;
+    b.cmd(format!("kubectl get ns {n} --show-labels"));
+    let l = labels(ns);
+    let get = |mode: &str| {
+        l.get(&format!("pod-security.kubernetes.io/{mode}"))
+            .and_then(Value::as_str)
+    };
+    let version = get("enforce-version").unwrap_or("latest");
+    let bad_versions: Vec<String> = MODES
+        .iter()
+        .filter_map(|m| {
+            let v = get(&format!("{m}-version"))?;
+            Version::parse(v, cluster)
+                .is_none()
+                .then(|| format!("{m}-version={v:?}"))
+        })
+        .collect();
+    if !bad_versions.is_empty() {
+        bad += 1;
+        b.push(
+            Status::Fail,
+            format!(
+                "namespace {n} has an invalid policy version label ({}): pod-security-admission evaluates it as `latest` and reports an error; use `latest` or `v1.MINOR`",
+                bad_versions.join(", ")
+            ),
+            evidence(NAMESPACES, ns, "/metadata/labels"),
+        );
+    }
+    let others: Vec<String> = ["audit", "warn"]
+        .iter()
+        .filter_map(|m| {
+            get(m).map(|v| match get(&format!("{m}-version")) {
+                Some(ver) => format!("{m}={v}, {m}-version={ver}"),
+                None => format!("{m}={v}"),
+            })
+        })
+        .collect();
+    let others = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", others.join(", "))
+    };
+    let ptr = format!("/metadata/labels/{}", esc(ENFORCE));
+    match get("enforce").map(|v| (v, Level::parse(v))) {
+        None => {
+            bad += 1;
+            b.push(Status::Fail, format!("namespace {n} has no {ENFORCE} label: pods are admitted at the cluster default (privileged unless configured otherwise){others}"), evidence(NAMESPACES, ns, "/metadata/labels"));
+        }
+        Some((_, Some(Level::Privileged))) => {
+            bad += 1;
+            b.push(
+                Status::Fail,
+                format!(
+                    "namespace {n} enforces `privileged`: no container restrictions apply{others}"
+                ),
+                evidence(NAMESPACES, ns, ptr),
+            );
+        }
+        Some((v, None)) => {
+            bad += 1;
+            b.push(
+                Status::Fail,
+                format!("namespace {n} has an invalid enforce level {v:?}{others}"),
+                evidence(NAMESPACES, ns, ptr),
+            );
+        }
+        Some((_, Some(level))) => {
+            let resolved = match Version::parse(version, cluster) {
+                Some(v) if version == "latest" => format!("latest = {}", v.label()),
+                Some(v) if v < latest => {
+                    format!(
+                        "{version}, older than the cluster's {}: checks added since then are not enforced",
+                        latest.label()
+                    )
+                }
+                Some(_) => version.to_string(),
+                None => format!(
+                    "{version:?}, invalid: judged as latest = {}",
+                    latest.label()
+                ),
+            };
+            b.push(
+                Status::Pass,
+                format!(
+                    "namespace {n} enforces {} (version {resolved}){others}",
+                    level.as_str()
+                ),
+                evidence(NAMESPACES, ns, ptr),
+            );
+        }
+    }
+    bad
+}
+
 fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let nss = ctx.items(NAMESPACES).expect(REQUIRED);
     let cluster = cluster_version(ctx);
@@ -77,90 +180,7 @@ fn namespace_labels(ctx: &Ctx, mut b: Builder) -> CheckResult {
             skipped.push(n);
             continue;
         }
-        b.cmd(format!("kubectl get ns {n} --show-labels"));
-        let l = labels(ns);
-        let get = |mode: &str| {
-            l.get(&format!("pod-security.kubernetes.io/{mode}"))
-                .and_then(Value::as_str)
-        };
-        let version = get("enforce-version").unwrap_or("latest");
-        let bad_versions: Vec<String> = MODES
-            .iter()
-            .filter_map(|m| {
-                let v = get(&format!("{m}-version"))?;
-                Version::parse(v, cluster)
-                    .is_none()
-                    .then(|| format!("{m}-version={v:?}"))
-            })
-            .collect();
-        if !bad_versions.is_empty() {
-            bad += 1;
-            b.push(
-                Status::Fail,
-                format!(
-                    "namespace {n} has an invalid policy version label ({}): pod-security-admission evaluates it as `latest` and reports an error; use `latest` or `v1.MINOR`",
-                    bad_versions.join(", ")
-                ),
-                evidence(NAMESPACES, ns, "/metadata/labels"),
-            );
-        }
-        let others: Vec<String> = ["audit", "warn"]
-            .iter()
-            .filter_map(|m| {
-                get(m).map(|v| match get(&format!("{m}-version")) {
-                    Some(ver) => format!("{m}={v}, {m}-version={ver}"),
-                    None => format!("{m}={v}"),
-                })
-            })
-            .collect();
-        let others = if others.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", others.join(", "))
-        };
-        let ptr = format!("/metadata/labels/{}", esc(ENFORCE));
-        match get("enforce").map(|v| (v, Level::parse(v))) {
-            None => {
-                bad += 1;
-                b.push(Status::Fail, format!("namespace {n} has no {ENFORCE} label: pods are admitted at the cluster default (privileged unless configured otherwise){others}"), evidence(NAMESPACES, ns, "/metadata/labels"));
-            }
-            Some((_, Some(Level::Privileged))) => {
-                bad += 1;
-                b.push(Status::Fail, format!("namespace {n} enforces `privileged`: no container restrictions apply{others}"), evidence(NAMESPACES, ns, ptr));
-            }
-            Some((v, None)) => {
-                bad += 1;
-                b.push(
-                    Status::Fail,
-                    format!("namespace {n} has an invalid enforce level {v:?}{others}"),
-                    evidence(NAMESPACES, ns, ptr),
-                );
-            }
-            Some((_, Some(level))) => {
-                let resolved = match Version::parse(version, cluster) {
-                    Some(v) if version == "latest" => format!("latest = {}", v.label()),
-                    Some(v) if v < latest => {
-                        format!(
-                            "{version}, older than the cluster's {}: checks added since then are not enforced",
-                            latest.label()
-                        )
-                    }
-                    Some(_) => version.to_string(),
-                    None => format!(
-                        "{version:?}, invalid: judged as latest = {}",
-                        latest.label()
-                    ),
-                };
-                b.push(
-                    Status::Pass,
-                    format!(
-                        "namespace {n} enforces {} (version {resolved}){others}",
-                        level.as_str()
-                    ),
-                    evidence(NAMESPACES, ns, ptr),
-                );
-            }
-        }
+        bad += judge_namespace_labels(ns, n, cluster, latest, &mut b);
     }
     let note = if skipped.is_empty() {
         String::new()
@@ -211,6 +231,45 @@ pub const RESTRICTED: CheckDef = CheckDef {
     reads: WORKLOAD_KINDS,
     run: |ctx, b| pods_against(ctx, b, Level::Restricted),
 };
+
+/// One failing observation for a pod or template: every violated check with its reason,
+/// evidence at the first violating field.
+fn report_violations(
+    b: &mut Builder,
+    k: &crate::snapshot::KindInfo,
+    o: &Value,
+    ptr: &str,
+    level: Level,
+    version: Version,
+    v: &[pss::Violation],
+) {
+    let ns = namespace(o).unwrap_or("");
+    let first = &v[0];
+    let pointer = if first.pointer.starts_with("/metadata") {
+        format!("{}{}", ptr.trim_end_matches("/spec"), first.pointer)
+    } else {
+        format!("{ptr}{}", first.pointer)
+    };
+    let reasons: Vec<String> = v
+        .iter()
+        .map(|x| format!("{} ({})", x.message, x.check))
+        .collect();
+    b.push(
+        Status::Fail,
+        format!(
+            "{} {ns}/{} violates {} {}: {}",
+            kind_name(k),
+            name(o),
+            level.as_str(),
+            version.label(),
+            reasons.join("; ")
+        ),
+        evidence(k, o, pointer),
+    );
+    if k == PODS {
+        b.cmd(format!("kubectl get pod {} -n {ns} -o yaml", name(o)));
+    }
+}
 
 fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
     let cluster = cluster_version(ctx);
@@ -264,31 +323,7 @@ fn pods_against(ctx: &Ctx, mut b: Builder, level: Level) -> CheckResult {
                 continue;
             }
             bad += 1;
-            let first = &v[0];
-            let pointer = if first.pointer.starts_with("/metadata") {
-                format!("{}{}", ptr.trim_end_matches("/spec"), first.pointer)
-            } else {
-                format!("{ptr}{}", first.pointer)
-            };
-            let reasons: Vec<String> = v
-                .iter()
-                .map(|x| format!("{} ({})", x.message, x.check))
-                .collect();
-            b.push(
-                Status::Fail,
-                format!(
-                    "{} {ns}/{} violates {} {}: {}",
-                    kind_name(k),
-                    name(o),
-                    level.as_str(),
-                    version.label(),
-                    reasons.join("; ")
-                ),
-                evidence(k, o, pointer),
-            );
-            if *k == PODS {
-                b.cmd(format!("kubectl get pod {} -n {ns} -o yaml", name(o)));
-            }
+            report_violations(&mut b, k, o, ptr, level, version, &v);
         }
     }
     if bad == 0 && judged > 0 {

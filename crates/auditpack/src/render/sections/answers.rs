@@ -244,11 +244,40 @@ pub fn namespace_access(
     snap: &crate::snapshot::Snapshot,
     marked: &[String],
 ) -> Option<Vec<NamespaceAccess>> {
-    use crate::controls::model::rbac::{Model, is_system_subject, subject_display};
-    use crate::controls::util::SYSTEM_NAMESPACES;
+    use crate::controls::model::rbac::{Model, is_system_subject};
     let model = Model::from_snapshot(snap).ok()?;
-    let namespaces: Vec<(String, bool)> = snap
-        .collected(crate::snapshot::kinds::NAMESPACES)
+    let namespaces = collected_namespaces(snap);
+    let chosen = choose_namespaces(&namespaces, marked);
+    let mut subjects: Vec<&crate::findings::Subject> = model.subjects().collect();
+    subjects.sort();
+    let mut out = Vec::new();
+    for (ns, why) in chosen {
+        let mut listed = Vec::new();
+        let mut system = 0;
+        for s in &subjects {
+            let Some(grants) = NamespaceGrants::of(&model, s, &ns) else {
+                continue;
+            };
+            if is_system_subject(s) {
+                system += 1;
+                continue;
+            }
+            listed.push(grants.describe(&model, s, &ns));
+        }
+        out.push(NamespaceAccess {
+            exists: namespaces.iter().any(|(n, _)| *n == ns),
+            namespace: ns,
+            why,
+            subjects: listed,
+            system_subjects: system,
+        });
+    }
+    Some(out)
+}
+
+/// The collected namespaces, each with whether it carries the sensitive label.
+fn collected_namespaces(snap: &crate::snapshot::Snapshot) -> Vec<(String, bool)> {
+    snap.collected(crate::snapshot::kinds::NAMESPACES)
         .map(|items| {
             items
                 .iter()
@@ -262,12 +291,20 @@ pub fn namespace_access(
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The namespaces to answer for, each with the reason it was chosen.
+fn choose_namespaces(
+    namespaces: &[(String, bool)],
+    marked: &[String],
+) -> std::collections::BTreeMap<String, String> {
+    use crate::controls::util::SYSTEM_NAMESPACES;
     let mut chosen: std::collections::BTreeMap<String, String> = Default::default();
     for m in marked {
         chosen.insert(m.clone(), "named with --sensitive-namespace".into());
     }
-    for (n, sensitive) in &namespaces {
+    for (n, sensitive) in namespaces {
         if *sensitive {
             chosen
                 .entry(n.clone())
@@ -275,7 +312,7 @@ pub fn namespace_access(
         }
     }
     if chosen.is_empty() {
-        for (n, _) in &namespaces {
+        for (n, _) in namespaces {
             if !SYSTEM_NAMESPACES.contains(&n.as_str()) {
                 chosen.insert(
                     n.clone(),
@@ -284,93 +321,104 @@ pub fn namespace_access(
             }
         }
     }
-    let mut subjects: Vec<&crate::findings::Subject> = model.subjects().collect();
-    subjects.sort();
-    let mut out = Vec::new();
-    for (ns, why) in chosen {
-        let mut listed = Vec::new();
-        let mut system = 0;
-        for s in &subjects {
-            let can = |verb: &str, group: &str, res: &str| {
-                model.can(s, verb, group, res, Some(&ns), None)
-            };
-            let secrets: Vec<&str> = VERBS
-                .iter()
-                .copied()
-                .filter(|v| can(v, "", "secrets"))
-                .collect();
-            let exec: Vec<&str> = ["create", "get"]
-                .into_iter()
-                .filter(|v| can(v, "", "pods/exec"))
-                .collect();
-            let mut by_verbs: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
-            for (g, r) in WORKLOADS {
-                let verbs: Vec<&str> = VERBS.iter().copied().filter(|v| can(v, g, r)).collect();
-                if verbs.is_empty() {
-                    continue;
-                }
-                match by_verbs.iter_mut().find(|(v, _)| *v == verbs) {
-                    Some(e) => e.1.push(r),
-                    None => by_verbs.push((verbs, vec![r])),
-                }
-            }
-            if secrets.is_empty() && exec.is_empty() && by_verbs.is_empty() {
+    chosen
+}
+
+/// What one subject may do in one namespace: the verbs on Secrets and pods/exec, and the
+/// workload resources grouped by the verbs held on them.
+struct NamespaceGrants<'a> {
+    secrets: Vec<&'a str>,
+    exec: Vec<&'a str>,
+    workloads: Vec<(Vec<&'a str>, Vec<&'a str>)>,
+}
+
+impl NamespaceGrants<'static> {
+    /// `None` when the subject holds none of these in `ns`.
+    fn of(
+        model: &crate::controls::model::rbac::Model,
+        s: &crate::findings::Subject,
+        ns: &str,
+    ) -> Option<Self> {
+        let can =
+            |verb: &str, group: &str, res: &str| model.can(s, verb, group, res, Some(ns), None);
+        let secrets: Vec<&str> = VERBS
+            .iter()
+            .copied()
+            .filter(|v| can(v, "", "secrets"))
+            .collect();
+        let exec: Vec<&str> = ["create", "get"]
+            .into_iter()
+            .filter(|v| can(v, "", "pods/exec"))
+            .collect();
+        let mut workloads: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+        for (g, r) in WORKLOADS {
+            let verbs: Vec<&str> = VERBS.iter().copied().filter(|v| can(v, g, r)).collect();
+            if verbs.is_empty() {
                 continue;
             }
-            if is_system_subject(s) {
-                system += 1;
-                continue;
+            match workloads.iter_mut().find(|(v, _)| *v == verbs) {
+                Some(e) => e.1.push(r),
+                None => workloads.push((verbs, vec![r])),
             }
-            let list = |v: &[&str]| {
-                if v.is_empty() {
-                    "none".to_string()
-                } else {
-                    v.join(", ")
-                }
-            };
-            let workloads = if by_verbs.is_empty() {
+        }
+        if secrets.is_empty() && exec.is_empty() && workloads.is_empty() {
+            return None;
+        }
+        Some(NamespaceGrants {
+            secrets,
+            exec,
+            workloads,
+        })
+    }
+
+    /// The answer's row: the grants in words, and the bindings whose rules give them.
+    fn describe(
+        &self,
+        model: &crate::controls::model::rbac::Model,
+        s: &crate::findings::Subject,
+        ns: &str,
+    ) -> SubjectVerbs {
+        let list = |v: &[&str]| {
+            if v.is_empty() {
                 "none".to_string()
             } else {
-                by_verbs
-                    .iter()
-                    .map(|(v, r)| format!("{} on {}", v.join(", "), r.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            let asked = |r: &crate::controls::model::rbac::Rule| {
-                VERBS.iter().any(|v| {
-                    r.allows_any_name(v, "", "secrets")
-                        || WORKLOADS
-                            .iter()
-                            .any(|(g, res)| r.allows_any_name(v, g, res))
-                }) || r.allows_any_name("create", "", "pods/exec")
-                    || r.allows_any_name("get", "", "pods/exec")
-            };
-            let via: Vec<String> = model
-                .bindings_of(s)
-                .filter(|b| b.namespace.as_deref().is_none_or(|n| n == ns))
-                .filter(|b| {
-                    model
-                        .binding_rules(b)
-                        .is_some_and(|rules| rules.iter().any(asked))
-                })
-                .map(|b| format!("{} -> {}/{}", b.display(), b.role_kind, b.role_name))
-                .collect();
-            listed.push(SubjectVerbs {
-                subject: subject_display(s),
-                secrets: list(&secrets),
-                exec: list(&exec),
-                workloads,
-                via,
-            });
+                v.join(", ")
+            }
+        };
+        let workloads = if self.workloads.is_empty() {
+            "none".to_string()
+        } else {
+            self.workloads
+                .iter()
+                .map(|(v, r)| format!("{} on {}", v.join(", "), r.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let asked = |r: &crate::controls::model::rbac::Rule| {
+            VERBS.iter().any(|v| {
+                r.allows_any_name(v, "", "secrets")
+                    || WORKLOADS
+                        .iter()
+                        .any(|(g, res)| r.allows_any_name(v, g, res))
+            }) || r.allows_any_name("create", "", "pods/exec")
+                || r.allows_any_name("get", "", "pods/exec")
+        };
+        let via: Vec<String> = model
+            .bindings_of(s)
+            .filter(|b| b.namespace.as_deref().is_none_or(|n| n == ns))
+            .filter(|b| {
+                model
+                    .binding_rules(b)
+                    .is_some_and(|rules| rules.iter().any(asked))
+            })
+            .map(|b| format!("{} -> {}/{}", b.display(), b.role_kind, b.role_name))
+            .collect();
+        SubjectVerbs {
+            subject: crate::controls::model::rbac::subject_display(s),
+            secrets: list(&self.secrets),
+            exec: list(&self.exec),
+            workloads,
+            via,
         }
-        out.push(NamespaceAccess {
-            exists: namespaces.iter().any(|(n, _)| *n == ns),
-            namespace: ns,
-            why,
-            subjects: listed,
-            system_subjects: system,
-        });
     }
-    Some(out)
 }
