@@ -2047,3 +2047,47 @@ fn rbac_observations_name_the_granting_rule_and_the_aggregated_role() {
         jane.message
     );
 }
+
+#[test]
+fn encryption_at_rest_judges_every_apiserver() {
+    let mut snap = task_api_snapshot();
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    let before = check(&f, "encryption.at-rest").status;
+    assert_ne!(before, auditpack::Status::Fail, "{:#?}", check(&f, "encryption.at-rest"));
+    // A second apiserver started without the encryption configuration writes Secrets in
+    // plain text, whatever the first one does.
+    let pod = second_apiserver(&snap, "kube-apiserver-control-plane-2", |cmd| {
+        cmd.retain(|a| {
+            !a.as_str()
+                .unwrap()
+                .starts_with("--encryption-provider-config")
+        });
+    });
+    snap.add_object(pod);
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    let c = check(&f, "encryption.at-rest");
+    assert_eq!(c.status, auditpack::Status::Fail, "{c:#?}");
+    assert!(
+        c.explanation.contains("kube-apiserver-control-plane-2"),
+        "{}",
+        c.explanation
+    );
+    let failing: Vec<&str> = c
+        .observations
+        .iter()
+        .filter(|o| o.status == auditpack::Status::Fail)
+        .map(|o| o.evidence.name.as_str())
+        .collect();
+    assert_eq!(failing, ["kube-apiserver-control-plane-2"], "{c:#?}");
+    // Without the file, the same second apiserver still fails the check (the partial
+    // verdict of the first one does not hide it).
+    snap.encryption_config = None;
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    let c = check(&f, "encryption.at-rest");
+    assert_eq!(c.status, auditpack::Status::Fail, "{c:#?}");
+    assert!(
+        c.explanation.contains("kube-apiserver-control-plane-2"),
+        "{}",
+        c.explanation
+    );
+}

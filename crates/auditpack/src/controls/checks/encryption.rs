@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
+use crate::controls::model::apiserver::{APISERVER_CMD, ApiServers, apiservers, flag_ptr};
 use crate::controls::util::{self, Builder, arr, at, evidence, evidence_file, str_at, strs};
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
@@ -59,37 +59,79 @@ pub const AT_REST: CheckDef = CheckDef {
     run: at_rest,
 };
 
+/// Judges encryption at rest when no EncryptionConfiguration was supplied: from each API
+/// server's flag (the file is named but not shown: partial; no flag: fail), or as
+/// not-collected or manual when no API server is visible.
+fn at_rest_without_file(mut b: Builder, api: &ApiServers) -> CheckResult {
+    b.cmd("cat /etc/kubernetes/enc/encryption-config.yaml  # on a control-plane node, then: auditpack collect --encryption-config FILE");
+    match api {
+        ApiServers::Visible(all) => {
+            let mut paths = Vec::new();
+            for api in all {
+                let pod = util::name(&api.pod);
+                match api.flags.get("encryption-provider-config") {
+                    Some(path) => {
+                        paths.push(path.as_str());
+                        b.push(Status::Partial, format!("kube-apiserver pod {pod} is started with --encryption-provider-config={path}, but the file itself was not supplied"), evidence(PODS, &api.pod, flag_ptr(&api.pod, "encryption-provider-config")));
+                    }
+                    None => b.push(Status::Fail, format!("kube-apiserver pod {pod} runs without --encryption-provider-config: Secrets it writes are stored in etcd unencrypted (base64 is an encoding, not encryption)"), evidence(PODS, &api.pod, "/spec/containers/0/command")),
+                }
+            }
+            if b.derived() == Some(Status::Fail) {
+                let explanation = format!(
+                    "An API server runs without an encryption provider configuration{}, so Secrets it writes reach etcd in plain text.",
+                    failing_apiservers(&b)
+                );
+                return b.finish(Status::Fail, explanation, Some("Create an EncryptionConfiguration covering secrets with a kms v2 (or secretbox/aesgcm) provider first, start every kube-apiserver with --encryption-provider-config, then rewrite all Secrets: `kubectl get secrets -A -o json | kubectl replace -f -`."));
+            }
+            paths.sort_unstable();
+            paths.dedup();
+            let explanation = format!(
+                "The API servers name an encryption configuration ({}), so some resources are encrypted at rest, but without the file it cannot be shown that Secrets are covered or that the first provider is not `identity`.",
+                paths.join(", ")
+            );
+            b.finish(Status::Partial, explanation, Some("Supply the EncryptionConfiguration (key material is removed on import) with `auditpack collect --encryption-config FILE`."))
+        }
+        ApiServers::NotCollected => {
+            b.push(
+                Status::NotCollected,
+                "neither an EncryptionConfiguration nor the kube-apiserver pod is in the snapshot",
+                evidence_file("EncryptionConfiguration", "", ""),
+            );
+            b.finish(Status::NotCollected, "No EncryptionConfiguration was supplied and pods were not collected, so encryption at rest cannot be judged.", Some("Supply the EncryptionConfiguration with `--encryption-config`, or an attestation from the platform provider."))
+        }
+        ApiServers::NotVisible => {
+            b.push(Status::Manual, "the control plane is not visible (managed cluster) and no EncryptionConfiguration was supplied", evidence_file("EncryptionConfiguration", "", ""));
+            b.finish(Status::Manual, "The control plane is not visible from the cluster (typical of managed Kubernetes) and no EncryptionConfiguration was supplied. Encryption of Secrets in etcd, and of persistent volumes, must be attested by the platform owner.", Some("Attach the provider's attestation: e.g. EKS `aws eks describe-cluster --query cluster.encryptionConfig`, GKE `gcloud container clusters describe --format='value(databaseEncryption)'`, AKS KMS settings; and the storage class's volume encryption."))
+        }
+    }
+}
+
+/// ` (NAME, …)`: the kube-apiserver pods with a failing observation, for an explanation;
+/// empty when none is named.
+fn failing_apiservers(b: &Builder) -> String {
+    let names: Vec<&str> = b
+        .observations
+        .iter()
+        .filter(|o| o.status == Status::Fail && o.evidence.kind == PODS.key)
+        .map(|o| o.evidence.name.as_str())
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (kube-apiserver pod {})", names.join(", "))
+    }
+}
+
 fn at_rest(ctx: &Ctx, mut b: Builder) -> CheckResult {
-    let api = apiserver(ctx);
-    let flag = match &api {
-        ApiServer::Visible(pod, f) => Some((pod, f.get("encryption-provider-config"))),
-        _ => None,
-    };
+    let api = apiservers(ctx);
     let Some(ec) = &ctx.snap.encryption_config else {
-        if !matches!(api, ApiServer::Visible(..))
+        if !matches!(api, ApiServers::Visible(..))
             && let Some(cloud) = cloud_cluster(ctx)
         {
             return cloud_at_rest(b, cloud);
         }
-        b.cmd("cat /etc/kubernetes/enc/encryption-config.yaml  # on a control-plane node, then: auditpack collect --encryption-config FILE");
-        return match (flag, &api) {
-            (Some((pod, Some(path))), _) => {
-                b.push(Status::Partial, format!("kube-apiserver is started with --encryption-provider-config={path}, but the file itself was not supplied"), evidence(PODS, pod, flag_ptr(pod, "encryption-provider-config")));
-                b.finish(Status::Partial, format!("The API server names an encryption configuration ({path}), so some resources are encrypted at rest, but without the file it cannot be shown that Secrets are covered or that the first provider is not `identity`."), Some("Supply the EncryptionConfiguration (key material is removed on import) with `auditpack collect --encryption-config FILE`."))
-            }
-            (Some((pod, None)), _) => {
-                b.push(Status::Fail, "kube-apiserver runs without --encryption-provider-config: Secrets are stored in etcd unencrypted (base64 is an encoding, not encryption)", evidence(PODS, pod, "/spec/containers/0/command"));
-                b.finish(Status::Fail, "The API server runs without an encryption provider configuration, so Secrets are written to etcd in plain text.", Some("Create an EncryptionConfiguration covering secrets with a kms v2 (or secretbox/aesgcm) provider first, start kube-apiserver with --encryption-provider-config, then rewrite all Secrets: `kubectl get secrets -A -o json | kubectl replace -f -`."))
-            }
-            (_, ApiServer::NotCollected) => {
-                b.push(Status::NotCollected, "neither an EncryptionConfiguration nor the kube-apiserver pod is in the snapshot", evidence_file("EncryptionConfiguration", "", ""));
-                b.finish(Status::NotCollected, "No EncryptionConfiguration was supplied and pods were not collected, so encryption at rest cannot be judged.", Some("Supply the EncryptionConfiguration with `--encryption-config`, or an attestation from the platform provider."))
-            }
-            _ => {
-                b.push(Status::Manual, "the control plane is not visible (managed cluster) and no EncryptionConfiguration was supplied", evidence_file("EncryptionConfiguration", "", ""));
-                b.finish(Status::Manual, "The control plane is not visible from the cluster (typical of managed Kubernetes) and no EncryptionConfiguration was supplied. Encryption of Secrets in etcd, and of persistent volumes, must be attested by the platform owner.", Some("Attach the provider's attestation: e.g. EKS `aws eks describe-cluster --query cluster.encryptionConfig`, GKE `gcloud container clusters describe --format='value(databaseEncryption)'`, AKS KMS settings; and the storage class's volume encryption."))
-            }
-        };
+        return at_rest_without_file(b, &api);
     };
     let doc = &ec.document;
     let kind = str_at(doc, "/kind").unwrap_or("");
@@ -137,10 +179,15 @@ fn at_rest(ctx: &Ctx, mut b: Builder) -> CheckResult {
         }
     }
     match &api {
-        ApiServer::Visible(pod, flags) => match flags.get("encryption-provider-config") {
-            Some(path) => b.push(Status::Pass, format!("kube-apiserver is started with --encryption-provider-config={path}"), evidence(PODS, pod, flag_ptr(pod, "encryption-provider-config"))),
-            None => b.push(Status::Fail, "kube-apiserver runs without --encryption-provider-config, so the supplied file is not in use", evidence(PODS, pod, "/spec/containers/0/command")),
-        },
+        ApiServers::Visible(all) => {
+            for api in all {
+                let pod = util::name(&api.pod);
+                match api.flags.get("encryption-provider-config") {
+                    Some(path) => b.push(Status::Pass, format!("kube-apiserver pod {pod} is started with --encryption-provider-config={path}"), evidence(PODS, &api.pod, flag_ptr(&api.pod, "encryption-provider-config"))),
+                    None => b.push(Status::Fail, format!("kube-apiserver pod {pod} runs without --encryption-provider-config, so the supplied file is not in use there"), evidence(PODS, &api.pod, "/spec/containers/0/command")),
+                }
+            }
+        }
         _ => b.push(Status::Manual, "the kube-apiserver pod is not visible, so that the API server uses this file must be attested by whoever supplied it", file_ref(String::new())),
     }
     let status = b.derived().unwrap_or(Status::Fail);
@@ -157,8 +204,9 @@ fn at_rest(ctx: &Ctx, mut b: Builder) -> CheckResult {
             ec.path
         ),
         _ => format!(
-            "The encryption configuration ({}) does not show Secrets encrypted at rest; see the observations.",
-            ec.path
+            "The encryption configuration ({}) does not show Secrets encrypted at rest on every API server{}; see the observations.",
+            ec.path,
+            failing_apiservers(&b)
         ),
     };
     b.finish(status, explanation, Some("Put a kms v2, secretbox or aesgcm provider first for secrets, restart kube-apiserver with --encryption-provider-config, and rewrite existing Secrets."))
