@@ -2053,7 +2053,12 @@ fn encryption_at_rest_judges_every_apiserver() {
     let mut snap = task_api_snapshot();
     let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
     let before = check(&f, "encryption.at-rest").status;
-    assert_ne!(before, auditpack::Status::Fail, "{:#?}", check(&f, "encryption.at-rest"));
+    assert_ne!(
+        before,
+        auditpack::Status::Fail,
+        "{:#?}",
+        check(&f, "encryption.at-rest")
+    );
     // A second apiserver started without the encryption configuration writes Secrets in
     // plain text, whatever the first one does.
     let pod = second_apiserver(&snap, "kube-apiserver-control-plane-2", |cmd| {
@@ -2090,4 +2095,61 @@ fn encryption_at_rest_judges_every_apiserver() {
         "{}",
         c.explanation
     );
+}
+
+#[test]
+fn authentication_checks_judge_every_apiserver() {
+    let mut snap = task_api_snapshot();
+    // The first apiserver refuses anonymous requests and reads no static file: both pass.
+    snap.resources.get_mut("pods").unwrap().items.edit(|pods| {
+        for p in pods {
+            if p["metadata"]["name"] == "kube-apiserver-control-plane-1" {
+                p["spec"]["containers"][0]["command"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!("--anonymous-auth=false"));
+            }
+        }
+    });
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    let before: Vec<auditpack::Status> = ["authn.anonymous-auth", "authn.static-credentials"]
+        .iter()
+        .map(|id| check(&f, id).status)
+        .collect();
+    assert_eq!(before, [auditpack::Status::Pass, auditpack::Status::Pass]);
+    // A second apiserver that accepts anonymous requests and a static token file.
+    let pod = second_apiserver(&snap, "kube-apiserver-control-plane-2", |cmd| {
+        cmd.retain(|a| !a.as_str().unwrap().starts_with("--anonymous-auth"));
+        cmd.push(serde_json::json!("--anonymous-auth=true"));
+        cmd.push(serde_json::json!(
+            "--token-auth-file=/etc/kubernetes/tokens.csv"
+        ));
+    });
+    snap.add_object(pod);
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    for (id, before) in ["authn.anonymous-auth", "authn.static-credentials"]
+        .iter()
+        .zip(before)
+    {
+        let c = check(&f, id);
+        assert_eq!(
+            c.status,
+            auditpack::Status::Fail,
+            "{id} (was {before}): {c:#?}"
+        );
+        assert!(
+            c.explanation
+                .contains("failing: kube-apiserver-control-plane-2"),
+            "{id}: {}",
+            c.explanation
+        );
+        assert!(
+            !c.observations
+                .iter()
+                .any(|o| o.status == auditpack::Status::Fail
+                    && o.evidence.name == "kube-apiserver-control-plane-1"),
+            "{id}: the first apiserver is not blamed: {:#?}",
+            c.observations
+        );
+    }
 }

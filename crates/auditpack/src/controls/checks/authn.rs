@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::controls::model::apiserver::{APISERVER_CMD, ApiServer, apiserver, flag_ptr};
+use crate::controls::model::apiserver::{
+    APISERVER_CMD, ApiServers, Instance, apiservers, flag_ptr,
+};
 use crate::controls::util::{Builder, evidence, evidence_file, str_at};
 use crate::controls::{CheckDef, Ctx};
 use crate::findings::{CheckResult, Status};
@@ -57,15 +59,15 @@ pub const AUTHENTICATOR: CheckDef = CheckDef {
     run: authenticator,
 };
 
-/// The kube-apiserver pod and its flags, or the finished result when they are not visible.
+/// Every kube-apiserver pod with its flags, or the finished result when none is visible.
 fn visible(
     ctx: &Ctx,
     mut b: Builder,
     what: &str,
-) -> Result<(Builder, Value, BTreeMap<String, String>), Box<CheckResult>> {
-    match apiserver(ctx) {
-        ApiServer::Visible(pod, flags) => Ok((b, pod, flags)),
-        ApiServer::NotCollected => {
+) -> Result<(Builder, Vec<Instance>), Box<CheckResult>> {
+    match apiservers(ctx) {
+        ApiServers::Visible(all) => Ok((b, all)),
+        ApiServers::NotCollected => {
             b.push(
                 Status::NotCollected,
                 "pods were not collected, so the kube-apiserver's flags are not in the snapshot",
@@ -77,7 +79,7 @@ fn visible(
                 Some("Collect pods in kube-system (`kubectl get pods -n kube-system -l component=kube-apiserver -o yaml`)."),
             )))
         }
-        ApiServer::NotVisible => {
+        ApiServers::NotVisible => {
             b.push(
                 Status::Manual,
                 "no kube-apiserver pod in kube-system: the control plane is not visible (managed cluster), so its flags cannot be read",
@@ -90,6 +92,57 @@ fn visible(
             )))
         }
     }
+}
+
+/// One API server's verdict on a check: its status, the explanation and the remediation.
+type Judged = (Status, String, Option<&'static str>);
+
+/// A verdict for [`per_apiserver`].
+fn judged(
+    status: Status,
+    explanation: impl Into<String>,
+    remediation: Option<&'static str>,
+) -> Judged {
+    (status, explanation.into(), remediation)
+}
+
+/// Runs `judge` on every kube-apiserver pod: the check takes the worst verdict (an HA
+/// control plane is as strong as its weakest API server), and names the pods that fail.
+fn per_apiserver(
+    ctx: &Ctx,
+    b: Builder,
+    what: &str,
+    judge: fn(&Ctx, &mut Builder, &Value, &BTreeMap<String, String>) -> Judged,
+) -> CheckResult {
+    let (mut b, all) = match visible(ctx, b, what) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let mut worst: Option<Judged> = None;
+    let mut failing = Vec::new();
+    for api in &all {
+        let judged = judge(ctx, &mut b, &api.pod, &api.flags);
+        if judged.0 == Status::Fail {
+            failing.push(crate::controls::util::name(&api.pod).to_string());
+        }
+        worst = match worst {
+            Some(w) if Status::combine([w.0, judged.0]) == w.0 => Some(w),
+            _ => Some(judged),
+        };
+    }
+    let (status, mut explanation, remediation) = worst.expect("at least one apiserver");
+    if all.len() > 1 {
+        explanation.push_str(&format!(
+            " Each of the {} kube-apiserver pods was judged{}.",
+            all.len(),
+            if failing.is_empty() {
+                String::new()
+            } else {
+                format!("; failing: {}", failing.join(", "))
+            }
+        ));
+    }
+    b.finish(status, explanation, remediation)
 }
 
 /// The kube-apiserver's minor version, from its image tag, else the cluster's version.
@@ -118,10 +171,20 @@ fn minor_version(ctx: &Ctx, pod: &Value) -> Option<u32> {
 }
 
 fn anonymous_auth(ctx: &Ctx, b: Builder) -> CheckResult {
-    let (mut b, pod, flags) = match visible(ctx, b, "whether anonymous requests are refused") {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+    per_apiserver(
+        ctx,
+        b,
+        "whether anonymous requests are refused",
+        anonymous_auth_of,
+    )
+}
+
+fn anonymous_auth_of(
+    _ctx: &Ctx,
+    b: &mut Builder,
+    pod: &Value,
+    flags: &BTreeMap<String, String>,
+) -> Judged {
     let name = crate::controls::util::name(&pod).to_string();
     let remediation = Some(
         "Start kube-apiserver with --anonymous-auth=false (health probes can use an authenticated client or, from 1.32, an AuthenticationConfiguration `anonymous` section limited to /livez, /readyz and /healthz).",
@@ -133,7 +196,11 @@ fn anonymous_auth(ctx: &Ctx, b: Builder) -> CheckResult {
                 format!("{name} is started with --anonymous-auth=false"),
                 evidence(PODS, &pod, flag_ptr(&pod, "anonymous-auth")),
             );
-            b.finish(Status::Pass, "The API server refuses anonymous requests (--anonymous-auth=false): every request is made by an authenticated identity.", None)
+            judged(
+                Status::Pass,
+                "The API server refuses anonymous requests (--anonymous-auth=false): every request is made by an authenticated identity.",
+                None,
+            )
         }
         Some(v) => {
             b.push(
@@ -141,7 +208,13 @@ fn anonymous_auth(ctx: &Ctx, b: Builder) -> CheckResult {
                 format!("{name} is started with --anonymous-auth={v}: requests without credentials are served as system:anonymous"),
                 evidence(PODS, &pod, flag_ptr(&pod, "anonymous-auth")),
             );
-            b.finish(Status::Fail, format!("The API server accepts anonymous requests (--anonymous-auth={v}): they are served as user system:anonymous in group system:unauthenticated, limited only by what RBAC grants those names."), remediation)
+            judged(
+                Status::Fail,
+                format!(
+                    "The API server accepts anonymous requests (--anonymous-auth={v}): they are served as user system:anonymous in group system:unauthenticated, limited only by what RBAC grants those names."
+                ),
+                remediation,
+            )
         }
         None if flags.contains_key("authentication-config") => {
             let path = &flags["authentication-config"];
@@ -150,7 +223,15 @@ fn anonymous_auth(ctx: &Ctx, b: Builder) -> CheckResult {
                 format!("{name} sets no --anonymous-auth but reads --authentication-config={path}, whose `anonymous` section (1.32+) decides; the file was not supplied"),
                 evidence(PODS, &pod, flag_ptr(&pod, "authentication-config")),
             );
-            b.finish(Status::Manual, format!("Anonymous access is configured in the AuthenticationConfiguration file ({path}), which is not collected: without it, anonymous requests are accepted (the flag's default is true)."), Some("Attach the AuthenticationConfiguration file, showing `anonymous.enabled: false` or conditions limited to health endpoints."))
+            judged(
+                Status::Manual,
+                format!(
+                    "Anonymous access is configured in the AuthenticationConfiguration file ({path}), which is not collected: without it, anonymous requests are accepted (the flag's default is true)."
+                ),
+                Some(
+                    "Attach the AuthenticationConfiguration file, showing `anonymous.enabled: false` or conditions limited to health endpoints.",
+                ),
+            )
         }
         None => {
             b.push(
@@ -158,20 +239,30 @@ fn anonymous_auth(ctx: &Ctx, b: Builder) -> CheckResult {
                 format!("{name} does not set --anonymous-auth, whose default is true: requests without credentials are served as system:anonymous"),
                 evidence(PODS, &pod, "/spec/containers/0/command"),
             );
-            b.finish(Status::Fail, "The API server does not set --anonymous-auth, and its default is true: anonymous requests are accepted as user system:anonymous (group system:unauthenticated), limited only by what RBAC grants those names.", remediation)
+            judged(
+                Status::Fail,
+                "The API server does not set --anonymous-auth, and its default is true: anonymous requests are accepted as user system:anonymous (group system:unauthenticated), limited only by what RBAC grants those names.",
+                remediation,
+            )
         }
     }
 }
 
 fn static_credentials(ctx: &Ctx, b: Builder) -> CheckResult {
-    let (mut b, pod, flags) = match visible(
+    per_apiserver(
         ctx,
         b,
         "whether static token or password files are accepted",
-    ) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+        static_credentials_of,
+    )
+}
+
+fn static_credentials_of(
+    ctx: &Ctx,
+    b: &mut Builder,
+    pod: &Value,
+    flags: &BTreeMap<String, String>,
+) -> Judged {
     let name = crate::controls::util::name(&pod).to_string();
     let minor = minor_version(ctx, &pod);
     if let Some(path) = flags.get("token-auth-file") {
@@ -206,16 +297,31 @@ fn static_credentials(ctx: &Ctx, b: Builder) -> CheckResult {
             format!("{name} sets neither --token-auth-file nor --basic-auth-file"),
             evidence(PODS, &pod, "/spec/containers/0/command"),
         );
-        return b.finish(Status::Pass, "The API server accepts no static token or password file: credentials come from authenticators that can expire or revoke them. Not examined: long-lived ServiceAccount token Secrets (see lifecycle.token-secrets) and client certificates issued to people, whose revocation Kubernetes does not support.", None);
+        return judged(
+            Status::Pass,
+            "The API server accepts no static token or password file: credentials come from authenticators that can expire or revoke them. Not examined: long-lived ServiceAccount token Secrets (see lifecycle.token-secrets) and client certificates issued to people, whose revocation Kubernetes does not support.",
+            None,
+        );
     }
-    b.finish(Status::Fail, "The API server accepts static credentials from a file: they do not expire, cannot be revoked without restarting it, and are often shared, so an action cannot be tied to a person.", Some("Remove --token-auth-file and --basic-auth-file from kube-apiserver and authenticate people through OIDC (--oidc-issuer-url or --authentication-config) or short-lived client certificates."))
+    judged(
+        Status::Fail,
+        "The API server accepts static credentials from a file: they do not expire, cannot be revoked without restarting it, and are often shared, so an action cannot be tied to a person.",
+        Some(
+            "Remove --token-auth-file and --basic-auth-file from kube-apiserver and authenticate people through OIDC (--oidc-issuer-url or --authentication-config) or short-lived client certificates.",
+        ),
+    )
 }
 
 fn authenticator(ctx: &Ctx, b: Builder) -> CheckResult {
-    let (mut b, pod, flags) = match visible(ctx, b, "how people authenticate") {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+    per_apiserver(ctx, b, "how people authenticate", authenticator_of)
+}
+
+fn authenticator_of(
+    _ctx: &Ctx,
+    b: &mut Builder,
+    pod: &Value,
+    flags: &BTreeMap<String, String>,
+) -> Judged {
     let name = crate::controls::util::name(&pod).to_string();
     let kinds = [
         ("oidc-issuer-url", "OIDC (identity provider)"),
@@ -246,7 +352,13 @@ fn authenticator(ctx: &Ctx, b: Builder) -> CheckResult {
             format!("{name} sets none of --oidc-issuer-url, --authentication-config, --authentication-token-webhook-config-file or --client-ca-file"),
             evidence(PODS, &pod, "/spec/containers/0/command"),
         );
-        return b.finish(Status::Fail, "The API server has no authenticator for people: without OIDC, an authentication configuration, a webhook or client certificates, people can only use ServiceAccount tokens or static files, neither of which identifies a person.", Some("Configure an identity provider with --oidc-issuer-url (or an AuthenticationConfiguration with --authentication-config), or --client-ca-file for certificates issued to individuals."));
+        return judged(
+            Status::Fail,
+            "The API server has no authenticator for people: without OIDC, an authentication configuration, a webhook or client certificates, people can only use ServiceAccount tokens or static files, neither of which identifies a person.",
+            Some(
+                "Configure an identity provider with --oidc-issuer-url (or an AuthenticationConfiguration with --authentication-config), or --client-ca-file for certificates issued to individuals.",
+            ),
+        );
     }
     let only_certs = found == ["client certificates"];
     let note = if only_certs {
@@ -254,7 +366,7 @@ fn authenticator(ctx: &Ctx, b: Builder) -> CheckResult {
     } else {
         " Whether each person has an account of their own at the identity provider is not visible here."
     };
-    b.finish(
+    judged(
         Status::Pass,
         format!(
             "The API server authenticates people through {}.{note}",

@@ -37,16 +37,6 @@ impl Instance {
     }
 }
 
-/// What the snapshot shows of the kube-apiserver.
-pub enum ApiServer {
-    /// Pods were not collected.
-    NotCollected,
-    /// No kube-apiserver pod: a managed control plane, most likely.
-    NotVisible,
-    /// The first kube-apiserver pod and its flags.
-    Visible(Value, BTreeMap<String, String>),
-}
-
 /// Every kube-apiserver the snapshot shows.
 pub enum ApiServers {
     /// Pods were not collected.
@@ -95,18 +85,6 @@ pub fn apiservers(ctx: &Ctx<'_>) -> ApiServers {
     }
     found.sort_by(|a, b| a.name().cmp(b.name()));
     ApiServers::Visible(found)
-}
-
-/// The first kube-apiserver pod (by name) and its flags, for checks that read one.
-pub fn apiserver(ctx: &Ctx<'_>) -> ApiServer {
-    match apiservers(ctx) {
-        ApiServers::NotCollected => ApiServer::NotCollected,
-        ApiServers::NotVisible => ApiServer::NotVisible,
-        ApiServers::Visible(mut v) => {
-            let first = v.swap_remove(0);
-            ApiServer::Visible(first.pod, first.flags)
-        }
-    }
 }
 
 /// The `--flag=value` / `--flag value` arguments of a pod's containers.
