@@ -2153,3 +2153,40 @@ fn authentication_checks_judge_every_apiserver() {
         );
     }
 }
+
+#[test]
+fn a_supplied_audit_policy_must_be_read_by_every_apiserver() {
+    let mut snap = task_api_snapshot();
+    assert!(
+        snap.audit_policy.is_some(),
+        "the example cluster supplies its audit policy"
+    );
+    let failing_pods = |f: &auditpack::Findings| -> Vec<String> {
+        check(f, "audit.policy")
+            .observations
+            .iter()
+            .filter(|o| o.status == auditpack::Status::Fail && o.evidence.kind == "pods")
+            .map(|o| o.evidence.name.clone())
+            .collect()
+    };
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    assert!(
+        failing_pods(&f).is_empty(),
+        "{:#?}",
+        check(&f, "audit.policy")
+    );
+    assert!(
+        check(&f, "audit.policy")
+            .observations
+            .iter()
+            .any(|o| o.status == auditpack::Status::Pass
+                && o.message.contains("--audit-policy-file="))
+    );
+    let pod = second_apiserver(&snap, "kube-apiserver-control-plane-2", |cmd| {
+        cmd.retain(|a| !a.as_str().unwrap().starts_with("--audit-policy-file"));
+    });
+    snap.add_object(pod);
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(check(&f, "audit.policy").status, auditpack::Status::Fail);
+    assert_eq!(failing_pods(&f), ["kube-apiserver-control-plane-2"]);
+}

@@ -39,7 +39,7 @@ fn audit_policy(ctx: &Ctx, b: Builder) -> CheckResult {
     let Some(pf) = &ctx.snap.audit_policy else {
         return no_policy_file(ctx, b);
     };
-    policy_coverage(b, pf)
+    policy_coverage(ctx, b, pf)
 }
 
 /// No audit Policy supplied: what the kube-apiserver's flags (if visible) say instead.
@@ -91,7 +91,7 @@ fn no_policy_file(ctx: &Ctx, mut b: Builder) -> CheckResult {
 }
 
 /// The supplied audit Policy, asked about Secrets, RBAC changes and a catch-all rule.
-fn policy_coverage(mut b: Builder, pf: &EvidenceFile) -> CheckResult {
+fn policy_coverage(ctx: &Ctx, mut b: Builder, pf: &EvidenceFile) -> CheckResult {
     let doc = &pf.document;
     if str_at(doc, "/kind") != Some("Policy") {
         b.push(
@@ -112,18 +112,46 @@ fn policy_coverage(mut b: Builder, pf: &EvidenceFile) -> CheckResult {
     secrets_at_metadata(&mut b, pf);
     rbac_at_request_response(&mut b, pf);
     catch_all(&mut b, pf);
+    policy_in_use(ctx, &mut b, pf);
     let status = b.derived().unwrap_or(Status::Fail);
     let explanation = match status {
         Status::Pass => format!(
             "The audit policy ({}) logs Secrets at Metadata only, RBAC changes at RequestResponse, and everything else through a catch-all rule (rules are matched in order; the first match decides).",
             pf.path
         ),
+        _ if b
+            .observations
+            .iter()
+            .all(|o| o.status != Status::Fail || o.evidence.kind == PODS.key) =>
+        {
+            format!(
+                "The audit policy ({}) is not applied by every kube-apiserver: the requests those serve are not audited; see the observations.",
+                pf.path
+            )
+        }
         _ => format!(
             "The audit policy ({}) leaves gaps (rules are matched in order and the first match decides; a request no rule matches is not logged); see the observations.",
             pf.path
         ),
     };
     b.finish(status, explanation, Some("Order the rules: Secrets (and ConfigMaps) at Metadata first, RBAC resources at RequestResponse, noisy read-only endpoints at None, and end with a catch-all `- level: Metadata`."))
+}
+
+/// Whether every visible kube-apiserver reads an audit policy: one that runs without
+/// `--audit-policy-file` does not apply the supplied policy (nor any). Nothing is added when
+/// no apiserver is visible (a managed control plane), where the file is the only evidence.
+fn policy_in_use(ctx: &Ctx, b: &mut Builder, pf: &EvidenceFile) {
+    let ApiServers::Visible(all) = apiservers(ctx) else {
+        return;
+    };
+    let n = all.len();
+    for api in &all {
+        let pod = &api.pod;
+        match api.flags.get("audit-policy-file") {
+            Some(path) => b.push(Status::Pass, format!("{} is started with --audit-policy-file={path} (that this is the supplied {} rests on whoever supplied it)", who(api, n), pf.path), evidence(PODS, pod, flag_ptr(pod, "audit-policy-file"))),
+            None => b.push(Status::Fail, format!("{} runs without --audit-policy-file, so the supplied policy is not applied to the requests it serves", who(api, n)), evidence(PODS, pod, "/spec/containers/0/command")),
+        }
+    }
 }
 
 /// Evidence at `ptr` in the audit Policy file.
