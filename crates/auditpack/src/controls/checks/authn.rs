@@ -185,7 +185,7 @@ fn anonymous_auth_of(
     pod: &Value,
     flags: &BTreeMap<String, String>,
 ) -> Judged {
-    let name = crate::controls::util::name(&pod).to_string();
+    let name = crate::controls::util::name(pod).to_string();
     let remediation = Some(
         "Start kube-apiserver with --anonymous-auth=false (health probes can use an authenticated client or, from 1.32, an AuthenticationConfiguration `anonymous` section limited to /livez, /readyz and /healthz).",
     );
@@ -194,7 +194,7 @@ fn anonymous_auth_of(
             b.push(
                 Status::Pass,
                 format!("{name} is started with --anonymous-auth=false"),
-                evidence(PODS, &pod, flag_ptr(&pod, "anonymous-auth")),
+                evidence(PODS, pod, flag_ptr(pod, "anonymous-auth")),
             );
             judged(
                 Status::Pass,
@@ -206,7 +206,7 @@ fn anonymous_auth_of(
             b.push(
                 Status::Fail,
                 format!("{name} is started with --anonymous-auth={v}: requests without credentials are served as system:anonymous"),
-                evidence(PODS, &pod, flag_ptr(&pod, "anonymous-auth")),
+                evidence(PODS, pod, flag_ptr(pod, "anonymous-auth")),
             );
             judged(
                 Status::Fail,
@@ -221,7 +221,7 @@ fn anonymous_auth_of(
             b.push(
                 Status::Manual,
                 format!("{name} sets no --anonymous-auth but reads --authentication-config={path}, whose `anonymous` section (1.32+) decides; the file was not supplied"),
-                evidence(PODS, &pod, flag_ptr(&pod, "authentication-config")),
+                evidence(PODS, pod, flag_ptr(pod, "authentication-config")),
             );
             judged(
                 Status::Manual,
@@ -237,7 +237,7 @@ fn anonymous_auth_of(
             b.push(
                 Status::Fail,
                 format!("{name} does not set --anonymous-auth, whose default is true: requests without credentials are served as system:anonymous"),
-                evidence(PODS, &pod, "/spec/containers/0/command"),
+                evidence(PODS, pod, "/spec/containers/0/command"),
             );
             judged(
                 Status::Fail,
@@ -263,13 +263,13 @@ fn static_credentials_of(
     pod: &Value,
     flags: &BTreeMap<String, String>,
 ) -> Judged {
-    let name = crate::controls::util::name(&pod).to_string();
-    let minor = minor_version(ctx, &pod);
+    let name = crate::controls::util::name(pod).to_string();
+    let minor = minor_version(ctx, pod);
     if let Some(path) = flags.get("token-auth-file") {
         b.push(
             Status::Fail,
             format!("{name} is started with --token-auth-file={path}: bearer tokens in a static file, valid until the API server restarts with a new file, with no expiry and no identity provider behind them"),
-            evidence(PODS, &pod, flag_ptr(&pod, "token-auth-file")),
+            evidence(PODS, pod, flag_ptr(pod, "token-auth-file")),
         );
     }
     if let Some(path) = flags.get("basic-auth-file") {
@@ -288,14 +288,14 @@ fn static_credentials_of(
         b.push(
             Status::Fail,
             format!("{name} is started with --basic-auth-file={path}: static user names and passwords{note}"),
-            evidence(PODS, &pod, flag_ptr(&pod, "basic-auth-file")),
+            evidence(PODS, pod, flag_ptr(pod, "basic-auth-file")),
         );
     }
     if b.observations.is_empty() {
         b.push(
             Status::Pass,
             format!("{name} sets neither --token-auth-file nor --basic-auth-file"),
-            evidence(PODS, &pod, "/spec/containers/0/command"),
+            evidence(PODS, pod, "/spec/containers/0/command"),
         );
         return judged(
             Status::Pass,
@@ -322,7 +322,7 @@ fn authenticator_of(
     pod: &Value,
     flags: &BTreeMap<String, String>,
 ) -> Judged {
-    let name = crate::controls::util::name(&pod).to_string();
+    let name = crate::controls::util::name(pod).to_string();
     let kinds = [
         ("oidc-issuer-url", "OIDC (identity provider)"),
         (
@@ -342,7 +342,7 @@ fn authenticator_of(
             b.push(
                 Status::Pass,
                 format!("{name} authenticates with {what}: --{flag}={v}"),
-                evidence(PODS, &pod, flag_ptr(&pod, flag)),
+                evidence(PODS, pod, flag_ptr(pod, flag)),
             );
         }
     }
@@ -350,7 +350,7 @@ fn authenticator_of(
         b.push(
             Status::Fail,
             format!("{name} sets none of --oidc-issuer-url, --authentication-config, --authentication-token-webhook-config-file or --client-ca-file"),
-            evidence(PODS, &pod, "/spec/containers/0/command"),
+            evidence(PODS, pod, "/spec/containers/0/command"),
         );
         return judged(
             Status::Fail,
