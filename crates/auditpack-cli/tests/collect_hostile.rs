@@ -335,7 +335,8 @@ fn an_oversized_chunked_response_is_cut_off_at_the_limit() {
         &fixture("small"),
         &[("deployments", "huge:200000000,chunked")],
     );
-    let run = live.collect(&["--max-response-mib", "16"]);
+    // A generous timeout: on a loaded machine the debug-built stand-in streams slowly.
+    let run = live.collect(&["--max-response-mib", "16", "--request-timeout", "180"]);
     let key = "deployments.apps";
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(run.status(key), "failed", "{}", run.reason(key));

@@ -516,7 +516,12 @@ fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
         events.push(format!("{e:?}"))
     })
     .unwrap();
-    assert!(events.is_empty(), "{events:?}");
+    // Q1 is long past: the only event says the evidence was taken after it ended.
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].starts_with("EvidenceOutsidePeriod") && events[0].contains("AfterPeriod"),
+        "{events:?}"
+    );
     assert_eq!(first.dir, series.join(&first.made.packet.id));
     // Q2 is skipped: the second packet links to the first and the gap is an event.
     let mut gaps = Vec::new();
@@ -554,4 +559,195 @@ fn a_plan_built_in_code_makes_a_linked_series_and_reports_a_gap() {
         Some(second.made.packet.id.as_str())
     );
     assert_eq!(pj["previous"]["verification"]["verified"], true, "{pj}");
+}
+
+/// `packet` on the Task API fixture with `extra` flags: its stderr, `packet.md` and
+/// `packet.json`.
+fn packet_with(d: &Path, name: &str, extra: &[&str]) -> (String, String, serde_json::Value) {
+    if !d.join("keys/signer.key.pem").exists() {
+        ok(d, &["keygen", "--out", "keys", "--name", "signer"]);
+    }
+    let fixture = root().join("examples/clusters/task-api");
+    let mut args = vec![
+        "packet",
+        "--from-dir",
+        fixture.to_str().unwrap(),
+        "--key",
+        "keys/signer.key.pem",
+        "--out",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    let o = run(d, &args);
+    assert!(d.join(name).join("SHA256SUMS").exists(), "{}", text(&o));
+    let md = std::fs::read_to_string(d.join(name).join("packet.md")).unwrap();
+    let pj =
+        serde_json::from_slice(&std::fs::read(d.join(name).join("packet.json")).unwrap()).unwrap();
+    (String::from_utf8_lossy(&o.stderr).into_owned(), md, pj)
+}
+
+/// The snapshot is a point-in-time record: the cover and packet.json say as of when, and
+/// whether the period was still in progress or had ended; nothing says "covered".
+#[test]
+fn the_packet_states_evidence_as_of_and_where_it_lies_in_the_period() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    // The default period is the quarter of the collection: still in progress.
+    let (stderr, md, pj) = packet_with(d, "now", &[]);
+    assert!(!stderr.contains("reporting period"), "{stderr}");
+    assert_eq!(pj["formatVersion"], 2);
+    let ev = &pj["evidence"];
+    assert_eq!(ev["asOf"], pj["collectedAt"], "{ev}");
+    assert_eq!(ev["collection"], "during-period", "{ev}");
+    assert_eq!(ev["intervals"], serde_json::json!([]), "{ev}");
+    assert!(
+        md.contains("| Period status | still in progress when the evidence was collected"),
+        "{md}"
+    );
+    assert!(md.contains("| Evidence as of | "), "{md}");
+    assert!(
+        md.contains("| Evidence over an interval | none: no audit log was supplied"),
+        "{md}"
+    );
+    // A past quarter from today's evidence: warned, and stated in the packet.
+    let (stderr, md, pj) = packet_with(
+        d,
+        "q3",
+        &["--period-start", "2026-07-01", "--period-end", "2026-09-30"],
+    );
+    assert!(
+        stderr.contains("after the reporting period 2026-07-01 to 2026-09-30 ended"),
+        "{stderr}"
+    );
+    assert_eq!(pj["evidence"]["collection"], "after-period");
+    assert!(
+        md.contains("| Period status | ended before the evidence was collected"),
+        "{md}"
+    );
+    // A period that has not begun.
+    let (stderr, _, pj) = packet_with(
+        d,
+        "future",
+        &["--period-start", "2099-01-01", "--period-end", "2099-03-31"],
+    );
+    assert!(
+        stderr.contains("before the reporting period 2099-01-01 to 2099-03-31 began"),
+        "{stderr}"
+    );
+    assert_eq!(pj["evidence"]["collection"], "before-period");
+    for name in ["now", "q3", "future"] {
+        for file in ["packet.md", "index.html"] {
+            let body = std::fs::read_to_string(d.join(name).join(file)).unwrap();
+            // "covered" of a period (its row was "Period covered"), never of pods by policies.
+            let body = body.to_lowercase();
+            for said in [
+                "period covered",
+                "covered period",
+                "covers the period",
+                "period is covered",
+            ] {
+                assert!(!body.contains(said), "{name}/{file} says {said:?}");
+            }
+        }
+        ok(d, &["verify", "--key", "keys/signer.pub.pem", name]);
+    }
+}
+
+/// Audit logs are the evidence that covers an interval: the cover and packet.json name
+/// their first and last event in the period.
+#[test]
+fn audit_logs_are_stated_as_the_evidence_over_an_interval() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let falco = shared().join("realdata/falcosecurity-falco/test/trace_files/k8s_audit");
+    let a = falco.join("create_clusterrolebinding.json");
+    let b = falco.join("create_secret.json");
+    let (_, md, pj) = packet_with(
+        d,
+        "p",
+        &[
+            "--period-start",
+            "2020-04-01",
+            "--period-end",
+            "2020-06-30",
+            "--audit-log",
+            a.to_str().unwrap(),
+            "--audit-log",
+            b.to_str().unwrap(),
+        ],
+    );
+    let log = &pj["evidence"]["intervals"][0];
+    assert_eq!(log["evidence"], "audit-log", "{pj}");
+    let first = log["firstEvent"].as_str().unwrap();
+    let last = log["lastEvent"].as_str().unwrap();
+    assert!(first.starts_with("2020-04-") && first <= last, "{log}");
+    assert!(log["events"].as_u64().unwrap() >= 1, "{log}");
+    assert!(
+        md.contains(&format!(
+            "| Evidence over an interval | audit logs, from the first event at {first} to the last at {last}"
+        )),
+        "{md}"
+    );
+}
+
+/// In OSCAL, a control's finding is `not-satisfied` (reason `fail`) as soon as one of its
+/// objectives (the checks it rests on) fails, however many others pass: on the demo.
+#[test]
+fn oscal_findings_are_not_satisfied_as_soon_as_one_objective_fails() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("demo");
+    run(t.path(), &["demo", "--out", out.to_str().unwrap()]);
+    let path = out.join("packet/oscal/assessment-results.json");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let result = &doc["assessment-results"]["results"][0];
+    let prop = |v: &serde_json::Value, name: &str| -> String {
+        v["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["value"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let check_status: std::collections::HashMap<String, String> = result["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["uuid"].as_str().unwrap().to_string(),
+                prop(o, "auditpack-status"),
+            )
+        })
+        .collect();
+    let mut mixed = 0;
+    for f in result["findings"].as_array().unwrap() {
+        let statuses: Vec<&str> = f["related-observations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| check_status[r["observation-uuid"].as_str().unwrap()].as_str())
+            .collect();
+        let state = &f["target"]["status"];
+        if statuses.contains(&"fail") {
+            assert_eq!(state["state"], "not-satisfied", "{}: {state}", f["title"]);
+            assert_eq!(state["reason"], "fail", "{}: {state}", f["title"]);
+            assert_eq!(prop(f, "auditpack-status"), "fail", "{}", f["title"]);
+            if statuses.contains(&"pass") {
+                mixed += 1;
+            }
+        }
+        if state["state"] == "satisfied" {
+            assert!(
+                !statuses.is_empty()
+                    && statuses
+                        .iter()
+                        .all(|s| *s == "pass" || *s == "not-applicable"),
+                "{}: satisfied over {statuses:?}",
+                f["title"]
+            );
+        }
+    }
+    // The demo has controls whose checks partly pass and partly fail (CC6.1).
+    assert!(mixed > 0, "no control mixes passing and failing checks");
 }

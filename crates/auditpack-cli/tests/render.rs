@@ -224,7 +224,7 @@ fn packet_json_describes_the_packet() {
     let tmp = tempfile::tempdir().unwrap();
     let out = render_cli(tmp.path(), &sample_snapshot(), &sample_findings(), "p", &[]);
     let pj: serde_json::Value = serde_json::from_str(&text(&out, "packet.json")).unwrap();
-    assert_eq!(pj["formatVersion"], 1);
+    assert_eq!(pj["formatVersion"], 2);
     let id = pj["id"].as_str().unwrap();
     // The sample names its cluster `task-api`, as `auditpack demo` does.
     assert!(id.starts_with("ap-task-api-2026Q4-"), "{id}");

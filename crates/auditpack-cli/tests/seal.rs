@@ -546,7 +546,7 @@ fn seal_creates_packet_json_when_absent_and_manifest_has_the_exact_form() {
     let v: Value = serde_json::from_slice(&fs::read(env.p("p/packet.json")).unwrap()).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["formatVersion", "signer", "sealedAt", "attestation"]);
-    assert_eq!(v["formatVersion"], 1);
+    assert_eq!(v["formatVersion"], 2);
     let sums = fs::read_to_string(env.p("p/SHA256SUMS")).unwrap();
     let pj = sha256_hex(&fs::read(env.p("p/packet.json")).unwrap());
     let expect = format!(

@@ -91,8 +91,8 @@ pub use packet::{Built, Event, Output, PacketError, Plan, build};
 // Seal and verify.
 pub use model::{
     ARCHIVE_INDEX_FORMAT_VERSION, ArchiveIndex, ArchiveIndexError, AuditLogSummary, Envelope,
-    LinkVerification, PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, SealRecord,
-    Stated, Statement, VerifyReport,
+    EvidenceInterval, EvidenceTiming, LinkVerification, PACKET_FORMAT_VERSION, PacketLink,
+    PacketMeta, PacketMetaError, SealRecord, Stated, Statement, Timing, VerifyReport,
 };
 pub use seal::verify::MAX_REPORTED_FAILURES;
 pub use seal::{

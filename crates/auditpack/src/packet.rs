@@ -89,6 +89,16 @@ pub enum Event<'a> {
     WaitingForLock(&'a Path),
     /// No packet covers this stretch between the previous packet and this one.
     PeriodGap(&'a Period),
+    /// The snapshot was taken outside the reporting period (after it ended, or before it
+    /// began): the packet states it, but its configuration evidence shows another time.
+    EvidenceOutsidePeriod {
+        /// The reporting period.
+        period: &'a Period,
+        /// Where the snapshot lies relative to it.
+        timing: crate::model::Timing,
+        /// When the snapshot was collected.
+        collected_at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 /// What [`build`] produced.
@@ -146,6 +156,14 @@ pub fn build(mut plan: Plan, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Buil
         .render
         .period
         .unwrap_or_else(|| Period::quarter_containing(snapshot.collected_at));
+    let timing = period.timing(snapshot.collected_at);
+    if timing != crate::model::Timing::DuringPeriod {
+        on_event(Event::EvidenceOutsidePeriod {
+            period: &period,
+            timing,
+            collected_at: snapshot.collected_at,
+        });
+    }
     // The audit-log period is the packet's (both end exclusive).
     plan.source
         .add_audit_logs(&mut snapshot, Some((period.start, period.end)))?;

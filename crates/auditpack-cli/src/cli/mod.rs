@@ -126,6 +126,29 @@ fn install_interrupt_handler() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Warns when the snapshot was taken outside the reporting period: the packet states it,
+/// but whoever asked for that period should know that the evidence shows another time.
+pub fn warn_outside_period(
+    period: &auditpack::Period,
+    collected_at: chrono::DateTime<chrono::Utc>,
+) {
+    let at = collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let span = format!(
+        "{} to {}",
+        period.start.format("%Y-%m-%d"),
+        period.last().format("%Y-%m-%d")
+    );
+    match period.timing(collected_at) {
+        auditpack::Timing::AfterPeriod => eprintln!(
+            "auditpack: warning: the evidence was collected at {at}, after the reporting period {span} ended: the packet says so, but its snapshot shows the cluster as it is now, not as it was during that period"
+        ),
+        auditpack::Timing::BeforePeriod => eprintln!(
+            "auditpack: warning: the evidence was collected at {at}, before the reporting period {span} began: the packet says so, but its snapshot shows nothing of that period"
+        ),
+        _ => {}
+    }
+}
+
 /// The exit code of a verdict: 4 some control fails, 3 some is not-collected, 5 some is
 /// partial, else 0 (see the module documentation). `incomplete` (kinds that could not be
 /// read) makes a clean verdict 3.

@@ -62,6 +62,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "auditpack: warning: no packet covers {} to {}, between the previous packet and this one; a chain will report it as period-gap",
             gap.start, gap.end
         ),
+        Event::EvidenceOutsidePeriod {
+            period,
+            collected_at,
+            ..
+        } => super::warn_outside_period(period, collected_at),
         // Events a newer library adds are not shown.
         _ => {}
     };

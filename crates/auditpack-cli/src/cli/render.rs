@@ -157,6 +157,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let snapshot = auditpack::Snapshot::read(&args.snapshot)?;
     let opts = args.render.options(args.out.clone(), None)?;
+    if let Some(period) = &opts.period {
+        super::warn_outside_period(period, snapshot.collected_at);
+    }
     if let Some(prev) = &opts.previous {
         let period = opts
             .period

@@ -22,10 +22,10 @@ pub use archive_index::{
 };
 pub use audit_log::AuditLogSummary;
 pub use packet_meta::{
-    LinkVerification, PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, PacketSigner,
-    SealRecord, Stated,
+    EvidenceInterval, EvidenceTiming, LinkVerification, PACKET_FORMAT_VERSION, PacketLink,
+    PacketMeta, PacketMetaError, PacketSigner, SealRecord, Stated,
 };
-pub use period::Period;
+pub use period::{Period, Timing};
 pub use statement::{Envelope, Statement};
 pub use verify_report::{ReportedFailure, VerifyReport};
 

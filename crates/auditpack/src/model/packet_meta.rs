@@ -10,10 +10,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::Period;
+use crate::model::{Period, Timing};
 
-/// The `formatVersion` this auditpack reads and writes.
-pub const PACKET_FORMAT_VERSION: u32 = 1;
+/// The `formatVersion` this auditpack writes. It reads this one and every earlier one:
+/// 1 (no `evidence` field) and 2 (which adds it).
+pub const PACKET_FORMAT_VERSION: u32 = 2;
+
+/// The first `formatVersion` with the `evidence` field.
+const EVIDENCE_SINCE: u32 = 2;
 
 /// `packet.json`, read strictly: an unknown field or an unsupported `formatVersion` is
 /// refused with an error that names it.
@@ -40,8 +44,38 @@ pub struct PacketMeta {
     pub snapshot_sha256: Option<String>,
     /// `previous`: the packet before this one (render writes `null` when there is none).
     pub previous: Stated<PacketLink>,
+    /// `evidence` (formatVersion 2): what the evidence shows of the period.
+    pub evidence: Option<EvidenceTiming>,
     /// `signer`, `sealedAt` and `attestation`: present once sealed.
     pub seal: Option<SealRecord>,
+}
+
+/// `evidence`: how the packet's evidence relates to its period. The snapshot is a
+/// point-in-time record; only some evidence (audit logs) covers a stretch of time, and the
+/// packet says which, so that a period is never called covered when it is not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EvidenceTiming {
+    /// `asOf`: the instant the snapshot shows the cluster at (its collection time).
+    pub as_of: String,
+    /// `collection`: where that instant lies relative to the period.
+    pub collection: Timing,
+    /// `intervals`: the evidence that covers a stretch of time, if any.
+    pub intervals: Vec<EvidenceInterval>,
+}
+
+/// One piece of evidence that covers a stretch of time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EvidenceInterval {
+    /// `evidence`: which evidence (`audit-log`).
+    pub evidence: String,
+    /// `firstEvent`: its first event in the period (`null` when it holds none).
+    pub first_event: Option<String>,
+    /// `lastEvent`: its last event in the period (`null` when it holds none).
+    pub last_event: Option<String>,
+    /// `events`: how many events it holds in the period.
+    pub events: u64,
 }
 
 /// A field that may be absent, `null`, or a value: written back exactly as read.
@@ -167,6 +201,7 @@ impl PacketMeta {
             frameworks: None,
             snapshot_sha256: None,
             previous: Stated::Absent,
+            evidence: None,
             seal: None,
         }
     }
@@ -215,6 +250,8 @@ struct Flat {
     #[serde(default, skip_serializing_if = "Stated::is_absent")]
     previous: Stated<PacketLink>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence: Option<EvidenceTiming>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     signer: Option<PacketSigner>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sealed_at: Option<String>,
@@ -224,12 +261,11 @@ struct Flat {
 
 fn format_version<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let got = u64::deserialize(d)?;
-    if got == u64::from(PACKET_FORMAT_VERSION) {
-        Ok(PACKET_FORMAT_VERSION)
-    } else {
-        Err(serde::de::Error::custom(format!(
-            "formatVersion {got} is not supported: this auditpack reads formatVersion {PACKET_FORMAT_VERSION}"
-        )))
+    match u32::try_from(got) {
+        Ok(v @ 1..=PACKET_FORMAT_VERSION) => Ok(v),
+        _ => Err(serde::de::Error::custom(format!(
+            "formatVersion {got} is not supported: this auditpack reads formatVersion 1 to {PACKET_FORMAT_VERSION}"
+        ))),
     }
 }
 
@@ -237,6 +273,12 @@ impl TryFrom<Flat> for PacketMeta {
     type Error = String;
 
     fn try_from(f: Flat) -> Result<Self, String> {
+        if f.evidence.is_some() && f.format_version < EVIDENCE_SINCE {
+            return Err(format!(
+                "`evidence` is a formatVersion {EVIDENCE_SINCE} field, in a packet.json of formatVersion {}",
+                f.format_version
+            ));
+        }
         let seal = match (f.signer, f.sealed_at, f.attestation) {
             (None, None, None) => None,
             (Some(signer), Some(sealed_at), attestation) => Some(SealRecord {
@@ -260,6 +302,7 @@ impl TryFrom<Flat> for PacketMeta {
             frameworks: f.frameworks,
             snapshot_sha256: f.snapshot_sha256,
             previous: f.previous,
+            evidence: f.evidence,
             seal,
         })
     }
@@ -289,6 +332,7 @@ impl From<PacketMeta> for Flat {
             frameworks: m.frameworks,
             snapshot_sha256: m.snapshot_sha256,
             previous: m.previous,
+            evidence: m.evidence,
             signer,
             sealed_at,
             attestation,
@@ -340,13 +384,45 @@ mod tests {
         assert_eq!(String::from_utf8(m.to_bytes()).unwrap(), SEALED);
     }
 
+    /// formatVersion 2 adds `evidence`; a packet of version 1 (written before it) still
+    /// reads and writes back as it was, and `evidence` in a version 1 file is refused.
+    #[test]
+    fn evidence_is_a_version_2_field_and_version_1_packets_still_read() {
+        let v1 = PacketMeta::from_slice(SEALED.as_bytes()).unwrap();
+        assert_eq!(v1.format_version, 1);
+        assert_eq!(v1.evidence, None);
+        let v2 = SEALED.replace("\"formatVersion\": 1", "\"formatVersion\": 2").replace(
+            "  \"previous\": null,\n",
+            "  \"previous\": null,\n  \"evidence\": {\n    \"asOf\": \"2026-12-02T18:30:15Z\",\n    \"collection\": \"during-period\",\n    \"intervals\": [\n      {\n        \"evidence\": \"audit-log\",\n        \"firstEvent\": \"2026-10-01T00:00:04Z\",\n        \"lastEvent\": \"2026-12-02T18:29:59Z\",\n        \"events\": 81234\n      }\n    ]\n  },\n",
+        );
+        let m = PacketMeta::from_slice(v2.as_bytes()).unwrap();
+        let ev = m.evidence.as_ref().unwrap();
+        assert_eq!(ev.collection, Timing::DuringPeriod);
+        assert_eq!(ev.intervals[0].events, 81234);
+        assert_eq!(String::from_utf8(m.to_bytes()).unwrap(), v2);
+        let mixed = v2.replace("\"formatVersion\": 2", "\"formatVersion\": 1");
+        let e = PacketMeta::from_slice(mixed.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`evidence` is a formatVersion 2 field"), "{e}");
+        let bad = v2.replace("during-period", "mid-period");
+        let e = PacketMeta::from_slice(bad.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mid-period"), "{e}");
+    }
+
     #[test]
     fn a_bare_packet_json_keeps_absent_fields_absent() {
-        let text = "{\n  \"formatVersion\": 1\n}\n";
+        let text = "{\n  \"formatVersion\": 2\n}\n";
         let m = PacketMeta::from_slice(text.as_bytes()).unwrap();
         assert_eq!(m, PacketMeta::bare());
         assert_eq!(m.kubernetes_version, Stated::Absent);
         assert_eq!(String::from_utf8(m.to_bytes()).unwrap(), text);
+        // A bare packet.json an earlier auditpack sealed keeps its version.
+        let old = "{\n  \"formatVersion\": 1\n}\n";
+        let m = PacketMeta::from_slice(old.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(m.to_bytes()).unwrap(), old);
     }
 
     #[test]
@@ -378,13 +454,19 @@ mod tests {
 
     #[test]
     fn an_unsupported_or_missing_format_version_is_refused_by_name() {
-        let e = PacketMeta::from_slice(br#"{"formatVersion":2,"id":"p"}"#)
+        let e = PacketMeta::from_slice(br#"{"formatVersion":3,"id":"p"}"#)
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("formatVersion 2 is not supported: this auditpack reads formatVersion 1"),
+            e.contains(
+                "formatVersion 3 is not supported: this auditpack reads formatVersion 1 to 2"
+            ),
             "{e}"
         );
+        let e = PacketMeta::from_slice(br#"{"formatVersion":0}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("formatVersion 0 is not supported"), "{e}");
         let e = PacketMeta::from_slice(br#"{"id":"p"}"#)
             .unwrap_err()
             .to_string();

@@ -82,6 +82,32 @@ impl Period {
     }
 }
 
+/// When point-in-time evidence was taken, relative to a period: a snapshot shows the
+/// cluster at one instant, and a packet must say where that instant lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timing {
+    /// Taken before the period began: it shows nothing of the period itself.
+    BeforePeriod,
+    /// Taken while the period was still in progress: the rest of it is not shown.
+    DuringPeriod,
+    /// Taken after the period ended: the cluster may have changed since the period.
+    AfterPeriod,
+}
+
+impl Period {
+    /// Where `t` lies relative to the period (`end` exclusive).
+    pub fn timing(&self, t: DateTime<Utc>) -> Timing {
+        if t < self.start {
+            Timing::BeforePeriod
+        } else if t < self.end {
+            Timing::DuringPeriod
+        } else {
+            Timing::AfterPeriod
+        }
+    }
+}
+
 fn midnight(d: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
 }

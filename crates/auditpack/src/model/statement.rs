@@ -146,11 +146,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown field `md5`"), "{e}");
-        let v2 = STATEMENT.replace("\"formatVersion\":1", "\"formatVersion\":2");
-        let e = Statement::from_slice(v2.as_bytes())
+        let v3 = STATEMENT.replace("\"formatVersion\":1", "\"formatVersion\":3");
+        let e = Statement::from_slice(v3.as_bytes())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("formatVersion 2 is not supported"), "{e}");
+        assert!(e.contains("formatVersion 3 is not supported"), "{e}");
     }
 
     #[test]

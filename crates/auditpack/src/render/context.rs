@@ -89,6 +89,7 @@ impl Context {
             frameworks: Some(p.frameworks.iter().map(|f| f.id.clone()).collect()),
             snapshot_sha256: Some(p.snapshot_sha256.clone()),
             previous: previous.into(),
+            evidence: Some(p.evidence.clone()),
             ..PacketMeta::bare()
         }
     }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::shared::{Inputs, ts};
+use crate::model::{EvidenceInterval, EvidenceTiming, Period, Timing};
 use crate::render::PreviousPacket;
 use crate::snapshot::{Snapshot, SourceMode};
 
@@ -15,9 +16,11 @@ pub const TEMPLATE: &str = r##"# Kubernetes controls audit packet {{ "cover" | a
 | Kubernetes version | {{ packet.kubernetes_version }} |
 | Evidence source | {{ packet.source_mode }}{% if packet.server %}, API server {{ packet.server | code(cell=true) }}{% endif %}{% if packet.context %}, context {{ packet.context | code(cell=true) }}{% endif %} |
 | Scope | {{ packet.scope }} |
-| Collected at | {{ packet.collected_at }} |
+| Evidence as of | {{ packet.collected_at }}: the snapshot is a point-in-time record of the cluster's configuration at this instant, not of the whole period |
 | Collected by | {{ packet.collected_by }}{% if packet.collected_by_groups %} (groups: {{ packet.collected_by_groups | join(sep=", ") }}){% endif %} |
-| Period covered | {{ packet.period_start }} to {{ packet.period_end }} ({{ packet.period_label }}) |
+| Reporting period | {{ packet.period_start }} to {{ packet.period_end }} ({{ packet.period_label }}) |
+| Period status | {{ packet.period_status }} |
+| Evidence over an interval | {{ packet.interval_evidence }} |
 | Frameworks | {% for f in packet.frameworks %}{{ f.name }} ({{ f.source }}){% if not loop.last %}, {% endif %}{% endfor %} |
 | Rendered at | {{ packet.rendered_at }} |
 | Signed by | {% if packet.signer %}{{ packet.signer.key_id | code(cell=true) }}{% if packet.signer.name %} (key {{ packet.signer.name | code(cell=true) }}){% endif %}: the OpenSSH fingerprint of the signer's key, as `ssh-keygen -lf` prints it (securesystemslib keyid {{ packet.signer.securesystemslib_keyid | code(cell=true) }}){% else %}**unsigned**: rendered without a seal, this packet is unsigned until sealed (`auditpack seal`), which records the signer in `packet.json` `signer.keyId`{% endif %} |
@@ -48,6 +51,13 @@ pub struct PacketInfo {
     pub period_start: String,
     pub period_end: String,
     pub period_label: String,
+    /// Where the snapshot's instant lies relative to the period, in words.
+    pub period_status: String,
+    /// Which evidence covers a stretch of time, in words.
+    pub interval_evidence: String,
+    /// The same, as `packet.json` states it.
+    #[serde(skip)]
+    pub evidence: EvidenceTiming,
     pub frameworks: Vec<FrameworkName>,
     pub source_mode: String,
     pub server: Option<String>,
@@ -121,6 +131,7 @@ const UNKNOWN: &str = "unknown (not recorded in the snapshot)";
 pub fn build(inp: &Inputs) -> PacketInfo {
     let s = inp.snapshot;
     let previous = PreviousLink::of(inp.previous);
+    let timing = evidence_timing(s, inp.period);
     PacketInfo {
         id: inp.id.to_string(),
         cluster: cluster_name(s),
@@ -147,6 +158,9 @@ pub fn build(inp: &Inputs) -> PacketInfo {
         period_start: ts(inp.period.start),
         period_end: ts(inp.period.last()),
         period_label: inp.period.label(),
+        period_status: period_status(&timing, inp.period),
+        interval_evidence: interval_evidence(&timing),
+        evidence: timing,
         frameworks: framework_names(inp),
         source_mode: match s.source.mode {
             SourceMode::Live => "live cluster API".into(),
@@ -162,6 +176,59 @@ pub fn build(inp: &Inputs) -> PacketInfo {
         previous_verified_name: previous.verified_name,
         previous_trust: previous.trust,
         signer: inp.signer.map(SignerView::of),
+    }
+}
+
+/// How the evidence relates to the period: the snapshot's instant, and the evidence that
+/// covers a stretch of time (the audit-log summary, first to last event).
+pub fn evidence_timing(s: &Snapshot, period: &Period) -> EvidenceTiming {
+    EvidenceTiming {
+        as_of: ts(s.collected_at),
+        collection: period.timing(s.collected_at),
+        intervals: s
+            .audit_log
+            .iter()
+            .map(|log| EvidenceInterval {
+                evidence: "audit-log".into(),
+                first_event: log.first_event.map(ts),
+                last_event: log.last_event.map(ts),
+                events: log.events,
+            })
+            .collect(),
+    }
+}
+
+/// The sentence the cover states about where the snapshot lies in the period.
+fn period_status(t: &EvidenceTiming, period: &Period) -> String {
+    let (start, last) = (ts(period.start), ts(period.last()));
+    match t.collection {
+        Timing::DuringPeriod => format!(
+            "still in progress when the evidence was collected ({}, before the period ends at {last}): the snapshot shows the cluster at that instant, and nothing in it shows the rest of the period",
+            t.as_of
+        ),
+        Timing::AfterPeriod => format!(
+            "ended before the evidence was collected ({}, after the period ended at {last}): the snapshot shows the cluster at that later instant, not during the period, and the cluster may have changed since",
+            t.as_of
+        ),
+        Timing::BeforePeriod => format!(
+            "not begun when the evidence was collected ({}, before the period begins at {start}): the snapshot shows nothing of the period",
+            t.as_of
+        ),
+    }
+}
+
+/// The sentence the cover states about the evidence that covers an interval.
+fn interval_evidence(t: &EvidenceTiming) -> String {
+    let Some(log) = t.intervals.iter().find(|i| i.evidence == "audit-log") else {
+        return "none: no audit log was supplied, so no evidence in this packet shows the cluster over the period, only at the instant above".into();
+    };
+    match (&log.first_event, &log.last_event) {
+        (Some(first), Some(last)) => format!(
+            "audit logs, from the first event at {first} to the last at {last} ({} request{} summarised); outside that stretch no evidence shows the cluster over time",
+            log.events,
+            if log.events == 1 { "" } else { "s" }
+        ),
+        _ => "none: audit logs were supplied but hold no request in the summarised time".into(),
     }
 }
 
