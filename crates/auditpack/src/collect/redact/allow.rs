@@ -103,6 +103,31 @@ pub(super) const ANNOTATIONS: &[(&str, Shape)] = &[
     ),
     // Read by the Pod Security Standards before policy version 1.19.
     ("seccomp.security.alpha.kubernetes.io/pod", Shape::Seccomp),
+    // Read by exposure.services: a cloud load balancer made internal (VPC only).
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-internal",
+        Shape::Bool,
+    ),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        Shape::OneOf(&["internal", "internet-facing"]),
+    ),
+    (
+        "networking.gke.io/load-balancer-type",
+        Shape::OneOf(&["Internal", "External"]),
+    ),
+    (
+        "cloud.google.com/load-balancer-type",
+        Shape::OneOf(&["Internal", "External", "internal", "external"]),
+    ),
+    (
+        "service.beta.kubernetes.io/azure-load-balancer-internal",
+        Shape::Bool,
+    ),
+    (
+        "service.beta.kubernetes.io/oci-load-balancer-internal",
+        Shape::Bool,
+    ),
 ];
 
 /// Annotation prefixes that stay (AppArmor and, before policy version 1.19, seccomp

@@ -6,10 +6,13 @@
 pub mod audit;
 pub mod authn;
 pub mod encryption;
+pub mod exposure;
 pub mod identity;
 pub mod integrity;
 pub mod lifecycle;
 pub mod network;
 pub mod pss;
 pub mod rbac;
+pub mod secrets;
 pub mod transit;
+pub mod workload;
