@@ -541,6 +541,7 @@ impl Model {
             if subject.kind == "ServiceAccount" && subject.name == "default" && !grants.is_empty() {
                 flags.insert("default-service-account");
             }
+            pair_flags(&mut flags);
             out.insert(
                 subject.clone(),
                 SubjectAccess {
