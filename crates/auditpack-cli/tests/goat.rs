@@ -21,9 +21,14 @@ fn evaluate() -> (tempfile::TempDir, Value) {
         t.path(),
         &["evaluate", "snapshot.json", "--out", "findings.json"],
     );
-    assert_eq!(o.status.code(), Some(4), "failing controls exit 4: {}", common::text(&o));
-    let f = serde_json::from_slice(&std::fs::read(t.path().join("findings.json")).unwrap())
-        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "failing controls exit 4: {}",
+        common::text(&o)
+    );
+    let f =
+        serde_json::from_slice(&std::fs::read(t.path().join("findings.json")).unwrap()).unwrap();
     (t, f)
 }
 
@@ -48,9 +53,7 @@ fn failures<'a>(f: &'a Value, id: &str) -> Vec<&'a str> {
 fn reported(f: &Value, id: &str, needles: &[&str]) {
     let fails = failures(f, id);
     assert!(
-        fails
-            .iter()
-            .any(|m| needles.iter().all(|n| m.contains(n))),
+        fails.iter().any(|m| needles.iter().all(|n| m.contains(n))),
         "{id}: no failure mentions {needles:?}; failures: {fails:#?}"
     );
 }
@@ -62,7 +65,11 @@ fn every_goat_scenario_visible_in_configuration_is_reported() {
     reported(
         &f,
         "exposure.services",
-        &["Service default/internal-proxy-info-app-service", "NodePort", "30003"],
+        &[
+            "Service default/internal-proxy-info-app-service",
+            "NodePort",
+            "30003",
+        ],
     );
     // The internal ClusterIP Services are not exposure.
     assert!(
@@ -74,22 +81,36 @@ fn every_goat_scenario_visible_in_configuration_is_reported() {
     reported(
         &f,
         "secrets.env-injection",
-        &["Deployment default/system-monitor-deployment", "K8S_GOAT_VAULT_KEY", "goatvault"],
+        &[
+            "Deployment default/system-monitor-deployment",
+            "K8S_GOAT_VAULT_KEY",
+            "goatvault",
+        ],
     );
     // A credential written into the manifest.
     reported(
         &f,
         "secrets.literal-env",
-        &["Deployment default/poor-registry-deployment", "REGISTRY_HTTP_SECRET"],
+        &[
+            "Deployment default/poor-registry-deployment",
+            "REGISTRY_HTTP_SECRET",
+        ],
     );
     for m in failures(&f, "secrets.literal-env") {
-        assert!(!m.contains("REGISTRY_HTTP_ADDR") && !m.contains("ROOTDIRECTORY"), "{m}");
+        assert!(
+            !m.contains("REGISTRY_HTTP_ADDR") && !m.contains("ROOTDIRECTORY"),
+            "{m}"
+        );
     }
     // DoS the memory/CPU resources.
     reported(
         &f,
         "workload.resources",
-        &["Deployment big-monolith/hunger-check-deployment", "container hunger-check", "no memory limit"],
+        &[
+            "Deployment big-monolith/hunger-check-deployment",
+            "container hunger-check",
+            "no memory limit",
+        ],
     );
     // Container escape: privileged, host namespaces, the node's / mounted.
     reported(
@@ -97,17 +118,28 @@ fn every_goat_scenario_visible_in_configuration_is_reported() {
         "pss.baseline",
         &["Deployment default/system-monitor-deployment", "privileged"],
     );
-    reported(&f, "pss.baseline", &["system-monitor-deployment", "hostPath"]);
+    reported(
+        &f,
+        "pss.baseline",
+        &["system-monitor-deployment", "hostPath"],
+    );
     // DIND: the Docker socket, named as such.
     reported(
         &f,
         "workload.runtime-socket",
-        &["Deployment default/health-check-deployment", "the Docker socket /var/run/docker.sock", "container health-check"],
+        &[
+            "Deployment default/health-check-deployment",
+            "the Docker socket /var/run/docker.sock",
+            "container health-check",
+        ],
     );
     reported(
         &f,
         "workload.runtime-socket",
-        &["DaemonSet default/docker-bench-security", "/var/run/docker.sock"],
+        &[
+            "DaemonSet default/docker-bench-security",
+            "/var/run/docker.sock",
+        ],
     );
     // hostPath / holds the runtime sockets too.
     reported(
@@ -119,12 +151,18 @@ fn every_goat_scenario_visible_in_configuration_is_reported() {
     reported(
         &f,
         "rbac.cluster-admin",
-        &["ServiceAccount default/superadmin", "ClusterRole superadmin"],
+        &[
+            "ServiceAccount default/superadmin",
+            "ClusterRole superadmin",
+        ],
     );
     reported(
         &f,
         "rbac.default-serviceaccount",
-        &["RoleBinding/big-monolith/secret-reader-binding", "big-monolith"],
+        &[
+            "RoleBinding/big-monolith/secret-reader-binding",
+            "big-monolith",
+        ],
     );
     reported(
         &f,
@@ -147,8 +185,15 @@ fn every_goat_scenario_visible_in_configuration_is_reported() {
     );
     // Batch Jobs are not asked for probes; long-running containers are.
     let probes = failures(&f, "workload.probes");
-    assert!(probes.iter().all(|m| !m.contains("batch-check")), "{probes:#?}");
-    reported(&f, "workload.probes", &["cache-store-deployment", "no liveness or readiness probe"]);
+    assert!(
+        probes.iter().all(|m| !m.contains("batch-check")),
+        "{probes:#?}"
+    );
+    reported(
+        &f,
+        "workload.probes",
+        &["cache-store-deployment", "no liveness or readiness probe"],
+    );
 }
 
 /// The literal credential is judged from the redactor's marker: its value is in neither
@@ -158,7 +203,10 @@ fn the_literal_credential_never_leaves_the_manifest() {
     let (t, _) = evaluate();
     for f in ["snapshot.json", "findings.json"] {
         let text = std::fs::read_to_string(t.path().join(f)).unwrap();
-        assert!(!text.contains("goat-registry-http-secret-9f2c"), "{f} holds the value");
+        assert!(
+            !text.contains("goat-registry-http-secret-9f2c"),
+            "{f} holds the value"
+        );
         assert!(!text.contains("azhzLWdvYXQt"), "{f} holds Secret data");
     }
 }

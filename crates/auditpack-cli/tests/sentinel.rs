@@ -623,10 +623,13 @@ fn no_marker_survives_an_import_into_the_snapshot_or_the_packet() {
         .unwrap();
     assert_eq!(literal["status"], "fail");
     assert!(
-        literal["observations"].as_array().unwrap().iter().any(|o| o["message"]
-            .as_str()
+        literal["observations"]
+            .as_array()
             .unwrap()
-            .contains("Pod vault/payments-0: container app sets DB_PASSWORD to a literal value")),
+            .iter()
+            .any(|o| o["message"].as_str().unwrap().contains(
+                "Pod vault/payments-0: container app sets DB_PASSWORD to a literal value"
+            )),
         "{literal:#}"
     );
 }

@@ -801,10 +801,23 @@ mod tests {
 
     #[test]
     fn quantities_are_told_from_other_text() {
-        for q in ["500m", "1", "1.5Gi", "128Mi", "2e3", "0.5", ".5", "+1k", "1E-2", "100u"] {
+        for q in [
+            "500m", "1", "1.5Gi", "128Mi", "2e3", "0.5", ".5", "+1k", "1E-2", "100u",
+        ] {
             assert!(is_quantity(q), "{q}");
         }
-        for q in ["", "m", "1..2", "1Gib", "SNTL001Q7XK", "12 Mi", "e3", "1e", "abc", "1.2.3"] {
+        for q in [
+            "",
+            "m",
+            "1..2",
+            "1Gib",
+            "SNTL001Q7XK",
+            "12 Mi",
+            "e3",
+            "1e",
+            "abc",
+            "1.2.3",
+        ] {
             assert!(!is_quantity(q), "{q}");
         }
     }

@@ -357,10 +357,7 @@ fn resource_quantities_stay_and_other_values_are_masked() {
         json!({"limits": {"cpu": "500m", "memory": "128Mi", "nvidia.com/gpu": 1},
             "requests": {"cpu": REDACTED}})
     );
-    assert_eq!(
-        pointers(&r),
-        ["/spec/containers/0/resources/requests/cpu"]
-    );
+    assert_eq!(pointers(&r), ["/spec/containers/0/resources/requests/cpu"]);
 }
 
 /// A Service keeps what the exposure check reads, and its selector's credential-like
@@ -379,13 +376,22 @@ fn services_keep_type_ports_and_addresses() {
     assert_eq!(svc["spec"]["type"], "NodePort");
     assert_eq!(svc["spec"]["ports"][0]["nodePort"], 30003);
     assert_eq!(svc["spec"]["externalIPs"], json!(["203.0.113.7"]));
-    assert_eq!(svc["spec"]["selector"], json!({"app": "web", "api-token": REDACTED}));
+    assert_eq!(
+        svc["spec"]["selector"],
+        json!({"app": "web", "api-token": REDACTED})
+    );
     assert_eq!(
         svc["metadata"]["annotations"],
         json!({"networking.gke.io/load-balancer-type": "Internal"})
     );
     assert!(svc["spec"].get("clusterIP").is_none());
-    assert_eq!(svc["status"]["loadBalancer"]["ingress"][0]["ip"], "198.51.100.1");
+    assert_eq!(
+        svc["status"]["loadBalancer"]["ingress"][0]["ip"],
+        "198.51.100.1"
+    );
     let p = pointers(&r);
-    assert!(p.contains(&"/spec/unknown") && p.contains(&"/spec/selector/api-token"), "{p:?}");
+    assert!(
+        p.contains(&"/spec/unknown") && p.contains(&"/spec/selector/api-token"),
+        "{p:?}"
+    );
 }

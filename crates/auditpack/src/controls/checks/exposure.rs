@@ -14,8 +14,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::controls::util::{
-    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, labels, name, namespace, str_at,
-    strs,
+    Builder, SYSTEM_NAMESPACES, arr, evidence, evidence_file, labels, name, namespace, str_at, strs,
 };
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Status};
@@ -50,12 +49,24 @@ pub const EDGE_NAMESPACES: &[&str] = &[
 /// Annotations that make a cloud load balancer internal (reachable only from the VPC),
 /// with the value that does.
 const INTERNAL_LB: &[(&str, &str)] = &[
-    ("service.beta.kubernetes.io/aws-load-balancer-internal", "true"),
-    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-internal",
+        "true",
+    ),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        "internal",
+    ),
     ("networking.gke.io/load-balancer-type", "Internal"),
     ("cloud.google.com/load-balancer-type", "Internal"),
-    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
-    ("service.beta.kubernetes.io/oci-load-balancer-internal", "true"),
+    (
+        "service.beta.kubernetes.io/azure-load-balancer-internal",
+        "true",
+    ),
+    (
+        "service.beta.kubernetes.io/oci-load-balancer-internal",
+        "true",
+    ),
 ];
 
 /// `exposure.services`.
@@ -119,7 +130,8 @@ fn exposure(svc: &Value) -> Option<(String, String)> {
                 return None;
             }
             let ranges = strs(svc, "/spec/loadBalancerSourceRanges");
-            let open = ranges.is_empty() || ranges.iter().any(|r| *r == "0.0.0.0/0" || *r == "::/0");
+            let open =
+                ranges.is_empty() || ranges.iter().any(|r| *r == "0.0.0.0/0" || *r == "::/0");
             let from = if open {
                 "from any address".to_string()
             } else {
@@ -142,7 +154,12 @@ fn services(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let ns_labels: HashMap<&str, bool> = match ctx.items(NAMESPACES) {
         Ok(nss) => nss
             .iter()
-            .map(|n| (name(n), labels(n).get(PUBLIC_LABEL).and_then(Value::as_str) == Some("true")))
+            .map(|n| {
+                (
+                    name(n),
+                    labels(n).get(PUBLIC_LABEL).and_then(Value::as_str) == Some("true"),
+                )
+            })
             .collect(),
         Err(e) => {
             b.missing(&e, "which namespaces are labelled as facing the outside");
@@ -164,18 +181,17 @@ fn services(ctx: &Ctx, mut b: Builder) -> CheckResult {
             continue;
         };
         exposed += 1;
-        let selects = match crate::controls::util::at(svc, "/spec/selector")
-            .and_then(Value::as_object)
-        {
-            Some(m) if !m.is_empty() => {
-                let sel: Vec<String> = m
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("?")))
-                    .collect();
-                format!(", selecting pods {}", sel.join(","))
-            }
-            _ => ", with no selector (its endpoints are set by hand)".to_string(),
-        };
+        let selects =
+            match crate::controls::util::at(svc, "/spec/selector").and_then(Value::as_object) {
+                Some(m) if !m.is_empty() => {
+                    let sel: Vec<String> = m
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("?")))
+                        .collect();
+                    format!(", selecting pods {}", sel.join(","))
+                }
+                _ => ", with no selector (its endpoints are set by hand)".to_string(),
+            };
         let public = if ns_labels.get(ns).copied().unwrap_or(false) {
             Some(format!("labelled {PUBLIC_LABEL}=true"))
         } else if EDGE_NAMESPACES.contains(&ns) {
@@ -203,7 +219,9 @@ fn services(ctx: &Ctx, mut b: Builder) -> CheckResult {
     if exposed == 0 && judged > 0 {
         b.push(
             Status::Pass,
-            format!("none of the {judged} application Services is reachable from outside the cluster"),
+            format!(
+                "none of the {judged} application Services is reachable from outside the cluster"
+            ),
             evidence_file(SERVICES, "", ""),
         );
     }
@@ -245,15 +263,35 @@ mod tests {
         let svc = |spec: serde_json::Value| json!({"metadata": {"name": "s", "namespace": "a"}, "spec": spec});
         assert!(exposure(&svc(json!({"type": "ClusterIP"}))).is_none());
         assert!(exposure(&svc(json!({}))).is_none());
-        assert!(exposure(&svc(json!({"type": "ExternalName", "externalName": "db.example.com"}))).is_none());
-        let np = exposure(&svc(json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30003}]}))).unwrap();
-        assert_eq!(np.0, "is of type NodePort: reachable on port 30003 of every node");
-        let ext = exposure(&svc(json!({"type": "ClusterIP", "externalIPs": ["203.0.113.7"]}))).unwrap();
+        assert!(
+            exposure(&svc(
+                json!({"type": "ExternalName", "externalName": "db.example.com"})
+            ))
+            .is_none()
+        );
+        let np = exposure(&svc(
+            json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30003}]}),
+        ))
+        .unwrap();
+        assert_eq!(
+            np.0,
+            "is of type NodePort: reachable on port 30003 of every node"
+        );
+        let ext = exposure(&svc(
+            json!({"type": "ClusterIP", "externalIPs": ["203.0.113.7"]}),
+        ))
+        .unwrap();
         assert_eq!(ext.1, "/spec/externalIPs");
-        let lb = exposure(&svc(json!({"type": "LoadBalancer", "ports": [{"port": 443}]}))).unwrap();
+        let lb = exposure(&svc(
+            json!({"type": "LoadBalancer", "ports": [{"port": 443}]}),
+        ))
+        .unwrap();
         assert!(lb.0.ends_with("from any address"), "{}", lb.0);
-        let ranged = exposure(&svc(json!({"type": "LoadBalancer", "ports": [{"port": 443}],
-            "loadBalancerSourceRanges": ["198.51.100.0/24"]}))).unwrap();
+        let ranged = exposure(&svc(
+            json!({"type": "LoadBalancer", "ports": [{"port": 443}],
+            "loadBalancerSourceRanges": ["198.51.100.0/24"]}),
+        ))
+        .unwrap();
         assert!(ranged.0.ends_with("from 198.51.100.0/24"), "{}", ranged.0);
         let internal = json!({"metadata": {"name": "s", "namespace": "a",
             "annotations": {"networking.gke.io/load-balancer-type": "Internal"}},

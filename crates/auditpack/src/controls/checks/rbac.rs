@@ -9,8 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::controls::model::rbac::RBAC_KINDS;
 use crate::controls::model::rbac::{
-    APPROVE_CSRS, Binding, RuleOrigin, is_system_subject, pair_flags, rule_flags,
-    subject_display,
+    APPROVE_CSRS, Binding, RuleOrigin, is_system_subject, pair_flags, rule_flags, subject_display,
 };
 use crate::controls::util::{Builder, evidence, evidence_file};
 use crate::controls::{CheckDef, Ctx, REQUIRED};
@@ -82,7 +81,9 @@ const SPECS: &[Spec] = &[
 /// What each power of `rbac.dangerous-powers` is, in an observation.
 fn power_name(flag: &str) -> &str {
     match flag {
-        APPROVE_CSRS => "approve CertificateSigningRequests (certificatesigningrequests/approval update + signers approve)",
+        APPROVE_CSRS => {
+            "approve CertificateSigningRequests (certificatesigningrequests/approval update + signers approve)"
+        }
         "nodes-proxy" => "nodes/proxy (the kubelet API)",
         "create-persistentvolumes" => "create PersistentVolumes",
         "serviceaccount-tokens" => "create ServiceAccount tokens (serviceaccounts/token)",
@@ -134,7 +135,10 @@ fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
                 format!(
                     "{} holds {} {scope} through {} -> {} {}{granted_by}",
                     subject_display(s),
-                    hit.iter().map(|f| power_name(f)).collect::<Vec<_>>().join(", "),
+                    hit.iter()
+                        .map(|f| power_name(f))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     bd.display(),
                     bd.role_kind,
                     bd.role_name

@@ -18,8 +18,10 @@ use super::workload::{ALL_CONTAINERS, Workload, cname, containers, walk};
 /// The checks of the `secrets` family.
 pub const CHECKS: &[&CheckDef] = &[&ENV_INJECTION, &LITERAL_ENV];
 
-const RESOURCE: &str = "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs (container env, envFrom)";
-const COMMAND: &str = "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml";
+const RESOURCE: &str =
+    "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs (container env, envFrom)";
+const COMMAND: &str =
+    "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml";
 
 /// `secrets.env-injection`: no container takes a Secret as environment variables.
 pub const ENV_INJECTION: CheckDef = CheckDef {
@@ -118,10 +120,42 @@ fn env_injection(ctx: &Ctx, mut b: Builder) -> CheckResult {
 /// Last words of a variable name that say it holds a reference to a credential or a fact
 /// about it, not the credential: `KEY_PATH`, `TOKEN_URL`, `SECRET_NAME`, `PASSWORD_FILE`.
 const REFERENCE_WORDS: &[&str] = &[
-    "file", "files", "path", "paths", "dir", "directory", "url", "uri", "endpoint", "host",
-    "name", "id", "ref", "type", "size", "length", "len", "bits", "alg", "algorithm",
-    "format", "ttl", "expiry", "expires", "expiration", "timeout", "version", "enabled",
-    "enable", "required", "location", "header", "field", "prefix", "mode", "policy",
+    "file",
+    "files",
+    "path",
+    "paths",
+    "dir",
+    "directory",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "name",
+    "id",
+    "ref",
+    "type",
+    "size",
+    "length",
+    "len",
+    "bits",
+    "alg",
+    "algorithm",
+    "format",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "timeout",
+    "version",
+    "enabled",
+    "enable",
+    "required",
+    "location",
+    "header",
+    "field",
+    "prefix",
+    "mode",
+    "policy",
 ];
 
 /// Substrings of a name (its words joined, lower-cased) that mark a credential.

@@ -35,7 +35,8 @@ pub const CHECKS: &[&CheckDef] = &[
 ];
 
 const RESOURCE: &str = "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs";
-const COMMAND: &str = "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml";
+const COMMAND: &str =
+    "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml";
 
 /// One pod or pod template reached by [`walk`].
 pub(super) struct Workload<'a> {
@@ -200,10 +201,7 @@ fn run(ctx: &Ctx, mut b: Builder, h: &Hygiene) -> CheckResult {
     if bad == 0 && judged > 0 {
         b.push(
             Status::Pass,
-            format!(
-                "all {judged} application pods and pod templates {}",
-                h.pass
-            ),
+            format!("all {judged} application pods and pod templates {}", h.pass),
             evidence_file(PODS, "", "/spec"),
         );
     }
@@ -225,7 +223,9 @@ fn run(ctx: &Ctx, mut b: Builder, h: &Hygiene) -> CheckResult {
             "All {judged} application pods and pod templates {}.{note}",
             h.pass
         ),
-        Status::NotApplicable => format!("There are no application pods or pod templates in this check's scope.{note}"),
+        Status::NotApplicable => {
+            format!("There are no application pods or pod templates in this check's scope.{note}")
+        }
         _ => format!(
             "{bad} of {judged} application pods and pod templates {}. {}{note}",
             h.fail, h.risk
@@ -274,7 +274,8 @@ const RESOURCES_SPEC: Hygiene = Hygiene {
 fn resources(w: &Workload) -> Vec<Found> {
     let mut out = Vec::new();
     for (p, c) in containers(w.spec, RUNNING) {
-        let has = |f: &str, r: &str| at(c, &format!("/resources/{f}/{r}")).is_some_and(|v| !v.is_null());
+        let has =
+            |f: &str, r: &str| at(c, &format!("/resources/{f}/{r}")).is_some_and(|v| !v.is_null());
         let mut missing = Vec::new();
         for r in ["cpu", "memory"] {
             // A request left out defaults to the limit (the API does this on admission).
@@ -367,11 +368,14 @@ fn is_batch(w: &Workload) -> bool {
 fn probes(w: &Workload) -> Vec<Found> {
     let mut out = Vec::new();
     for (p, c) in containers(w.spec, &["containers"]) {
-        let missing: Vec<&str> = [("livenessProbe", "liveness"), ("readinessProbe", "readiness")]
-            .into_iter()
-            .filter(|(f, _)| at(c, &format!("/{f}")).is_none_or(Value::is_null))
-            .map(|(_, n)| n)
-            .collect();
+        let missing: Vec<&str> = [
+            ("livenessProbe", "liveness"),
+            ("readinessProbe", "readiness"),
+        ]
+        .into_iter()
+        .filter(|(f, _)| at(c, &format!("/{f}")).is_none_or(Value::is_null))
+        .map(|(_, n)| n)
+        .collect();
         if !missing.is_empty() {
             out.push(Found {
                 pointer: p.clone(),
@@ -698,7 +702,9 @@ mod tests {
         let none = pod(json!({"containers": [{"name": "a", "image": "x:1"}]}));
         assert_eq!(
             judge(resources, &none),
-            ["/containers/0/resources container a sets no cpu request, no memory request, no cpu limit, no memory limit"]
+            [
+                "/containers/0/resources container a sets no cpu request, no memory request, no cpu limit, no memory limit"
+            ]
         );
         let req = pod(json!({"containers": [{"name": "a", "image": "x:1",
             "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "64Mi"}}}]}));
@@ -743,17 +749,29 @@ mod tests {
             runtime_socket_at("/opt/runtime/crio.sock").as_deref(),
             Some("the CRI-O socket /opt/runtime/crio.sock")
         );
-        assert!(runtime_socket_at("/").unwrap().starts_with("a directory holding"));
-        assert!(runtime_socket_at("/var/run").unwrap().contains("/var/run/docker.sock"));
+        assert!(
+            runtime_socket_at("/")
+                .unwrap()
+                .starts_with("a directory holding")
+        );
+        assert!(
+            runtime_socket_at("/var/run")
+                .unwrap()
+                .contains("/var/run/docker.sock")
+        );
         assert_eq!(runtime_socket_at("/var/log"), None);
         assert_eq!(runtime_socket_at("/var/lib/kubelet"), None);
         assert_eq!(runtime_socket_at("/run/secrets"), None);
-        let o = pod(json!({"containers": [{"name": "builder", "image": "docker:27",
+        let o = pod(
+            json!({"containers": [{"name": "builder", "image": "docker:27",
             "volumeMounts": [{"name": "sock", "mountPath": "/var/run/docker.sock"}]}],
-            "volumes": [{"name": "sock", "hostPath": {"path": "/var/run/docker.sock", "type": "Socket"}}]}));
+            "volumes": [{"name": "sock", "hostPath": {"path": "/var/run/docker.sock", "type": "Socket"}}]}),
+        );
         assert_eq!(
             judge(runtime_socket, &o),
-            ["/volumes/0/hostPath/path hostPath volume sock mounts /var/run/docker.sock, the Docker socket /var/run/docker.sock, into container builder at /var/run/docker.sock"]
+            [
+                "/volumes/0/hostPath/path hostPath volume sock mounts /var/run/docker.sock, the Docker socket /var/run/docker.sock, into container builder at /var/run/docker.sock"
+            ]
         );
     }
 
@@ -765,7 +783,9 @@ mod tests {
         assert_eq!(mutable_tag("registry.example.com:5000/team/app:1.2"), None);
         assert_eq!(mutable_tag("nginx:1.27"), None);
         assert_eq!(
-            mutable_tag("nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+            mutable_tag(
+                "nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+            ),
             None
         );
     }
@@ -783,7 +803,9 @@ mod tests {
             spec,
             ptr
         }));
-        let svc = pod(json!({"containers": [{"name": "a", "livenessProbe": {"tcpSocket": {"port": 80}}}]}));
+        let svc = pod(
+            json!({"containers": [{"name": "a", "livenessProbe": {"tcpSocket": {"port": 80}}}]}),
+        );
         assert_eq!(
             judge(probes, &svc),
             ["/containers/0 container a has no readiness probe"]

@@ -623,9 +623,12 @@ pub fn rule_flags(r: &Rule, cluster_wide: bool) -> Vec<&'static str> {
     }
     let admission = "admissionregistration.k8s.io";
     if ["create", "update", "patch"].iter().any(|v| {
-        ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]
-            .iter()
-            .any(|res| r.allows_any_name(v, admission, res))
+        [
+            "validatingwebhookconfigurations",
+            "mutatingwebhookconfigurations",
+        ]
+        .iter()
+        .any(|res| r.allows_any_name(v, admission, res))
     }) {
         f.push("admission-webhooks");
     }
