@@ -1186,6 +1186,97 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
     assert_eq!(run(&snap).0, auditpack::Status::NotCollected);
 }
 
+/// The workload, secrets and exposure checks: not-collected without their kinds (the one
+/// failing workload of the Task API is a bare Pod, so templates alone pass nothing), and
+/// not-applicable with nothing in scope, never pass.
+#[test]
+fn workload_secrets_and_exposure_checks_need_their_evidence() {
+    const WORKLOAD: &[&str] = &[
+        "workload.resources",
+        "workload.read-only-root",
+        "workload.probes",
+        "workload.host-port",
+        "workload.net-raw",
+        "workload.runtime-socket",
+        "workload.image-tag",
+        "workload.default-namespace",
+        "secrets.env-injection",
+        "secrets.literal-env",
+    ];
+    let full = auditpack::evaluate(&task_api_snapshot(), &Default::default()).unwrap();
+    assert_eq!(
+        check(&full, "workload.resources").status,
+        auditpack::Status::Fail
+    );
+    assert_eq!(
+        check(&full, "exposure.services").status,
+        auditpack::Status::Pass
+    );
+
+    let mut snap = task_api_snapshot();
+    snap.mark("pods", auditpack::CollectionStatus::Forbidden, "403");
+    snap.mark("services", auditpack::CollectionStatus::Forbidden, "403");
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    for id in WORKLOAD.iter().chain(&["exposure.services"]) {
+        let c = check(&f, id);
+        assert_eq!(
+            c.status,
+            auditpack::Status::NotCollected,
+            "{id}: {}",
+            c.explanation
+        );
+    }
+
+    // Nothing in scope: only system pods, no templates, no application Services.
+    let mut snap = task_api_snapshot();
+    for key in [
+        "deployments.apps",
+        "statefulsets.apps",
+        "daemonsets.apps",
+        "jobs.batch",
+        "cronjobs.batch",
+    ] {
+        snap.resources.get_mut(key).unwrap().items.retain(|_| false);
+    }
+    snap.resources
+        .get_mut("pods")
+        .unwrap()
+        .items
+        .retain(|p| p.namespace() == "kube-system");
+    snap.resources
+        .get_mut("services")
+        .unwrap()
+        .items
+        .retain(|s| s.namespace() == "default");
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    for id in WORKLOAD {
+        let c = check(&f, id);
+        assert_eq!(
+            c.status,
+            auditpack::Status::NotApplicable,
+            "{id}: {}",
+            c.explanation
+        );
+        assert!(
+            c.explanation.contains("system namespaces are not judged"),
+            "{id}"
+        );
+    }
+    // Only the API server's own ClusterIP Service in `default`: judged, nothing exposed.
+    let c = check(&f, "exposure.services");
+    assert_eq!(c.status, auditpack::Status::Pass, "{}", c.explanation);
+    snap.resources
+        .get_mut("services")
+        .unwrap()
+        .items
+        .retain(|_| false);
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(
+        check(&f, "exposure.services").status,
+        auditpack::Status::NotApplicable
+    );
+}
+
 #[test]
 fn uncollected_kinds_are_never_pass() {
     let mut snap = task_api_snapshot();

@@ -77,6 +77,28 @@ fn every_goat_scenario_visible_in_configuration_is_reported() {
             .iter()
             .all(|m| !m.contains("internal-proxy-api-service") && !m.contains("cache-store")),
     );
+    // The ingress controller faces the outside by design: named, and passed.
+    let exposure = f["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "exposure.services")
+        .unwrap();
+    assert!(
+        exposure["observations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["status"] == "pass"
+                && o["message"].as_str().unwrap().contains(
+                    "Service ingress-nginx/ingress-nginx-controller is of type LoadBalancer"
+                )
+                && o["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("well-known namespace of an ingress")),
+        "{exposure:#}"
+    );
     // Gaining environment information: the vault key from a Secret, as an env variable.
     reported(
         &f,
