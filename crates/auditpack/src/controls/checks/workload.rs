@@ -10,6 +10,8 @@
 //! `workload.net-raw` passes, but the check stands alone so that clusters which do not
 //! enforce restricted still see this one capability judged.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::controls::model::pss::{self, Level, Version};
@@ -18,9 +20,9 @@ use crate::controls::util::{
     kind_name, name, namespace, pod_spec, str_at, strs,
 };
 use crate::controls::{CheckDef, Ctx};
-use crate::findings::{CheckResult, Status};
-use crate::snapshot::KindInfo;
+use crate::findings::{CheckResult, EvidenceRef, Status};
 use crate::snapshot::kinds::{CRON_JOBS, JOBS, PODS};
+use crate::snapshot::{KindInfo, NotCollected};
 
 /// The checks of the `workload` family.
 pub const CHECKS: &[&CheckDef] = &[
@@ -34,12 +36,24 @@ pub const CHECKS: &[&CheckDef] = &[
     &DEFAULT_NAMESPACE,
 ];
 
+/// The specs of this family's checks, judged in the evaluation's one walk.
+pub(crate) const SPECS: &[&Hygiene] = &[
+    &RESOURCES_SPEC,
+    &READ_ONLY_SPEC,
+    &PROBES_SPEC,
+    &HOST_PORT_SPEC,
+    &NET_RAW_SPEC,
+    &SOCKET_SPEC,
+    &IMAGE_TAG_SPEC,
+    &DEFAULT_NS_SPEC,
+];
+
 const RESOURCE: &str = "Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs";
-const COMMAND: &str =
+pub(super) const COMMAND: &str =
     "kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o yaml";
 
-/// One pod or pod template reached by [`walk`].
-pub(super) struct Workload<'a> {
+/// One pod or pod template reached by the walk of [`Scan::build`].
+pub(crate) struct Workload<'a> {
     /// Its kind.
     pub kind: &'static KindInfo,
     /// The whole object.
@@ -62,58 +76,6 @@ impl Workload<'_> {
             name(self.obj)
         )
     }
-}
-
-/// What a walk saw: how many pods and templates it judged, and how many it skipped as
-/// system workloads.
-pub(super) struct Walked {
-    pub judged: usize,
-    pub skipped: usize,
-}
-
-/// Walks every pod and pod template outside the system namespaces, one kind at a time: a
-/// kind not collected is recorded on the builder (with `what` it leaves unjudged) and the
-/// others are still walked, so a failure seen is never hidden by missing evidence.
-pub(super) fn walk(
-    ctx: &Ctx,
-    b: &mut Builder,
-    what: &str,
-    mut f: impl FnMut(&Workload, &mut Builder),
-) -> Walked {
-    let mut w = Walked {
-        judged: 0,
-        skipped: 0,
-    };
-    for k in WORKLOAD_KINDS {
-        let items = match ctx.objects(k) {
-            Ok(i) => i,
-            Err(e) => {
-                b.missing(&e, what);
-                continue;
-            }
-        };
-        for o in items {
-            if SYSTEM_NAMESPACES.contains(&namespace(&o).unwrap_or("")) {
-                w.skipped += 1;
-                continue;
-            }
-            let Some((meta, spec, ptr)) = pod_spec(k, &o) else {
-                continue;
-            };
-            w.judged += 1;
-            f(
-                &Workload {
-                    kind: k,
-                    obj: &o,
-                    meta,
-                    spec,
-                    ptr,
-                },
-                b,
-            );
-        }
-    }
-    w
 }
 
 /// The containers of a pod spec in the given lists (`containers`, `initContainers`,
@@ -141,63 +103,142 @@ pub(super) fn cname(c: &Value) -> &str {
 }
 
 /// One thing found wrong in a pod or template: where (under the pod spec), and what.
-struct Found {
-    pointer: String,
-    message: String,
+pub(crate) struct Found {
+    /// JSON pointer under the pod spec.
+    pub pointer: String,
+    /// What is wrong, naming the container.
+    pub message: String,
 }
 
-/// A hygiene check: how it judges one pod or template, and its wording.
-struct Hygiene {
+/// A check judged on every pod and pod template (this family's and `secrets.*`): how it
+/// judges one, and its wording. Every such check is listed in
+/// [`SCANNED`](super::SCANNED), and all of them are judged in one walk over the workloads
+/// per evaluation ([`Scan`]): the workload kinds are the bulk of a large cluster.
+pub(crate) struct Hygiene {
+    /// The check's id.
+    pub id: &'static str,
     /// What cannot be judged when a kind is missing.
-    judges: &'static str,
+    pub judges: &'static str,
     /// Whether a pod or template is outside the check's scope (batch pods for probes).
-    out_of_scope: fn(&Workload) -> bool,
+    pub out_of_scope: fn(&Workload) -> bool,
     /// What is wrong with it; empty when it passes.
-    judge: fn(&Workload) -> Vec<Found>,
+    pub judge: fn(&Workload) -> Vec<Found>,
     /// `set CPU and memory requests and limits on every container`.
-    pass: &'static str,
+    pub pass: &'static str,
     /// `leave a container without CPU or memory requests or limits`.
-    fail: &'static str,
+    pub fail: &'static str,
     /// Why it matters.
-    risk: &'static str,
+    pub risk: &'static str,
     /// What to do.
-    remediation: &'static str,
+    pub remediation: &'static str,
+}
+
+/// What the one walk found for one check.
+#[derive(Default)]
+struct Judged {
+    judged: usize,
+    out_of_scope: usize,
+    bad: usize,
+    found: Vec<(String, EvidenceRef)>,
+    commands: Vec<String>,
+}
+
+/// What one walk over the pods and pod templates found, for every check of
+/// [`SCANNED`](super::SCANNED); built once per evaluation by
+/// [`Ctx::workload_scan`](crate::controls::Ctx::workload_scan).
+pub(crate) struct Scan {
+    missing: Vec<NotCollected>,
+    skipped: usize,
+    checks: HashMap<&'static str, Judged>,
+}
+
+impl Scan {
+    /// Walks the workloads once, judging each pod and template by every check of `specs`.
+    pub(crate) fn build(ctx: &Ctx, specs: &[&'static Hygiene]) -> Scan {
+        let mut checks: HashMap<&'static str, Judged> =
+            specs.iter().map(|h| (h.id, Judged::default())).collect();
+        let mut missing = Vec::new();
+        let mut skipped = 0;
+        for k in WORKLOAD_KINDS {
+            let items = match ctx.objects(k) {
+                Ok(i) => i,
+                Err(e) => {
+                    missing.push(e);
+                    continue;
+                }
+            };
+            for o in items {
+                if SYSTEM_NAMESPACES.contains(&namespace(&o).unwrap_or("")) {
+                    skipped += 1;
+                    continue;
+                }
+                let Some((meta, spec, ptr)) = pod_spec(k, &o) else {
+                    continue;
+                };
+                let w = Workload {
+                    kind: k,
+                    obj: &o,
+                    meta,
+                    spec,
+                    ptr,
+                };
+                for h in specs {
+                    let j = checks.get_mut(h.id).expect("every spec has an entry");
+                    if (h.out_of_scope)(&w) {
+                        j.out_of_scope += 1;
+                        continue;
+                    }
+                    j.judged += 1;
+                    let found = (h.judge)(&w);
+                    if found.is_empty() {
+                        continue;
+                    }
+                    j.bad += 1;
+                    for f in found {
+                        j.found.push((
+                            format!("{}: {}", w.display(), f.message),
+                            evidence(w.kind, w.obj, format!("{}{}", w.ptr, f.pointer)),
+                        ));
+                    }
+                    if w.kind == PODS {
+                        j.commands.push(format!(
+                            "kubectl get pod {} -n {} -o yaml",
+                            name(w.obj),
+                            namespace(w.obj).unwrap_or("")
+                        ));
+                    }
+                }
+            }
+        }
+        Scan {
+            missing,
+            skipped,
+            checks,
+        }
+    }
 }
 
 fn never(_: &Workload) -> bool {
     false
 }
 
-fn run(ctx: &Ctx, mut b: Builder, h: &Hygiene) -> CheckResult {
-    let mut bad = 0;
-    let mut judged = 0;
-    let mut out_of_scope = 0;
-    let walked = walk(ctx, &mut b, h.judges, |w, b| {
-        if (h.out_of_scope)(w) {
-            out_of_scope += 1;
-            return;
-        }
-        judged += 1;
-        let found = (h.judge)(w);
-        if found.is_empty() {
-            return;
-        }
-        bad += 1;
-        for f in found {
-            b.push(
-                Status::Fail,
-                format!("{}: {}", w.display(), f.message),
-                evidence(w.kind, w.obj, format!("{}{}", w.ptr, f.pointer)),
-            );
-        }
-        if w.kind == PODS {
-            b.cmd(format!(
-                "kubectl get pod {} -n {} -o yaml",
-                name(w.obj),
-                namespace(w.obj).unwrap_or("")
-            ));
-        }
-    });
+/// Runs a check of [`SCANNED`](super::SCANNED) from the evaluation's one walk.
+pub(super) fn run(ctx: &Ctx, mut b: Builder, h: &Hygiene) -> CheckResult {
+    let scan = ctx.workload_scan();
+    for e in &scan.missing {
+        b.missing(e, h.judges);
+    }
+    let j = scan
+        .checks
+        .get(h.id)
+        .expect("every check run from the scan is in SCANNED");
+    for (message, evidence) in &j.found {
+        b.push(Status::Fail, message.clone(), evidence.clone());
+    }
+    for c in &j.commands {
+        b.cmd(c.clone());
+    }
+    let (judged, bad) = (j.judged, j.bad);
     if bad == 0 && judged > 0 {
         b.push(
             Status::Pass,
@@ -206,15 +247,16 @@ fn run(ctx: &Ctx, mut b: Builder, h: &Hygiene) -> CheckResult {
         );
     }
     let mut note = String::new();
-    if walked.skipped > 0 {
+    if scan.skipped > 0 {
         note.push_str(&format!(
             " {} object(s) in system namespaces are not judged.",
-            walked.skipped
+            scan.skipped
         ));
     }
-    if out_of_scope > 0 {
+    if j.out_of_scope > 0 {
         note.push_str(&format!(
-            " {out_of_scope} object(s) are outside this check's scope (see docs/controls.md)."
+            " {} object(s) are outside this check's scope (see docs/controls.md).",
+            j.out_of_scope
         ));
     }
     let status = b.derived().unwrap_or(Status::NotApplicable);
@@ -234,13 +276,14 @@ fn run(ctx: &Ctx, mut b: Builder, h: &Hygiene) -> CheckResult {
     b.finish(status, explanation, Some(h.remediation))
 }
 
+/// Defines the `CheckDef` of a check of [`SCANNED`](super::SCANNED).
 macro_rules! hygiene_check {
-    ($(#[$doc:meta])* $name:ident, $id:literal, $title:literal, $spec:ident) => {
+    ($(#[$doc:meta])* $name:ident, $title:literal, $resource:expr, $spec:path) => {
         $(#[$doc])*
         pub const $name: CheckDef = CheckDef {
-            id: $id,
+            id: $spec.id,
             title: $title,
-            resource: RESOURCE,
+            resource: $resource,
             commands: &[COMMAND],
             requires: &[],
             judges: $spec.judges,
@@ -250,18 +293,20 @@ macro_rules! hygiene_check {
         };
     };
 }
+pub(super) use hygiene_check;
 
 // ---- workload.resources ----------------------------------------------------------------
 
 hygiene_check!(
     /// `workload.resources`: every container sets CPU and memory requests and limits.
     RESOURCES,
-    "workload.resources",
     "Containers set CPU and memory requests and limits",
+    RESOURCE,
     RESOURCES_SPEC
 );
 
-const RESOURCES_SPEC: Hygiene = Hygiene {
+pub(crate) const RESOURCES_SPEC: Hygiene = Hygiene {
+    id: "workload.resources",
     judges: "whether containers set resource requests and limits",
     out_of_scope: never,
     judge: resources,
@@ -303,12 +348,13 @@ fn resources(w: &Workload) -> Vec<Found> {
 hygiene_check!(
     /// `workload.read-only-root`: every container runs with a read-only root filesystem.
     READ_ONLY_ROOT,
-    "workload.read-only-root",
     "Containers run with a read-only root filesystem",
+    RESOURCE,
     READ_ONLY_SPEC
 );
 
-const READ_ONLY_SPEC: Hygiene = Hygiene {
+pub(crate) const READ_ONLY_SPEC: Hygiene = Hygiene {
+    id: "workload.read-only-root",
     judges: "whether containers have a read-only root filesystem",
     out_of_scope: never,
     judge: read_only_root,
@@ -337,12 +383,13 @@ fn read_only_root(w: &Workload) -> Vec<Found> {
 hygiene_check!(
     /// `workload.probes`: every long-running container has liveness and readiness probes.
     PROBES,
-    "workload.probes",
     "Containers have liveness and readiness probes",
+    RESOURCE,
     PROBES_SPEC
 );
 
-const PROBES_SPEC: Hygiene = Hygiene {
+pub(crate) const PROBES_SPEC: Hygiene = Hygiene {
+    id: "workload.probes",
     judges: "whether containers have health probes",
     out_of_scope: is_batch,
     judge: probes,
@@ -395,12 +442,13 @@ fn probes(w: &Workload) -> Vec<Found> {
 hygiene_check!(
     /// `workload.host-port`: no container binds a port on the node (`hostPort`).
     HOST_PORT,
-    "workload.host-port",
     "No container binds a host port",
+    RESOURCE,
     HOST_PORT_SPEC
 );
 
-const HOST_PORT_SPEC: Hygiene = Hygiene {
+pub(crate) const HOST_PORT_SPEC: Hygiene = Hygiene {
+    id: "workload.host-port",
     judges: "whether containers bind host ports",
     out_of_scope: never,
     judge: host_port,
@@ -427,12 +475,13 @@ fn host_port(w: &Workload) -> Vec<Found> {
 hygiene_check!(
     /// `workload.net-raw`: every container drops the `NET_RAW` capability.
     NET_RAW,
-    "workload.net-raw",
     "Containers drop the NET_RAW capability",
+    RESOURCE,
     NET_RAW_SPEC
 );
 
-const NET_RAW_SPEC: Hygiene = Hygiene {
+pub(crate) const NET_RAW_SPEC: Hygiene = Hygiene {
+    id: "workload.net-raw",
     judges: "whether containers drop NET_RAW",
     out_of_scope: is_windows,
     judge: net_raw,
@@ -486,12 +535,13 @@ fn net_raw(w: &Workload) -> Vec<Found> {
 hygiene_check!(
     /// `workload.runtime-socket`: no pod mounts a container runtime's socket from the node.
     RUNTIME_SOCKET,
-    "workload.runtime-socket",
     "No pod mounts a container runtime socket",
+    RESOURCE,
     SOCKET_SPEC
 );
 
-const SOCKET_SPEC: Hygiene = Hygiene {
+pub(crate) const SOCKET_SPEC: Hygiene = Hygiene {
+    id: "workload.runtime-socket",
     judges: "whether pods mount a container runtime socket",
     out_of_scope: never,
     judge: runtime_socket,
@@ -595,12 +645,13 @@ fn runtime_socket(w: &Workload) -> Vec<Found> {
 hygiene_check!(
     /// `workload.image-tag`: no image is on `:latest` or without a tag.
     IMAGE_TAG,
-    "workload.image-tag",
     "No image on :latest or without a tag",
+    RESOURCE,
     IMAGE_TAG_SPEC
 );
 
-const IMAGE_TAG_SPEC: Hygiene = Hygiene {
+pub(crate) const IMAGE_TAG_SPEC: Hygiene = Hygiene {
+    id: "workload.image-tag",
     judges: "which image tags containers run",
     out_of_scope: never,
     judge: image_tag,
@@ -644,12 +695,13 @@ fn image_tag(w: &Workload) -> Vec<Found> {
 hygiene_check!(
     /// `workload.default-namespace`: no workload runs in the `default` namespace.
     DEFAULT_NAMESPACE,
-    "workload.default-namespace",
     "No workloads in the default namespace",
+    RESOURCE,
     DEFAULT_NS_SPEC
 );
 
-const DEFAULT_NS_SPEC: Hygiene = Hygiene {
+pub(crate) const DEFAULT_NS_SPEC: Hygiene = Hygiene {
+    id: "workload.default-namespace",
     judges: "whether workloads run in the default namespace",
     out_of_scope: never,
     judge: default_namespace,
