@@ -228,21 +228,36 @@ fn rbac_default_roles_answer_like_kubectl_auth_can_i() {
     assert_eq!(
         find(&masters).flags,
         [
+            "admission-webhooks",
+            "approve-csrs",
             "bind",
             "cluster-admin",
+            "create-persistentvolumes",
+            "csr-approval",
+            "csr-signers",
             "escalate",
             "impersonate",
+            "nodes-proxy",
             "pods-exec",
             "read-secrets",
+            "serviceaccount-tokens",
+            "services-status",
             "wildcard"
         ]
     );
     assert_eq!(find(&vera).flags, Vec::<String>::new());
-    // edit may impersonate ServiceAccounts of its namespace (system:aggregate-to-edit).
+    // edit may impersonate ServiceAccounts of its namespace and create their tokens
+    // (system:aggregate-to-edit).
     assert_eq!(
         find(&ed).flags,
-        ["impersonate", "pods-exec", "read-secrets"]
+        [
+            "impersonate",
+            "pods-exec",
+            "read-secrets",
+            "serviceaccount-tokens"
+        ]
     );
+    assert!(m.can(&ed, "create", "", "serviceaccounts/token", dev, Some("ci")));
     assert!(m.can(&ed, "impersonate", "", "serviceaccounts", dev, Some("ci")));
     assert!(!m.can(&ed, "impersonate", "", "users", None, Some("jane")));
     assert!(find(&adm).flags.contains(&"pods-exec".to_string()));
@@ -320,9 +335,12 @@ fn summary(f: &auditpack::Findings) -> Vec<String> {
 /// Every check that is not `pass`, with its non-passing observations. The Task API fixture
 /// plants four problems (cluster-admin for jane@example.com, frontend without default-deny,
 /// a privileged pod in legacy, a RoleBinding to a deleted ServiceAccount); everything listed
-/// here follows from one of them, except three honest gaps of the inputs themselves: the
-/// lesson's audit policy has no catch-all rule, no audit-log summary was supplied, and the
-/// kubeadm API server leaves --anonymous-auth at its default (true).
+/// here follows from one of them (the legacy pod is also the one workload without limits,
+/// probes or a read-only root, and jane's cluster-admin holds every dangerous power), except
+/// three honest gaps of the inputs themselves: the lesson's audit policy has no catch-all
+/// rule, no audit-log summary was supplied, and the kubeadm API server leaves
+/// --anonymous-auth at its default (true). The frontend's LoadBalancer Service is exposure
+/// by design: its namespace is labelled `auditpack.io/public=true`.
 const TASK_API_EXPECTED: &[&str] = &[
     "rbac.cluster-admin fail",
     "  fail User jane@example.com holds cluster-admin, wildcard cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0, rules/1",
@@ -339,6 +357,9 @@ const TASK_API_EXPECTED: &[&str] = &[
     "network.allow-all pass",
     "encryption.at-rest pass",
     "encryption.volumes pass",
+    "secrets.env-injection pass",
+    "secrets.literal-env pass",
+    "workload.default-namespace pass",
     "lifecycle.orphaned-bindings fail",
     "  manual User jane@example.com is bound by ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin: whether this person or group still needs access cannot be seen from the cluster; confirm it against the identity provider's records",
     "  fail RoleBinding/production/ci-deployer-read names ServiceAccount production/ci-deployer, which does not exist: the grant lingers and would apply to any ServiceAccount later created with that name",
@@ -351,17 +372,31 @@ const TASK_API_EXPECTED: &[&str] = &[
     "  fail Pod legacy/report-runner violates baseline v1.34: container report-runner is privileged (privileged)",
     "pss.restricted fail",
     "  fail Pod legacy/report-runner violates restricted v1.34: container report-runner is privileged (privileged); container report-runner does not set allowPrivilegeEscalation=false (allowPrivilegeEscalation); container report-runner does not set runAsNonRoot=true (nor does the pod) (runAsNonRoot); container report-runner has no seccomp profile (nor does the pod) (seccompProfile_restricted); container report-runner does not drop ALL capabilities (capabilities_restricted)",
+    "rbac.dangerous-powers fail",
+    "  fail User jane@example.com holds approve CertificateSigningRequests (certificatesigningrequests/approval update + signers approve), nodes/proxy (the kubelet API), create PersistentVolumes, create ServiceAccount tokens (serviceaccounts/token), write admission webhook configurations, patch services/status (CVE-2020-8554) cluster-wide through ClusterRoleBinding/jane-admin -> ClusterRole cluster-admin, granted by ClusterRole cluster-admin rules/0",
+    "workload.runtime-socket pass",
+    "workload.net-raw fail",
+    "  fail Pod legacy/report-runner: container report-runner is privileged: it holds every capability, NET_RAW included",
     "network.default-deny fail",
     "  fail namespace frontend has no default-deny network policy for ingress or egress: every pod there accepts and opens any connection not otherwise restricted",
+    "exposure.services pass",
+    "workload.host-port pass",
     "transit.api-tls pass",
     "transit.service-mtls pass",
     "integrity.image-signing pass",
     "integrity.image-digests pass",
+    "workload.image-tag pass",
+    "workload.read-only-root fail",
+    "  fail Pod legacy/report-runner: container report-runner does not set readOnlyRootFilesystem: true",
     "audit.policy fail",
     "  fail no catch-all rule: requests that match no rule are not logged (for example `create deployments` is logged at None, and so are exec into pods and namespace deletion)",
     "audit.log-backend pass",
     "audit.log-continuity not-collected",
     "  not-collected no audit-log summary in the snapshot",
+    "workload.resources fail",
+    "  fail Pod legacy/report-runner: container report-runner sets no cpu request, no memory request, no cpu limit, no memory limit",
+    "workload.probes fail",
+    "  fail Pod legacy/report-runner: container report-runner has no liveness or readiness probe",
     "identity.unique-users pass",
     "authn.anonymous-auth fail",
     "  fail kube-apiserver-control-plane-1 does not set --anonymous-auth, whose default is true: requests without credentials are served as system:anonymous",
@@ -387,17 +422,19 @@ fn task_api_fixture_finds_each_planted_problem_and_nothing_else() {
             "soc2 CC6.3 fail",
             "soc2 CC6.6 fail",
             "soc2 CC6.7 pass",
-            "soc2 CC6.8 pass",
+            "soc2 CC6.8 fail",
             "soc2 CC7.1 fail",
             "soc2 CC7.2 fail",
             "soc2 CC8.1 not-collected",
+            "soc2 A1.1 fail",
+            "soc2 A1.2 fail",
             "hipaa 164.312(a)(1) fail",
             "hipaa 164.312(a)(2)(i) pass",
             "hipaa 164.312(a)(2)(iv) pass",
             "hipaa 164.312(b) fail",
             "hipaa 164.312(c)(1) fail",
             "hipaa 164.312(d) fail",
-            "hipaa 164.312(e)(1) pass",
+            "hipaa 164.312(e)(1) fail",
             "hipaa 164.312(e)(2)(ii) pass",
         ]
     );
@@ -1149,6 +1186,97 @@ fn encryption_at_rest_reads_real_configs_and_says_when_it_cannot_see() {
     assert_eq!(run(&snap).0, auditpack::Status::NotCollected);
 }
 
+/// The workload, secrets and exposure checks: not-collected without their kinds (the one
+/// failing workload of the Task API is a bare Pod, so templates alone pass nothing), and
+/// not-applicable with nothing in scope, never pass.
+#[test]
+fn workload_secrets_and_exposure_checks_need_their_evidence() {
+    const WORKLOAD: &[&str] = &[
+        "workload.resources",
+        "workload.read-only-root",
+        "workload.probes",
+        "workload.host-port",
+        "workload.net-raw",
+        "workload.runtime-socket",
+        "workload.image-tag",
+        "workload.default-namespace",
+        "secrets.env-injection",
+        "secrets.literal-env",
+    ];
+    let full = auditpack::evaluate(&task_api_snapshot(), &Default::default()).unwrap();
+    assert_eq!(
+        check(&full, "workload.resources").status,
+        auditpack::Status::Fail
+    );
+    assert_eq!(
+        check(&full, "exposure.services").status,
+        auditpack::Status::Pass
+    );
+
+    let mut snap = task_api_snapshot();
+    snap.mark("pods", auditpack::CollectionStatus::Forbidden, "403");
+    snap.mark("services", auditpack::CollectionStatus::Forbidden, "403");
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    for id in WORKLOAD.iter().chain(&["exposure.services"]) {
+        let c = check(&f, id);
+        assert_eq!(
+            c.status,
+            auditpack::Status::NotCollected,
+            "{id}: {}",
+            c.explanation
+        );
+    }
+
+    // Nothing in scope: only system pods, no templates, no application Services.
+    let mut snap = task_api_snapshot();
+    for key in [
+        "deployments.apps",
+        "statefulsets.apps",
+        "daemonsets.apps",
+        "jobs.batch",
+        "cronjobs.batch",
+    ] {
+        snap.resources.get_mut(key).unwrap().items.retain(|_| false);
+    }
+    snap.resources
+        .get_mut("pods")
+        .unwrap()
+        .items
+        .retain(|p| p.namespace() == "kube-system");
+    snap.resources
+        .get_mut("services")
+        .unwrap()
+        .items
+        .retain(|s| s.namespace() == "default");
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    for id in WORKLOAD {
+        let c = check(&f, id);
+        assert_eq!(
+            c.status,
+            auditpack::Status::NotApplicable,
+            "{id}: {}",
+            c.explanation
+        );
+        assert!(
+            c.explanation.contains("system namespaces are not judged"),
+            "{id}"
+        );
+    }
+    // Only the API server's own ClusterIP Service in `default`: judged, nothing exposed.
+    let c = check(&f, "exposure.services");
+    assert_eq!(c.status, auditpack::Status::Pass, "{}", c.explanation);
+    snap.resources
+        .get_mut("services")
+        .unwrap()
+        .items
+        .retain(|_| false);
+    let f = auditpack::evaluate(&snap, &Default::default()).unwrap();
+    assert_eq!(
+        check(&f, "exposure.services").status,
+        auditpack::Status::NotApplicable
+    );
+}
+
 #[test]
 fn uncollected_kinds_are_never_pass() {
     let mut snap = task_api_snapshot();
@@ -1432,7 +1560,7 @@ mod cli {
             ["soc2", "hipaa"]
         );
         assert_eq!(f.snapshot_collected_at, "2026-11-01T00:00:00Z");
-        assert_eq!(f.controls.len(), 17);
+        assert_eq!(f.controls.len(), 19);
         // Same input, same bytes; --out writes the same document.
         let (_, again, _) = run(&["snapshot.json"]);
         assert_eq!(stdout, again);

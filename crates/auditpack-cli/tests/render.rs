@@ -625,9 +625,9 @@ fn oscal_assessment_results_are_schema_valid_and_deterministic() {
     assert_eq!(oscal_errors(&v, &ar), Vec::<String>::new());
     let result = &ar["assessment-results"]["results"][0];
     // One observation per check, one finding per control.
-    assert_eq!(result["observations"].as_array().unwrap().len(), 29);
+    assert_eq!(result["observations"].as_array().unwrap().len(), 41);
     let findings = result["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 17);
+    assert_eq!(findings.len(), 19);
     // Only pass is satisfied: not-collected audit logging is not-satisfied.
     let cc72 = findings
         .iter()
@@ -636,7 +636,7 @@ fn oscal_assessment_results_are_schema_valid_and_deterministic() {
     assert_eq!(cc72["target"]["status"]["state"], "not-satisfied");
     let e1 = findings
         .iter()
-        .find(|f| f["target"]["target-id"] == "hipaa_164.312-e-1")
+        .find(|f| f["target"]["target-id"] == "hipaa_164.312-e-2-ii")
         .unwrap();
     assert_eq!(e1["target"]["status"]["state"], "satisfied");
     // UUIDs are stable across renders and unique within the document.
@@ -897,7 +897,7 @@ fn evidence_checklist_follows_collection_statuses() {
 fn access_review_table_lists_subjects_and_flags() {
     let md = render_md(&sample_snapshot(), &sample_findings());
     let section = md_section(&md, "## Effective-access review");
-    assert!(section.contains("| User jane@example.com | cluster-wide | \\* \\* cluster-wide via ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin | **bind**, **cluster-admin**, **escalate**, **impersonate**, **pods-exec**, **read-secrets**, **wildcard** |"), "{section}");
+    assert!(section.contains("| User jane@example.com | cluster-wide | \\* \\* cluster-wide via ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin | **admission-webhooks**, **approve-csrs**, **bind**, **cluster-admin**, **create-persistentvolumes**, **csr-approval**, **csr-signers**, **escalate**, **impersonate**, **nodes-proxy**, **pods-exec**, **read-secrets**, **serviceaccount-tokens**, **services-status**, **wildcard** |"), "{section}");
     assert!(section.contains("| ServiceAccount production/task-api-sa | production | get, list pods, configmaps in production via RoleBinding/production/task-api-binding -> Role/task-api-role | — |"), "{section}");
     // The orphaned binding still resolves to access: the review shows it.
     assert!(section.contains("| ServiceAccount production/ci-deployer | production | get, list pods, configmaps in production via RoleBinding/production/ci-deployer-read -> Role/task-api-role | — |"), "{section}");

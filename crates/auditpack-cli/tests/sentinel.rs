@@ -87,6 +87,7 @@ fn container(p: &mut Plant, name: &str) -> Value {
             {"name": "B", "value": p.b64("env value base64")},
             {"name": "C", "value": p.b64json("env value base64 JSON")},
             {"name": "D", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+            {"name": "DB_PASSWORD", "value": p.raw("env credential-named value")},
         ],
         "livenessProbe": {"httpGet": {"path": format!("/healthz?token={}", p.raw("probe path query")),
             "port": 8080, "httpHeaders": [
@@ -610,6 +611,26 @@ fn no_marker_survives_an_import_into_the_snapshot_or_the_packet() {
     assert!(
         findings.contains("--encryption-provider-config=/etc/kubernetes/enc.yaml"),
         "the apiserver flags are still evidence"
+    );
+    // The credential-named literal is reported from the redactor's marker alone: the
+    // check names the variable, and its value (searched above) is nowhere.
+    let findings: Value = serde_json::from_str(&findings).unwrap();
+    let literal = findings["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "secrets.literal-env")
+        .unwrap();
+    assert_eq!(literal["status"], "fail");
+    assert!(
+        literal["observations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["message"].as_str().unwrap().contains(
+                "Pod vault/payments-0: container app sets DB_PASSWORD to a literal value"
+            )),
+        "{literal:#}"
     );
 }
 

@@ -38,6 +38,7 @@ pub struct Ctx<'a> {
     pub previous: Option<&'a Snapshot>,
     parsed: HashMap<&'a str, OnceLock<Vec<Value>>>,
     rbac: OnceLock<Result<model::rbac::Model, NotCollected>>,
+    workloads: OnceLock<checks::workload::Scan>,
 }
 
 impl<'a> Ctx<'a> {
@@ -52,6 +53,7 @@ impl<'a> Ctx<'a> {
                 .map(|k| (k.as_str(), OnceLock::new()))
                 .collect(),
             rbac: OnceLock::new(),
+            workloads: OnceLock::new(),
         }
     }
 
@@ -86,6 +88,13 @@ impl<'a> Ctx<'a> {
         namespace: &str,
     ) -> Result<Vec<Value>, NotCollected> {
         Ok(self.snap.collected(key)?.parse_in(namespace))
+    }
+
+    /// What the one walk over the pods and pod templates found for the checks of
+    /// [`checks::SCANNED`], built on first use.
+    pub(crate) fn workload_scan(&self) -> &checks::workload::Scan {
+        self.workloads
+            .get_or_init(|| checks::workload::Scan::build(self, checks::SCANNED))
     }
 
     /// The RBAC model, built on first use.
@@ -159,6 +168,9 @@ const FAMILIES: &[&[&CheckDef]] = &[
     checks::lifecycle::CHECKS,
     checks::network::CHECKS,
     checks::pss::CHECKS,
+    checks::workload::CHECKS,
+    checks::secrets::CHECKS,
+    checks::exposure::CHECKS,
     checks::integrity::CHECKS,
     checks::encryption::CHECKS,
     checks::authn::CHECKS,
@@ -478,6 +490,9 @@ mod tests {
             ("lifecycle", checks::lifecycle::CHECKS),
             ("network", checks::network::CHECKS),
             ("pss", checks::pss::CHECKS),
+            ("workload", checks::workload::CHECKS),
+            ("secrets", checks::secrets::CHECKS),
+            ("exposure", checks::exposure::CHECKS),
             ("integrity", checks::integrity::CHECKS),
             ("encryption", checks::encryption::CHECKS),
             ("authn", checks::authn::CHECKS),

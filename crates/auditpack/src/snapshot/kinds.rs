@@ -299,6 +299,10 @@ kinds! {
     STORAGE_CLASSES = "storageclasses.storage.k8s.io", "storage.k8s.io", "v1", "StorageClass", "storageclasses", false, false, false, Some(Platform), Some(Storage);
     /// PersistentVolumes.
     PERSISTENT_VOLUMES = "persistentvolumes", "", "v1", "PersistentVolume", "persistentvolumes", false, false, false, None, Some(Storage);
+
+    // Services, for what is exposed outside the cluster (exposure.services).
+    /// Services.
+    SERVICES = "services", "", "v1", "Service", "services", true, false, false, Some(Network), None;
 }
 
 #[cfg(test)]

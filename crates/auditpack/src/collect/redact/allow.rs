@@ -42,6 +42,10 @@ pub(super) enum Spec {
     DropEntries(&'static str),
     /// A URL or a path with a query: userinfo and credential parameters masked.
     Url,
+    /// A resource quantity (`500m`, `128Mi`, `2`): kept when it has the form the API
+    /// defines, else replaced by the marker (the field stays, so a check that tests for
+    /// the limit's presence still sees it).
+    Quantity,
 }
 
 /// The allow-list of one object.
@@ -99,6 +103,31 @@ pub(super) const ANNOTATIONS: &[(&str, Shape)] = &[
     ),
     // Read by the Pod Security Standards before policy version 1.19.
     ("seccomp.security.alpha.kubernetes.io/pod", Shape::Seccomp),
+    // Read by exposure.services: a cloud load balancer made internal (VPC only).
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-internal",
+        Shape::Bool,
+    ),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        Shape::OneOf(&["internal", "internet-facing"]),
+    ),
+    (
+        "networking.gke.io/load-balancer-type",
+        Shape::OneOf(&["Internal", "External"]),
+    ),
+    (
+        "cloud.google.com/load-balancer-type",
+        Shape::OneOf(&["Internal", "External", "internal", "external"]),
+    ),
+    (
+        "service.beta.kubernetes.io/azure-load-balancer-internal",
+        Shape::Bool,
+    ),
+    (
+        "service.beta.kubernetes.io/oci-load-balancer-internal",
+        Shape::Bool,
+    ),
 ];
 
 /// Annotation prefixes that stay (AppArmor and, before policy version 1.19, seccomp
@@ -482,6 +511,17 @@ static MOUNT: Obj = Obj {
     ..OBJ
 };
 
+/// A container's `resources`: the requests and limits the workload checks read (their
+/// quantities only; `claims` names DRA claims and is dropped quietly).
+static RESOURCES: Obj = Obj {
+    fields: &[
+        ("limits", Spec::Map(&Spec::Quantity)),
+        ("requests", Spec::Map(&Spec::Quantity)),
+    ],
+    quiet: &["claims"],
+    ..OBJ
+};
+
 static CONTAINER: Obj = Obj {
     fields: &[
         ("name", Spec::Str),
@@ -500,9 +540,9 @@ static CONTAINER: Obj = Obj {
         ("restartPolicy", Spec::Str),
         ("imagePullPolicy", Spec::Str),
         ("targetContainerName", Spec::Str),
+        ("resources", Spec::Obj(&RESOURCES)),
     ],
     quiet: &[
-        "resources",
         "resizePolicy",
         "restartPolicyRules",
         "stdin",
@@ -845,6 +885,73 @@ static CRONJOB_SPEC: Obj = Obj {
 object!(CRONJOB,
     "spec" => Spec::Obj(&CRONJOB_SPEC),
     "status" => Spec::Obj(&NO_STATUS),
+);
+
+// ---- services ----------------------------------------------------------------------
+
+static SERVICE_PORT: Obj = Obj {
+    fields: &[
+        ("name", Spec::Str),
+        ("protocol", Spec::Str),
+        ("appProtocol", Spec::Str),
+        ("port", Spec::Int),
+        ("targetPort", Spec::Scalar),
+        ("nodePort", Spec::Int),
+    ],
+    ..OBJ
+};
+
+/// A Service: its type, ports, selector and the addresses it is reachable on (what the
+/// exposure check reads).
+static SERVICE_SPEC: Obj = Obj {
+    fields: &[
+        ("type", Spec::Str),
+        ("selector", Spec::Labels),
+        ("ports", Spec::List(&Spec::Obj(&SERVICE_PORT))),
+        ("externalIPs", Spec::List(&Spec::Str)),
+        ("externalName", Spec::Str),
+        ("loadBalancerSourceRanges", Spec::List(&Spec::Str)),
+        ("loadBalancerClass", Spec::Str),
+        ("externalTrafficPolicy", Spec::Str),
+    ],
+    quiet: &[
+        "allocateLoadBalancerNodePorts",
+        "clusterIP",
+        "clusterIPs",
+        "healthCheckNodePort",
+        "internalTrafficPolicy",
+        "ipFamilies",
+        "ipFamilyPolicy",
+        "loadBalancerIP",
+        "publishNotReadyAddresses",
+        "sessionAffinity",
+        "sessionAffinityConfig",
+        "trafficDistribution",
+    ],
+    ..OBJ
+};
+
+static LB_INGRESS: Obj = Obj {
+    fields: &[("ip", Spec::Str), ("hostname", Spec::Str)],
+    status: true,
+    ..OBJ
+};
+
+static LOAD_BALANCER_STATUS: Obj = Obj {
+    fields: &[("ingress", Spec::List(&Spec::Obj(&LB_INGRESS)))],
+    status: true,
+    ..OBJ
+};
+
+static SERVICE_STATUS: Obj = Obj {
+    fields: &[("loadBalancer", Spec::Obj(&LOAD_BALANCER_STATUS))],
+    status: true,
+    ..OBJ
+};
+
+object!(SERVICE,
+    "spec" => Spec::Obj(&SERVICE_SPEC),
+    "status" => Spec::Obj(&SERVICE_STATUS),
 );
 
 // ---- namespaces, identities, RBAC ----------------------------------------------------
@@ -1784,6 +1891,7 @@ pub(super) static KINDS: &[(&str, &str, &Obj)] = &[
     ),
     ("storage.k8s.io", "StorageClass", &STORAGE_CLASS),
     ("", "PersistentVolume", &PERSISTENT_VOLUME),
+    ("", "Service", &SERVICE),
 ];
 
 // ---- evidence files ------------------------------------------------------------------

@@ -180,6 +180,35 @@ fn is_number_or_duration(v: &str) -> bool {
     groups > 0
 }
 
+/// Whether `v` has the form of a Kubernetes resource quantity (`500m`, `1.5Gi`, `2`,
+/// `1e3`): a signed decimal number and one of the API's suffixes, at most 64 bytes.
+pub fn is_quantity(v: &str) -> bool {
+    if v.is_empty() || v.len() > 64 {
+        return false;
+    }
+    let body = v.strip_prefix(['+', '-']).unwrap_or(v);
+    let digits = body
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    let (number, suffix) = body.split_at(digits);
+    let dots = number.bytes().filter(|b| *b == b'.').count();
+    if number.is_empty() || number == "." || dots > 1 {
+        return false;
+    }
+    const SUFFIXES: &[&str] = &[
+        "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E",
+    ];
+    if SUFFIXES.contains(&suffix) {
+        return true;
+    }
+    // A decimal exponent: e or E, then a signed integer.
+    suffix
+        .strip_prefix(['e', 'E'])
+        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -768,5 +797,28 @@ mod tests {
         let mut a = vec![json!("--token=x"), json!("--password"), json!("y")];
         mask_args(&mut a);
         assert!(mask_args(&mut a).is_empty());
+    }
+
+    #[test]
+    fn quantities_are_told_from_other_text() {
+        for q in [
+            "500m", "1", "1.5Gi", "128Mi", "2e3", "0.5", ".5", "+1k", "1E-2", "100u",
+        ] {
+            assert!(is_quantity(q), "{q}");
+        }
+        for q in [
+            "",
+            "m",
+            "1..2",
+            "1Gib",
+            "SNTL001Q7XK",
+            "12 Mi",
+            "e3",
+            "1e",
+            "abc",
+            "1.2.3",
+        ] {
+            assert!(!is_quantity(q), "{q}");
+        }
     }
 }

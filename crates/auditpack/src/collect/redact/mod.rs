@@ -252,6 +252,7 @@ impl Walker {
             }
             Spec::DropEntries(reason) => self.drop_entries(v, reason),
             Spec::Url => self.url(v),
+            Spec::Quantity => self.quantity(v),
         }
     }
 
@@ -376,6 +377,21 @@ impl Walker {
             None => self.record(reason),
         }
         false
+    }
+
+    /// A resource quantity stays when it has the API's form; any other value is replaced
+    /// by the marker (a number of JSON stays as it is).
+    fn quantity(&mut self, v: &mut Value) -> bool {
+        match v {
+            Value::Number(_) => true,
+            Value::String(s) if s == REDACTED || mask::is_quantity(s) => true,
+            Value::String(_) => {
+                *v = Value::String(REDACTED.into());
+                self.record("value not of the form of a resource quantity");
+                true
+            }
+            _ => self.typed(false),
+        }
     }
 
     /// A URL stays, with credentials in it masked.

@@ -272,7 +272,9 @@ fn pod_secret_locations_are_masked_and_listed() {
         "Authorization"
     );
     assert_eq!(c["readinessProbe"]["exec"]["command"], json!([REDACTED]));
-    assert!(c.get("resources").is_none() && c.get("terminationMessagePath").is_none());
+    // Resource quantities are evidence (workload.resources reads them); bookkeeping is not.
+    assert_eq!(c["resources"], json!({"limits": {"cpu": "1"}}));
+    assert!(c.get("terminationMessagePath").is_none());
     assert_eq!(
         pod["spec"]["volumes"][0],
         json!({"name": "c", "csi": {"driver": "d"}})
@@ -339,4 +341,57 @@ fn server_url_loses_userinfo() {
         Some("https://127.0.0.1:6443")
     );
     assert_eq!(server_url("https://127.0.0.1:6443"), None);
+}
+
+/// A resource quantity is evidence; anything else in its place is masked, not copied.
+#[test]
+fn resource_quantities_stay_and_other_values_are_masked() {
+    let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"},
+        "spec": {"containers": [{"name": "a", "resources": {
+            "limits": {"cpu": "500m", "memory": "128Mi", "nvidia.com/gpu": 1},
+            "requests": {"cpu": "hunter2-password"},
+            "claims": [{"name": "gpu"}]}}]}});
+    let r = redact_object(&mut pod, "pods");
+    assert_eq!(
+        pod["spec"]["containers"][0]["resources"],
+        json!({"limits": {"cpu": "500m", "memory": "128Mi", "nvidia.com/gpu": 1},
+            "requests": {"cpu": REDACTED}})
+    );
+    assert_eq!(pointers(&r), ["/spec/containers/0/resources/requests/cpu"]);
+}
+
+/// A Service keeps what the exposure check reads, and its selector's credential-like
+/// values are masked like labels.
+#[test]
+fn services_keep_type_ports_and_addresses() {
+    let mut svc = json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "s", "namespace": "n", "annotations": {
+            "networking.gke.io/load-balancer-type": "Internal", "example.com/owner": "x"}},
+        "spec": {"type": "NodePort", "clusterIP": "10.0.0.1",
+            "selector": {"app": "web", "api-token": "abc123"},
+            "ports": [{"port": 80, "nodePort": 30003, "targetPort": "http"}],
+            "externalIPs": ["203.0.113.7"], "unknown": "x"},
+        "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.1"}]}}});
+    let r = redact_object(&mut svc, "services");
+    assert_eq!(svc["spec"]["type"], "NodePort");
+    assert_eq!(svc["spec"]["ports"][0]["nodePort"], 30003);
+    assert_eq!(svc["spec"]["externalIPs"], json!(["203.0.113.7"]));
+    assert_eq!(
+        svc["spec"]["selector"],
+        json!({"app": "web", "api-token": REDACTED})
+    );
+    assert_eq!(
+        svc["metadata"]["annotations"],
+        json!({"networking.gke.io/load-balancer-type": "Internal"})
+    );
+    assert!(svc["spec"].get("clusterIP").is_none());
+    assert_eq!(
+        svc["status"]["loadBalancer"]["ingress"][0]["ip"],
+        "198.51.100.1"
+    );
+    let p = pointers(&r);
+    assert!(
+        p.contains(&"/spec/unknown") && p.contains(&"/spec/selector/api-token"),
+        "{p:?}"
+    );
 }

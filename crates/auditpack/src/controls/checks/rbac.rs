@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::controls::model::rbac::RBAC_KINDS;
 use crate::controls::model::rbac::{
-    Binding, RuleOrigin, is_system_subject, rule_flags, subject_display,
+    APPROVE_CSRS, Binding, RuleOrigin, is_system_subject, pair_flags, rule_flags, subject_display,
 };
 use crate::controls::util::{Builder, evidence, evidence_file};
 use crate::controls::{CheckDef, Ctx, REQUIRED};
@@ -30,6 +30,7 @@ pub const CHECKS: &[&CheckDef] = &[
     &ESCALATION,
     &PODS_EXEC,
     &DEFAULT_SERVICE_ACCOUNT,
+    &DANGEROUS_POWERS,
 ];
 
 const RBAC_COMMANDS: &[&str] = &[
@@ -62,7 +63,35 @@ const SPECS: &[Spec] = &[
         risk: "Exec gives a shell inside running containers, with their data and credentials, bypassing application-level access control.",
         remediation: "Grant pods/exec only to an audited break-glass role, not to everyday roles.",
     },
+    Spec {
+        flags: &[
+            APPROVE_CSRS,
+            "nodes-proxy",
+            "create-persistentvolumes",
+            "serviceaccount-tokens",
+            "admission-webhooks",
+            "services-status",
+        ],
+        power: "a power that leads to the node or to other identities (approving CSRs, nodes/proxy, creating PersistentVolumes or ServiceAccount tokens, writing admission webhooks, services/status)",
+        risk: "Each of these reaches past RBAC: an approved CSR is a client certificate for any name, nodes/proxy is the kubelet's API (exec in any pod on the node), a PersistentVolume can point at any host path, a ServiceAccount token is that account's identity, an admission webhook sees and may rewrite every object sent to the API, and services/status can redirect traffic (CVE-2020-8554).",
+        remediation: "Remove these grants from roles bound to people and workloads; keep them with the controllers that need them (Kubernetes' own `system:` roles), or in an audited break-glass role.",
+    },
 ];
+
+/// What each power of `rbac.dangerous-powers` is, in an observation.
+fn power_name(flag: &str) -> &str {
+    match flag {
+        APPROVE_CSRS => {
+            "approve CertificateSigningRequests (certificatesigningrequests/approval update + signers approve)"
+        }
+        "nodes-proxy" => "nodes/proxy (the kubelet API)",
+        "create-persistentvolumes" => "create PersistentVolumes",
+        "serviceaccount-tokens" => "create ServiceAccount tokens (serviceaccounts/token)",
+        "admission-webhooks" => "write admission webhook configurations",
+        "services-status" => "patch services/status (CVE-2020-8554)",
+        other => other,
+    }
+}
 
 /// With no RoleBinding or ClusterRoleBinding in scope, RBAC grants no subject anything:
 /// a check of who holds what has nothing to judge, which is not a pass.
@@ -92,6 +121,7 @@ fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
         if bd.role_kind == "ClusterRole" && bd.role_name == "cluster-admin" {
             flags.insert("cluster-admin");
         }
+        pair_flags(&mut flags);
         let hit: Vec<&str> = spec
             .flags
             .iter()
@@ -118,7 +148,10 @@ fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
                 format!(
                     "{} holds {} {scope} through {} -> {} {}{granted_by}",
                     subject_display(s),
-                    hit.join(", "),
+                    hit.iter()
+                        .map(|f| power_name(f))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     bd.display(),
                     bd.role_kind,
                     bd.role_name
@@ -172,6 +205,11 @@ const MAX_GRANTING_RULES: usize = 3;
 /// binding to `cluster-admin` by name with other rules).
 fn granted_by(origins: &[RuleOrigin], bd: &Binding, hit: &[&str]) -> String {
     let cluster_wide = bd.namespace.is_none();
+    // A paired power is granted by the rules of its halves.
+    let mut hit = hit.to_vec();
+    if hit.contains(&APPROVE_CSRS) {
+        hit.extend(["csr-approval", "csr-signers"]);
+    }
     let granting: Vec<&RuleOrigin> = origins
         .iter()
         .filter(|o| {
@@ -239,6 +277,19 @@ pub const PODS_EXEC: CheckDef = CheckDef {
     judges: "who holds these permissions",
     reads: &[],
     run: |ctx, b| run(ctx, b, &SPECS[3]),
+};
+
+/// `rbac.dangerous-powers`: nobody outside Kubernetes' system identities holds a power that
+/// leads to the node or to other identities.
+pub const DANGEROUS_POWERS: CheckDef = CheckDef {
+    id: "rbac.dangerous-powers",
+    title: "No CSR approval, nodes/proxy, PersistentVolume creation, token creation, webhook writing or services/status outside system identities",
+    resource: "Roles, ClusterRoles, RoleBindings, ClusterRoleBindings",
+    commands: RBAC_COMMANDS,
+    requires: RBAC_KINDS,
+    judges: "who holds these permissions",
+    reads: &[],
+    run: |ctx, b| run(ctx, b, &SPECS[4]),
 };
 
 /// `rbac.default-serviceaccount`: no role is bound to a namespace's `default` ServiceAccount.

@@ -541,6 +541,7 @@ impl Model {
             if subject.kind == "ServiceAccount" && subject.name == "default" && !grants.is_empty() {
                 flags.insert("default-service-account");
             }
+            pair_flags(&mut flags);
             out.insert(
                 subject.clone(),
                 SubjectAccess {
@@ -598,7 +599,57 @@ pub fn rule_flags(r: &Rule, cluster_wide: bool) -> Vec<&'static str> {
     if r.allows_any_name("create", "", "pods/exec") {
         f.push("pods-exec");
     }
+    // The powers of rbac.dangerous-powers. Approving a CSR takes two grants, which
+    // `Model::binding_powers` pairs: update on the approval subresource, and approve on
+    // the signer.
+    let certs = "certificates.k8s.io";
+    if r.allows_any_name("update", certs, "certificatesigningrequests/approval") {
+        f.push("csr-approval");
+    }
+    if r.allows_any_name("approve", certs, "signers") {
+        f.push("csr-signers");
+    }
+    if ["get", "create"]
+        .iter()
+        .any(|v| r.allows_any_name(v, "", "nodes/proxy"))
+    {
+        f.push("nodes-proxy");
+    }
+    if r.allows_any_name("create", "", "persistentvolumes") {
+        f.push("create-persistentvolumes");
+    }
+    if r.allows_any_name("create", "", "serviceaccounts/token") {
+        f.push("serviceaccount-tokens");
+    }
+    let admission = "admissionregistration.k8s.io";
+    if ["create", "update", "patch"].iter().any(|v| {
+        [
+            "validatingwebhookconfigurations",
+            "mutatingwebhookconfigurations",
+        ]
+        .iter()
+        .any(|res| r.allows_any_name(v, admission, res))
+    }) {
+        f.push("admission-webhooks");
+    }
+    if ["update", "patch"]
+        .iter()
+        .any(|v| r.allows_any_name(v, "", "services/status"))
+    {
+        f.push("services-status");
+    }
     f
+}
+
+/// The flag of a binding that holds both halves of CSR approval (`csr-approval` and
+/// `csr-signers`, from any of its rules).
+pub const APPROVE_CSRS: &str = "approve-csrs";
+
+/// Adds the flags a binding holds only through two rules together: [`APPROVE_CSRS`].
+pub fn pair_flags(flags: &mut std::collections::BTreeSet<&'static str>) {
+    if flags.contains("csr-approval") && flags.contains("csr-signers") {
+        flags.insert(APPROVE_CSRS);
+    }
 }
 
 fn effective_rules(
