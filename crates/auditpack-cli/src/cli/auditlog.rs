@@ -8,6 +8,8 @@ use auditpack::{
     summarize_audit_logs as summarize,
 };
 
+use super::output::{Format, Formats, document, print};
+
 /// Flags of `auditpack auditlog`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,21 +26,14 @@ pub struct Args {
     /// Report stretches without events longer than this (e.g. 30m, 1h, 1d).
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub gap_threshold: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
+    /// Output format: the summary document as JSON (camelCase) or YAML, or a readable
+    /// Markdown report (`md` is accepted too).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "json",
+          value_parser = Formats(&[Format::Json, Format::Yaml, Format::Markdown]))]
     pub output: Format,
     /// Do not compute the SHA-256 of each file.
     #[arg(long)]
     pub no_hash: bool,
-}
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// The summary document (camelCase JSON).
-    Json,
-    /// A readable Markdown report.
-    Md,
 }
 
 /// Runs `auditpack auditlog`: prints the summary. Exit 0 when the logs were read (problems
@@ -61,12 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let summary = summarize(&args.files, &opts)?;
     let text = match args.output {
-        Format::Json => summary.to_json(),
-        Format::Md => summary.to_markdown(),
+        Format::Markdown => summary.to_markdown(),
+        Format::Yaml => document(&summary, Format::Yaml)?,
+        _ => summary.to_json(),
     };
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
