@@ -480,7 +480,7 @@ fn request_and_response_bodies_never_reach_any_output() {
     list = json!({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": [list, bad]});
     let doc = dir.path().join("list.json");
     std::fs::write(&doc, serde_json::to_string_pretty(&list).unwrap()).unwrap();
-    for format in ["json", "md"] {
+    for format in ["json", "yaml", "markdown", "md"] {
         let out = run(
             &[
                 log.to_str().unwrap(),
