@@ -16,7 +16,11 @@ fn main() {
 }
 
 fn run(cmd: &str, args: &[&str], cwd: &Path) -> Option<String> {
-    let o = Command::new(cmd).args(args).current_dir(cwd).output().ok()?;
+    let o = Command::new(cmd)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .ok()?;
     if !o.status.success() {
         return None;
     }
@@ -102,7 +106,11 @@ fn embed_examples(manifest: &Path, out: &Path) {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let _ = writeln!(s, "    ({rel:?}, include_bytes!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            s,
+            "    ({rel:?}, include_bytes!({:?})),",
+            abs.display().to_string()
+        );
     }
     let _ = writeln!(s, "];");
     let abs = catalog.canonicalize().expect("the example catalog");

@@ -98,7 +98,10 @@ fn collect_out_dash_writes_the_snapshot_to_standard_output() {
     );
     // And evaluate reads it back from a file written with --out.
     std::fs::write(t.path().join("s.json"), &o.stdout).unwrap();
-    let o = auditpack(t.path(), &["evaluate", "s.json", "-o", "yaml", "--out", "-"]);
+    let o = auditpack(
+        t.path(),
+        &["evaluate", "s.json", "-o", "yaml", "--out", "-"],
+    );
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
     let findings: serde_json::Value = serde_saphyr::from_slice(&o.stdout).unwrap();
     assert_eq!(findings["kind"], "Findings");
@@ -110,7 +113,10 @@ fn verify_prints_the_verify_report_as_json_and_yaml() {
     let d = t.path();
     let o = packet(d, &[]);
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
-    let json = ok(d, &["verify", "p", "--key", "keys/signer.pub.pem", "-o", "json"]);
+    let json = ok(
+        d,
+        &["verify", "p", "--key", "keys/signer.pub.pem", "-o", "json"],
+    );
     let report: auditpack::VerifyReport = serde_json::from_str(&json).unwrap();
     let yaml = auditpack(
         d,
@@ -263,7 +269,12 @@ fn man_pages_render_one_per_command() {
         assert!(pages.iter().any(|p| p == want), "{want} missing: {pages:?}");
     }
     let roff = std::fs::read_to_string(dir.join("auditpack-packet.1")).unwrap();
-    for part in [".TH auditpack-packet 1", ".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS"] {
+    for part in [
+        ".TH auditpack-packet 1",
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+    ] {
         assert!(roff.contains(part), "no {part}:\n{roff}");
     }
     assert!(roff.contains(r"\fBauditpack packet\fR"), "{roff}");
@@ -341,12 +352,14 @@ fn the_demo_runs_from_an_installed_binary_without_the_checkout() {
             "task-api",
         ],
     );
-    let direct: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(from_checkout.path().join("snapshot.json")).unwrap(),
-    )
-    .unwrap();
+    let direct: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from_checkout.path().join("snapshot.json")).unwrap())
+            .unwrap();
     assert_eq!(snap["source"], direct["source"]);
     // The example catalog came along too.
     let md = std::fs::read_to_string(cwd.join("d/packet/packet.md")).unwrap();
-    assert!(md.contains("PCI"), "the example PCI-DSS catalog is evaluated");
+    assert!(
+        md.contains("PCI"),
+        "the example PCI-DSS catalog is evaluated"
+    );
 }

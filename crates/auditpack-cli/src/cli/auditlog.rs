@@ -5,10 +5,12 @@ use std::process::ExitCode;
 
 use auditpack::{
     AuditLogOptions as Options, parse_audit_time as parse_time, parse_duration,
-    summarize_audit_logs as summarize,
+    summarize_audit_logs_with_detail as summarize,
 };
 
-use super::output::{Format, Formats, document, print};
+use anyhow::Context as _;
+
+use super::output::{Dest, Format, Formats, document, print};
 
 /// Flags of `auditpack auditlog`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +33,11 @@ pub struct Args {
     #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "json",
           value_parser = Formats(&[Format::Json, Format::Yaml, Format::Markdown]))]
     pub output: Format,
+    /// Also write the detail document (every aggregate the summary's lists are capped
+    /// from: RBAC changes, Secret access, exec and attach by user × verb × resource ×
+    /// namespace) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub detail: Option<PathBuf>,
     /// Do not compute the SHA-256 of each file.
     #[arg(long)]
     pub no_hash: bool,
@@ -54,7 +61,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         hash_files: !args.no_hash,
         ..Options::default()
     };
-    let summary = summarize(&args.files, &opts)?;
+    let (summary, detail) = summarize(&args.files, &opts)?;
+    match args.detail.as_deref().map(Dest::new) {
+        Some(Dest::File(path)) => {
+            let text = document(&detail, Format::Json)?;
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Some(Dest::Stdout) => {
+            anyhow::bail!("--detail -: the summary goes to standard output; give --detail FILE")
+        }
+        None => {}
+    }
     let text = match args.output {
         Format::Markdown => summary.to_markdown(),
         Format::Yaml => document(&summary, Format::Yaml)?,

@@ -13,13 +13,12 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
-use auditpack::cleanup;
-use auditpack::keys;
 use super::output::Format;
 use super::summary::Summary;
+use auditpack::cleanup;
+use auditpack::keys;
 use auditpack::{
-    Cluster, EvalOptions, Framework, ImportOptions, Output, Plan, RenderOptions, Source,
-    TrustStore,
+    Cluster, EvalOptions, Framework, ImportOptions, Output, Plan, RenderOptions, Source, TrustStore,
 };
 
 /// Flags of `auditpack demo`.
@@ -182,9 +181,11 @@ fn throwaway_key(keys_dir: &Path) -> anyhow::Result<(SigningKey, PathBuf)> {
 fn example_catalogs(example_dir: &Path) -> anyhow::Result<Vec<Framework>> {
     let pci = example_dir.join(EXAMPLE_CATALOG);
     if let Some(parent) = pci.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    std::fs::write(&pci, embedded::PCI_DSS).with_context(|| format!("writing {}", pci.display()))?;
+    std::fs::write(&pci, embedded::PCI_DSS)
+        .with_context(|| format!("writing {}", pci.display()))?;
     let mut framework = auditpack::load_catalog(&pci)?;
     framework.source = EXAMPLE_CATALOG_SOURCE.into();
     Ok(vec![framework])

@@ -89,13 +89,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             write(&mut std::io::BufWriter::new(file))
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
-        Some(Dest::Stdout) | None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
-            // A reader that stops early (`| head`) is not an error.
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(e).context("cannot write to standard output");
+        Some(Dest::Stdout) | None => {
+            match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
+                // A reader that stops early (`| head`) is not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(e).context("cannot write to standard output");
+                }
+                _ => {}
             }
-            _ => {}
-        },
+        }
     }
     Ok(super::verdict_code(&findings, false))
 }
