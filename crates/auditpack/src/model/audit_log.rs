@@ -407,6 +407,37 @@ mod tests {
         assert_eq!(back.to_json(), text);
     }
 
+    /// A summary written before the totals and aggregates existed still reads (its lists
+    /// were complete); the detail document is as strict as the summary.
+    #[test]
+    fn older_summaries_read_and_the_detail_is_strict() {
+        let mut v = sample().to_value();
+        for f in [
+            "rbacChangesTotal",
+            "secretAccessTotal",
+            "execsTotal",
+            "deniedTotal",
+            "access",
+            "accessTotal",
+        ] {
+            assert!(v.as_object_mut().unwrap().remove(f).is_some(), "{f}");
+        }
+        let back: AuditLogSummary = serde_json::from_value(v).unwrap();
+        assert_eq!(back, sample());
+        let d = AuditLogDetail::new();
+        let text = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<AuditLogDetail>(&text).unwrap(), d);
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["kind"] = "AuditLogSummary".into();
+        assert!(serde_json::from_value::<AuditLogDetail>(v).is_err());
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["rows"] = 1.into();
+        let e = serde_json::from_value::<AuditLogDetail>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `rows`"), "{e}");
+    }
+
     #[test]
     fn unknown_fields_and_other_versions_are_refused_by_name() {
         let mut v = sample().to_value();
