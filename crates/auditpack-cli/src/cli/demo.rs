@@ -46,13 +46,11 @@ const EXAMPLE_CATALOG_SOURCE: &str = "examples/catalogs/pci-dss.yaml";
 
 /// Runs `auditpack demo`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if let Some(dir) = &args.cluster {
-        if !dir.is_dir() {
-            anyhow::bail!(
-                "--cluster {}: no such folder; give a folder of kubectl exports, or leave --cluster out to use the embedded example",
-                dir.display()
-            );
-        }
+    if let Some(dir) = args.cluster.as_ref().filter(|d| !d.is_dir()) {
+        anyhow::bail!(
+            "--cluster {}: no such folder; give a folder of kubectl exports, or leave --cluster out to use the embedded example",
+            dir.display()
+        );
     }
     let now = auditpack::resolve_now(None, std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
     let out = out_dir(args.out, now)?;
