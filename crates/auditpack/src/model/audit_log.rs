@@ -279,7 +279,7 @@ pub struct AuditLogDetail {
     /// Always `auditpack/v1`.
     #[serde(deserialize_with = "api_version")]
     pub api_version: String,
-    /// Always [`DETAIL_KIND`].
+    /// Always `AuditLogDetail`.
     #[serde(deserialize_with = "detail_kind")]
     pub kind: String,
     /// Every aggregate of RBAC changes, Secret access, exec and attach, most requests
