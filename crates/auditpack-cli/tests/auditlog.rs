@@ -480,7 +480,7 @@ fn request_and_response_bodies_never_reach_any_output() {
     list = json!({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": [list, bad]});
     let doc = dir.path().join("list.json");
     std::fs::write(&doc, serde_json::to_string_pretty(&list).unwrap()).unwrap();
-    for format in ["json", "md"] {
+    for format in ["json", "yaml", "markdown", "md"] {
         let out = run(
             &[
                 log.to_str().unwrap(),
@@ -907,4 +907,237 @@ fn a_log_whose_first_event_is_cut_short_is_still_read_line_by_line() {
     assert_eq!(s["events"], 37);
     assert_eq!(s["problemsTotal"], 1);
     assert_eq!(s["problems"][0]["line"], 1);
+}
+
+/// A log with heavy RBAC and Secret traffic (as `gen-auditlog --profile heavy` writes at
+/// 256 MiB): `rbac` RBAC writes and `secrets` Secret reads by 40 users over 60
+/// namespaces, `execs` human execs and then one by a ServiceAccount, one request a second.
+fn heavy_log(path: &Path, rbac: usize, secrets: usize, execs: usize) {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    let verbs = ["create", "update", "patch", "delete"];
+    let kinds = [
+        "roles",
+        "rolebindings",
+        "clusterroles",
+        "clusterrolebindings",
+    ];
+    let line = |w: &mut dyn Write, i: usize, user: &str, verb: &str, oref: String, code: u16| {
+        let t = (start + chrono::Duration::seconds(i as i64))
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        writeln!(
+            w,
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-{i}","stage":"ResponseComplete","verb":"{verb}","user":{{"username":"{user}"}},"objectRef":{oref},"responseStatus":{{"code":{code}}},"requestReceivedTimestamp":"{t}"}}"#
+        )
+        .unwrap();
+    };
+    let mut i = 0;
+    for n in 0..rbac.max(secrets) {
+        if n < rbac {
+            let kind = kinds[n % 4];
+            let ns = if kind.starts_with("cluster") {
+                String::new()
+            } else {
+                format!(r#","namespace":"ns-{}""#, n % 60)
+            };
+            let oref = format!(
+                r#"{{"resource":"{kind}","apiGroup":"rbac.authorization.k8s.io"{ns},"name":"obj-{}"}}"#,
+                n % 97
+            );
+            let code = if n % 50 == 0 { 403 } else { 200 };
+            line(
+                &mut w,
+                i,
+                &format!("user-{}@example.com", n % 40),
+                verbs[n % 4],
+                oref,
+                code,
+            );
+            i += 1;
+        }
+        if n < secrets {
+            let oref = format!(
+                r#"{{"resource":"secrets","namespace":"ns-{}","name":"s-{}"}}"#,
+                n % 60,
+                n % 23
+            );
+            line(
+                &mut w,
+                i,
+                &format!("user-{}@example.com", n % 40),
+                "get",
+                oref,
+                200,
+            );
+            i += 1;
+        }
+    }
+    for n in 0..=execs {
+        let user = if n == execs {
+            "system:serviceaccount:ns-1:deployer".to_string()
+        } else {
+            format!("user-{}@example.com", n % 40)
+        };
+        let oref = r#"{"resource":"pods","subresource":"exec","namespace":"ns-1","name":"p"}"#;
+        line(&mut w, i, &user, "create", oref.to_string(), 101);
+        i += 1;
+    }
+    w.flush().unwrap();
+}
+
+#[test]
+fn a_heavy_log_gives_a_small_capped_summary_whose_counts_equal_the_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("heavy.log");
+    heavy_log(&log, 40_000, 70_000, 150);
+    let out = run(
+        &["heavy.log", "--detail", "detail.json", "--no-hash"],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The summary is small: before aggregation it listed every RBAC change (40,000 rows).
+    assert!(
+        out.stdout.len() < 150_000,
+        "the summary is {} bytes",
+        out.stdout.len()
+    );
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("detail.json")).unwrap()).unwrap();
+    assert_eq!(d["kind"], "AuditLogDetail");
+    let len = |v: &Value| v.as_array().unwrap().len();
+    let sum = |v: &Value| -> u64 {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(s["events"], 40_000 + 70_000 + 151);
+    assert_eq!(s["rbacChangesTotal"], 40_000);
+    assert_eq!(len(&s["rbacChanges"]), 100);
+    let times: Vec<&str> = s["rbacChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["time"].as_str().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+    // Every request of the lists is in exactly one aggregate of the detail.
+    assert_eq!(
+        s["accessTotal"].as_u64().unwrap() as usize,
+        len(&d["access"])
+    );
+    assert_eq!(sum(&d["access"]), 40_000 + 70_000 + 151);
+    let by = |res: &str| -> u64 {
+        d["access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["resource"].as_str().unwrap().starts_with(res))
+            .map(|a| a["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        by("roles") + by("rolebindings") + by("clusterroles") + by("clusterrolebindings"),
+        40_000
+    );
+    assert_eq!(by("secrets"), 70_000);
+    assert_eq!(by("pods/exec"), 151);
+    let denied: u64 = d["access"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["denied"].as_u64().unwrap())
+        .sum();
+    assert_eq!(denied, 800);
+    assert_eq!(len(&s["access"]), 100);
+    for a in s["access"].as_array().unwrap() {
+        assert!(
+            d["access"].as_array().unwrap().contains(a),
+            "{a} is in the detail"
+        );
+    }
+    assert_eq!(
+        s["secretAccessTotal"].as_u64().unwrap() as usize,
+        len(&d["secretAccess"])
+    );
+    assert_eq!(sum(&d["secretAccess"]), 70_000);
+    assert_eq!(len(&s["secretAccess"]), 100);
+    // The ServiceAccount's exec is kept beyond the cap: it is a finding.
+    assert_eq!(s["execsTotal"], 151);
+    let execs = s["execs"].as_array().unwrap();
+    assert_eq!(execs.len(), 101);
+    assert!(
+        execs
+            .iter()
+            .any(|e| e["user"] == "system:serviceaccount:ns-1:deployer")
+    );
+    // The Markdown report says how many more there are and where they are.
+    let md = run(&["heavy.log", "-o", "markdown", "--no-hash"], dir.path());
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains("## RBAC changes (40000)"), "{md}");
+    assert!(
+        md.contains("… and 39900 more: every aggregate is in the detail document"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_packet_holds_the_audit_log_detail_listed_in_sha256sums() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    heavy_log(&d.join("audit.log"), 300, 300, 2);
+    let c = common::root().join("examples/clusters/task-api");
+    common::ok(d, &["keygen", "--out", "keys", "--name", "k"]);
+    common::ok(
+        d,
+        &[
+            "packet",
+            "--from-dir",
+            c.to_str().unwrap(),
+            "--key",
+            "keys/k.key.pem",
+            "--out",
+            "p",
+            "--audit-log",
+            "audit.log",
+            "--period-start",
+            "2026-01-01",
+            "--period-end",
+            "2026-03-31",
+            "--now",
+            "2026-04-02T00:00:00Z",
+        ],
+    );
+    let sums = std::fs::read_to_string(d.join("p/SHA256SUMS")).unwrap();
+    assert!(
+        sums.contains("SHA256 (evidence/audit-log-detail.json) = "),
+        "{sums}"
+    );
+    let detail: Value =
+        serde_json::from_slice(&std::fs::read(d.join("p/evidence/audit-log-detail.json")).unwrap())
+            .unwrap();
+    let snap: Value =
+        serde_json::from_slice(&std::fs::read(d.join("p/evidence/snapshot.json")).unwrap())
+            .unwrap();
+    let s = &snap["auditLog"];
+    assert_eq!(s["rbacChangesTotal"], 300);
+    assert_eq!(s["rbacChanges"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        s["accessTotal"].as_u64().unwrap() as usize,
+        detail["access"].as_array().unwrap().len()
+    );
+    let total: u64 = detail["access"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 300 + 300 + 3);
 }

@@ -89,7 +89,7 @@ fn helm_chart_files_are_skipped_with_a_warning_naming_each() {
     write(&export, "extra/values-prod.yaml", "replicaCount: 3\n");
     let out = ok(
         dir.path(),
-        &["collect", "--from-dir", "export", "-o", "snap.json"],
+        &["collect", "--from-dir", "export", "--out", "snap.json"],
     );
     for skipped in [
         "charts/metadata-db/Chart.yaml",
@@ -130,7 +130,7 @@ fn helm_chart_files_are_skipped_with_a_warning_naming_each() {
             "--from-dir",
             "export",
             "--strict",
-            "-o",
+            "--out",
             "strict.json",
         ],
     );
@@ -151,7 +151,7 @@ fn a_broken_export_is_still_refused() {
     );
     let o = auditpack(
         dir.path(),
-        &["collect", "--from-dir", "export", "-o", "snap.json"],
+        &["collect", "--from-dir", "export", "--out", "snap.json"],
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("pods.yaml"), "{}", text(&o));
@@ -166,7 +166,7 @@ fn managed(samples: &[&str]) -> (Value, Value) {
         "export/pods.yaml",
         "apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: web, namespace: default}\n  spec: {containers: [{name: web, image: nginx}]}\n",
     );
-    let mut args = vec!["collect", "--from-dir", "export", "-o", "snap.json"];
+    let mut args = vec!["collect", "--from-dir", "export", "--out", "snap.json"];
     let paths: Vec<String> = samples
         .iter()
         .map(|s| {
@@ -374,7 +374,7 @@ fn aks_diagnostic_settings_without_an_audit_category_fail() {
             "export",
             "--cloud-evidence",
             "diag.json",
-            "-o",
+            "--out",
             "s.json",
         ],
     );
@@ -414,7 +414,7 @@ fn a_file_that_is_no_cloud_description_is_refused_naming_it() {
                 "export",
                 "--cloud-evidence",
                 bad,
-                "-o",
+                "--out",
                 "s.json",
             ],
         );
@@ -439,7 +439,7 @@ fn a_file_that_is_no_cloud_description_is_refused_naming_it() {
             eks.to_str().unwrap(),
             "--cloud-evidence",
             gke.to_str().unwrap(),
-            "-o",
+            "--out",
             "s.json",
         ],
     );
@@ -461,7 +461,7 @@ fn a_truncated_export_without_template_markers_is_still_refused() {
         write(dir.path(), &format!("export/{name}"), body);
         let o = auditpack(
             dir.path(),
-            &["collect", "--from-dir", "export", "-o", "snap.json"],
+            &["collect", "--from-dir", "export", "--out", "snap.json"],
         );
         assert_eq!(o.status.code(), Some(2), "{name}: {}", text(&o));
         assert!(text(&o).contains(name), "{}", text(&o));

@@ -105,8 +105,10 @@ pub use history::Diff;
 pub use history::diff::diff;
 // Audit logs.
 pub use auditlog::{
-    AuditLogError, Gap, Options as AuditLogOptions, parse_duration, parse_time as parse_audit_time,
-    summarize as summarize_audit_logs,
+    AccessAggregate, AuditLogError, Detail as AuditLogDetail, Gap,
+    MAX_LISTED as AUDIT_LOG_MAX_LISTED, Options as AuditLogOptions, parse_duration,
+    parse_time as parse_audit_time, summarize as summarize_audit_logs,
+    summarize_with_detail as summarize_audit_logs_with_detail,
 };
 
 /// Signing keys: generation, loading, and the ids a recipient can reproduce.

@@ -5,8 +5,12 @@ use std::process::ExitCode;
 
 use auditpack::{
     AuditLogOptions as Options, parse_audit_time as parse_time, parse_duration,
-    summarize_audit_logs as summarize,
+    summarize_audit_logs_with_detail as summarize,
 };
+
+use anyhow::Context as _;
+
+use super::output::{Dest, Format, Formats, document, print};
 
 /// Flags of `auditpack auditlog`.
 #[derive(Debug, clap::Args)]
@@ -24,21 +28,19 @@ pub struct Args {
     /// Report stretches without events longer than this (e.g. 30m, 1h, 1d).
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub gap_threshold: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
+    /// Output format: the summary document as JSON (camelCase) or YAML, or a readable
+    /// Markdown report (`md` is accepted too).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "json",
+          value_parser = Formats(&[Format::Json, Format::Yaml, Format::Markdown]))]
     pub output: Format,
+    /// Also write the detail document (every aggregate the summary's lists are capped
+    /// from: RBAC changes, Secret access, exec and attach by user × verb × resource ×
+    /// namespace) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub detail: Option<PathBuf>,
     /// Do not compute the SHA-256 of each file.
     #[arg(long)]
     pub no_hash: bool,
-}
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// The summary document (camelCase JSON).
-    Json,
-    /// A readable Markdown report.
-    Md,
 }
 
 /// Runs `auditpack auditlog`: prints the summary. Exit 0 when the logs were read (problems
@@ -59,14 +61,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         hash_files: !args.no_hash,
         ..Options::default()
     };
-    let summary = summarize(&args.files, &opts)?;
+    let (summary, detail) = summarize(&args.files, &opts)?;
+    match args.detail.as_deref().map(Dest::new) {
+        Some(Dest::File(path)) => {
+            let text = document(&detail, Format::Json)?;
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Some(Dest::Stdout) => {
+            anyhow::bail!("--detail -: the summary goes to standard output; give --detail FILE")
+        }
+        None => {}
+    }
     let text = match args.output {
-        Format::Json => summary.to_json(),
-        Format::Md => summary.to_markdown(),
+        Format::Markdown => summary.to_markdown(),
+        Format::Yaml => document(&summary, Format::Yaml)?,
+        _ => summary.to_json(),
     };
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

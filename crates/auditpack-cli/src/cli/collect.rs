@@ -5,13 +5,17 @@
 //! could not be read (forbidden or failed, listed on stderr); 2 nothing was written
 //! (unreachable server, broken kubeconfig, malformed file, I/O error).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
+
+use anyhow::Context as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use auditpack::CollectionStatus;
 use auditpack::{AuditLogs, Cluster, ImportOptions, LiveOptions, Source};
+
+use super::output::{Dest, Format, Formats};
 
 /// Where the evidence comes from: shared by `collect` and `packet`.
 #[derive(Debug, Clone, clap::Args)]
@@ -95,9 +99,14 @@ pub struct Args {
     /// Where the evidence comes from.
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Snapshot file to write (atomically; nothing is written on a fatal error).
-    #[arg(short, long, value_name = "FILE", default_value = "snapshot.json")]
+    /// Snapshot file to write (atomically; nothing is written on a fatal error); `-` is
+    /// standard output.
+    #[arg(long, value_name = "FILE", default_value = "snapshot.json")]
     pub out: PathBuf,
+    /// Format of the snapshot (JSON, the one `evaluate`, `render` and `diff` read).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "json",
+          value_parser = Formats(&[Format::Json]))]
+    pub output: Format,
 }
 
 impl SourceArgs {
@@ -156,7 +165,18 @@ impl SourceArgs {
 /// Runs `auditpack collect`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (snap, warnings) = args.source.source()?.collect(None)?;
-    auditpack::write_snapshot(&snap, &args.out)?;
+    let dest = Dest::new(&args.out);
+    match &dest {
+        Dest::File(path) => auditpack::write_snapshot(&snap, path)?,
+        Dest::Stdout => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &snap)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush())
+                .context("cannot write the snapshot to standard output")?;
+        }
+    }
     for w in &warnings {
         eprintln!("auditpack: warning: {w}");
     }
@@ -169,7 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let objects: usize = snap.resources.values().map(|c| c.items.len()).sum();
     eprintln!(
         "auditpack: wrote {} ({collected} kinds collected, {objects} objects, {} redactions{})",
-        args.out.display(),
+        dest.describe(),
         snap.redactions.len(),
         if incomplete.is_empty() {
             String::new()

@@ -1,6 +1,10 @@
 //! `auditpack demo`: the whole pipeline on the bundled example cluster (the Task API of the
 //! compliance lesson), with a throw-away key, then verification of the folder and of its
 //! archive. Prints the path of `index.html` last.
+//!
+//! The example cluster and catalog are embedded in the binary (build.rs), and written
+//! into the demo's folder (`example/`) for the real importer to read: an installed binary
+//! needs no checkout.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,17 +13,19 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
+use super::output::Format;
+use super::summary::Summary;
 use auditpack::cleanup;
 use auditpack::keys;
 use auditpack::{
-    Cluster, EvalOptions, Findings, Framework, ImportOptions, Output, Plan, RenderOptions, Source,
-    TrustStore,
+    Cluster, EvalOptions, Framework, ImportOptions, Output, Plan, RenderOptions, Source, TrustStore,
 };
 
 /// Flags of `auditpack demo`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Example cluster folder (default: the bundled examples/clusters/task-api).
+    /// Example cluster folder (default: the Task API cluster embedded in the binary, written
+    /// to OUT/example/clusters/task-api).
     #[arg(long, value_name = "DIR")]
     pub cluster: Option<PathBuf>,
     /// Folder to write the demo into (default: a new folder under the system's temp dir).
@@ -27,18 +33,32 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-fn bundled(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
+
+/// Where the embedded example cluster goes inside OUT/example.
+const EXAMPLE_CLUSTER: &str = "clusters/task-api";
+/// Where the embedded example catalog goes inside OUT/example.
+const EXAMPLE_CATALOG: &str = "catalogs/pci-dss.yaml";
+/// The catalog's source as the packet names it (its place in the repository).
+const EXAMPLE_CATALOG_SOURCE: &str = "examples/catalogs/pci-dss.yaml";
 
 /// Runs `auditpack demo`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let cluster = demo_cluster(args.cluster)?;
+    if let Some(dir) = args.cluster.as_ref().filter(|d| !d.is_dir()) {
+        anyhow::bail!(
+            "--cluster {}: no such folder; give a folder of kubectl exports, or leave --cluster out to use the embedded example",
+            dir.display()
+        );
+    }
     let now = auditpack::resolve_now(None, std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())?;
     let out = out_dir(args.out, now)?;
-    let (unfinished, keys_dir) = make_folders(&out)?;
+    let (unfinished, keys_dir, example_dir) = make_folders(&out)?;
+    let cluster = match args.cluster {
+        Some(dir) => dir,
+        None => write_example(&example_dir)?,
+    };
     let (key, pub_pem) = throwaway_key(&keys_dir)?;
     let public = key.verifying_key();
 
@@ -46,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "1. collect   {} (kubectl exports of the Task API cluster)",
         cluster.display()
     );
-    let catalogs = example_catalogs()?;
+    let catalogs = example_catalogs(&example_dir)?;
     println!(
         "2. evaluate  SOC2, HIPAA{}",
         if catalogs.is_empty() {
@@ -67,21 +87,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let archive = out.join(format!("{}.tar.gz", made.packet.id));
     auditpack::write_archive(&packet_dir, &archive)?;
+    println!("5. archive   {}", archive.display());
     verify_both(&packet_dir, &archive, public)?;
-    print_summary(&made.findings, &packet_dir, &pub_pem);
+    let mut summary = Summary::new(
+        &made.findings,
+        &made.packet.id,
+        &packet_dir,
+        &made.seal.key_id,
+        made.seal.files,
+    );
+    summary.archive = Some(archive.display().to_string());
+    println!("\n{}", summary.render(Format::Text)?.trim_end());
+    print_recipe(&packet_dir, &pub_pem);
     drop(unfinished);
     println!("\n{}", packet_dir.join("index.html").display());
     Ok(ExitCode::SUCCESS)
 }
 
-/// The example cluster folder: `--cluster`, or the bundled one.
-fn demo_cluster(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    let cluster = arg.unwrap_or_else(|| bundled("examples/clusters/task-api"));
-    if !cluster.is_dir() {
-        anyhow::bail!(
-            "the example cluster {} is not there: run the demo from a checkout of auditpack, or give --cluster DIR",
-            cluster.display()
-        );
+/// Writes the embedded Task API cluster under `example_dir` (the same files, with the
+/// same relative names, as examples/clusters/task-api, so the snapshot records the same
+/// source); returns its folder.
+fn write_example(example_dir: &Path) -> anyhow::Result<PathBuf> {
+    let cluster = example_dir.join(EXAMPLE_CLUSTER);
+    for (rel, bytes) in embedded::TASK_API {
+        let path = cluster.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(cluster)
 }
@@ -102,10 +136,11 @@ fn out_dir(arg: Option<PathBuf>, now: DateTime<Utc>) -> anyhow::Result<PathBuf> 
     Ok(out)
 }
 
-/// Creates `out` (when absent) and `out/keys`, registered for removal if the demo is
-/// interrupted: the whole folder when the demo made it, else the keys folder (the packet
-/// and archive clean up their own). Returns the registrations and the keys folder.
-fn make_folders(out: &Path) -> anyhow::Result<(Vec<cleanup::Registered>, PathBuf)> {
+/// Creates `out` (when absent), `out/keys` and `out/example`, registered for removal if
+/// the demo is interrupted: the whole folder when the demo made it, else the keys and
+/// example folders (the packet and archive clean up their own). Returns the
+/// registrations, the keys folder and the example folder.
+fn make_folders(out: &Path) -> anyhow::Result<(Vec<cleanup::Registered>, PathBuf, PathBuf)> {
     let mut unfinished = Vec::new();
     if !out.exists() {
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -116,11 +151,13 @@ fn make_folders(out: &Path) -> anyhow::Result<(Vec<cleanup::Registered>, PathBuf
             .with_context(|| format!("creating {}", out.display()))?;
         unfinished.push(r);
     }
-    let keys_dir = out.join("keys");
-    let ((), r) = cleanup::create(&keys_dir, cleanup::Kind::Dir, |p| std::fs::create_dir(p))
-        .with_context(|| format!("creating {}", keys_dir.display()))?;
-    unfinished.push(r);
-    Ok((unfinished, keys_dir))
+    let [keys_dir, example_dir] = ["keys", "example"].map(|d| out.join(d));
+    for dir in [&keys_dir, &example_dir] {
+        let ((), r) = cleanup::create(dir, cleanup::Kind::Dir, |p| std::fs::create_dir(p))
+            .with_context(|| format!("creating {}", dir.display()))?;
+        unfinished.push(r);
+    }
+    Ok((unfinished, keys_dir, example_dir))
 }
 
 /// A throw-away key: only its public half is written (PEM and OpenSSH), for checking the
@@ -137,16 +174,19 @@ fn throwaway_key(keys_dir: &Path) -> anyhow::Result<(SigningKey, PathBuf)> {
     Ok((key, pub_pem))
 }
 
-/// The example PCI-DSS catalog, when the checkout has it.
-fn example_catalogs() -> anyhow::Result<Vec<Framework>> {
-    let mut catalogs = Vec::new();
-    let pci = bundled("examples/catalogs/pci-dss.yaml");
-    if pci.is_file() {
-        let mut framework = auditpack::load_catalog(&pci)?;
-        framework.source = "examples/catalogs/pci-dss.yaml".into();
-        catalogs.push(framework);
+/// The example PCI-DSS catalog (embedded), written under `example_dir` and loaded by the
+/// catalog loader like any `--catalog`.
+fn example_catalogs(example_dir: &Path) -> anyhow::Result<Vec<Framework>> {
+    let pci = example_dir.join(EXAMPLE_CATALOG);
+    if let Some(parent) = pci.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    Ok(catalogs)
+    std::fs::write(&pci, embedded::PCI_DSS)
+        .with_context(|| format!("writing {}", pci.display()))?;
+    let mut framework = auditpack::load_catalog(&pci)?;
+    framework.source = EXAMPLE_CATALOG_SOURCE.into();
+    Ok(vec![framework])
 }
 
 /// The demo is one fixed plan: the bundled cluster, the built-in frameworks and the
@@ -192,7 +232,7 @@ fn demo_plan(
 fn verify_both(packet_dir: &Path, archive: &Path, public: VerifyingKey) -> anyhow::Result<()> {
     let mut trust = TrustStore::new();
     trust.add(public, "demo signer");
-    for path in [packet_dir, archive] {
+    for (step, path) in [(6, packet_dir), (7, archive)] {
         let report = auditpack::verify_path(path, &trust)?;
         if !report.is_verified() {
             for f in &report.failures {
@@ -201,7 +241,7 @@ fn verify_both(packet_dir: &Path, archive: &Path, public: VerifyingKey) -> anyho
             anyhow::bail!("the demo packet {} did not verify", path.display());
         }
         println!(
-            "5. verify    {}: verified ({} files)",
+            "{step}. verify    {}: verified ({} files)",
             path.display(),
             report.files_checked
         );
@@ -209,15 +249,9 @@ fn verify_both(packet_dir: &Path, archive: &Path, public: VerifyingKey) -> anyho
     Ok(())
 }
 
-/// The checks' outcome and how to check the packet without auditpack.
-fn print_summary(findings: &Findings, packet_dir: &Path, pub_pem: &Path) {
-    let mut counts = std::collections::BTreeMap::new();
-    for c in &findings.checks {
-        *counts.entry(c.status.as_str()).or_insert(0) += 1;
-    }
-    let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    println!("\nchecks: {}", summary.join(", "));
-    println!("check it without auditpack:");
+/// How to check the packet without auditpack.
+fn print_recipe(packet_dir: &Path, pub_pem: &Path) {
+    println!("\ncheck it without auditpack:");
     println!("  cd {} && sha256sum -c SHA256SUMS", packet_dir.display());
     println!(
         "  openssl pkeyutl -verify -pubin -inkey {} -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig",

@@ -7,16 +7,7 @@ use std::process::ExitCode;
 
 use auditpack::{PreviousPacket, Snapshot};
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Output {
-    /// One change per line.
-    Text,
-    /// A Markdown section with tables.
-    Markdown,
-    /// JSON (`Diff`).
-    Json,
-}
+use super::output::{Format, Formats, document, print};
 
 /// Flags of `auditpack diff`.
 #[derive(Debug, clap::Args)]
@@ -25,9 +16,11 @@ pub struct Args {
     pub old: PathBuf,
     /// The newer snapshot file, packet folder or packet archive.
     pub new: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: Output,
+    /// Output format: one change per line (text), a Markdown section with tables, or the
+    /// `Diff` document as JSON or YAML.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "text",
+          value_parser = Formats(&[Format::Text, Format::Markdown, Format::Json, Format::Yaml]))]
+    pub output: Format,
 }
 
 fn load(path: &Path) -> anyhow::Result<Snapshot> {
@@ -43,10 +36,11 @@ fn load(path: &Path) -> anyhow::Result<Snapshot> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (old, new) = (load(&args.old)?, load(&args.new)?);
     let d = auditpack::diff(&old, &new);
-    match args.output {
-        Output::Text => print!("{}", d.to_text()),
-        Output::Markdown => print!("{}", d.to_markdown()),
-        Output::Json => println!("{}", serde_json::to_string_pretty(&d)?),
-    }
+    let text = match args.output {
+        Format::Text => d.to_text(),
+        Format::Markdown => d.to_markdown(),
+        f => document(&d, f)?,
+    };
+    print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

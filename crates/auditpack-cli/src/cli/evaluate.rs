@@ -7,14 +7,7 @@ use anyhow::Context;
 
 use auditpack::{EvalOptions, Snapshot};
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Output {
-    /// Findings JSON (what `render` reads).
-    Json,
-    /// A readable summary for a terminal.
-    Text,
-}
+use super::output::{Dest, Format, TEXT_JSON_YAML, document};
 
 /// Which frameworks to evaluate: shared by `evaluate`, `render` and `packet`.
 #[derive(Debug, Clone, clap::Args)]
@@ -56,11 +49,13 @@ pub struct Args {
     /// The previous period's snapshot: access granted and removed since then.
     #[arg(long)]
     pub previous: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "json")]
-    pub output: Output,
-    /// Write to this file instead of standard output.
-    #[arg(long)]
+    /// Output format: findings JSON (what `render` reads), the same as YAML, or a
+    /// readable summary for a terminal (text).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "json",
+          value_parser = TEXT_JSON_YAML)]
+    pub output: Format,
+    /// Write to this file instead of standard output (`-` is standard output).
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -74,28 +69,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Stream the document: findings of a large cluster are tens of megabytes.
     let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
         match args.output {
-            Output::Json => {
+            Format::Text => w.write_all(auditpack::render_text(&findings).as_bytes())?,
+            Format::Yaml => w.write_all(
+                document(&findings, Format::Yaml)
+                    .map_err(std::io::Error::other)?
+                    .as_bytes(),
+            )?,
+            _ => {
                 serde_json::to_writer_pretty(&mut *w, &findings)?;
                 w.write_all(b"\n")?;
             }
-            Output::Text => w.write_all(auditpack::render_text(&findings).as_bytes())?,
         }
         w.flush()
     };
-    match &args.out {
-        Some(p) => {
-            let file = std::fs::File::create(p)
+    match args.out.as_deref().map(Dest::new) {
+        Some(Dest::File(p)) => {
+            let file = std::fs::File::create(&p)
                 .with_context(|| format!("cannot write {}", p.display()))?;
             write(&mut std::io::BufWriter::new(file))
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
-        None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
-            // A reader that stops early (`| head`) is not an error.
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(e).context("cannot write to standard output");
+        Some(Dest::Stdout) | None => {
+            match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
+                // A reader that stops early (`| head`) is not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(e).context("cannot write to standard output");
+                }
+                _ => {}
             }
-            _ => {}
-        },
+        }
     }
     Ok(super::verdict_code(&findings, false))
 }

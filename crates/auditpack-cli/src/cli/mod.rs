@@ -17,15 +17,19 @@ use clap::{Parser, Subcommand};
 pub mod archive;
 pub mod auditlog;
 pub mod collect;
+pub mod completions;
 pub mod demo;
 pub mod diff;
 pub mod evaluate;
 pub mod keygen;
+pub mod output;
 pub mod packet;
 pub mod progress;
 pub mod render;
 pub mod seal;
+pub mod summary;
 pub mod verify;
+pub mod version;
 
 /// Exit codes, shown under `--help` (kept in step with the module documentation and README).
 pub const EXIT_CODES: &str = "\
@@ -74,6 +78,12 @@ pub enum Command {
     Diff(diff::Args),
     /// Run the whole pipeline on the bundled example cluster.
     Demo(demo::Args),
+    /// Print the version (with -o json: the build facts).
+    Version(version::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionArgs),
+    /// Print the man page, or write one per command into a folder.
+    Man(completions::ManArgs),
 }
 
 /// Runs one command. SIGINT and SIGTERM remove the command's temporary files and folders
@@ -176,5 +186,8 @@ fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Auditlog(a) => auditlog::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Version(a) => version::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     }
 }

@@ -12,8 +12,10 @@ use std::process::ExitCode;
 
 use super::collect::SourceArgs;
 use super::evaluate::EvalFlags;
+use super::output::{Format, TEXT_JSON_YAML, print};
 use super::render::RenderFlags;
 use super::seal::passphrase_from_env;
+use super::summary::Summary;
 use auditpack::keys;
 use auditpack::{Event, Output, Plan};
 
@@ -37,8 +39,13 @@ pub struct Args {
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
     /// Packet folder to create; it appears only once the packet is complete and sealed.
-    #[arg(short, long, value_name = "DIR", required_unless_present = "series")]
+    #[arg(long, value_name = "DIR", required_unless_present = "series")]
     pub out: Option<PathBuf>,
+    /// Format of the closing summary on standard output (controls by status, the failing
+    /// controls, the packet's path and id).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "text",
+          value_parser = TEXT_JSON_YAML)]
+    pub output: Format,
     /// Keep a series in this folder: the packet goes to DIR/PACKET-ID and links to the
     /// newest packet already there, verified first (what a quarterly job wants). The
     /// folder is locked for the run, so concurrent runs never fork the series.
@@ -72,16 +79,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // On an archive failure the error says where the complete, sealed packet was kept.
     let built = auditpack::build(plan, &mut on_event)?;
-    println!(
-        "sealed packet {} ({} files, signer {}) in {}",
-        built.made.packet.id,
+    let mut summary = Summary::new(
+        &built.made.findings,
+        &built.made.packet.id,
+        &built.dir,
+        &built.made.seal.key_id,
         built.made.seal.files,
-        built.made.seal.key_id,
-        built.dir.display()
     );
-    if let Some(archive) = &built.archive {
-        println!("archive: {}", archive.display());
-    }
+    summary.archive = built.archive.as_ref().map(|a| a.display().to_string());
+    summary.incomplete_kinds = built.incomplete.iter().map(|(k, ..)| k.clone()).collect();
+    print(&summary.render(args.output)?)?;
     if !built.incomplete.is_empty() {
         eprintln!(
             "auditpack: {} kinds could not be read; the packet marks them not-collected",

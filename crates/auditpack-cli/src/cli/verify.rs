@@ -6,17 +6,10 @@ use std::process::ExitCode;
 use auditpack::keys;
 use auditpack::{TrustStore, verify_path};
 
+use super::output::{Format, TEXT_JSON_YAML, document, print};
+
 /// Most failure lines the text output prints; the rest are counted by rule.
 const MAX_PRINTED: usize = 50;
-
-/// Output format of `auditpack verify`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Output {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object (schema in docs/seal.md).
-    Json,
-}
 
 /// Flags of `auditpack verify`.
 #[derive(Debug, clap::Args)]
@@ -40,9 +33,11 @@ pub struct Args {
     /// A trusted-keys file (PEM keys with optional name / validity window); repeatable.
     #[arg(long, value_name = "FILE")]
     pub trusted_keys: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: Output,
+    /// Output format: readable lines (text), or the report (`VerifyReport`, schema in
+    /// docs/seal.md; with --chain the chain report) as JSON or YAML.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", default_value = "text",
+          value_parser = TEXT_JSON_YAML)]
+    pub output: Format,
 }
 
 /// Runs `auditpack verify`: exit 0 verified, 1 not verified, 2 usage or I/O error.
@@ -62,8 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let report = verify_path(path, &trust)?;
     match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
-        Output::Text => {
+        Format::Text => {
             if report.is_verified() {
                 println!("verified: {}", report.path.display());
             } else {
@@ -117,6 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        format => print(&document(&report.to_json(), format)?)?,
     }
     Ok(if report.is_verified() {
         ExitCode::SUCCESS
@@ -142,8 +137,8 @@ fn run_chain(args: &Args, trust: &TrustStore) -> anyhow::Result<ExitCode> {
     };
     let report = chain::verify_chain(&expanded.paths, trust, &opts)?;
     match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Output::Text => print!("{}", report.to_text()),
+        Format::Text => print(&report.to_text())?,
+        format => print(&document(&report, format)?)?,
     }
     Ok(if report.complete {
         ExitCode::SUCCESS

@@ -139,14 +139,37 @@ pub(crate) struct ExecRow {
     pub code: Option<i32>,
 }
 
-/// Key of a Secret-access row: user, impersonated user, verb, namespace, name.
-pub(crate) type SecretKey = (
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-);
+/// Key of a Secret-access row (user, impersonated user, verb, namespace, name) or of an
+/// access aggregate (user, impersonated user, verb, resource, namespace), encoded into
+/// one string by [`push_field`] so that a request is looked up without allocating.
+pub(crate) type RowKey = String;
+
+/// Appends one field of a [`RowKey`]: `\x01` + text, or `\x02` for none, then `\x00`.
+/// A NUL inside the text (only a `\u0000` escape in the log can make one) becomes U+FFFD.
+fn push_field(key: &mut String, v: Option<&str>) {
+    match v {
+        Some(t) if t.as_bytes().contains(&0) => {
+            key.push('\x01');
+            key.push_str(&t.replace('\0', "\u{fffd}"));
+        }
+        Some(t) => {
+            key.push('\x01');
+            key.push_str(t);
+        }
+        None => key.push('\x02'),
+    }
+    key.push('\0');
+}
+
+/// The fields of a [`RowKey`].
+pub(crate) fn key_fields(key: &str) -> Vec<Option<String>> {
+    key.split_terminator('\0')
+        .map(|f| f.strip_prefix('\x01').map(str::to_string))
+        .collect()
+}
+
+/// Most rows of RBAC changes and execs kept per chunk and in all (the summary's cap).
+const MAX_ROWS: usize = crate::model::audit_log::MAX_LISTED;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Agg {
@@ -198,9 +221,19 @@ pub(crate) struct Acc {
     pub by_verb: FxMap<String, u64>,
     pub by_resource: FxMap<String, u64>,
     pub by_user: FxMap<String, u64>,
+    /// The first [`MAX_ROWS`] RBAC changes read.
     pub rbac: Vec<RbacRow>,
+    /// RBAC changes in all.
+    pub rbac_total: u64,
+    /// The first [`MAX_ROWS`] execs read, and every one by a ServiceAccount.
     pub execs: Vec<ExecRow>,
-    pub secrets: FxMap<SecretKey, Agg>,
+    /// Execs and attaches in all.
+    pub execs_total: u64,
+    pub secrets: FxMap<RowKey, Agg>,
+    /// RBAC changes, Secret access, exec and attach by user, impersonated user, verb,
+    /// resource and namespace.
+    pub access: FxMap<RowKey, Agg>,
+    pub access_scratch: String,
     pub denied: FxMap<(String, Option<String>), Agg>,
     /// Index of the file this chunk came from.
     pub file: usize,
@@ -228,6 +261,17 @@ fn bump(map: &mut FxMap<String, u64>, key: &str) {
         *v += 1;
     } else {
         map.insert(key.to_string(), 1);
+    }
+}
+
+/// Counts a request into the aggregate under `key`, allocating the key only when new.
+fn add_to(map: &mut FxMap<RowKey, Agg>, key: &str, t: i64, denied: bool) {
+    if let Some(a) = map.get_mut(key) {
+        a.add(t, denied);
+    } else {
+        let mut a = Agg::new(t);
+        a.add(t, denied);
+        map.insert(key.to_string(), a);
     }
 }
 
@@ -389,7 +433,7 @@ impl Acc {
 
         let denied = r.code == Some(403);
         let res = r.resource.unwrap_or("");
-        if r.group == "rbac.authorization.k8s.io"
+        let rbac = r.group == "rbac.authorization.k8s.io"
             && matches!(
                 res,
                 "roles" | "clusterroles" | "rolebindings" | "clusterrolebindings"
@@ -397,43 +441,63 @@ impl Acc {
             && matches!(
                 r.verb,
                 "create" | "update" | "patch" | "delete" | "deletecollection"
-            )
-        {
-            self.rbac.push(RbacRow {
-                time: r.time,
-                user: r.user.to_string(),
-                imp: r.imp.map(str::to_string),
-                verb: r.verb.to_string(),
-                resource: res.to_string(),
-                ns: r.ns.map(str::to_string),
-                name: r.name.map(str::to_string),
-                code: r.code,
-                audit_id: r.audit_id.map(str::to_string),
-            });
-        }
-        if r.group.is_empty() && res == "secrets" {
-            let key: SecretKey = (
-                r.user.to_string(),
-                r.imp.map(str::to_string),
-                r.verb.to_string(),
-                r.ns.map(str::to_string),
-                r.name.map(str::to_string),
             );
-            self.secrets
-                .entry(key)
-                .or_insert_with(|| Agg::new(r.time))
-                .add(r.time, denied);
+        let secret = r.group.is_empty() && res == "secrets";
+        let exec = r.group.is_empty() && res == "pods" && matches!(r.sub, Some("exec" | "attach"));
+        if rbac || secret || exec {
+            // `self.scratch` still holds the resource key counted above.
+            let mut k = std::mem::take(&mut self.access_scratch);
+            k.clear();
+            push_field(&mut k, Some(r.user));
+            push_field(&mut k, r.imp);
+            push_field(&mut k, Some(r.verb));
+            push_field(&mut k, Some(&self.scratch));
+            push_field(&mut k, r.ns);
+            add_to(&mut self.access, &k, r.time, denied);
+            if secret {
+                k.clear();
+                push_field(&mut k, Some(r.user));
+                push_field(&mut k, r.imp);
+                push_field(&mut k, Some(r.verb));
+                push_field(&mut k, r.ns);
+                push_field(&mut k, r.name);
+                add_to(&mut self.secrets, &k, r.time, denied);
+            }
+            self.access_scratch = k;
         }
-        if r.group.is_empty() && res == "pods" && matches!(r.sub, Some("exec" | "attach")) {
-            self.execs.push(ExecRow {
-                time: r.time,
-                user: r.user.to_string(),
-                imp: r.imp.map(str::to_string),
-                sub: r.sub.unwrap_or_default().to_string(),
-                ns: r.ns.map(str::to_string),
-                pod: r.name.map(str::to_string),
-                code: r.code,
-            });
+        if rbac {
+            self.rbac_total += 1;
+            if self.rbac.len() < MAX_ROWS {
+                self.rbac.push(RbacRow {
+                    time: r.time,
+                    user: r.user.to_string(),
+                    imp: r.imp.map(str::to_string),
+                    verb: r.verb.to_string(),
+                    resource: res.to_string(),
+                    ns: r.ns.map(str::to_string),
+                    name: r.name.map(str::to_string),
+                    code: r.code,
+                    audit_id: r.audit_id.map(str::to_string),
+                });
+            }
+        }
+        if exec {
+            self.execs_total += 1;
+            let sa = r
+                .imp
+                .unwrap_or(r.user)
+                .starts_with("system:serviceaccount:");
+            if self.execs.len() < MAX_ROWS || sa {
+                self.execs.push(ExecRow {
+                    time: r.time,
+                    user: r.user.to_string(),
+                    imp: r.imp.map(str::to_string),
+                    sub: r.sub.unwrap_or_default().to_string(),
+                    ns: r.ns.map(str::to_string),
+                    pod: r.name.map(str::to_string),
+                    code: r.code,
+                });
+            }
         }
         if denied {
             self.denied
@@ -497,13 +561,30 @@ impl Acc {
                 *mine.entry(k).or_default() += v;
             }
         }
-        self.rbac.append(&mut o.rbac);
-        self.execs.append(&mut o.execs);
-        for (k, a) in o.secrets {
-            match self.secrets.get_mut(&k) {
-                Some(m) => m.merge(&a),
-                None => {
-                    self.secrets.insert(k, a);
+        // The first rows read, in read order: the same whatever the chunk cuts.
+        let room = MAX_ROWS.saturating_sub(self.rbac.len());
+        self.rbac.extend(o.rbac.into_iter().take(room));
+        self.rbac_total += o.rbac_total;
+        let mut listed = self.execs.len();
+        for e in o.execs {
+            let sa = e
+                .imp
+                .as_deref()
+                .unwrap_or(&e.user)
+                .starts_with("system:serviceaccount:");
+            if listed < MAX_ROWS || sa {
+                listed += 1;
+                self.execs.push(e);
+            }
+        }
+        self.execs_total += o.execs_total;
+        for (mine, theirs) in [(&mut self.secrets, o.secrets), (&mut self.access, o.access)] {
+            for (k, a) in theirs {
+                match mine.get_mut(&k) {
+                    Some(m) => m.merge(&a),
+                    None => {
+                        mine.insert(k, a);
+                    }
                 }
             }
         }

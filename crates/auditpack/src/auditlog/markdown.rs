@@ -65,10 +65,21 @@ fn human(secs: u64) -> String {
     out
 }
 
-fn more(out: &mut String, n: usize) {
-    if n > ROWS {
-        let _ = writeln!(out, "\n… and {} more (see the JSON summary).", n - ROWS);
+/// The note under a table that shows `shown` of `total` rows.
+fn more(out: &mut String, shown: usize, total: u64) {
+    let shown = shown.min(ROWS) as u64;
+    if total > shown {
+        let _ = writeln!(
+            out,
+            "\n… and {} more: every aggregate is in the detail document (`auditpack auditlog --detail FILE`; evidence/audit-log-detail.json in a packet).",
+            total - shown
+        );
     }
+}
+
+/// A list's full count: its total, or its length in summaries older than the totals.
+fn total(len: usize, total: u64) -> u64 {
+    total.max(len as u64)
 }
 
 impl Summary {
@@ -82,6 +93,7 @@ impl Summary {
         self.write_secret_access(&mut o);
         self.write_execs(&mut o);
         self.write_denied(&mut o);
+        self.write_access(&mut o);
         self.write_top_users(&mut o);
         self.write_files_and_problems(&mut o);
         o
@@ -154,13 +166,20 @@ impl Summary {
                     human(g.seconds)
                 );
             }
-            more(o, self.gaps.len());
+            if self.gaps.len() > ROWS {
+                let _ = writeln!(
+                    o,
+                    "\n… and {} more gaps (the JSON summary lists them all).",
+                    self.gaps.len() - ROWS
+                );
+            }
         }
     }
 
     /// RBAC changes in the period.
     fn write_rbac_changes(&self, o: &mut String) {
-        let _ = writeln!(o, "\n## RBAC changes ({})\n", self.rbac_changes.len());
+        let n = total(self.rbac_changes.len(), self.rbac_changes_total);
+        let _ = writeln!(o, "\n## RBAC changes ({n})\n");
         if self.rbac_changes.is_empty() {
             let _ = writeln!(o, "None in the period.");
         } else {
@@ -181,7 +200,7 @@ impl Summary {
                     code(r.code)
                 );
             }
-            more(o, self.rbac_changes.len());
+            more(o, self.rbac_changes.len(), n);
         }
     }
 
@@ -190,7 +209,7 @@ impl Summary {
         let _ = writeln!(
             o,
             "\n## Secret access ({} rows, metadata only)\n",
-            self.secret_access.len()
+            total(self.secret_access.len(), self.secret_access_total)
         );
         if self.secret_access.is_empty() {
             let _ = writeln!(o, "None in the period.");
@@ -213,13 +232,18 @@ impl Summary {
                     t(&s.last)
                 );
             }
-            more(o, self.secret_access.len());
+            more(
+                o,
+                self.secret_access.len(),
+                total(self.secret_access.len(), self.secret_access_total),
+            );
         }
     }
 
     /// Exec and attach into pods.
     fn write_execs(&self, o: &mut String) {
-        let _ = writeln!(o, "\n## Exec and attach into pods ({})\n", self.execs.len());
+        let n = total(self.execs.len(), self.execs_total);
+        let _ = writeln!(o, "\n## Exec and attach into pods ({n})\n");
         if self.execs.is_empty() {
             let _ = writeln!(o, "None in the period.");
         } else {
@@ -239,7 +263,7 @@ impl Summary {
                     code(e.code)
                 );
             }
-            more(o, self.execs.len());
+            more(o, self.execs.len(), n);
         }
     }
 
@@ -263,11 +287,42 @@ impl Summary {
                     t(&d.last)
                 );
             }
-            more(o, self.denied.len());
+            more(
+                o,
+                self.denied.len(),
+                total(self.denied.len(), self.denied_total),
+            );
         }
     }
 
     /// The 20 most active users.
+    /// RBAC changes, Secret access, exec and attach by user, verb, resource, namespace.
+    fn write_access(&self, o: &mut String) {
+        if self.access.is_empty() {
+            return;
+        }
+        let n = total(self.access.len(), self.access_total);
+        let _ = writeln!(
+            o,
+            "\n## Sensitive access by user, verb, resource and namespace ({n})\n\n| user | verb | resource | namespace | requests | denied | first | last |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+        );
+        for a in self.access.iter().take(ROWS) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                who(&a.user, &a.impersonated_user),
+                cell(&a.verb),
+                cell(&a.resource),
+                oc(&a.namespace),
+                a.count,
+                a.denied,
+                t(&a.first),
+                t(&a.last)
+            );
+        }
+        more(o, self.access.len(), n);
+    }
+
     fn write_top_users(&self, o: &mut String) {
         let _ = writeln!(o, "\n## Top users\n");
         let mut users: Vec<(&String, &u64)> = self.by_user.iter().collect();

@@ -38,8 +38,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 pub use crate::model::audit_log::{
-    AuditLogSummary as Summary, Denied, Exec, FileStat, Gap, KIND, Problem, RbacChange,
-    SecretAccess,
+    AccessAggregate, AuditLogDetail as Detail, AuditLogSummary as Summary, Denied, Exec, FileStat,
+    Gap, KIND, MAX_LISTED, Problem, RbacChange, SecretAccess,
 };
 
 use acc::{Acc, Limits};
@@ -261,6 +261,15 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AuditLogError> 
 /// Errors only when an input cannot be found or opened; anything wrong inside a log is
 /// reported in [`Summary::problems`].
 pub fn summarize(paths: &[PathBuf], opts: &Options) -> Result<Summary, AuditLogError> {
+    summarize_with_detail(paths, opts).map(|(s, _)| s)
+}
+
+/// [`summarize`], also returning the detail document: every aggregate the summary's
+/// lists are capped from.
+pub fn summarize_with_detail(
+    paths: &[PathBuf],
+    opts: &Options,
+) -> Result<(Summary, Detail), AuditLogError> {
     let mut files = expand_inputs(paths)?;
     // Read rotated files in the order they were written, whatever order they were named
     // in, so that a request's stages are met first to last across files (a final stage met
@@ -641,14 +650,15 @@ fn gap(start: i64, end: i64) -> Gap {
     }
 }
 
-/// Turns the merged accumulator into the summary document.
+/// Turns the merged accumulator into the summary document (its lists capped at
+/// [`MAX_LISTED`]) and the detail document (every aggregate).
 fn build(
     acc: Acc,
     files: Vec<FileStat>,
     paths: &[PathBuf],
     opts: &Options,
     gap_secs: u64,
-) -> Summary {
+) -> (Summary, Detail) {
     let gaps = find_gaps(&acc, opts, gap_secs);
     let problems = acc
         .problems
@@ -659,7 +669,11 @@ fn build(
             reason,
         })
         .collect();
-    Summary {
+    let secrets = secret_rows(acc.secrets);
+    let denied = denied_rows(acc.denied);
+    let access = access_rows(acc.access);
+    let capped = |n: usize| n.min(MAX_LISTED);
+    let summary = Summary {
         api_version: crate::snapshot::API_VERSION.to_string(),
         kind: KIND.to_string(),
         since: opts.since,
@@ -675,13 +689,26 @@ fn build(
         problems,
         problems_total: acc.problems_total,
         rbac_changes: rbac_rows(acc.rbac),
-        secret_access: secret_rows(acc.secrets),
+        rbac_changes_total: acc.rbac_total,
+        secret_access: secrets[..capped(secrets.len())].to_vec(),
+        secret_access_total: secrets.len() as u64,
         execs: exec_rows(acc.execs),
-        denied: denied_rows(acc.denied),
+        execs_total: acc.execs_total,
+        denied: denied[..capped(denied.len())].to_vec(),
+        denied_total: denied.len() as u64,
+        access: access[..capped(access.len())].to_vec(),
+        access_total: access.len() as u64,
         by_verb: acc.by_verb.into_iter().collect(),
         by_resource: acc.by_resource.into_iter().collect(),
         by_user: acc.by_user.into_iter().collect(),
-    }
+    };
+    let detail = Detail {
+        access,
+        secret_access: secrets,
+        denied,
+        ..Detail::new()
+    };
+    (summary, detail)
 }
 
 /// The silences longer than `gap_secs`: from `since` to the first event, between the
@@ -737,35 +764,89 @@ fn rbac_rows(mut rbac: Vec<acc::RbacRow>) -> Vec<RbacChange> {
         .collect()
 }
 
-/// Secret reads by namespace, name, user, impersonated user and verb.
-fn secret_rows(secrets: acc::FxMap<acc::SecretKey, acc::Agg>) -> Vec<SecretAccess> {
-    let mut secrets: Vec<_> = secrets.into_iter().collect();
-    secrets.sort_by(|a, b| {
-        let k = |x: &acc::SecretKey| {
-            (
-                x.3.clone(),
-                x.4.clone(),
-                x.0.clone(),
-                x.1.clone(),
-                x.2.clone(),
-            )
-        };
-        k(&a.0).cmp(&k(&b.0))
-    });
-    secrets
+/// Secret access rows, most requests first (then by namespace, name, user, impersonated
+/// user and verb).
+fn secret_rows(secrets: acc::FxMap<acc::RowKey, acc::Agg>) -> Vec<SecretAccess> {
+    let mut rows: Vec<SecretAccess> = secrets
         .into_iter()
-        .map(|((user, imp, verb, ns, name), a)| SecretAccess {
-            user,
-            impersonated_user: imp,
-            verb,
-            namespace: ns,
-            name,
-            count: a.count,
-            denied: a.denied,
-            first: micros(a.first),
-            last: micros(a.last),
+        .map(|(k, a)| {
+            let mut f = acc::key_fields(&k).into_iter();
+            let mut next = || f.next().flatten();
+            let (user, imp, verb, ns, name) = (next(), next(), next(), next(), next());
+            SecretAccess {
+                user: user.unwrap_or_default(),
+                impersonated_user: imp,
+                verb: verb.unwrap_or_default(),
+                namespace: ns,
+                name,
+                count: a.count,
+                denied: a.denied,
+                first: micros(a.first),
+                last: micros(a.last),
+            }
         })
-        .collect()
+        .collect();
+    rows.sort_by(|a, b| {
+        b.count.cmp(&a.count).then_with(|| {
+            (
+                &a.namespace,
+                &a.name,
+                &a.user,
+                &a.impersonated_user,
+                &a.verb,
+            )
+                .cmp(&(
+                    &b.namespace,
+                    &b.name,
+                    &b.user,
+                    &b.impersonated_user,
+                    &b.verb,
+                ))
+        })
+    });
+    rows
+}
+
+/// Access aggregates, most requests first (then by user, verb, resource, namespace).
+fn access_rows(access: acc::FxMap<acc::RowKey, acc::Agg>) -> Vec<AccessAggregate> {
+    let mut rows: Vec<AccessAggregate> = access
+        .into_iter()
+        .map(|(k, a)| {
+            let mut f = acc::key_fields(&k).into_iter();
+            let mut next = || f.next().flatten();
+            let (user, imp, verb, resource, ns) = (next(), next(), next(), next(), next());
+            AccessAggregate {
+                user: user.unwrap_or_default(),
+                impersonated_user: imp,
+                verb: verb.unwrap_or_default(),
+                resource: resource.unwrap_or_default(),
+                namespace: ns,
+                count: a.count,
+                denied: a.denied,
+                first: micros(a.first),
+                last: micros(a.last),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.count.cmp(&a.count).then_with(|| {
+            (
+                &a.user,
+                &a.impersonated_user,
+                &a.verb,
+                &a.resource,
+                &a.namespace,
+            )
+                .cmp(&(
+                    &b.user,
+                    &b.impersonated_user,
+                    &b.verb,
+                    &b.resource,
+                    &b.namespace,
+                ))
+        })
+    });
+    rows
 }
 
 /// Exec and attach requests in time order.

@@ -138,7 +138,7 @@ fn add_audit_log(
         gap_threshold: logs.gap_threshold,
         ..auditlog::Options::default()
     };
-    let summary = auditlog::summarize(&logs.paths, &opts)?;
+    let (summary, detail) = auditlog::summarize_with_detail(&logs.paths, &opts)?;
     for f in &summary.files {
         snap.source.files.push(ImportedFile {
             path: f.path.clone(),
@@ -146,6 +146,7 @@ fn add_audit_log(
         });
     }
     snap.audit_log = Some(summary);
+    snap.audit_log_detail = Some(detail);
     snap.redactions.push(Redaction {
         kind: "AuditLog".into(),
         namespace: None,

@@ -11,6 +11,14 @@ use super::{API_VERSION, exact};
 /// `kind` of the summary document.
 pub const KIND: &str = "AuditLogSummary";
 
+/// `kind` of the detail document (`evidence/audit-log-detail.json`).
+pub const DETAIL_KIND: &str = "AuditLogDetail";
+
+/// Most rows each list of the summary holds (`rbacChanges`, `secretAccess`, `execs`,
+/// `denied`, `access`); the `…Total` fields count them all, and the detail document
+/// holds every aggregate.
+pub const MAX_LISTED: usize = 100;
+
 /// A change-monitoring summary of Kubernetes audit logs over a period.
 ///
 /// Counts are of *requests*: the stages of one request (same `auditID`) are counted once.
@@ -50,15 +58,39 @@ pub struct AuditLogSummary {
     pub problems: Vec<Problem>,
     /// Number of problems, including those beyond the cap.
     pub problems_total: u64,
-    /// Every create/update/patch/delete of a Role, ClusterRole, RoleBinding or
-    /// ClusterRoleBinding, in time order, whatever its outcome.
+    /// Creates, updates, patches and deletes of Roles, ClusterRoles, RoleBindings and
+    /// ClusterRoleBindings, whatever their outcome: the first [`MAX_LISTED`] read (logs
+    /// are read oldest first), in time order. `access` aggregates all of them.
     pub rbac_changes: Vec<RbacChange>,
-    /// Secret accesses, one row per user, verb and Secret (metadata only).
+    /// RBAC changes in all (0 in summaries older than the field: `rbacChanges` is then
+    /// complete).
+    #[serde(default)]
+    pub rbac_changes_total: u64,
+    /// Secret accesses, one row per user, verb and Secret (metadata only): the
+    /// [`MAX_LISTED`] with the most requests (the detail document has every row).
     pub secret_access: Vec<SecretAccess>,
-    /// Every `pods/exec` and `pods/attach`, in time order.
+    /// Secret-access rows in all (0 in older summaries).
+    #[serde(default)]
+    pub secret_access_total: u64,
+    /// `pods/exec` and `pods/attach` requests in time order: the first [`MAX_LISTED`]
+    /// read, and every one by a ServiceAccount (each is a finding).
     pub execs: Vec<Exec>,
-    /// Requests answered 403, per user.
+    /// Exec and attach requests in all (0 in older summaries).
+    #[serde(default)]
+    pub execs_total: u64,
+    /// Requests answered 403, per user: the [`MAX_LISTED`] users with the most.
     pub denied: Vec<Denied>,
+    /// Users with denied requests in all (0 in older summaries).
+    #[serde(default)]
+    pub denied_total: u64,
+    /// RBAC changes, Secret access, exec and attach, aggregated by user × verb ×
+    /// resource × namespace: the [`MAX_LISTED`] aggregates with the most requests (the
+    /// detail document has them all).
+    #[serde(default)]
+    pub access: Vec<AccessAggregate>,
+    /// Aggregates in all.
+    #[serde(default)]
+    pub access_total: u64,
     /// Requests per verb.
     pub by_verb: BTreeMap<String, u64>,
     /// Requests per resource (`resource[.group][/subresource]`, `(non-resource)` for URLs
@@ -212,6 +244,76 @@ pub struct Denied {
     pub last: DateTime<Utc>,
 }
 
+/// Requests of one user with one verb on one resource in one namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessAggregate {
+    /// Authenticated user.
+    pub user: String,
+    /// Impersonated user, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonated_user: Option<String>,
+    /// Verb.
+    pub verb: String,
+    /// `resource[.group][/subresource]` (`rolebindings.rbac.authorization.k8s.io`,
+    /// `secrets`, `pods/exec`).
+    pub resource: String,
+    /// Namespace, absent for cluster-scoped objects and cluster-wide requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Requests.
+    pub count: u64,
+    /// Of which answered 403.
+    pub denied: u64,
+    /// First request.
+    pub first: DateTime<Utc>,
+    /// Last request.
+    pub last: DateTime<Utc>,
+}
+
+/// Every aggregate the summary caps: `evidence/audit-log-detail.json` of a packet, and
+/// `auditpack auditlog --detail FILE`. Read strictly, like the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditLogDetail {
+    /// Always `auditpack/v1`.
+    #[serde(deserialize_with = "api_version")]
+    pub api_version: String,
+    /// Always `AuditLogDetail`.
+    #[serde(deserialize_with = "detail_kind")]
+    pub kind: String,
+    /// Every aggregate of RBAC changes, Secret access, exec and attach, most requests
+    /// first.
+    pub access: Vec<AccessAggregate>,
+    /// Every Secret-access row (user, verb, Secret), most requests first.
+    pub secret_access: Vec<SecretAccess>,
+    /// Every user with denied requests, most first.
+    pub denied: Vec<Denied>,
+}
+
+impl AuditLogDetail {
+    /// An empty detail document.
+    pub fn new() -> Self {
+        AuditLogDetail {
+            api_version: API_VERSION.to_string(),
+            kind: DETAIL_KIND.to_string(),
+            access: Vec::new(),
+            secret_access: Vec::new(),
+            denied: Vec::new(),
+        }
+    }
+}
+
+impl Default for AuditLogDetail {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn detail_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    exact(d, "kind", DETAIL_KIND)
+}
+
 fn api_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     exact(d, "apiVersion", API_VERSION)
 }
@@ -240,9 +342,15 @@ impl AuditLogSummary {
             problems: Vec::new(),
             problems_total: 0,
             rbac_changes: Vec::new(),
+            rbac_changes_total: 0,
             secret_access: Vec::new(),
+            secret_access_total: 0,
             execs: Vec::new(),
+            execs_total: 0,
             denied: Vec::new(),
+            denied_total: 0,
+            access: Vec::new(),
+            access_total: 0,
             by_verb: BTreeMap::new(),
             by_resource: BTreeMap::new(),
             by_user: BTreeMap::new(),
@@ -297,6 +405,37 @@ mod tests {
         let back: AuditLogSummary = serde_json::from_str(&text).unwrap();
         assert_eq!(back, s);
         assert_eq!(back.to_json(), text);
+    }
+
+    /// A summary written before the totals and aggregates existed still reads (its lists
+    /// were complete); the detail document is as strict as the summary.
+    #[test]
+    fn older_summaries_read_and_the_detail_is_strict() {
+        let mut v = sample().to_value();
+        for f in [
+            "rbacChangesTotal",
+            "secretAccessTotal",
+            "execsTotal",
+            "deniedTotal",
+            "access",
+            "accessTotal",
+        ] {
+            assert!(v.as_object_mut().unwrap().remove(f).is_some(), "{f}");
+        }
+        let back: AuditLogSummary = serde_json::from_value(v).unwrap();
+        assert_eq!(back, sample());
+        let d = AuditLogDetail::new();
+        let text = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<AuditLogDetail>(&text).unwrap(), d);
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["kind"] = "AuditLogSummary".into();
+        assert!(serde_json::from_value::<AuditLogDetail>(v).is_err());
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["rows"] = 1.into();
+        let e = serde_json::from_value::<AuditLogDetail>(v)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `rows`"), "{e}");
     }
 
     #[test]

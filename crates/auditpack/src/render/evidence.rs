@@ -120,6 +120,14 @@ pub fn evidence_files(
             })?;
         emit("cloud-evidence.yaml".into(), to_yaml(&all)?.into_bytes())?;
     }
+    if let Some(d) = &snapshot.audit_log_detail {
+        let mut bytes = serde_json::to_vec_pretty(d).map_err(|e| RenderError::Serialize {
+            what: "audit-log detail".into(),
+            message: e.to_string(),
+        })?;
+        bytes.push(b'\n');
+        emit("audit-log-detail.json".into(), bytes)?;
+    }
     Ok(())
 }
 

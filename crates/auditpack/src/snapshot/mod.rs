@@ -78,6 +78,10 @@ pub struct Snapshot {
     /// The audit-log summary given with `--audit-log` (see the `auditlog` module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_log: Option<crate::model::AuditLogSummary>,
+    /// Every aggregate the audit-log summary's lists are capped from; a packet holds it
+    /// as `evidence/audit-log-detail.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_log_detail: Option<crate::model::audit_log::AuditLogDetail>,
     /// Every piece of secret material that was removed, and where from.
     #[serde(default)]
     pub redactions: Vec<Redaction>,
@@ -289,6 +293,7 @@ impl Snapshot {
             audit_policy: None,
             cloud_evidence: Vec::new(),
             audit_log: None,
+            audit_log_detail: None,
             redactions: Vec::new(),
         }
     }

@@ -3,8 +3,12 @@
 //! object names, audit IDs and times spread over a quarter.
 //!
 //! ```text
-//! cargo run --release -p benchgen --bin gen-auditlog -- OUT SIZE_MIB [SEED]
+//! cargo run --release -p benchgen --bin gen-auditlog -- OUT SIZE_MIB [SEED] [--profile heavy]
 //! ```
+//!
+//! `--profile heavy` mixes in heavy RBAC and Secret traffic, scaled to the size: per
+//! 256 MiB about 40,000 RBAC writes (create/update/patch/delete of Roles, ClusterRoles and
+//! their bindings) and 70,000 Secret reads, the rest as in the default profile.
 //!
 //! Only `ResponseComplete` events are written (as with a policy that omits
 //! `RequestReceived`), so a `jq` program that selects that stage counts the same requests
@@ -29,7 +33,20 @@ enum Part {
 struct Template {
     parts: Vec<Part>,
     weight: u32,
+    class: Class,
 }
+
+/// What a template's request is, for the heavy profile's mix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    RbacWrite,
+    Secret,
+    Other,
+}
+
+/// RBAC writes and Secret reads per 256 MiB in the heavy profile.
+const HEAVY_RBAC: u64 = 40_000;
+const HEAVY_SECRETS: u64 = 70_000;
 
 fn shared() -> PathBuf {
     if let Ok(p) = std::env::var("AUDITPACK_SHARED") {
@@ -83,14 +100,37 @@ fn template(mut v: Value) -> Template {
         u.insert("username".into(), "@@U@@".into());
     }
     let mut rare = false;
+    let mut class = Class::Other;
+    let verb = o
+        .get("verb")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if let Some(r) = o.get_mut("objectRef").and_then(Value::as_object_mut) {
         let group = r.get("apiGroup").and_then(Value::as_str).unwrap_or("");
         let sub = r.get("subresource").and_then(Value::as_str).unwrap_or("");
+        let resource = r.get("resource").and_then(Value::as_str).unwrap_or("");
         rare = group == "rbac.authorization.k8s.io" || sub == "exec" || sub == "attach";
+        if group == "rbac.authorization.k8s.io"
+            && matches!(verb.as_str(), "create" | "update" | "patch" | "delete")
+        {
+            class = Class::RbacWrite;
+        } else if group.is_empty() && resource == "secrets" && sub.is_empty() {
+            class = Class::Secret;
+        }
         if r.contains_key("namespace") {
             r.insert("namespace".into(), "@@N@@".into());
         }
         if r.contains_key("name") {
+            r.insert("name".into(), "@@M@@".into());
+        }
+    }
+    if class == Class::Secret {
+        // The heavy profile's Secret traffic is reads.
+        v["verb"] = "get".into();
+        if let Some(r) = v.get_mut("objectRef").and_then(Value::as_object_mut)
+            && !r.contains_key("name")
+        {
             r.insert("name".into(), "@@M@@".into());
         }
     }
@@ -113,6 +153,7 @@ fn template(mut v: Value) -> Template {
     Template {
         parts,
         weight: if rare { 1 } else { 60 },
+        class,
     }
 }
 
@@ -133,11 +174,30 @@ impl Rng {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let heavy = match args.iter().position(|a| a == "--profile") {
+        Some(i) => match args.get(i + 1).map(String::as_str) {
+            Some("heavy") => true,
+            Some("default") => false,
+            other => {
+                eprintln!("gen-auditlog: --profile must be heavy or default, not {other:?}");
+                std::process::exit(2);
+            }
+        },
+        None => false,
+    };
+    let args: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            *a != "--profile" && !(*i > 0 && args.get(i - 1).is_some_and(|p| p == "--profile"))
+        })
+        .map(|(_, a)| a)
+        .collect();
     if args.len() < 3 {
-        eprintln!("usage: gen-auditlog OUT SIZE_MIB [SEED]");
+        eprintln!("usage: gen-auditlog OUT SIZE_MIB [SEED] [--profile heavy]");
         std::process::exit(2);
     }
-    let out = PathBuf::from(&args[1]);
+    let out = PathBuf::from(args[1]);
     let size: u64 = args[2].parse::<u64>().expect("SIZE_MIB") << 20;
     let seed: u64 = args.get(3).map_or(42, |s| s.parse().expect("SEED"));
     let templates: Vec<Template> = samples().into_iter().map(template).collect();
@@ -170,6 +230,20 @@ fn main() {
             _ => format!("user-{i}@example.com"),
         })
         .collect();
+    // Heavy profile: the share (per million events) of RBAC writes and Secret reads that
+    // gives HEAVY_RBAC and HEAVY_SECRETS per 256 MiB.
+    let per_256 = |n: u64| (n * size / (256 << 20)) * 1_000_000 / events.max(1);
+    let (rbac_ppm, secret_ppm) = if heavy {
+        (per_256(HEAVY_RBAC), per_256(HEAVY_SECRETS))
+    } else {
+        (0, 0)
+    };
+    let of = |c: Class| -> Vec<&Template> { templates.iter().filter(|t| t.class == c).collect() };
+    let (rbac_tpls, secret_tpls) = (of(Class::RbacWrite), of(Class::Secret));
+    assert!(
+        !heavy || (!rbac_tpls.is_empty() && !secret_tpls.is_empty()),
+        "the samples hold RBAC writes and Secret requests"
+    );
     let mut rng = Rng(seed | 1);
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&out).expect("create OUT"));
     let mut written: u64 = 0;
@@ -177,17 +251,28 @@ fn main() {
     let mut line = String::with_capacity(8192);
     while written < size {
         let mut pick = rng.below(total_weight);
-        let tpl = templates
-            .iter()
-            .find(|tp| {
-                if pick < u64::from(tp.weight) {
-                    true
-                } else {
-                    pick -= u64::from(tp.weight);
-                    false
-                }
-            })
-            .expect("weighted pick");
+        let roll = if heavy {
+            rng.below(1_000_000)
+        } else {
+            u64::MAX
+        };
+        let tpl = if roll < rbac_ppm {
+            rbac_tpls[rng.below(rbac_tpls.len() as u64) as usize]
+        } else if roll < rbac_ppm + secret_ppm {
+            secret_tpls[rng.below(secret_tpls.len() as u64) as usize]
+        } else {
+            templates
+                .iter()
+                .find(|tp| {
+                    if pick < u64::from(tp.weight) {
+                        true
+                    } else {
+                        pick -= u64::from(tp.weight);
+                        false
+                    }
+                })
+                .expect("weighted pick")
+        };
         let u = rng.below(users.len() as u64) as usize;
         let time = DateTime::from_timestamp_micros(t)
             .expect("time")
