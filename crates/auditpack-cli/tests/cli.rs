@@ -278,18 +278,16 @@ fn man_pages_render_one_per_command() {
         assert!(roff.contains(part), "no {part}:\n{roff}");
     }
     assert!(roff.contains(r"\fBauditpack packet\fR"), "{roff}");
-    // Rendered by groff as man(1) does, without warnings.
-    if Path::new("/usr/bin/groff").exists() {
-        let o = Command::new("groff")
-            .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
-            .arg(dir.join("auditpack-packet.1"))
-            .output()
-            .unwrap();
-        assert!(o.status.success() && o.stderr.is_empty(), "{}", text(&o));
-        let page = String::from_utf8_lossy(&o.stdout);
-        for part in ["auditpack-packet(1)", "SYNOPSIS", "OPTIONS", "--series"] {
-            assert!(page.contains(part), "no {part}:\n{page}");
-        }
+    // Rendered by groff as man(1) does, without warnings (setup-test-deps.sh installs it).
+    let o = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+        .arg(dir.join("auditpack-packet.1"))
+        .output()
+        .unwrap();
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", text(&o));
+    let page = String::from_utf8_lossy(&o.stdout);
+    for part in ["auditpack-packet(1)", "SYNOPSIS", "OPTIONS", "--series"] {
+        assert!(page.contains(part), "no {part}:\n{page}");
     }
     let single = ok(t.path(), &["man"]);
     assert!(single.starts_with(".ie") && single.contains(".TH auditpack 1"));
