@@ -90,7 +90,8 @@ pub use render::{
 pub use packet::{Built, Event, Output, PacketError, Plan, build};
 // Seal and verify.
 pub use model::{
-    ARCHIVE_INDEX_FORMAT_VERSION, ArchiveIndex, ArchiveIndexError, AuditLogSummary, Envelope,
+    ARCHIVE_CONTENT_TYPE, ARCHIVE_INDEX_FORMAT_VERSION, ArchiveIndex, ArchiveIndexError,
+    AuditLogSummary, Envelope, LockMode, Retention, Stored,
     LinkVerification, PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, SealRecord,
     Stated, Statement, VerifyReport,
 };
