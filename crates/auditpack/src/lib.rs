@@ -55,6 +55,7 @@ mod seal;
 mod series;
 mod snapshot;
 mod staging;
+mod store;
 
 // The public API: what the `auditpack` binary, its tests and a program embedding the
 // pipeline use. Everything else is private to the crate. `cleanup` stays a public module
@@ -101,6 +102,13 @@ pub use seal::{
     SEAL_FILES, SIGNATURE, SSH_SIGNATURE, SealError, SealOptions, TrustStore, TrustedKey, Verified,
     VerifyError, seal_dir, verify_archive_reader, verify_path, write_archive,
 };
+// Document stores: a folder, or S3 object storage with Object Lock (feature `s3`).
+#[cfg(feature = "s3")]
+pub use store::{
+    ObjectFacts, ObjectReport, PrefixChain, S3Options, StoreFinding, UploadOptions, Uploaded,
+    archive_to_s3, list_s3, verify_object, verify_prefix_chain,
+};
+pub use store::{ClusterGroup, ListedPacket, Listing, S3Url, StoreError, list_dir};
 // History.
 pub use history::Diff;
 pub use history::diff::diff;
@@ -123,6 +131,7 @@ pub mod keys {
 pub mod chain {
     pub use crate::history::chain::{
         ChainError, ChainOptions, ChainProblem, ChainReport, ChainRule, expand_paths, verify_chain,
+        verify_reports,
     };
 }
 
