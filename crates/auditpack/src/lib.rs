@@ -90,11 +90,13 @@ pub use render::{
 // The whole pipeline.
 pub use packet::{Built, Event, Output, PacketError, Plan, build};
 // Seal and verify.
+/// Reads an end date or time (`--retain-until`): RFC 3339, or a date meaning the end of
+/// that day.
+pub use model::period::parse_until as parse_until_flag;
 pub use model::{
     ARCHIVE_CONTENT_TYPE, ARCHIVE_INDEX_FORMAT_VERSION, ArchiveIndex, ArchiveIndexError,
-    AuditLogSummary, Envelope, LockMode, Retention, Stored,
-    LinkVerification, PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, SealRecord,
-    Stated, Statement, VerifyReport,
+    AuditLogSummary, Envelope, LinkVerification, LockMode, PACKET_FORMAT_VERSION, PacketLink,
+    PacketMeta, PacketMetaError, Retention, SealRecord, Stated, Statement, Stored, VerifyReport,
 };
 pub use seal::verify::MAX_REPORTED_FAILURES;
 pub use seal::{
@@ -103,12 +105,14 @@ pub use seal::{
     VerifyError, seal_dir, verify_archive_reader, verify_path, write_archive,
 };
 // Document stores: a folder, or S3 object storage with Object Lock (feature `s3`).
+pub use store::{
+    ClusterGroup, ListedPacket, Listing, S3Url, StoreError, list_dir, retention_until,
+};
 #[cfg(feature = "s3")]
 pub use store::{
     ObjectFacts, ObjectReport, PrefixChain, S3Options, StoreFinding, UploadOptions, Uploaded,
     archive_to_s3, list_s3, verify_object, verify_prefix_chain,
 };
-pub use store::{ClusterGroup, ListedPacket, Listing, S3Url, StoreError, list_dir};
 // History.
 pub use history::Diff;
 pub use history::diff::diff;

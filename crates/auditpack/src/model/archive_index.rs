@@ -393,19 +393,23 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("formatVersion 2 index without `auditpackVersion`"), "{e}");
+        assert!(
+            e.contains("formatVersion 2 index without `auditpackVersion`"),
+            "{e}"
+        );
         let e = ArchiveIndex::from_slice(
             v2().replace("\"formatVersion\": 2", "\"formatVersion\": 1")
                 .as_bytes(),
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("formatVersion 1 index with `contentType`"), "{e}");
-        let e = ArchiveIndex::from_slice(
-            v2().replace("\"compliance\"", "\"forever\"").as_bytes(),
-        )
-        .unwrap_err()
-        .to_string();
+        assert!(
+            e.contains("formatVersion 1 index with `contentType`"),
+            "{e}"
+        );
+        let e = ArchiveIndex::from_slice(v2().replace("\"compliance\"", "\"forever\"").as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown variant `forever`"), "{e}");
     }
 

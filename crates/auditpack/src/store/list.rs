@@ -141,6 +141,11 @@ impl Listing {
                 .all(|p| p.verified == Some(true))
     }
 
+    /// The YAML form (the same fields as the JSON).
+    pub fn to_yaml(&self) -> String {
+        serde_saphyr::to_string(self).expect("a listing serializes")
+    }
+
     /// The text form: per cluster a heading, then one line per packet with id, period,
     /// signer, sealed at, retention until and the verdict.
     pub fn to_text(&self) -> String {

@@ -17,6 +17,8 @@ mod s3;
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Months, Timelike, Utc};
+
 pub use list::{ClusterGroup, ListedPacket, Listing, list_dir};
 #[cfg(feature = "s3")]
 pub use s3::{
@@ -81,11 +83,47 @@ impl std::fmt::Display for S3Url {
     }
 }
 
+/// The end of a retention of `value` from `now`: a whole number and a unit, `y` (calendar
+/// years), `mo` (calendar months), `w` or `d` (`6y`, `18mo`, `90d`).
+pub fn retention_until(value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+    let bad = |why: &str| StoreError::BadRetention {
+        value: value.to_string(),
+        why: why.to_string(),
+    };
+    let v = value.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: u32 = num
+        .parse()
+        .map_err(|_| bad("it does not start with a whole number"))?;
+    if n == 0 {
+        return Err(bad("zero"));
+    }
+    let t = match unit {
+        "y" => now.checked_add_months(Months::new(n.saturating_mul(12))),
+        "mo" => now.checked_add_months(Months::new(n)),
+        "w" => now.checked_add_signed(chrono::Duration::weeks(n.into())),
+        "d" => now.checked_add_signed(chrono::Duration::days(n.into())),
+        "" => return Err(bad("no unit; write y, mo, w or d (6y)")),
+        _ => return Err(bad("unknown unit; write y, mo, w or d (6y)")),
+    };
+    t.map(|t| t.with_nanosecond(0).unwrap_or(t))
+        .ok_or_else(|| bad("too far in the future"))
+}
+
 /// Errors that stop a store command before a verdict (exit code 2). Each message is one
 /// line naming the bucket, object or folder.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// A `--retention` that does not parse.
+    #[error("--retention {value:?}: {why}")]
+    BadRetention {
+        /// What was given.
+        value: String,
+        /// Why it is refused.
+        why: String,
+    },
     /// An `s3://` location that does not parse.
     #[error("{url}: {why}")]
     BadUrl {
@@ -95,7 +133,9 @@ pub enum StoreError {
         why: String,
     },
     /// The packet's `packet.json` states no id, so the object has no name.
-    #[error("{dir}: packet.json states no id; the archive's object is named by it (PREFIX/ID.tar.gz)")]
+    #[error(
+        "{dir}: packet.json states no id; the archive's object is named by it (PREFIX/ID.tar.gz)"
+    )]
     NoPacketId {
         /// The packet folder.
         dir: PathBuf,
@@ -164,4 +204,39 @@ pub enum StoreError {
         /// The folder or prefix.
         location: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retention_is_calendar_years_months_weeks_or_days() {
+        let now = DateTime::parse_from_rfc3339("2024-02-29T12:00:00.5Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let t = |v: &str| retention_until(v, now).map(|t| t.to_rfc3339());
+        assert_eq!(t("6y").unwrap(), "2030-02-28T12:00:00+00:00");
+        assert_eq!(t("18mo").unwrap(), "2025-08-29T12:00:00+00:00");
+        assert_eq!(t("2w").unwrap(), "2024-03-14T12:00:00+00:00");
+        assert_eq!(t("90d").unwrap(), "2024-05-29T12:00:00+00:00");
+        for bad in ["6", "y", "0y", "6years", "-1d", "6m"] {
+            let e = t(bad).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("--retention {bad:?}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn an_s3_url_is_a_bucket_and_a_key_or_prefix() {
+        let u = S3Url::parse("s3://records/prod").unwrap().unwrap();
+        assert_eq!((u.bucket.as_str(), u.key.as_str()), ("records", "prod"));
+        assert_eq!(u.as_prefix().to_string(), "s3://records/prod/");
+        assert_eq!(
+            u.as_prefix().join("p.tar.gz").key,
+            "prod/p.tar.gz".to_string()
+        );
+        assert_eq!(S3Url::parse("s3://b").unwrap().unwrap().as_prefix().key, "");
+        assert!(S3Url::parse("s3:///x").unwrap().is_err());
+        assert!(S3Url::parse("/tmp/x").is_none());
+    }
 }

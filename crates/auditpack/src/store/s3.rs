@@ -164,8 +164,14 @@ impl PrefixChain {
     }
 }
 
-/// Text lines of one object's store facts.
-pub fn facts_text(o: &ObjectFacts) -> String {
+impl ObjectFacts {
+    /// Text lines of the object's store facts and findings.
+    pub fn to_text(&self) -> String {
+        facts_text(self)
+    }
+}
+
+fn facts_text(o: &ObjectFacts) -> String {
     let mut out = format!("  object:    {}\n", o.url);
     out.push_str(&format!(
         "  version:   {} ({} version{} of the key{})\n",
@@ -329,7 +335,13 @@ async fn check_bucket(c: &Client, bucket: &str) -> Result<(), StoreError> {
 
 /// Whether a key exists (any version): HEAD it.
 async fn exists(c: &Client, url: &S3Url) -> Result<bool, StoreError> {
-    match c.head_object().bucket(&url.bucket).key(&url.key).send().await {
+    match c
+        .head_object()
+        .bucket(&url.bucket)
+        .key(&url.key)
+        .send()
+        .await
+    {
         Ok(_) => Ok(true),
         Err(e) if status_of(&e) == Some(404) => Ok(false),
         Err(e) => Err(s3_err(&url.bucket, format!("read {url}"), reason(&e))),
@@ -436,7 +448,10 @@ pub fn archive_to_s3(
     let tmp = tempfile::Builder::new()
         .prefix(".auditpack-tmp-s3-")
         .tempdir()
-        .map_err(io_err(&std::env::temp_dir(), "cannot create a temporary folder"))?;
+        .map_err(io_err(
+            &std::env::temp_dir(),
+            "cannot create a temporary folder",
+        ))?;
     let local = tmp.path().join(&name);
     let report = write_archive(dir, &local)?;
     let mut index = report.index_doc.clone();
@@ -446,14 +461,8 @@ pub fn archive_to_s3(
     let index_bytes = index.to_bytes();
     let meta = metadata(&index);
 
-    let (archive_version, parts) = rt.block_on(put_archive(
-        &c,
-        &archive_url,
-        &local,
-        &index,
-        &meta,
-        opts,
-    ))?;
+    let (archive_version, parts) =
+        rt.block_on(put_archive(&c, &archive_url, &local, &index, &meta, opts))?;
     let index_version = rt.block_on(async {
         let mut req = c
             .put_object()
@@ -504,7 +513,12 @@ fn with_lock(
 }
 
 async fn check_object_lock(c: &Client, bucket: &str) -> Result<(), StoreError> {
-    match c.get_object_lock_configuration().bucket(bucket).send().await {
+    match c
+        .get_object_lock_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
         Ok(out) => {
             let enabled = out
                 .object_lock_configuration
@@ -617,7 +631,13 @@ async fn put_archive(
     let upload_id = create
         .send()
         .await
-        .map_err(|e| s3_err(&url.bucket, format!("start the upload of {url}"), reason(&e)))?
+        .map_err(|e| {
+            s3_err(
+                &url.bucket,
+                format!("start the upload of {url}"),
+                reason(&e),
+            )
+        })?
         .upload_id
         .unwrap_or_default();
     let result = upload_parts(c, url, local, size, opts.part_size.max(5 << 20), &upload_id).await;
@@ -632,14 +652,28 @@ async fn put_archive(
                 .send()
                 .await;
             Err(match (e, aborted) {
-                (StoreError::S3 { bucket, action, reason }, Err(_)) => StoreError::S3 {
+                (
+                    StoreError::S3 {
+                        bucket,
+                        action,
+                        reason,
+                    },
+                    Err(_),
+                ) => StoreError::S3 {
                     bucket,
                     action,
                     reason: format!(
                         "{reason}; no object was created (the incomplete upload {upload_id} could not be aborted: a lifecycle rule AbortIncompleteMultipartUpload removes it)"
                     ),
                 },
-                (StoreError::S3 { bucket, action, reason }, Ok(_)) => StoreError::S3 {
+                (
+                    StoreError::S3 {
+                        bucket,
+                        action,
+                        reason,
+                    },
+                    Ok(_),
+                ) => StoreError::S3 {
                     bucket,
                     action,
                     reason: format!("{reason}; the upload was aborted, no object was created"),
@@ -719,7 +753,13 @@ async fn upload_parts(
         )
         .send()
         .await
-        .map_err(|e| s3_err(&url.bucket, format!("complete the upload of {url}"), reason(&e)))?;
+        .map_err(|e| {
+            s3_err(
+                &url.bucket,
+                format!("complete the upload of {url}"),
+                reason(&e),
+            )
+        })?;
     Ok((out.version_id, n))
 }
 
@@ -767,7 +807,13 @@ async fn versions(c: &Client, url: &S3Url) -> Result<(usize, usize), StoreError>
             .set_version_id_marker(version_marker.clone())
             .send()
             .await
-            .map_err(|e| s3_err(&url.bucket, format!("list the versions of {url}"), reason(&e)))?;
+            .map_err(|e| {
+                s3_err(
+                    &url.bucket,
+                    format!("list the versions of {url}"),
+                    reason(&e),
+                )
+            })?;
         versions += out
             .versions()
             .iter()
@@ -871,7 +917,12 @@ fn verify_with(
         chunk: Vec::new(),
         pos: 0,
     };
-    let report = verify_archive_reader(reader, Path::new(&url.to_string()), trust, &Limits::default())?;
+    let report = verify_archive_reader(
+        reader,
+        Path::new(&url.to_string()),
+        trust,
+        &Limits::default(),
+    )?;
     let (sha256, bytes, failed) = rt
         .block_on(pump)
         .map_err(|e| s3_err(&url.bucket, format!("read {url}"), e.to_string()))?;
@@ -960,7 +1011,13 @@ fn verify_with(
 
 /// A small object's bytes (the sidecar index), `None` when absent.
 async fn read_small(c: &Client, url: &S3Url) -> Result<Option<Vec<u8>>, StoreError> {
-    match c.get_object().bucket(&url.bucket).key(&url.key).send().await {
+    match c
+        .get_object()
+        .bucket(&url.bucket)
+        .key(&url.key)
+        .send()
+        .await
+    {
         Ok(out) => {
             if out.content_length.unwrap_or(0) > 16 << 20 {
                 return Ok(Some(Vec::new()));
@@ -1085,7 +1142,12 @@ pub fn list_s3(
                     .iter()
                     .take(3)
                     .map(|f| format!("{} {}: {}", f.rule, f.path, f.detail))
-                    .chain(o.object.findings.iter().map(|f| format!("{}: {}", f.rule, f.detail)))
+                    .chain(
+                        o.object
+                            .findings
+                            .iter()
+                            .map(|f| format!("{}: {}", f.rule, f.detail)),
+                    )
                     .collect();
                 l.retain_until = o.object.retention.map(|r| ts(r.retain_until));
                 l.lock_mode = o.object.retention.map(|r| r.mode);
@@ -1111,12 +1173,7 @@ pub fn list_s3(
                     }
                 };
                 // The object's own retention, as the server states it now.
-                let head = rt.block_on(
-                    c.head_object()
-                        .bucket(&k.bucket)
-                        .key(&k.key)
-                        .send(),
-                );
+                let head = rt.block_on(c.head_object().bucket(&k.bucket).key(&k.key).send());
                 if let Ok(h) = head {
                     l.retain_until = h
                         .object_lock_retain_until_date
