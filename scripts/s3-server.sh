@@ -50,6 +50,8 @@ case "$cmd" in
     for tool in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph; do
       command -v "$tool" >/dev/null || { echo "s3-server: $tool not installed; run scripts/setup-test-deps.sh" >&2; exit 1; }
     done
+    # A start that fails half-way stops what it started.
+    trap '"$0" stop "$d" >/dev/null 2>&1 || true' ERR
     port=${3:-$(free_port)}
     monport=$(free_port)
     mkdir -p "$d"/{run,log,mon,osd}
@@ -87,6 +89,9 @@ osd pool default pgp num = 8
 osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
 mon allow pool size one = true
+# A test machine's disk may well be 95% full: the monitor must not stop over it.
+mon data avail crit = 0
+mon data avail warn = 0
 mon allow pool delete = true
 mon max pg per osd = 2000
 mon warn on pool no redundancy = false
