@@ -99,30 +99,57 @@ fn archive_uploads_both_objects_with_type_checksum_metadata_and_retention() {
     let to = format!("s3://{bucket}/prod/");
     let o = srv.auditpack(
         d,
-        &["archive", &packets[0], "--to", &to, "--retain-until", "2032-06-30", "--lock-mode", "governance"],
+        &[
+            "archive",
+            &packets[0],
+            "--to",
+            &to,
+            "--retain-until",
+            "2032-06-30",
+            "--lock-mode",
+            "governance",
+        ],
     );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let out = text(&o);
-    assert!(out.contains(&format!("s3://{bucket}/prod/{id}.tar.gz (version ")), "{out}");
-    assert!(out.contains("retention: governance until 2032-07-01T00:00:00Z"), "{out}");
+    assert!(
+        out.contains(&format!("s3://{bucket}/prod/{id}.tar.gz (version ")),
+        "{out}"
+    );
+    assert!(
+        out.contains("retention: governance until 2032-07-01T00:00:00Z"),
+        "{out}"
+    );
 
     // Listing: exactly the archive and its index.
-    let listed = rt.block_on(c.list_objects_v2().bucket(&bucket).send()).unwrap();
+    let listed = rt
+        .block_on(c.list_objects_v2().bucket(&bucket).send())
+        .unwrap();
     let mut keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     keys.sort();
     assert_eq!(
         keys,
-        [format!("prod/{id}.tar.gz"), format!("prod/{id}.tar.gz.json")]
+        [
+            format!("prod/{id}.tar.gz"),
+            format!("prod/{id}.tar.gz.json")
+        ]
     );
 
     // The archive: type, metadata, bytes that hash as the index states.
     let key = format!("prod/{id}.tar.gz");
-    let got = rt.block_on(c.get_object().bucket(&bucket).key(&key).send()).unwrap();
+    let got = rt
+        .block_on(c.get_object().bucket(&bucket).key(&key).send())
+        .unwrap();
     assert_eq!(got.content_type(), Some("application/gzip"));
     let meta = got.metadata().unwrap().clone();
     let bytes = rt.block_on(got.body.collect()).unwrap().into_bytes();
     let index_obj = rt
-        .block_on(c.get_object().bucket(&bucket).key(format!("{key}.json")).send())
+        .block_on(
+            c.get_object()
+                .bucket(&bucket)
+                .key(format!("{key}.json"))
+                .send(),
+        )
         .unwrap();
     assert_eq!(index_obj.content_type(), Some("application/json"));
     let index_bytes = rt.block_on(index_obj.body.collect()).unwrap().into_bytes();
@@ -133,7 +160,10 @@ fn archive_uploads_both_objects_with_type_checksum_metadata_and_retention() {
     assert_eq!(index["archiveBytes"], bytes.len());
     assert_eq!(
         index["archiveSha256Base64"],
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, Sha256::digest(&bytes))
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            Sha256::digest(&bytes)
+        )
     );
     assert_eq!(index["contentType"], "application/gzip");
     assert_eq!(index["retention"]["mode"], "governance");
@@ -150,16 +180,32 @@ fn archive_uploads_both_objects_with_type_checksum_metadata_and_retention() {
     assert_eq!(meta["period-start"], "2026-01-01T00:00:00Z");
     assert_eq!(meta["period-end"], "2026-04-01T00:00:00Z");
     assert_eq!(meta["archive-sha256"], sha256_hex(&bytes));
-    assert_eq!(meta["manifest-sha256"], index["manifestSha256"].as_str().unwrap());
-    assert_eq!(meta["signer-key-id"], index["signerKeyId"].as_str().unwrap());
+    assert_eq!(
+        meta["manifest-sha256"],
+        index["manifestSha256"].as_str().unwrap()
+    );
+    assert_eq!(
+        meta["signer-key-id"],
+        index["signerKeyId"].as_str().unwrap()
+    );
     // The same bytes as a local archive of the same packet (archives are deterministic).
     common::ok(d, &["archive", &packets[0], "--out", "local.tar.gz"]);
-    assert_eq!(std::fs::read(d.join("local.tar.gz")).unwrap(), bytes.to_vec());
+    assert_eq!(
+        std::fs::read(d.join("local.tar.gz")).unwrap(),
+        bytes.to_vec()
+    );
 
     // Verify from the bucket: version, one version, retention in force.
     let o = srv.auditpack(
         d,
-        &["verify", &format!("s3://{bucket}/{key}"), "--key", "keys/signer.pub.pem", "--output", "json"],
+        &[
+            "verify",
+            &format!("s3://{bucket}/{key}"),
+            "--key",
+            "keys/signer.pub.pem",
+            "--output",
+            "json",
+        ],
     );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -188,12 +234,19 @@ fn an_existing_key_is_never_overwritten() {
         let o = srv.auditpack(d, &["archive", &packets[0], "--to", &to]);
         assert_eq!(code(&o), 2, "{}", text(&o));
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("already exists; auditpack never overwrites"), "{err}");
+        assert!(
+            err.contains("already exists; auditpack never overwrites"),
+            "{err}"
+        );
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         let versions = rt
             .block_on(c.list_object_versions().bucket(&bucket).send())
             .unwrap();
-        assert_eq!(versions.versions().len(), 2, "still one version of each object");
+        assert_eq!(
+            versions.versions().len(),
+            2,
+            "still one version of each object"
+        );
     }
     // What `If-None-Match: *` asks of the server, which this one enforces on an
     // unversioned bucket: a second PUT of an existing key is refused (412).
@@ -229,11 +282,21 @@ fn a_locked_version_cannot_be_deleted_and_an_overwrite_is_a_finding() {
     rt.block_on(s3::create_bucket(&c, &bucket, true));
     let o = srv.auditpack(
         d,
-        &["archive", &packets[0], "--to", &format!("s3://{bucket}/prod"), "--retention", "6y", "--legal-hold"],
+        &[
+            "archive",
+            &packets[0],
+            "--to",
+            &format!("s3://{bucket}/prod"),
+            "--retention",
+            "6y",
+            "--legal-hold",
+        ],
     );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let key = format!("prod/{id}.tar.gz");
-    let head = rt.block_on(c.head_object().bucket(&bucket).key(&key).send()).unwrap();
+    let head = rt
+        .block_on(c.head_object().bucket(&bucket).key(&key).send())
+        .unwrap();
     let version = head.version_id().unwrap().to_string();
 
     // Retention reads back as set: compliance, about six years from now, legal hold on.
@@ -241,7 +304,10 @@ fn a_locked_version_cannot_be_deleted_and_an_overwrite_is_a_finding() {
         .block_on(c.get_object_retention().bucket(&bucket).key(&key).send())
         .unwrap();
     let r = r.retention().unwrap();
-    assert_eq!(r.mode(), Some(&aws_sdk_s3::types::ObjectLockRetentionMode::Compliance));
+    assert_eq!(
+        r.mode(),
+        Some(&aws_sdk_s3::types::ObjectLockRetentionMode::Compliance)
+    );
     let until = r.retain_until_date().unwrap().secs();
     let six_years = chrono::Utc::now()
         .checked_add_months(chrono::Months::new(72))
@@ -256,15 +322,31 @@ fn a_locked_version_cannot_be_deleted_and_an_overwrite_is_a_finding() {
         Some(&aws_sdk_s3::types::ObjectLockLegalHoldStatus::On)
     );
     for k in [key.clone(), format!("{key}.json")] {
-        let v = rt.block_on(c.head_object().bucket(&bucket).key(&k).send()).unwrap();
-        assert_eq!(v.object_lock_mode(), Some(&aws_sdk_s3::types::ObjectLockMode::Compliance), "{k}");
+        let v = rt
+            .block_on(c.head_object().bucket(&bucket).key(&k).send())
+            .unwrap();
+        assert_eq!(
+            v.object_lock_mode(),
+            Some(&aws_sdk_s3::types::ObjectLockMode::Compliance),
+            "{k}"
+        );
     }
 
     // The server refuses to delete the locked version, or to shorten its retention.
     let e = rt
-        .block_on(c.delete_object().bucket(&bucket).key(&key).version_id(&version).send())
+        .block_on(
+            c.delete_object()
+                .bucket(&bucket)
+                .key(&key)
+                .version_id(&version)
+                .send(),
+        )
         .unwrap_err();
-    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(403), "{e:?}");
+    assert_eq!(
+        e.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{e:?}"
+    );
 
     // Writing the key again behind the tool's back makes a new version; the locked one
     // stays, and verify names the overwrite even though the newest version verifies.
@@ -279,10 +361,24 @@ fn a_locked_version_cannot_be_deleted_and_an_overwrite_is_a_finding() {
     )
     .unwrap();
     let still = rt
-        .block_on(c.head_object().bucket(&bucket).key(&key).version_id(&version).send())
+        .block_on(
+            c.head_object()
+                .bucket(&bucket)
+                .key(&key)
+                .version_id(&version)
+                .send(),
+        )
         .unwrap();
     assert_eq!(still.version_id(), Some(version.as_str()));
-    let o = srv.auditpack(d, &["verify", &format!("s3://{bucket}/{key}"), "--key", "keys/signer.pub.pem"]);
+    let o = srv.auditpack(
+        d,
+        &[
+            "verify",
+            &format!("s3://{bucket}/{key}"),
+            "--key",
+            "keys/signer.pub.pem",
+        ],
+    );
     assert_eq!(code(&o), 1, "{}", text(&o));
     let out = text(&o);
     assert!(out.contains("NOT VERIFIED"), "{out}");
@@ -313,7 +409,9 @@ fn retention_needs_a_bucket_with_object_lock() {
             "{err}"
         );
     }
-    let listed = rt.block_on(c.list_objects_v2().bucket(&bucket).send()).unwrap();
+    let listed = rt
+        .block_on(c.list_objects_v2().bucket(&bucket).send())
+        .unwrap();
     assert!(listed.contents().is_empty(), "nothing was uploaded");
 }
 
@@ -329,7 +427,17 @@ fn a_chain_verifies_from_the_bucket_and_names_a_tampered_version_and_a_missing_q
     let c = rt.block_on(srv.client());
     rt.block_on(s3::create_bucket(&c, &bucket, true));
     for p in &packets {
-        let o = srv.auditpack(d, &["archive", p, "--to", &format!("s3://{bucket}/full/"), "--retention", "30d"]);
+        let o = srv.auditpack(
+            d,
+            &[
+                "archive",
+                p,
+                "--to",
+                &format!("s3://{bucket}/full/"),
+                "--retention",
+                "30d",
+            ],
+        );
         assert_eq!(code(&o), 0, "{}", text(&o));
     }
     for p in [&packets[0], &packets[2]] {
@@ -339,12 +447,22 @@ fn a_chain_verifies_from_the_bucket_and_names_a_tampered_version_and_a_missing_q
     let verify_chain = |prefix: &str| {
         srv.auditpack(
             d,
-            &["verify", "--chain", &format!("s3://{bucket}/{prefix}"), "--key", "keys/signer.pub.pem"],
+            &[
+                "verify",
+                "--chain",
+                &format!("s3://{bucket}/{prefix}"),
+                "--key",
+                "keys/signer.pub.pem",
+            ],
         )
     };
     let o = verify_chain("full/");
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("chain complete: 3 packets"), "{}", text(&o));
+    assert!(
+        text(&o).contains("chain complete: 3 packets"),
+        "{}",
+        text(&o)
+    );
 
     // A missing quarter is named.
     let o = verify_chain("gap/");
@@ -356,8 +474,14 @@ fn a_chain_verifies_from_the_bucket_and_names_a_tampered_version_and_a_missing_q
     // A tampered newer version of Q2: one byte of the archive changed, written as a new
     // version of the same key. The chain names the object and the overwrite.
     let key = format!("full/{}.tar.gz", ids[1]);
-    let got = rt.block_on(c.get_object().bucket(&bucket).key(&key).send()).unwrap();
-    let mut bytes = rt.block_on(got.body.collect()).unwrap().into_bytes().to_vec();
+    let got = rt
+        .block_on(c.get_object().bucket(&bucket).key(&key).send())
+        .unwrap();
+    let mut bytes = rt
+        .block_on(got.body.collect())
+        .unwrap()
+        .into_bytes()
+        .to_vec();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x55;
     rt.block_on(
@@ -373,9 +497,20 @@ fn a_chain_verifies_from_the_bucket_and_names_a_tampered_version_and_a_missing_q
     let out = text(&o);
     assert!(out.contains(&format!("s3://{bucket}/{key}")), "{out}");
     assert!(out.contains("packet-not-verified"), "{out}");
-    assert!(out.contains(&format!("FAIL overwritten s3://{bucket}/{key}")), "{out}");
+    assert!(
+        out.contains(&format!("FAIL overwritten s3://{bucket}/{key}")),
+        "{out}"
+    );
     // The single object says the same; the others still verify.
-    let o = srv.auditpack(d, &["verify", &format!("s3://{bucket}/{key}"), "--key", "keys/signer.pub.pem"]);
+    let o = srv.auditpack(
+        d,
+        &[
+            "verify",
+            &format!("s3://{bucket}/{key}"),
+            "--key",
+            "keys/signer.pub.pem",
+        ],
+    );
     assert_eq!(code(&o), 1, "{}", text(&o));
     let first = format!("s3://{bucket}/full/{}.tar.gz", ids[0]);
     let o = srv.auditpack(d, &["verify", &first, "--key", "keys/signer.pub.pem"]);
@@ -393,10 +528,21 @@ fn list_groups_the_clusters_of_a_prefix_and_verifies_them() {
     let rt = rt();
     let c = rt.block_on(srv.client());
     rt.block_on(s3::create_bucket(&c, &bucket, true));
-    for (p, cluster) in [(&prod[0], "prod"), (&prod[1], "prod"), (&staging[0], "staging")] {
+    for (p, cluster) in [
+        (&prod[0], "prod"),
+        (&prod[1], "prod"),
+        (&staging[0], "staging"),
+    ] {
         let o = srv.auditpack(
             d,
-            &["archive", p, "--to", &format!("s3://{bucket}/fleet/{cluster}/"), "--retention", "1y"],
+            &[
+                "archive",
+                p,
+                "--to",
+                &format!("s3://{bucket}/fleet/{cluster}/"),
+                "--retention",
+                "1y",
+            ],
         );
         assert_eq!(code(&o), 0, "{}", text(&o));
     }
@@ -407,30 +553,69 @@ fn list_groups_the_clusters_of_a_prefix_and_verifies_them() {
     let staging_at = out.find("cluster staging (1 packet)").expect(&out);
     assert!(prod_at < staging_at, "{out}");
     assert!(out.contains("2026Q1") && out.contains("2026Q2"), "{out}");
-    assert!(out.contains("(compliance)") && out.contains("not checked"), "{out}");
+    assert!(
+        out.contains("(compliance)") && out.contains("not checked"),
+        "{out}"
+    );
 
     let o = srv.auditpack(
         d,
-        &["list", &format!("s3://{bucket}/fleet/"), "--verify", "--key", "keys/signer.pub.pem", "-o", "json"],
+        &[
+            "list",
+            &format!("s3://{bucket}/fleet/"),
+            "--verify",
+            "--key",
+            "keys/signer.pub.pem",
+            "-o",
+            "json",
+        ],
     );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["clusters"][0]["cluster"], "prod");
-    assert_eq!(v["clusters"][0]["packets"][1]["period"]["start"], "2026-04-01T00:00:00Z");
+    assert_eq!(
+        v["clusters"][0]["packets"][1]["period"]["start"],
+        "2026-04-01T00:00:00Z"
+    );
     assert_eq!(v["clusters"][1]["packets"][0]["verified"], true);
-    assert!(v["clusters"][1]["packets"][0]["retainUntil"].is_string(), "{v}");
+    assert!(
+        v["clusters"][1]["packets"][0]["retainUntil"].is_string(),
+        "{v}"
+    );
     let o = srv.auditpack(d, &["list", &format!("s3://{bucket}/fleet/"), "-o", "yaml"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("- cluster: staging"));
 
     // A folder lists the same way; a packet signed by another key does not verify.
     common::ok(d, &["keygen", "--out", "other", "--name", "other"]);
-    let o = common::auditpack(d, &["list", "series-prod", "--verify", "--key", "other/other.pub.pem"]);
+    let o = common::auditpack(
+        d,
+        &[
+            "list",
+            "series-prod",
+            "--verify",
+            "--key",
+            "other/other.pub.pem",
+        ],
+    );
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert!(text(&o).contains("NOT VERIFIED"), "{}", text(&o));
-    let o = common::auditpack(d, &["list", "series-prod", "--verify", "--key", "keys/signer.pub.pem"]);
+    let o = common::auditpack(
+        d,
+        &[
+            "list",
+            "series-prod",
+            "--verify",
+            "--key",
+            "keys/signer.pub.pem",
+        ],
+    );
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("cluster prod (2 packets)"), "{}", text(&o));
+    assert!(
+        text(&o).contains("cluster prod (2 packets)"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -445,8 +630,15 @@ fn wrong_credentials_and_a_missing_bucket_exit_2_naming_the_bucket() {
     rt.block_on(s3::create_bucket(&c, &bucket, true));
     let to = format!("s3://{bucket}/p/");
     let wrong = [("AWS_SECRET_ACCESS_KEY", "not-the-secret")];
-    let cases: Vec<(Vec<&str>, &[(&str, &str)], String, &str)> = vec![
-        (vec!["archive", &packets[0], "--to", &to], &wrong, bucket.clone(), "access denied"),
+    // (arguments, extra environment, the bucket named, the reason)
+    type Case<'a> = (Vec<&'a str>, &'a [(&'a str, &'a str)], String, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["archive", &packets[0], "--to", &to],
+            &wrong,
+            bucket.clone(),
+            "access denied",
+        ),
         (vec!["list", &to], &wrong, bucket.clone(), "access denied"),
         (
             vec!["verify", "--chain", &to, "--key", "keys/signer.pub.pem"],
@@ -455,13 +647,23 @@ fn wrong_credentials_and_a_missing_bucket_exit_2_naming_the_bucket() {
             "access denied",
         ),
         (
-            vec!["archive", &packets[0], "--to", "s3://no-such-bucket-here/p/"],
+            vec![
+                "archive",
+                &packets[0],
+                "--to",
+                "s3://no-such-bucket-here/p/",
+            ],
             &[],
             "no-such-bucket-here".into(),
             "no such bucket",
         ),
         (
-            vec!["verify", "s3://no-such-bucket-here/p/x.tar.gz", "--key", "keys/signer.pub.pem"],
+            vec![
+                "verify",
+                "s3://no-such-bucket-here/p/x.tar.gz",
+                "--key",
+                "keys/signer.pub.pem",
+            ],
             &[],
             "no-such-bucket-here".into(),
             "no such bucket",
@@ -493,7 +695,18 @@ fn a_server_that_dies_mid_upload_leaves_no_object_and_a_clear_error() {
         chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
     }
     std::fs::write(d.join(&packets[0]).join("evidence/noise.bin"), noise).unwrap();
-    common::ok(d, &["seal", &packets[0], "--key", "keys/signer.key.pem", "--force", "--now", "2026-04-02T00:00:00Z"]);
+    common::ok(
+        d,
+        &[
+            "seal",
+            &packets[0],
+            "--key",
+            "keys/signer.key.pem",
+            "--force",
+            "--now",
+            "2026-04-02T00:00:00Z",
+        ],
+    );
     let id = packet_id(d, &packets[0]);
     let bucket = s3::bucket_name("die");
     let rt = rt();
@@ -510,13 +723,23 @@ fn a_server_that_dies_mid_upload_leaves_no_object_and_a_clear_error() {
     });
     let o = srv.auditpack_env(
         d,
-        &["archive", &packets[0], "--to", &format!("s3://{bucket}/p/"), "--retention", "1d"],
+        &[
+            "archive",
+            &packets[0],
+            "--to",
+            &format!("s3://{bucket}/p/"),
+            "--retention",
+            "1d",
+        ],
         &[("AWS_ENDPOINT_URL", &relay)],
     );
     assert_eq!(code(&o), 2, "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains(&format!("s3://{bucket}: cannot upload part")), "{err}");
+    assert!(
+        err.contains(&format!("s3://{bucket}: cannot upload part")),
+        "{err}"
+    );
     assert!(err.contains(&format!("{id}.tar.gz")), "{err}");
     assert!(err.contains("no object was created"), "{err}");
     // Seen through the gateway that lives: no object, no version, of either key.

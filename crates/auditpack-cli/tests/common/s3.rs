@@ -173,7 +173,8 @@ impl Server {
 
     /// An SDK client of the test's own (to make buckets and look behind the tool's back).
     pub async fn client(&self) -> Client {
-        let creds = aws_sdk_s3::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "tests");
+        let creds =
+            aws_sdk_s3::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "tests");
         let conf = aws_sdk_s3::config::Builder::new()
             .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
             .region(aws_sdk_s3::config::Region::new("us-east-1"))
@@ -219,7 +220,11 @@ pub async fn create_bucket(c: &Client, name: &str, object_lock: bool) {
 
 /// A TCP relay in front of `upstream` that runs `on_trip` once the client has sent more
 /// than `trip_after` bytes, then drops every connection: a server that dies mid-upload.
-pub fn tripwire(upstream: String, trip_after: u64, on_trip: impl Fn() + Send + Sync + 'static) -> String {
+pub fn tripwire(
+    upstream: String,
+    trip_after: u64,
+    on_trip: impl Fn() + Send + Sync + 'static,
+) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let sent = Arc::new(AtomicU64::new(0));
@@ -236,7 +241,8 @@ pub fn tripwire(upstream: String, trip_after: u64, on_trip: impl Fn() + Send + S
                 continue;
             };
             let (sent, tripped, on_trip) = (sent.clone(), tripped.clone(), on_trip.clone());
-            let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut c_read, mut s_write) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
             let (mut s_read, mut c_write) = (server, client);
             std::thread::spawn(move || {
                 let mut buf = vec![0u8; 64 * 1024];
