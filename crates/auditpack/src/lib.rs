@@ -5,7 +5,8 @@
 //!
 //! Dependencies point down this list only (the `auditpack` binary's `cli` sits above all
 //! of them, in `crates/auditpack-cli`): `packet` (the stages in order) →
-//! `series`, `render` → `history` → `controls` → `collect` → `auditlog` → `seal` →
+//! `store` (document stores: S3 with Object Lock, feature `s3`) → `series`, `render` →
+//! `history` → `controls` → `collect` → `auditlog` → `seal` →
 //! `snapshot`, `findings` → `model` (the documents every stage shares) → `staging` (how
 //! every output is written) → `cleanup` (the registry of temporary paths an interrupted
 //! command removes), `infile` (how every input file is opened). `seal` knows nothing of
