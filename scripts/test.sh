@@ -11,6 +11,9 @@ command -v cargo-clippy >/dev/null 2>&1 || rustup component add clippy
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps
+# The S3 tests start one Ceph RGW server under target/tmp and share it; stop it afterwards.
+stop_s3() { [ -d target/tmp/s3-server/data ] && ./scripts/s3-server.sh stop target/tmp/s3-server/data || true; }
+trap stop_s3 EXIT
 cargo nextest run --workspace --all-targets --no-fail-fast
 # nextest does not run doctests: the library's examples run here.
 cargo test --workspace --doc

@@ -5,7 +5,8 @@
 //!
 //! Dependencies point down this list only (the `auditpack` binary's `cli` sits above all
 //! of them, in `crates/auditpack-cli`): `packet` (the stages in order) →
-//! `series`, `render` → `history` → `controls` → `collect` → `auditlog` → `seal` →
+//! `store` (document stores: S3 with Object Lock, feature `s3`) → `series`, `render` →
+//! `history` → `controls` → `collect` → `auditlog` → `seal` →
 //! `snapshot`, `findings` → `model` (the documents every stage shares) → `staging` (how
 //! every output is written) → `cleanup` (the registry of temporary paths an interrupted
 //! command removes), `infile` (how every input file is opened). `seal` knows nothing of
@@ -55,6 +56,7 @@ mod seal;
 mod series;
 mod snapshot;
 mod staging;
+mod store;
 
 // The public API: what the `auditpack` binary, its tests and a program embedding the
 // pipeline use. Everything else is private to the crate. `cleanup` stays a public module
@@ -89,16 +91,29 @@ pub use render::{
 // The whole pipeline.
 pub use packet::{Built, Event, Output, PacketError, Plan, build};
 // Seal and verify.
+/// Reads an end date or time (`--retain-until`): RFC 3339, or a date meaning the end of
+/// that day.
+pub use model::period::parse_until as parse_until_flag;
 pub use model::{
-    ARCHIVE_INDEX_FORMAT_VERSION, ArchiveIndex, ArchiveIndexError, AuditLogSummary, Envelope,
-    EvidenceInterval, EvidenceTiming, LinkVerification, PACKET_FORMAT_VERSION, PacketLink,
-    PacketMeta, PacketMetaError, SealRecord, Stated, Statement, Timing, VerifyReport,
+    ARCHIVE_CONTENT_TYPE, ARCHIVE_INDEX_FORMAT_VERSION, ArchiveIndex, ArchiveIndexError,
+    AuditLogSummary, Envelope, EvidenceInterval, EvidenceTiming, LinkVerification, LockMode,
+    PACKET_FORMAT_VERSION, PacketLink, PacketMeta, PacketMetaError, Retention, SealRecord, Stated,
+    Statement, Stored, Timing, VerifyReport,
 };
 pub use seal::verify::MAX_REPORTED_FAILURES;
 pub use seal::{
     ArchiveReport, Contents, DSSE, Failure, MANIFEST, PACKET_JSON, PacketSource, Report, Rule,
     SEAL_FILES, SIGNATURE, SSH_SIGNATURE, SealError, SealOptions, TrustStore, TrustedKey, Verified,
     VerifyError, seal_dir, verify_archive_reader, verify_path, write_archive,
+};
+// Document stores: a folder, or S3 object storage with Object Lock (feature `s3`).
+pub use store::{
+    ClusterGroup, ListedPacket, Listing, S3Url, StoreError, list_dir, retention_until,
+};
+#[cfg(feature = "s3")]
+pub use store::{
+    ObjectFacts, ObjectReport, PrefixChain, S3Options, StoreFinding, UploadOptions, Uploaded,
+    archive_to_s3, list_s3, verify_object, verify_prefix_chain,
 };
 // History.
 pub use history::Diff;
@@ -124,6 +139,7 @@ pub mod keys {
 pub mod chain {
     pub use crate::history::chain::{
         ChainError, ChainOptions, ChainProblem, ChainReport, ChainRule, expand_paths, verify_chain,
+        verify_reports,
     };
 }
 

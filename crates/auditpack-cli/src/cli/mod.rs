@@ -22,6 +22,7 @@ pub mod demo;
 pub mod diff;
 pub mod evaluate;
 pub mod keygen;
+pub mod list;
 pub mod output;
 pub mod packet;
 pub mod progress;
@@ -70,8 +71,10 @@ pub enum Command {
     Packet(Box<packet::Args>),
     /// Verify a sealed packet folder or archive against trusted keys.
     Verify(verify::Args),
-    /// Pack a sealed packet into one deterministic .tar.gz.
+    /// Pack a sealed packet into one deterministic .tar.gz, or upload it to S3.
     Archive(archive::Args),
+    /// List the packets of a folder or an S3 prefix, grouped by cluster.
+    List(list::Args),
     /// Summarise Kubernetes audit logs.
     Auditlog(auditlog::Args),
     /// Show what changed between two snapshots or packets.
@@ -183,6 +186,7 @@ fn run_command(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Packet(a) => packet::run(*a),
         Command::Verify(a) => verify::run(a),
         Command::Archive(a) => archive::run(a),
+        Command::List(a) => list::run(a),
         Command::Auditlog(a) => auditlog::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Demo(a) => demo::run(a),

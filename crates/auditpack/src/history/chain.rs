@@ -223,10 +223,19 @@ pub fn verify_chain(
     trust: &TrustStore,
     opts: &ChainOptions,
 ) -> Result<ChainReport, ChainError> {
-    let mut reports: Vec<Report> = paths
+    let reports: Vec<Report> = paths
         .iter()
         .map(|p| verify_path(p, trust))
         .collect::<Result<_, _>>()?;
+    verify_reports(reports, opts)
+}
+
+/// [`verify_chain`] of packets already verified one by one (from any source, e.g. an object
+/// store), in any order: they are ordered by the periods their `packet.json` states.
+pub fn verify_reports(
+    mut reports: Vec<Report>,
+    opts: &ChainOptions,
+) -> Result<ChainReport, ChainError> {
     order_by_period(&mut reports);
     let mut left_out = Vec::new();
     if let Some(id) = &opts.from {

@@ -18,7 +18,8 @@ pub mod statement;
 pub mod verify_report;
 
 pub use archive_index::{
-    ARCHIVE_INDEX_FORMAT_VERSION, ArchiveFacts, ArchiveIndex, ArchiveIndexError,
+    ARCHIVE_CONTENT_TYPE, ARCHIVE_INDEX_FORMAT_VERSION, ArchiveFacts, ArchiveIndex,
+    ArchiveIndexError, LockMode, Retention, Stored,
 };
 pub use audit_log::AuditLogSummary;
 pub use packet_meta::{

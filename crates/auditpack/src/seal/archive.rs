@@ -12,7 +12,7 @@ use flate2::Compression;
 use sha2::{Digest, Sha256};
 
 use crate::model::{ArchiveFacts, ArchiveIndex, PacketMeta};
-#[cfg(any(test, feature = "internals"))]
+#[cfg(any(test, feature = "internals", feature = "s3"))]
 pub use crate::seal::archive_read::Limits;
 pub use crate::seal::archive_read::find_in_archive;
 use crate::seal::archive_read::{BLOCK, archive_mtime, header_blocks};
