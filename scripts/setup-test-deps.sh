@@ -7,12 +7,13 @@
 # util-linux `script` (a pseudo-terminal for the progress test), util-linux `unshare` (a
 # private mount namespace for the in-cluster and full-disk tests; run as root), kubectl is
 # expected on PATH,
-# headless Chromium for the browser test, and a Python venv (.venv) with securesystemslib,
+# headless Chromium for the browser test, cmark-gfm (packet.md as a CommonMark renderer
+# shows it), poppler-utils (pdftotext, pdfinfo: the printed report), and a Python venv (.venv) with securesystemslib,
 # the independent DSSE verifier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in sha256sum:coreutils shasum:perl tar:tar bsdtar:libarchive-tools python3:python3 openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils unshare:util-linux chromium:chromium /usr/bin/time:time mkfifo:coreutils; do
+for pair in sha256sum:coreutils shasum:perl tar:tar bsdtar:libarchive-tools python3:python3 openssl:openssl ssh-keygen:openssh-client jq:jq script:bsdutils unshare:util-linux chromium:chromium /usr/bin/time:time mkfifo:coreutils cmark-gfm:cmark-gfm pdftotext:poppler-utils pdfinfo:poppler-utils; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

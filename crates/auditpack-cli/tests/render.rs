@@ -1061,7 +1061,7 @@ fn templates_folder_overrides_per_file() {
     ));
     assert!(!md.contains("### Who can access production"));
     // packet.md was not overridden: the built-in one is used.
-    assert!(md.contains("## Control matrix {#control-matrix}"));
+    assert!(md.contains("## Control matrix <a id=\"control-matrix\"></a>"));
     // A broken template is a usage error naming the template.
     std::fs::write(tdir.join("packet.md"), "{% for x in %}\n").unwrap();
     let (s, f) = write_inputs(tmp.path(), &sample_snapshot(), &sample_findings());
@@ -1102,7 +1102,10 @@ fn one_section_fragment_can_be_replaced() {
         &["--templates", tdir.to_str().unwrap()],
     );
     let md = text(&out, "packet.md");
-    assert!(md.contains("## Our summary {#summary}\n\n"), "{md}");
+    assert!(
+        md.contains("## Our summary <a id=\"summary\"></a>\n\n"),
+        "{md}"
+    );
     assert!(!md.contains("| Status | Checks | Controls |"));
     // The sections around it are the built-in ones, in order.
     let (security, summary, matrix) = (

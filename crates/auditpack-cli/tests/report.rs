@@ -90,7 +90,6 @@ fn every_relative_oscal_href_resolves_to_a_packet_file() {
     assert!(resolves(&packet, "oscal/x.json", "../evidence/pods.yaml"));
 }
 
-#[allow(dead_code)]
 fn run(cmd: &mut Command) -> std::process::Output {
     let o = cmd.output().expect("run");
     assert!(
@@ -99,4 +98,56 @@ fn run(cmd: &mut Command) -> std::process::Output {
         String::from_utf8_lossy(&o.stderr)
     );
     o
+}
+
+/// The values of `attr="…"` in an HTML text.
+fn attr_values(html: &str, attr: &str) -> Vec<String> {
+    let pat = format!("{attr}=\"");
+    html.match_indices(&pat)
+        .filter_map(|(i, _)| {
+            let rest = &html[i + pat.len()..];
+            rest.find('"').map(|end| rest[..end].to_string())
+        })
+        .collect()
+}
+
+const CMARK_GFM: &str = "/usr/bin/cmark-gfm";
+
+/// `packet.md` as Debian's cmark-gfm renders it (GFM tables; raw HTML kept, as GitHub keeps
+/// `<a id>` anchors).
+fn cmark_gfm(md: &Path) -> String {
+    assert!(
+        Path::new(CMARK_GFM).exists(),
+        "{CMARK_GFM} is missing: install it (apt-get install cmark-gfm, or scripts/setup-test-deps.sh); this test does not skip"
+    );
+    let o = run(Command::new(CMARK_GFM).args(["--unsafe", "-e", "table", "-e", "autolink"]).arg(md));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+// A CommonMark renderer shows no `{#id}` heading attribute literally, and every internal
+// link of packet.md resolves to an anchor in what it renders.
+#[test]
+fn packet_md_renders_with_cmark_gfm_and_every_internal_link_resolves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let packet = demo_packet(tmp.path());
+    let html = cmark_gfm(&packet.join("packet.md"));
+    assert!(!html.contains("{#"), "a literal heading attribute: {}", {
+        let i = html.find("{#").unwrap();
+        &html[i.saturating_sub(80)..(i + 40).min(html.len())]
+    });
+    let ids: std::collections::BTreeSet<String> = attr_values(&html, "id").into_iter().collect();
+    let hrefs = attr_values(&html, "href");
+    let internal: Vec<&String> = hrefs.iter().filter(|h| h.starts_with('#')).collect();
+    assert!(internal.len() > 30, "only {} internal links", internal.len());
+    let broken: Vec<&&String> = internal.iter().filter(|h| !ids.contains(&h[1..])).collect();
+    assert!(broken.is_empty(), "links to no anchor: {broken:?}");
+    for id in ["cover", "summary", "control-matrix", "verify", "check-rbac-cluster-admin"] {
+        assert!(ids.contains(id), "no anchor {id}");
+    }
+    // Relative links name files of the packet.
+    for h in hrefs.iter().filter(|h| !h.starts_with('#') && !h.contains(':')) {
+        assert!(resolves(&packet, "packet.md", h), "packet.md links to {h}: no such file");
+    }
+    // The negative control: a link to an anchor that is not there is seen.
+    assert!(!ids.contains("no-such-anchor"));
 }

@@ -7,6 +7,7 @@ use super::escape::html as esc;
 
 /// Renders the page. Raw HTML in the Markdown is shown as text, never passed through.
 pub fn to_page(markdown: &str, title: &str, css: &str) -> String {
+    let markdown = &heading_anchors(markdown);
     let opts = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut nav: Vec<(String, String)> = Vec::new();
     let mut current: Option<(String, String)> = None;
@@ -59,6 +60,49 @@ pub fn to_page(markdown: &str, title: &str, css: &str) -> String {
     page
 }
 
+/// The anchor a heading line ends with (` <a id="x"></a>`, as the `anchor` filter writes
+/// it) becomes the heading's id (`{#x}`), outside fenced code. Any other raw HTML is still
+/// shown as text; a cluster value can never end a heading with it, since its `<` is
+/// escaped (`\<`).
+fn heading_anchors(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut fence: Option<usize> = None;
+    for line in markdown.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ticks = body.chars().take_while(|c| *c == '`').count();
+        match fence {
+            None if ticks >= 3 => fence = Some(ticks),
+            Some(n) if ticks >= n && body[ticks..].trim().is_empty() => fence = None,
+            _ => {}
+        }
+        if fence.is_none()
+            && body.starts_with('#')
+            && let Some((head, id)) = trailing_anchor(body)
+        {
+            out.push_str(head);
+            out.push_str(" {#");
+            out.push_str(id);
+            out.push('}');
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// `("## Title", "id")` for `## Title <a id="id"></a>`.
+fn trailing_anchor(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_suffix("\"></a>")?;
+    let at = rest.rfind(" <a id=\"")?;
+    let id = &rest[at + " <a id=\"".len()..];
+    let ok = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    ok.then(|| (&rest[..at], id))
+}
+
 /// Links may only point inside the page (`#anchor`) or to packet files (relative paths):
 /// any other destination is dropped so the page never reaches the network.
 fn strip_unsafe_links(ev: Event<'_>) -> Event<'_> {
@@ -93,7 +137,7 @@ mod tests {
     #[test]
     fn raw_html_is_text_and_links_stay_local() {
         let page = to_page(
-            "## A {#a}\n\n<script>x</script>\n\nsee [l](https://e.example/) ![i](http://e.example/i.png) and <b>x</b>\n",
+            "## A <a id=\"a\"></a>\n\n## B {#b}\n\n```\n# c <a id=\"c\"></a>\n```\n\n<script>x</script>\n\nsee [l](https://e.example/) ![i](http://e.example/i.png) and <b>x</b>\n",
             "t",
             "",
         );
@@ -103,6 +147,8 @@ mod tests {
         assert!(!page.contains("https://e.example"), "{page}");
         assert!(!page.contains("http://e.example"));
         assert!(page.contains("<a href=\"#a\">A</a>"));
-        assert!(page.contains("id=\"a\""));
+        assert!(page.contains("<h2 id=\"a\">A</h2>"), "{page}");
+        assert!(page.contains("<h2 id=\"b\">B</h2>"), "{page}");
+        assert!(page.contains("# c &lt;a id=\"c\"&gt;&lt;/a&gt;"), "{page}");
     }
 }

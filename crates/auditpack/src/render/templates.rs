@@ -54,8 +54,10 @@ fn slug_filter(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::R
     Ok(tera::Value::String(escape::slug(&text)))
 }
 
-/// `{#anchor}`: a pulldown-cmark heading attribute (a filter, because `{#` opens a Tera
-/// comment in template text).
+/// `<a id="anchor"></a>`: an explicit anchor at the end of a heading, which GitHub and
+/// cmark-gfm (`--unsafe`) keep as the link target, and which `index.html` turns into the
+/// heading's own id (`render::html`). A `{#id}` heading attribute would be shown literally
+/// by a CommonMark renderer.
 struct AnchorFilter;
 
 impl tera::Filter for AnchorFilter {
@@ -69,7 +71,7 @@ impl tera::Filter for AnchorFilter {
             .chars()
             .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
             .collect();
-        Ok(tera::Value::String(format!("{{#{id}}}")))
+        Ok(tera::Value::String(format!("<a id=\"{id}\"></a>")))
     }
 
     fn is_safe(&self) -> bool {
