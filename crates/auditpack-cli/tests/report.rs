@@ -151,3 +151,136 @@ fn packet_md_renders_with_cmark_gfm_and_every_internal_link_resolves() {
     // The negative control: a link to an anchor that is not there is seen.
     assert!(!ids.contains("no-such-anchor"));
 }
+
+/// The text of an HTML page a reader sees, without code (`<code>`, `<pre>`) and tags, and
+/// with entities decoded.
+fn reader_text(html: &str) -> String {
+    let body = &html[html.find("<body").unwrap_or(0)..];
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let skip = ["<code", "<pre", "<svg", "<style"]
+            .iter()
+            .find(|t| rest.starts_with(**t))
+            .map(|t| format!("</{}>", &t[1..]));
+        match skip {
+            Some(close) => match rest.find(&close) {
+                Some(j) => {
+                    out.push_str("CODE");
+                    rest = &rest[j + close.len()..];
+                }
+                None => rest = "",
+            },
+            None => match rest.find('>') {
+                Some(j) => rest = &rest[j + 1..],
+                None => rest = "",
+            },
+        }
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Nouns whose plural after `1` is a slip (`1 objects`).
+const NOUNS: &[&str] = &[
+    "objects", "subjects", "namespaces", "pods", "bindings", "findings", "observations",
+    "policies", "rules", "secrets", "roles", "workloads", "files", "checks", "controls",
+    "gaps", "users", "groups", "permissions", "problems", "serviceaccounts", "removals",
+];
+
+/// The slips a reader would trip over in `text`: empty clauses, `1 objects`, escaped or
+/// stray backticks, raw JSON pointers.
+fn text_slips(text: &str) -> Vec<String> {
+    let mut slips = Vec::new();
+    let mut at = |what: &str, i: usize| {
+        let (a, b) = (
+            text.floor_char_boundary(i.saturating_sub(50)),
+            text.ceil_char_boundary((i + 50).min(text.len())),
+        );
+        slips.push(format!("{what}: …{}…", &text[a..b]));
+    };
+    for pat in [":  ", " .", ": .", " ,", "\\`", "`", "{#"] {
+        for (i, _) in text.match_indices(pat) {
+            at(pat, i);
+        }
+    }
+    for (i, _) in text.match_indices("1 ") {
+        let before = text[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == ',') {
+            continue;
+        }
+        let word: String = text[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
+        if NOUNS.contains(&word.to_ascii_lowercase().as_str()) {
+            at("plural after 1", i);
+        }
+    }
+    for (i, _) in text.match_indices("~1") {
+        if text[..i].rsplit(' ').next().is_some_and(|w| w.contains('/')) {
+            at("raw JSON pointer", i);
+        }
+    }
+    slips
+}
+
+// What a reviewer reads has no empty clauses, no `1 objects`, no escaped backticks
+// leaking as text, no `{#id}`, and field paths instead of raw JSON pointers.
+#[test]
+fn the_demo_packet_reads_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let packet = demo_packet(tmp.path());
+    let html = text(&packet, "index.html");
+    let slips = text_slips(&reader_text(&html));
+    assert!(slips.is_empty(), "index.html:\n{}", slips.join("\n"));
+    let md = text(&packet, "packet.md");
+    for bad in ["\\`", "{#", "~1"] {
+        assert!(!md.contains(bad), "packet.md holds {bad:?}");
+    }
+    assert!(md.contains("metadata.labels[\"pod-security.kubernetes.io/enforce\"]"));
+    // The detector itself finds each kind of slip.
+    for bad in [
+        "What the evidence shows:  The gaps are listed below.",
+        "it ends here .",
+        "Pods: collected, 1 objects; more",
+        "wildcard (\\`\\*\\`) access",
+        "at /metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration",
+    ] {
+        assert!(!text_slips(bad).is_empty(), "not caught: {bad}");
+    }
+    assert!(text_slips("Pods: collected, 1 object; 21 objects, v1.31 pods").is_empty());
+}
+
+// Evidence locations are links, and every relative link of index.html names a packet file.
+#[test]
+fn evidence_locations_link_to_the_evidence_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let packet = demo_packet(tmp.path());
+    let html = text(&packet, "index.html");
+    let hrefs = attr_values(&html, "href");
+    let files: Vec<&String> = hrefs
+        .iter()
+        .filter(|h| !h.starts_with('#') && !h.contains(':'))
+        .collect();
+    assert!(
+        files.iter().filter(|h| h.starts_with("evidence/")).count() > 20,
+        "evidence locations are not links"
+    );
+    for h in files {
+        assert!(resolves(&packet, "index.html", h), "index.html links to {h}: no such file");
+    }
+    // The matrix row of a check links its evidence file.
+    let md = text(&packet, "packet.md");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| [Every pod is covered by a NetworkPolicy]"))
+        .expect("matrix row");
+    assert!(row.contains("[`evidence/pods.yaml`](evidence/pods.yaml)"), "{row}");
+}

@@ -49,6 +49,43 @@ impl tera::Filter for CodeFilter {
     }
 }
 
+/// `message`: a check's message (backticks mark literals) as Markdown, literals as code
+/// spans and everything else escaped; `message(cell=true)` inside tables.
+struct MessageFilter;
+
+impl tera::Filter for MessageFilter {
+    fn filter(
+        &self,
+        value: &tera::Value,
+        args: &HashMap<String, tera::Value>,
+    ) -> tera::Result<tera::Value> {
+        let cell = args
+            .get("cell")
+            .and_then(tera::Value::as_bool)
+            .unwrap_or(false);
+        let text = value.as_str().unwrap_or_default();
+        Ok(tera::Value::String(if cell {
+            escape::message_cell(text)
+        } else {
+            escape::message(text)
+        }))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `evidence_link`: an evidence location, a packet file as a link to it.
+fn evidence_filter(
+    value: &tera::Value,
+    _: &HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(escape::evidence_link(
+        value.as_str().unwrap_or_default(),
+    )))
+}
+
 fn slug_filter(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
     let text = value.as_str().map(str::to_string).unwrap_or_default();
     Ok(tera::Value::String(escape::slug(&text)))
@@ -155,6 +192,8 @@ impl Templates {
         tera.set_escape_fn(escape::markdown);
         tera.register_filter("code", CodeFilter);
         tera.register_filter("slug", slug_filter);
+        tera.register_filter("message", MessageFilter);
+        tera.register_filter("evidence_link", evidence_filter);
         tera.register_filter("anchor", AnchorFilter);
         tera.register_filter("status", StatusFilter);
         let md: Vec<(&str, &str)> = files

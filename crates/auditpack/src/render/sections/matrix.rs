@@ -19,7 +19,7 @@ control **fail** however many pass; a check whose evidence was not collected mak
 
 | Check | Kubernetes resource |{% for c in columns %} {{ c.name }} |{% endfor %} Status | Evidence location | Reproduce with |
 |---|---|{% for c in columns %}---|{% endfor %}---|---|---|
-{% for r in matrix %}| [{{ r.title }}](#{{ r.anchor }}) {{ r.check | code(cell=true) }} | {{ r.resource }} |{% for cell in r.controls %} {% for c in cell %}[{{ c.id }}](#{{ c.anchor }}){% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |{% endfor %} {{ r.status | status }} | {% for e in r.evidence %}{% if e is starting_with("evidence/") %}{{ e | code(cell=true) }}{% else %}{{ e }}{% endif %}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} | {% for cmd in r.commands %}{{ cmd | code(cell=true) }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} |
+{% for r in matrix %}| [{{ r.title }}](#{{ r.anchor }}) {{ r.check | code(cell=true) }} | {{ r.resource }} |{% for cell in r.controls %} {% for c in cell %}[{{ c.id }}](#{{ c.anchor }}){% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |{% endfor %} {{ r.status | status }} | {% for e in r.evidence %}{{ e | evidence_link | safe }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} | {% for cmd in r.commands %}{{ cmd | code(cell=true) }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} |
 {% endfor %}
 
 "##;
