@@ -861,7 +861,7 @@ fn evidence_checklist_follows_collection_statuses() {
         "namespaces is forbidden: User cannot list resource",
     );
     let md = render_md(&snap, &sample_findings());
-    let section = md_section(&md, "## Evidence collection checklist");
+    let section = md_section(&md, "## Appendix C. Evidence collection checklist");
     let row = |name: &str| {
         section
             .lines()
@@ -887,7 +887,7 @@ fn evidence_checklist_follows_collection_statuses() {
     snap.encryption_config = None;
     snap.audit_policy = None;
     let md = render_md(&snap, &sample_findings());
-    let section = md_section(&md, "## Evidence collection checklist");
+    let section = md_section(&md, "## Appendix C. Evidence collection checklist");
     for name in ["Secret encryption at rest", "Audit policy"] {
         assert!(
             section
@@ -901,7 +901,7 @@ fn evidence_checklist_follows_collection_statuses() {
 #[test]
 fn access_review_table_lists_subjects_and_flags() {
     let md = render_md(&sample_snapshot(), &sample_findings());
-    let section = md_section(&md, "## Effective-access review");
+    let section = md_section(&md, "## Appendix B. Effective-access review");
     assert!(section.contains("| User jane@example.com | cluster-wide | \\* \\* cluster-wide via ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin | **bind**, **cluster-admin**, **escalate**, **impersonate**, **pods-exec**, **read-secrets**, **wildcard** |"), "{section}");
     assert!(section.contains("| ServiceAccount production/task-api-sa | production | get, list pods, configmaps in production via RoleBinding/production/task-api-binding -> Role/task-api-role | — |"), "{section}");
     // The orphaned binding still resolves to access: the review shows it.
@@ -996,7 +996,7 @@ fn previous_packet_links_and_shows_changes() {
     assert_eq!(pj["previous"]["verification"]["trust"], "trusted-keys");
     assert!(pj["id"].as_str().unwrap().contains("-2027Q1-"));
     let md = text(&b, "packet.md");
-    let ch = md_section(&md, "## Changes since the previous packet");
+    let ch = md_section(&md, "## Appendix D. Changes since the previous packet");
     assert!(ch.contains("| User alice@example.com | update deployments in production via RoleBinding production/alice-edit → ClusterRole edit |"), "{ch}");
     assert!(
         ch.contains("| ServiceAccount production/ci-deployer |"),
@@ -1021,13 +1021,13 @@ fn previous_packet_links_and_shows_changes() {
         ],
     );
     let md = text(&c, "packet.md");
-    let ch = md_section(&md, "## Changes since the previous packet");
+    let ch = md_section(&md, "## Appendix D. Changes since the previous packet");
     assert!(ch.contains("| User alice@example.com | update deployments in production via RoleBinding production/alice-edit → ClusterRole edit |"), "{ch}");
     assert!(ch.contains("statuses are not compared"), "{ch}");
     let pj: serde_json::Value = serde_json::from_str(&text(&c, "packet.json")).unwrap();
     assert!(pj["previous"].is_null());
     // Without --previous there is no changes section.
-    assert!(!text(&a, "packet.md").contains("## Changes since"));
+    assert!(!text(&a, "packet.md").contains("Changes since the previous packet"));
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -1320,7 +1320,7 @@ fn chromium_renders_prints_and_stays_offline() {
         "matrix heading missing from the DOM"
     );
     assert!(
-        dom.contains("<th>Reproduce with</th>"),
+        dom.contains("<th>Evidence</th>"),
         "matrix table missing from the DOM"
     );
     assert!(dom.contains("jane-admin"));
@@ -1376,7 +1376,7 @@ fn another_selected_framework_gets_a_column() {
     let csv_text = text(&out, "control-matrix.csv");
     assert!(csv_text.starts_with("check,title,kubernetes_resource,SOC 2 Trust Services Criteria (Kubernetes technical controls),HIPAA Security Rule technical safeguards (Kubernetes technical controls),PCI DSS,status,evidence_location,command\r\n"), "{csv_text}");
     let md = text(&out, "packet.md");
-    assert!(md.contains("| Check | Kubernetes resource | SOC 2 Trust Services Criteria (Kubernetes technical controls) | HIPAA Security Rule technical safeguards (Kubernetes technical controls) | PCI DSS | Status |"));
+    assert!(md.contains("| Check | SOC 2 Trust Services Criteria (Kubernetes technical controls) | HIPAA Security Rule technical safeguards (Kubernetes technical controls) | PCI DSS | Status | Evidence |"));
     assert!(md.contains("[7.2.1](#control-pci-dss-7-2-1)"));
     let html = text(&out, "index.html");
     assert!(html.contains("id=\"framework-pci-dss\""));

@@ -5,8 +5,21 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::escape::html as esc;
 
+/// How each status's icon and word come out of the Markdown (the `status` filter), and the
+/// class that colours them: (HTML, status).
+pub const STATUS_MARKUP: &[(&str, &str)] = &[
+    ("✓ pass", "pass"),
+    ("✗ <strong>fail</strong>", "fail"),
+    ("◐ <strong>partial</strong>", "partial"),
+    ("✎ <em>manual</em>", "manual"),
+    ("∅ <strong>not collected</strong>", "not-collected"),
+    ("– not applicable", "not-applicable"),
+];
+
 /// Renders the page. Raw HTML in the Markdown is shown as text, never passed through.
-pub fn to_page(markdown: &str, title: &str, css: &str) -> String {
+/// `summary_svg` (an inline chart made by `render::svg`, not from the Markdown) follows the
+/// summary heading; `title` is also the running header of every printed page.
+pub fn to_page(markdown: &str, title: &str, css: &str, summary_svg: &str) -> String {
     let markdown = &heading_anchors(markdown);
     let opts = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut nav: Vec<(String, String)> = Vec::new();
@@ -37,6 +50,18 @@ pub fn to_page(markdown: &str, title: &str, css: &str) -> String {
         .collect();
     let mut body = String::with_capacity(markdown.len() * 2);
     pulldown_cmark::html::push_html(&mut body, events.into_iter().map(strip_unsafe_links));
+    let body = colour_statuses(&body);
+    let body = match body.find("<h2 id=\"summary\">") {
+        Some(i) if !summary_svg.is_empty() => {
+            let end = i + body[i..].find("</h2>").map_or(0, |j| j + "</h2>".len());
+            format!(
+                "{}\n<figure class=\"chart\">\n{summary_svg}</figure>\n{}",
+                &body[..end],
+                &body[end..]
+            )
+        }
+        _ => body,
+    };
     let mut page = String::with_capacity(body.len() + css.len() + 4096);
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -46,18 +71,57 @@ pub fn to_page(markdown: &str, title: &str, css: &str) -> String {
     page.push_str(&format!("<title>{}</title>\n", esc(title)));
     page.push_str("<style>\n");
     page.push_str(&css.replace("</", "<\\/"));
-    page.push_str("\n</style>\n</head>\n<body>\n<nav class=\"toc\" aria-label=\"Contents\">\n<p class=\"toc-title\">Contents</p>\n<ol>\n");
+    page.push_str(&format!(
+        "\n@media print {{ @page {{ @top-left {{ content: \"{}\"; }} }} }}",
+        css_string(title)
+    ));
+    page.push_str("\n</style>\n</head>\n<body>\n<main>\n");
+    // The contents follow the cover (on screen the list is fixed beside the page; in print
+    // it is the second thing the reader sees).
+    let mut toc = String::from(
+        "<nav class=\"toc\" aria-label=\"Contents\">\n<p class=\"toc-title\">Contents</p>\n<ol>\n",
+    );
     for (id, text) in &nav {
-        page.push_str(&format!(
+        toc.push_str(&format!(
             "<li><a href=\"#{}\">{}</a></li>\n",
             esc(id),
             esc(text)
         ));
     }
-    page.push_str("</ol>\n</nav>\n<main>\n");
-    page.push_str(&body);
+    toc.push_str("</ol>\n</nav>\n");
+    let at = body.find("<h2 ").unwrap_or(0);
+    page.push_str(&body[..at]);
+    page.push_str(&toc);
+    page.push_str(&body[at..]);
     page.push_str("</main>\n</body>\n</html>\n");
     page
+}
+
+/// Wraps each status the `status` filter wrote in a span that colours it (the icon and the
+/// word stay: colour is never the only sign).
+fn colour_statuses(body: &str) -> String {
+    let mut out = body.to_string();
+    for (markup, status) in STATUS_MARKUP {
+        out = out.replace(
+            markup,
+            &format!("<span class=\"status status-{status}\">{markup}</span>"),
+        );
+    }
+    out
+}
+
+/// Text as the body of a CSS string (`"…"`): quotes, backslashes and line breaks escaped,
+/// `<` too (the stylesheet sits in a `<style>` element).
+fn css_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' => out.push_str(&format!("\\{:x} ", c as u32)),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The anchor a heading line ends with (` <a id="x"></a>`, as the `anchor` filter writes
@@ -138,9 +202,11 @@ mod tests {
     fn raw_html_is_text_and_links_stay_local() {
         let page = to_page(
             "## A <a id=\"a\"></a>\n\n## B {#b}\n\n```\n# c <a id=\"c\"></a>\n```\n\n<script>x</script>\n\nsee [l](https://e.example/) ![i](http://e.example/i.png) and <b>x</b>\n",
-            "t",
+            "t\"</style>",
+            "",
             "",
         );
+        assert!(page.contains("content: \"t\\22 \\3c /style\\3e \";"), "{page}");
         assert!(!page.contains("<script>"));
         assert!(!page.contains("<b>"));
         assert!(page.contains("<a href=\"#\">l</a>"), "{page}");

@@ -116,7 +116,9 @@ impl tera::Filter for AnchorFilter {
     }
 }
 
-/// A status as shown in the packet: gaps in bold, so they stand out in print.
+/// A status as shown in the packet: an icon and the word (gaps in bold), so that it reads
+/// without colour and in black-and-white print; `index.html` colours it too
+/// (`render::html::STATUS_MARKUP`).
 struct StatusFilter;
 
 impl tera::Filter for StatusFilter {
@@ -127,12 +129,12 @@ impl tera::Filter for StatusFilter {
     ) -> tera::Result<tera::Value> {
         let s = value.as_str().unwrap_or_default();
         let shown = match s {
-            "pass" => "pass".to_string(),
-            "fail" => "**fail**".to_string(),
-            "partial" => "**partial**".to_string(),
-            "manual" => "*manual*".to_string(),
-            "not-collected" => "**not collected**".to_string(),
-            "not-applicable" => "not applicable".to_string(),
+            "pass" => "✓ pass".to_string(),
+            "fail" => "✗ **fail**".to_string(),
+            "partial" => "◐ **partial**".to_string(),
+            "manual" => "✎ *manual*".to_string(),
+            "not-collected" => "∅ **not collected**".to_string(),
+            "not-applicable" => "– not applicable".to_string(),
             other => escape::markdown(other),
         };
         Ok(tera::Value::String(shown))

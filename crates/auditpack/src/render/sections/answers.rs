@@ -34,7 +34,7 @@ Evidence behind this answer:
 "##;
 
 /// At most this many gap observations are listed under one auditor answer.
-pub const MAX_ANSWER_GAPS: usize = 10;
+pub const MAX_ANSWER_GAPS: usize = 3;
 
 /// A rendered answer.
 #[derive(Debug, Clone, Serialize)]

@@ -7,7 +7,7 @@ use super::shared::{kind_display, status_word};
 use crate::render::evidence::evidence_file_name;
 use crate::snapshot::{Checklist, KindInfo, Snapshot};
 
-pub const TEMPLATE: &str = r##"## Evidence collection checklist {{ "evidence-checklist" | anchor }}
+pub const TEMPLATE: &str = r##"## Appendix C. Evidence collection checklist {{ "evidence-checklist" | anchor }}
 
 What an auditor usually asks for, the command that produces it, what it proves, and whether
 this packet holds it. "No" means the evidence is not in this packet: nothing is claimed from it.
@@ -28,8 +28,10 @@ Secret material removed before anything was written ({{ redactions | length }} r
 
 | Kind | Object | Where | Why |
 |---|---|---|---|
-{% for r in redactions | slice(end=50) %}| {{ r.kind }} | {{ r.object }} | {{ r.field | code(cell=true) }} | {{ r.reason }} |
-{% endfor %}{% endif %}
+{% for r in redactions | slice(end=10) %}| {{ r.kind }} | {{ r.object }} | {{ r.field | code(cell=true) }} | {{ r.reason }} |
+{% endfor %}{% if redactions | length > 10 %}
+… and {{ redactions | length - 10 }} more removals: [`evidence/snapshot.json`](evidence/snapshot.json) (`redactions`).
+{% endif %}{% endif %}
 "##;
 
 #[derive(Debug, Clone, Serialize)]

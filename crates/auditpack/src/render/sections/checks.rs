@@ -20,13 +20,7 @@ objects they point to, and the command that shows the same evidence again.
 {% for c in checks %}
 ### {{ c.title }} {{ c.anchor | anchor }}
 
-| | |
-|---|---|
-| Check | {{ c.id | code(cell=true) }} |
-| Status | {{ c.status | status }} |
-| Kubernetes resource | {{ c.resource }} |
-| Supports | {% for r in c.controls %}[{{ r.framework }} {{ r.id }}](#{{ r.anchor }}){% if not loop.last %}, {% endif %}{% else %}no selected control{% endfor %} |
-| Evidence location | {% for e in c.evidence_md %}{{ e | safe }}{% if not loop.last %}; {% endif %}{% else %}no object evidence{% endfor %} |
+Verdict: {{ c.status | status }} · check {{ c.id | code }} · {{ c.resource }} · supports {% for r in c.controls %}[{{ r.framework }} {{ r.id }}](#{{ r.anchor }}){% if not loop.last %}, {% endif %}{% else %}no selected control{% endfor %} · evidence: {% for e in c.evidence_md %}{{ e | safe }}{% if not loop.last %}; {% endif %}{% else %}no object evidence{% endfor %}
 
 {{ c.explanation_md | safe }}
 {% if c.observations %}
@@ -60,11 +54,11 @@ Remediation: {{ c.remediation_md | safe }}
 
 /// At most this many evidence excerpts are shown under one check (the rest are in
 /// `evidence/`).
-pub const MAX_EXCERPTS: usize = 3;
+pub const MAX_EXCERPTS: usize = 1;
 /// At most this many observations of one check are listed in the packet's text (gaps
 /// first), then "… and N more" with a link to `findings.json`, which holds every one. A
 /// table of forty thousand pods helps no reader, and the printed report stays short.
-pub const MAX_LISTED: usize = 20;
+pub const MAX_LISTED: usize = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlRef {
