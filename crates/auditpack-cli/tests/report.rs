@@ -244,7 +244,8 @@ fn the_demo_packet_reads_cleanly() {
     for bad in ["\\`", "{#", "~1"] {
         assert!(!md.contains(bad), "packet.md holds {bad:?}");
     }
-    assert!(md.contains("metadata.labels[\"pod-security.kubernetes.io/enforce\"]"));
+    // Pointers are shown as field paths (`metadata.labels["app"]`).
+    assert!(md.contains("\"]`"), "no field path with a quoted key");
     // The detector itself finds each kind of slip.
     for bad in [
         "What the evidence shows:  The gaps are listed below.",
@@ -283,4 +284,153 @@ fn evidence_locations_link_to_the_evidence_files() {
         .find(|l| l.starts_with("| [Every pod is covered by a NetworkPolicy]"))
         .expect("matrix row");
     assert!(row.contains("[`evidence/pods.yaml`](evidence/pods.yaml)"), "{row}");
+}
+
+/// The inline SVG of index.html (the summary chart).
+fn summary_svg(html: &str) -> &str {
+    let start = html.find("<svg").expect("index.html has an inline SVG");
+    let end = html[start..].find("</svg>").expect("the SVG is closed") + start + "</svg>".len();
+    &html[start..end]
+}
+
+// The summary chart is well-formed SVG with no script and nothing fetched, and its numbers
+// are the findings' counts: checks by status, and each framework's controls by status.
+#[test]
+fn the_summary_chart_is_inline_svg_with_the_findings_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let packet = demo_packet(tmp.path());
+    let html = text(&packet, "index.html");
+    assert_eq!(html.matches("<svg").count(), 1);
+    let svg = summary_svg(&html);
+    let lower = svg.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "script in the SVG");
+    assert!(!lower.contains("href"), "a link or reference in the SVG");
+    assert!(!lower.contains("url("), "a fetched resource in the SVG");
+    let file = tmp.path().join("chart.svg");
+    std::fs::write(&file, svg).unwrap();
+    // Parsed by Python's XML parser: bars as `what status=count ...` lines.
+    let o = run(Command::new("python3").arg("-c").arg(
+        r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+for el in root.iter():
+    assert not el.tag.endswith("script"), el.tag
+for g in root.iter("{http://www.w3.org/2000/svg}g"):
+    if g.get("class") != "bar":
+        continue
+    counts = " ".join(f"{k[5:]}={v}" for k, v in sorted(g.attrib.items()) if k.startswith("data-") and k not in ("data-what", "data-total"))
+    text = " ".join("".join(t.itertext()) for t in g.iter("{http://www.w3.org/2000/svg}text"))
+    print(g.get("data-what"), g.get("data-total"), counts, "|", text)
+"#,
+    ).arg(&file));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let findings: serde_json::Value =
+        serde_json::from_str(&text(&packet, "findings.json")).unwrap();
+    let statuses = ["fail", "manual", "not-applicable", "not-collected", "partial", "pass"];
+    let expect = |what: &str, items: Vec<&serde_json::Value>| {
+        let count = |st: &str| items.iter().filter(|c| c["status"] == st).count();
+        let counts: Vec<String> = statuses.iter().map(|s| format!("{s}={}", count(s))).collect();
+        let line = out
+            .lines()
+            .find(|l| l.split(' ').next() == Some(what))
+            .unwrap_or_else(|| panic!("no bar for {what} in:\n{out}"));
+        let want = format!("{what} {} {}", items.len(), counts.join(" "));
+        assert!(line.starts_with(&format!("{want} |")), "{line}\nwant {want}");
+        // Each non-zero count is written as text beside its word (not by colour alone).
+        for (s, word) in [("pass", "✓ pass"), ("fail", "✗ fail"), ("not-collected", "∅ not collected")] {
+            let n = count(s);
+            if n > 0 {
+                assert!(line.contains(&format!("{word} {n}")), "{line}");
+            }
+        }
+    };
+    expect("checks", findings["checks"].as_array().unwrap().iter().collect());
+    for fw in findings["frameworks"].as_array().unwrap() {
+        let id = fw["id"].as_str().unwrap();
+        let controls = findings["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["framework"] == id)
+            .collect();
+        expect(id, controls);
+    }
+    // It sits under the summary heading, and statuses in the tables pair colour with text.
+    let summary = html.find("<h2 id=\"summary\">").unwrap();
+    assert!(html.find("<svg").unwrap() > summary);
+    assert!(html.contains("<span class=\"status status-fail\">✗ <strong>fail</strong></span>"));
+}
+
+/// Prints `index.html` to PDF with headless Chromium (A4, the print stylesheet), offline.
+fn print_pdf(index: &Path, pdf: &Path) {
+    let chromium = "/usr/bin/chromium";
+    assert!(
+        Path::new(chromium).exists(),
+        "{chromium} is missing: install it (apt-get install chromium); this test does not skip"
+    );
+    let profile = tempfile::tempdir().unwrap();
+    run(Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", index.display())));
+}
+
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let path = format!("/usr/bin/{tool}");
+    assert!(
+        Path::new(&path).exists(),
+        "{path} is missing: install poppler-utils (scripts/setup-test-deps.sh); this test does not skip"
+    );
+    let o = run(Command::new(path).args(args).arg(pdf).arg("-"));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+// Printed, the report has a table of contents, a running header with the packet id and
+// numbered pages ("Page N of M"), on A4.
+#[test]
+fn the_printed_report_has_contents_page_numbers_and_a_running_header() {
+    let tmp = tempfile::tempdir().unwrap();
+    let packet = demo_packet(tmp.path());
+    let pdf = tmp.path().join("report.pdf");
+    print_pdf(&packet.join("index.html"), &pdf);
+    let info = {
+        let o = run(Command::new("/usr/bin/pdfinfo").arg(&pdf));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .map(|n| n.trim().parse().unwrap())
+        .expect("pdfinfo gives the page count");
+    assert!(info.contains("(A4)"), "not A4: {info}");
+    let id = serde_json::from_str::<serde_json::Value>(&text(&packet, "packet.json")).unwrap()
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for page in [1, pages / 2, pages] {
+        let p = page.to_string();
+        let t = poppler("pdftotext", &["-f", &p, "-l", &p], &pdf);
+        assert!(t.contains(&format!("Page {page} of {pages}")), "page {page}:\n{t}");
+        assert!(t.contains(&id), "no running header on page {page}:\n{t}");
+    }
+    // The contents are printed, after the cover: each part of the body is listed.
+    let first = poppler("pdftotext", &["-f", "1", "-l", "2"], &pdf);
+    let contents = &first[first.find("Contents").expect("the contents are printed")..];
+    for entry in ["Summary", "Control matrix", "Framework controls", "How to verify this packet", "Appendix A. Checks and evidence"] {
+        assert!(contents.contains(entry), "contents lack {entry}:\n{contents}");
+    }
 }

@@ -24,10 +24,25 @@ pub fn to_page(markdown: &str, title: &str, css: &str, summary_svg: &str) -> Str
     let opts = Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut nav: Vec<(String, String)> = Vec::new();
     let mut current: Option<(String, String)> = None;
+    let mut anchor_open = false;
     let events: Vec<Event> = Parser::new_ext(markdown, opts)
         .map(|ev| match ev {
+            // An anchor the `anchor` filter wrote (`<a id="x"></a>`, its id only letters,
+            // digits and dashes) is kept: a link target inside a table cell. Any other raw
+            // HTML is shown as text (a cluster value cannot write one: its `<` is escaped).
+            Event::InlineHtml(h) if is_anchor_tag(&h) => {
+                anchor_open = true;
+                Event::InlineHtml(h)
+            }
+            Event::InlineHtml(h) if anchor_open && &*h == "</a>" => {
+                anchor_open = false;
+                Event::InlineHtml(h)
+            }
             Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-            other => other,
+            other => {
+                anchor_open = false;
+                other
+            }
         })
         .inspect(|ev| match ev {
             Event::Start(Tag::Heading {
@@ -95,6 +110,18 @@ pub fn to_page(markdown: &str, title: &str, css: &str, summary_svg: &str) -> Str
     page.push_str(&body[at..]);
     page.push_str("</main>\n</body>\n</html>\n");
     page
+}
+
+/// `<a id="x">`, an id of lowercase letters, digits and dashes.
+fn is_anchor_tag(h: &str) -> bool {
+    h.strip_prefix("<a id=\"")
+        .and_then(|r| r.strip_suffix("\">"))
+        .is_some_and(|id| {
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
 }
 
 /// Wraps each status the `status` filter wrote in a span that colours it (the icon and the
@@ -201,7 +228,7 @@ mod tests {
     #[test]
     fn raw_html_is_text_and_links_stay_local() {
         let page = to_page(
-            "## A <a id=\"a\"></a>\n\n## B {#b}\n\n```\n# c <a id=\"c\"></a>\n```\n\n<script>x</script>\n\nsee [l](https://e.example/) ![i](http://e.example/i.png) and <b>x</b>\n",
+            "## A <a id=\"a\"></a>\n\n| <a id=\"t\"></a>cell </a> <a id=\"X\"></a> |\n|---|\n\n## B {#b}\n\n```\n# c <a id=\"c\"></a>\n```\n\n<script>x</script>\n\nsee [l](https://e.example/) ![i](http://e.example/i.png) and <b>x</b>\n",
             "t\"</style>",
             "",
             "",
@@ -215,6 +242,10 @@ mod tests {
         assert!(page.contains("<a href=\"#a\">A</a>"));
         assert!(page.contains("<h2 id=\"a\">A</h2>"), "{page}");
         assert!(page.contains("<h2 id=\"b\">B</h2>"), "{page}");
+        assert!(
+            page.contains("<th><a id=\"t\"></a>cell &lt;/a&gt; &lt;a id=\"X\"&gt;&lt;/a&gt;</th>"),
+            "{page}"
+        );
         assert!(page.contains("# c &lt;a id=\"c\"&gt;&lt;/a&gt;"), "{page}");
     }
 }

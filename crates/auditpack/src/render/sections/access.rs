@@ -15,16 +15,16 @@ bind, impersonate, pods/exec, use of a namespace's default ServiceAccount.
 
 | Subject | Scope | Key permissions | Flags |
 |---|---|---|---|
-{% for a in access_review | slice(end=40) %}| {{ a.subject }} | {{ a.scope }} | {% for p in a.permissions %}{{ p }}{% if not loop.last %}; {% endif %}{% endfor %}{% if a.more_permissions > 0 %}; and {{ a.more_permissions }} more{% endif %} | {% for f in a.flags %}**{{ f }}**{% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |
+{% for a in access_review | slice(end=20) %}| {{ a.subject }} | {{ a.scope }} | {% for p in a.permissions %}{{ p }}{% if not loop.last %}; {% endif %}{% endfor %}{% if a.more_permissions > 0 %}; and {{ a.more_permissions }} more{% endif %} | {% for f in a.flags %}**{{ f }}**{% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |
 {% else %}| no subjects in the access review | | | |
-{% endfor %}{% if access_review | length > 40 %}
-… and {{ access_review | length - 40 }} more subjects: every one is in [`findings.json`](findings.json) (`accessReview`).
+{% endfor %}{% if access_review | length > 20 %}
+… and {{ access_review | length - 20 }} more subjects: every one is in [`findings.json`](findings.json) (`accessReview`).
 {% endif %}
 
 "##;
 
 /// At most this many permissions are listed per subject (then "and N more").
-const MAX_PERMISSIONS: usize = 6;
+const MAX_PERMISSIONS: usize = 3;
 /// At most this many namespaces are named in a subject's scope.
 const MAX_SCOPE_NAMESPACES: usize = 5;
 

@@ -14,10 +14,11 @@ use crate::snapshot::{Snapshot, kind_by_key};
 
 pub const TEMPLATE: &str = r##"## Appendix A. Checks and evidence {{ "checks" | anchor }}
 
-The detail behind every verdict: each check with the observations that decide it (gaps
-first, a few per check: every one is in [`findings.json`](findings.json)), excerpts of the
-objects they point to, and the command that shows the same evidence again.
-{% for c in checks %}
+The detail behind every verdict: each check that does not pass, with the observations that
+decide it (gaps first, a few per check: every one is in [`findings.json`](findings.json)),
+an excerpt of an object it points to, and the command that shows the same evidence again.
+The checks that pass or do not apply follow in one table.
+{% for c in checks %}{% if c.status != "pass" and c.status != "not-applicable" %}
 ### {{ c.title }} {{ c.anchor | anchor }}
 
 Verdict: {{ c.status | status }} · check {{ c.id | code }} · {{ c.resource }} · supports {% for r in c.controls %}[{{ r.framework }} {{ r.id }}](#{{ r.anchor }}){% if not loop.last %}, {% endif %}{% else %}no selected control{% endfor %} · evidence: {% for e in c.evidence_md %}{{ e | safe }}{% if not loop.last %}; {% endif %}{% else %}no object evidence{% endfor %}
@@ -41,13 +42,16 @@ Evidence excerpts (from [`evidence/snapshot.json`](evidence/snapshot.json), trim
 {% endfor %}{% if c.excerpts_omitted > 0 %}
 … and {{ c.excerpts_omitted }} more {% if c.excerpts_omitted == 1 %}object{% else %}objects{% endif %}, not excerpted here: {% for e in c.evidence_links %}{{ e | safe }}{% if not loop.last %}, {% endif %}{% else %}[`evidence/snapshot.json`](evidence/snapshot.json){% endfor %}.
 {% endif %}{% endif %}
-Reproduce the evidence:
+Reproduce with: {% for cmd in c.commands | slice(end=3) %}{{ cmd | code }}{% if not loop.last %}; {% endif %}{% else %}no command (the evidence is not held by the cluster API){% endfor %}{% if c.commands | length > 3 %}; and {{ c.commands | length - 3 }} more in [`control-matrix.csv`](control-matrix.csv){% endif %}.
 
-{% for cmd in c.commands %}- {{ cmd | code }}
-{% else %}- no command (the evidence is not held by the cluster API)
-{% endfor %}
 {% if c.remediation_md %}
 Remediation: {{ c.remediation_md | safe }}
+{% endif %}{% endif %}{% endfor %}
+### Checks that pass or do not apply {{ "checks-passing" | anchor }}
+
+| Check | Status | What the evidence shows | Evidence | Reproduce with |
+|---|---|---|---|---|
+{% for c in checks %}{% if c.status == "pass" or c.status == "not-applicable" %}| {{ c.anchor | anchor }}{{ c.title }} {{ c.id | code(cell=true) }} | {{ c.status | status }} | {{ c.explanation | message(cell=true) }} | {% for e in c.evidence_md %}{{ e | safe }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} | {% for cmd in c.commands | slice(end=2) %}{{ cmd | code(cell=true) }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} |
 {% endif %}{% endfor %}
 
 "##;
@@ -58,7 +62,7 @@ pub const MAX_EXCERPTS: usize = 1;
 /// At most this many observations of one check are listed in the packet's text (gaps
 /// first), then "… and N more" with a link to `findings.json`, which holds every one. A
 /// table of forty thousand pods helps no reader, and the printed report stays short.
-pub const MAX_LISTED: usize = 10;
+pub const MAX_LISTED: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlRef {
@@ -266,14 +270,11 @@ fn objects(observations: &[ObsView]) -> Vec<String> {
     objects
 }
 
-/// Excerpts of the objects the observations point to, gaps first (what the auditor must
-/// see), at most [`MAX_EXCERPTS`]; and how many more objects were not excerpted.
+/// Excerpts of the objects the gap observations point to (what the auditor must see), at
+/// most [`MAX_EXCERPTS`]; and how many more objects were not excerpted.
 fn excerpts(inp: &Inputs, c: &CheckResult) -> Result<(Vec<ExcerptView>, usize), RenderError> {
-    let order = c
-        .observations
-        .iter()
-        .filter(|o| is_gap(o))
-        .chain(c.observations.iter().filter(|o| !is_gap(o)));
+    // Only the gaps are excerpted: what passes is in the evidence files.
+    let order = c.observations.iter().filter(|o| is_gap(o));
     let mut excerpts = Vec::new();
     let mut seen = BTreeSet::new();
     let mut omitted = 0;
