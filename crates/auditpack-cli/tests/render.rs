@@ -779,7 +779,9 @@ fn answer_to_failing_checks_states_gaps_and_affirms_nothing() {
     assert!(!answer.contains("What the evidence does show"), "{answer}");
     assert_eq!(answer.matches("**fail — gap.**").count(), 3, "{answer}");
     assert!(
-        answer.contains("Gap (fail): NetworkPolicy production/task-api-network isolates 2 pods and workloads"),
+        answer.contains(
+            "Gap (fail): NetworkPolicy production/task-api-network isolates 2 pods and workloads"
+        ),
         "{answer}"
     );
     assert!(

@@ -80,11 +80,17 @@ fn every_relative_oscal_href_resolves_to_a_packet_file() {
             if h.starts_with('#') || h.contains(':') {
                 continue;
             }
-            assert!(resolves(&packet, &rel, h), "{rel}: href {h} names no packet file");
+            assert!(
+                resolves(&packet, &rel, h),
+                "{rel}: href {h} names no packet file"
+            );
             checked += 1;
         }
     }
-    assert!(checked > 10, "only {checked} relative hrefs: is the test looking?");
+    assert!(
+        checked > 10,
+        "only {checked} relative hrefs: is the test looking?"
+    );
     // The check itself: a root-relative href from oscal/ does not resolve.
     assert!(!resolves(&packet, "oscal/x.json", "evidence/pods.yaml"));
     assert!(resolves(&packet, "oscal/x.json", "../evidence/pods.yaml"));
@@ -120,7 +126,9 @@ fn cmark_gfm(md: &Path) -> String {
         Path::new(CMARK_GFM).exists(),
         "{CMARK_GFM} is missing: install it (apt-get install cmark-gfm, or scripts/setup-test-deps.sh); this test does not skip"
     );
-    let o = run(Command::new(CMARK_GFM).args(["--unsafe", "-e", "table", "-e", "autolink"]).arg(md));
+    let o = run(Command::new(CMARK_GFM)
+        .args(["--unsafe", "-e", "table", "-e", "autolink"])
+        .arg(md));
     String::from_utf8(o.stdout).unwrap()
 }
 
@@ -138,15 +146,31 @@ fn packet_md_renders_with_cmark_gfm_and_every_internal_link_resolves() {
     let ids: std::collections::BTreeSet<String> = attr_values(&html, "id").into_iter().collect();
     let hrefs = attr_values(&html, "href");
     let internal: Vec<&String> = hrefs.iter().filter(|h| h.starts_with('#')).collect();
-    assert!(internal.len() > 30, "only {} internal links", internal.len());
+    assert!(
+        internal.len() > 30,
+        "only {} internal links",
+        internal.len()
+    );
     let broken: Vec<&&String> = internal.iter().filter(|h| !ids.contains(&h[1..])).collect();
     assert!(broken.is_empty(), "links to no anchor: {broken:?}");
-    for id in ["cover", "summary", "control-matrix", "verify", "check-rbac-cluster-admin"] {
+    for id in [
+        "cover",
+        "summary",
+        "control-matrix",
+        "verify",
+        "check-rbac-cluster-admin",
+    ] {
         assert!(ids.contains(id), "no anchor {id}");
     }
     // Relative links name files of the packet.
-    for h in hrefs.iter().filter(|h| !h.starts_with('#') && !h.contains(':')) {
-        assert!(resolves(&packet, "packet.md", h), "packet.md links to {h}: no such file");
+    for h in hrefs
+        .iter()
+        .filter(|h| !h.starts_with('#') && !h.contains(':'))
+    {
+        assert!(
+            resolves(&packet, "packet.md", h),
+            "packet.md links to {h}: no such file"
+        );
     }
     // The negative control: a link to an anchor that is not there is seen.
     assert!(!ids.contains("no-such-anchor"));
@@ -189,9 +213,28 @@ fn reader_text(html: &str) -> String {
 
 /// Nouns whose plural after `1` is a slip (`1 objects`).
 const NOUNS: &[&str] = &[
-    "objects", "subjects", "namespaces", "pods", "bindings", "findings", "observations",
-    "policies", "rules", "secrets", "roles", "workloads", "files", "checks", "controls",
-    "gaps", "users", "groups", "permissions", "problems", "serviceaccounts", "removals",
+    "objects",
+    "subjects",
+    "namespaces",
+    "pods",
+    "bindings",
+    "findings",
+    "observations",
+    "policies",
+    "rules",
+    "secrets",
+    "roles",
+    "workloads",
+    "files",
+    "checks",
+    "controls",
+    "gaps",
+    "users",
+    "groups",
+    "permissions",
+    "problems",
+    "serviceaccounts",
+    "removals",
 ];
 
 /// The slips a reader would trip over in `text`: empty clauses, `1 objects`, escaped or
@@ -224,7 +267,11 @@ fn text_slips(text: &str) -> Vec<String> {
         }
     }
     for (i, _) in text.match_indices("~1") {
-        if text[..i].rsplit(' ').next().is_some_and(|w| w.contains('/')) {
+        if text[..i]
+            .rsplit(' ')
+            .next()
+            .is_some_and(|w| w.contains('/'))
+        {
             at("raw JSON pointer", i);
         }
     }
@@ -275,7 +322,10 @@ fn evidence_locations_link_to_the_evidence_files() {
         "evidence locations are not links"
     );
     for h in files {
-        assert!(resolves(&packet, "index.html", h), "index.html links to {h}: no such file");
+        assert!(
+            resolves(&packet, "index.html", h),
+            "index.html links to {h}: no such file"
+        );
     }
     // The matrix row of a check links its evidence file.
     let md = text(&packet, "packet.md");
@@ -283,7 +333,10 @@ fn evidence_locations_link_to_the_evidence_files() {
         .lines()
         .find(|l| l.starts_with("| [Every pod is covered by a NetworkPolicy]"))
         .expect("matrix row");
-    assert!(row.contains("[`evidence/pods.yaml`](evidence/pods.yaml)"), "{row}");
+    assert!(
+        row.contains("[`evidence/pods.yaml`](evidence/pods.yaml)"),
+        "{row}"
+    );
 }
 
 /// The inline SVG of index.html (the summary chart).
@@ -327,25 +380,45 @@ for g in root.iter("{http://www.w3.org/2000/svg}g"):
     let out = String::from_utf8(o.stdout).unwrap();
     let findings: serde_json::Value =
         serde_json::from_str(&text(&packet, "findings.json")).unwrap();
-    let statuses = ["fail", "manual", "not-applicable", "not-collected", "partial", "pass"];
+    let statuses = [
+        "fail",
+        "manual",
+        "not-applicable",
+        "not-collected",
+        "partial",
+        "pass",
+    ];
     let expect = |what: &str, items: Vec<&serde_json::Value>| {
         let count = |st: &str| items.iter().filter(|c| c["status"] == st).count();
-        let counts: Vec<String> = statuses.iter().map(|s| format!("{s}={}", count(s))).collect();
+        let counts: Vec<String> = statuses
+            .iter()
+            .map(|s| format!("{s}={}", count(s)))
+            .collect();
         let line = out
             .lines()
             .find(|l| l.split(' ').next() == Some(what))
             .unwrap_or_else(|| panic!("no bar for {what} in:\n{out}"));
         let want = format!("{what} {} {}", items.len(), counts.join(" "));
-        assert!(line.starts_with(&format!("{want} |")), "{line}\nwant {want}");
+        assert!(
+            line.starts_with(&format!("{want} |")),
+            "{line}\nwant {want}"
+        );
         // Each non-zero count is written as text beside its word (not by colour alone).
-        for (s, word) in [("pass", "✓ pass"), ("fail", "✗ fail"), ("not-collected", "∅ not collected")] {
+        for (s, word) in [
+            ("pass", "✓ pass"),
+            ("fail", "✗ fail"),
+            ("not-collected", "∅ not collected"),
+        ] {
             let n = count(s);
             if n > 0 {
                 assert!(line.contains(&format!("{word} {n}")), "{line}");
             }
         }
     };
-    expect("checks", findings["checks"].as_array().unwrap().iter().collect());
+    expect(
+        "checks",
+        findings["checks"].as_array().unwrap().iter().collect(),
+    );
     for fw in findings["frameworks"].as_array().unwrap() {
         let id = fw["id"].as_str().unwrap();
         let controls = findings["controls"]
@@ -416,21 +489,33 @@ fn the_printed_report_has_contents_page_numbers_and_a_running_header() {
         .map(|n| n.trim().parse().unwrap())
         .expect("pdfinfo gives the page count");
     assert!(info.contains("(A4)"), "not A4: {info}");
-    let id = serde_json::from_str::<serde_json::Value>(&text(&packet, "packet.json")).unwrap()
-        ["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id =
+        serde_json::from_str::<serde_json::Value>(&text(&packet, "packet.json")).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
     for page in [1, pages / 2, pages] {
         let p = page.to_string();
         let t = poppler("pdftotext", &["-f", &p, "-l", &p], &pdf);
-        assert!(t.contains(&format!("Page {page} of {pages}")), "page {page}:\n{t}");
+        assert!(
+            t.contains(&format!("Page {page} of {pages}")),
+            "page {page}:\n{t}"
+        );
         assert!(t.contains(&id), "no running header on page {page}:\n{t}");
     }
     // The contents are printed, after the cover: each part of the body is listed.
     let first = poppler("pdftotext", &["-f", "1", "-l", "2"], &pdf);
     let contents = &first[first.find("Contents").expect("the contents are printed")..];
-    for entry in ["Summary", "Control matrix", "Framework controls", "How to verify this packet", "Appendix A. Checks and evidence"] {
-        assert!(contents.contains(entry), "contents lack {entry}:\n{contents}");
+    for entry in [
+        "Summary",
+        "Control matrix",
+        "Framework controls",
+        "How to verify this packet",
+        "Appendix A. Checks and evidence",
+    ] {
+        assert!(
+            contents.contains(entry),
+            "contents lack {entry}:\n{contents}"
+        );
     }
 }

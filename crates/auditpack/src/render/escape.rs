@@ -282,7 +282,10 @@ mod tests {
             field_path("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration"),
             "metadata.annotations[\"kubectl.kubernetes.io/last-applied-configuration\"]"
         );
-        assert_eq!(field_path("/spec/containers/0/image"), "spec.containers[0].image");
+        assert_eq!(
+            field_path("/spec/containers/0/image"),
+            "spec.containers[0].image"
+        );
         assert_eq!(field_path("/data/a~0b"), "data[\"a~b\"]");
         assert_eq!(field_path(""), "");
     }

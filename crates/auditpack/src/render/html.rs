@@ -233,7 +233,10 @@ mod tests {
             "",
             "",
         );
-        assert!(page.contains("content: \"t\\22 \\3c /style\\3e \";"), "{page}");
+        assert!(
+            page.contains("content: \"t\\22 \\3c /style\\3e \";"),
+            "{page}"
+        );
         assert!(!page.contains("<script>"));
         assert!(!page.contains("<b>"));
         assert!(page.contains("<a href=\"#\">l</a>"), "{page}");

@@ -42,7 +42,10 @@ pub fn summary_svg(summary: &Summary, frameworks: &[FrameworkView]) -> String {
             for c in &f.controls {
                 *counts.entry(c.status.clone()).or_insert(0) += 1;
             }
-            (format!("{} controls ({})", f.name, f.controls.len()), counts)
+            (
+                format!("{} controls ({})", f.name, f.controls.len()),
+                counts,
+            )
         })
         .collect();
     let mut bars = vec![Bar {

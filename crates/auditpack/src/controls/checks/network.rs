@@ -547,7 +547,11 @@ fn pod_isolation(ctx: &Ctx, mut b: Builder) -> CheckResult {
         ),
         _ => format!(
             "{} not isolated by a network policy in one or both directions, so the network does not restrict who reaches them or what they reach.{note}",
-            count(open, "application pod or workload is", "application pods or workloads are")
+            count(
+                open,
+                "application pod or workload is",
+                "application pods or workloads are"
+            )
         ),
     };
     b.finish(status, explanation, Some("Add a default-deny policy to the namespace, or a policy that selects the pod's labels, in the policy API the cluster enforces."))

@@ -85,7 +85,11 @@ fn scope(cluster_wide: bool, nss: &BTreeSet<&str>) -> String {
             format!(
                 "cluster-wide, and {} {}",
                 nss.len(),
-                if nss.len() == 1 { "namespace" } else { "namespaces" }
+                if nss.len() == 1 {
+                    "namespace"
+                } else {
+                    "namespaces"
+                }
             )
         };
     }

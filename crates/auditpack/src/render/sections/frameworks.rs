@@ -203,6 +203,10 @@ fn deciding_line(o: &ObsView) -> String {
     if o.name.is_empty() {
         format!("{status}: {}", message(&o.message))
     } else {
-        format!("{status}: {} ({})", message(&o.message), markdown(&o.object))
+        format!(
+            "{status}: {} ({})",
+            message(&o.message),
+            markdown(&o.object)
+        )
     }
 }

@@ -4,8 +4,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::findings::Findings;
 use crate::history::Changes;
-use crate::render::escape::slug;
 pub use crate::render::escape::evidence_link;
+use crate::render::escape::slug;
 use crate::render::evidence::{ObjectIndex, evidence_file_name};
 use crate::render::{Period, PreviousPacket};
 use crate::snapshot::{CollectionStatus, Snapshot, kind_by_key};
