@@ -449,6 +449,49 @@ fn two_namespaces_merge_into_one_sorted_list() {
     );
 }
 
+/// A mistyped `-n` is an error, as kubectl gives it, naming the namespaces that exist;
+/// without it the packet would be a page of passes over nothing.
+#[test]
+fn a_namespace_the_cluster_lacks_is_an_error_naming_those_that_exist() {
+    let live = Live::start(&fixture("small"), &[]);
+    let run = live.collect(&["-n", "production", "-n", "prodution"]);
+    assert_one_error_line(&run, live.dir.path(), "namespaces \"prodution\" not found");
+    assert!(
+        run.stderr.contains("namespaces in the cluster: ")
+            && run.stderr.contains("production")
+            && run.stderr.contains("staging"),
+        "{}",
+        run.stderr
+    );
+    // Not a namespace name at all: refused before any request.
+    let run = live.collect(&["-n", "../secrets"]);
+    assert_one_error_line(&run, live.dir.path(), "not a namespace name");
+}
+
+#[test]
+fn an_import_without_the_chosen_namespace_is_an_error_naming_those_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    for f in ["core.yaml", "rbac.yaml", "workloads.yaml"] {
+        std::fs::copy(fixture("small").join(f), exports.join(f)).unwrap();
+    }
+    let run = collect(dir.path(), &["--from-dir", "exports", "-n", "nope"]);
+    assert_one_error_line(
+        &run,
+        dir.path(),
+        "namespaces \"nope\" not found in the import",
+    );
+    assert!(
+        run.stderr.contains("namespaces in the import: ") && run.stderr.contains("staging"),
+        "{}",
+        run.stderr
+    );
+    let run = collect(dir.path(), &["--from-dir", "exports", "-n", "staging"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(run.names("namespaces"), vec!["/staging"]);
+}
+
 fn assert_one_error_line(run: &Run, dir: &Path, needle: &str) {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);

@@ -2190,3 +2190,119 @@ fn a_supplied_audit_policy_must_be_read_by_every_apiserver() {
     assert_eq!(check(&f, "audit.policy").status, auditpack::Status::Fail);
     assert_eq!(failing_pods(&f), ["kube-apiserver-control-plane-2"]);
 }
+
+/// Exports every kind the checks read as an empty list, and one empty Namespace.
+fn empty_cluster_export(dir: &Path) {
+    let kinds = [
+        ("v1", "Pod"),
+        ("v1", "Secret"),
+        ("v1", "ServiceAccount"),
+        ("v1", "PersistentVolume"),
+        ("rbac.authorization.k8s.io/v1", "Role"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
+        ("apps/v1", "Deployment"),
+        ("apps/v1", "StatefulSet"),
+        ("apps/v1", "DaemonSet"),
+        ("batch/v1", "Job"),
+        ("batch/v1", "CronJob"),
+        ("storage.k8s.io/v1", "StorageClass"),
+    ];
+    std::fs::create_dir_all(dir).unwrap();
+    for (api, kind) in kinds {
+        std::fs::write(
+            dir.join(format!("{}.yaml", kind.to_lowercase())),
+            format!("apiVersion: {api}\nkind: {kind}List\nitems: []\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.join("namespaces.yaml"),
+        "apiVersion: v1\nkind: NamespaceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: quiet}\n",
+    )
+    .unwrap();
+}
+
+/// Collects `args` in `dir` and evaluates it through the binary; the check statuses.
+fn statuses_via_cli(dir: &Path, args: &[&str]) -> std::collections::BTreeMap<String, Value> {
+    let mut collect = vec!["collect"];
+    collect.extend_from_slice(args);
+    collect.extend_from_slice(&["--out", "s.json"]);
+    common::ok(dir, &collect);
+    let out = common::auditpack(dir, &["evaluate", "s.json", "--out", "f.json"]);
+    assert!(common::wrote(&out.status), "{}", common::text(&out));
+    let f: Value = serde_json::from_slice(&std::fs::read(dir.join("f.json")).unwrap()).unwrap();
+    f["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c.clone()))
+        .collect()
+}
+
+/// A check with nothing in scope says so and is `not-applicable`: "none of the 0
+/// NetworkPolicies admits everything" is no evidence of anything, so it is never a pass.
+#[test]
+fn checks_with_nothing_in_scope_are_not_applicable_never_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    empty_cluster_export(&dir.path().join("exports"));
+    let checks = statuses_via_cli(dir.path(), &["--from-dir", "exports"]);
+    let passing: Vec<&String> = checks
+        .iter()
+        .filter(|(_, c)| c["status"] == "pass")
+        .map(|(id, _)| id)
+        .collect();
+    assert!(passing.is_empty(), "passes over nothing: {passing:?}");
+    // One check of each family that reads the exported kinds.
+    for id in [
+        "rbac.cluster-admin",
+        "rbac.secrets-read",
+        "rbac.default-serviceaccount",
+        "lifecycle.orphaned-bindings",
+        "lifecycle.token-secrets",
+        "network.allow-all",
+        "network.pod-isolation",
+        "pss.baseline",
+        "encryption.volumes",
+        "integrity.image-digests",
+    ] {
+        let c = &checks[id];
+        assert_eq!(c["status"], "not-applicable", "{id}: {c:#}");
+        let why = c["explanation"].as_str().unwrap();
+        assert!(
+            why.starts_with("There are no") || why.starts_with("The cluster has no"),
+            "{id} does not say what is missing: {why}"
+        );
+    }
+}
+
+/// `-n` on an existing namespace that holds nothing: the namespaced checks have nothing
+/// in scope and say so, while the cluster-wide ones still judge the cluster.
+#[test]
+fn an_empty_namespace_in_scope_gives_not_applicable_namespaced_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = common::task_api_copy(dir.path(), "c");
+    std::fs::write(
+        cluster.join("quiet-namespace.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: quiet\n",
+    )
+    .unwrap();
+    let checks = statuses_via_cli(dir.path(), &["--from-dir", "c", "-n", "quiet"]);
+    for id in [
+        "network.allow-all",
+        "lifecycle.token-secrets",
+        "lifecycle.automount",
+        "pss.baseline",
+        "integrity.image-digests",
+    ] {
+        assert_eq!(
+            checks[id]["status"], "not-applicable",
+            "{id}: {:#}",
+            checks[id]
+        );
+    }
+    // jane's cluster-admin binding is cluster-scoped: still in scope, still a failure.
+    assert_eq!(checks["rbac.cluster-admin"]["status"], "fail");
+}

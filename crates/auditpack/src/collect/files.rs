@@ -28,7 +28,7 @@
 //! always refused.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -87,6 +87,7 @@ pub fn import_dir_with_warnings(
             path: dir.display().to_string(),
         });
     }
+    super::check_namespace_names(&options.namespaces)?;
     let base = infile::open_folder(dir)?;
     let mut files = Vec::new();
     walk(dir, Path::new(""), options.follow_symlinks, &mut files)?;
@@ -108,6 +109,7 @@ pub fn import_dir_with_warnings(
         files: Vec::new(),
         seen: HashMap::new(),
         duplicates: BTreeMap::new(),
+        namespaces_seen: BTreeSet::new(),
         failure: None,
         shown: PathBuf::new(),
         file: 0,
@@ -154,8 +156,12 @@ pub fn import_dir_with_warnings(
         mut snap,
         mut warnings,
         duplicates,
+        namespaces_seen,
         ..
     } = imp;
+    if !options.namespaces.is_empty() {
+        super::require_namespaces(&options.namespaces, &namespaces_seen, "the import")?;
+    }
     for k in KINDS {
         let c = snap.resources.entry(k.key.to_string()).or_default();
         if c.status == CollectionStatus::NotCollected && c.reason.is_none() {
@@ -353,6 +359,10 @@ struct Importer<'o> {
     seen: HashMap<(String, String, String), (Origin, usize)>,
     /// Identical duplicates dropped, per kind.
     duplicates: BTreeMap<String, usize>,
+    /// Every namespace the import shows (Namespace objects, and the namespaces of
+    /// namespaced objects), before the `-n` filter: what a mistyped `-n` is checked
+    /// against.
+    namespaces_seen: BTreeSet<String>,
     /// The error that stopped the parse (carried out through serde's error type).
     failure: Option<CollectError>,
     /// The file being read: as shown in errors, its index, JSON or YAML, and the line its
@@ -700,6 +710,11 @@ impl Importer<'_> {
                 name,
                 plural: k.plural.to_string(),
             });
+        }
+        if str_field(&object, "kind") == "Namespace" {
+            self.namespaces_seen.insert(name.clone());
+        } else if !ns.is_empty() {
+            self.namespaces_seen.insert(ns.clone());
         }
         if !self.options.namespaces.is_empty() {
             let keep = if str_field(&object, "kind") == "Namespace" {

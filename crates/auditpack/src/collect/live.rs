@@ -804,6 +804,7 @@ pub async fn collect_live_async(
     options: &LiveOptions,
 ) -> Result<(Snapshot, Vec<Warning>), CollectError> {
     let started = chrono::Utc::now();
+    super::check_namespace_names(&options.namespaces)?;
     let target = load_config(options).await?;
     let server = target.config.cluster_url.to_string();
     let server = server.trim_end_matches('/').to_string();
@@ -816,6 +817,7 @@ pub async fn collect_live_async(
     let fetcher = fetcher(target.config, options, &server)?;
     let mut warnings = Vec::new();
     let version = server_version(&fetcher, &server, &mut warnings).await?;
+    check_namespaces(&fetcher, &options.namespaces).await?;
 
     let mut snap = Snapshot::new(
         started,
@@ -926,6 +928,40 @@ async fn server_version(
             Ok(None)
         }
     }
+}
+
+/// `-n NAME` for a namespace the cluster does not have stops the collection, as kubectl
+/// reports it, naming the namespaces that exist when they can be listed. A namespace that
+/// may not be read (403) is left to the lists, which record what was refused.
+async fn check_namespaces(fetcher: &Fetcher, chosen: &[String]) -> Result<(), CollectError> {
+    let mut missing = Vec::new();
+    for ns in chosen {
+        if let Err(ReqError::Status { code: 404, .. }) =
+            fetcher.get(&format!("/api/v1/namespaces/{ns}")).await
+        {
+            missing.push(ns.clone());
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let existing = fetcher.get("/api/v1/namespaces").await.ok().map(|list| {
+        let mut names: Vec<String> = list
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.pointer("/metadata/name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    });
+    Err(CollectError::NoSuchNamespace {
+        missing,
+        existing,
+        place: "the cluster",
+    })
 }
 
 /// Which kinds to list, at which version: every required kind at its version, each

@@ -158,6 +158,25 @@ pub enum CollectError {
         /// What to do.
         hint: &'static str,
     },
+    /// `-n NAME` for a namespace that the cluster (or the import) does not hold: a
+    /// mistyped name would otherwise give a packet of passes over nothing.
+    #[error("{}", namespaces_not_found(missing, existing.as_deref(), place))]
+    NoSuchNamespace {
+        /// The chosen namespaces that do not exist.
+        missing: Vec<String>,
+        /// The namespaces that do exist, when they could be read.
+        existing: Option<Vec<String>>,
+        /// `the cluster` or `the import`.
+        place: &'static str,
+    },
+    /// `-n` with a value that cannot be a namespace name.
+    #[error(
+        "-n {name:?}: not a namespace name: a namespace name is 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
+    )]
+    BadNamespace {
+        /// The value given.
+        name: String,
+    },
     /// No usable client configuration (kubeconfig, context, in-cluster).
     #[error("cannot load the cluster configuration ({what}): {detail}")]
     Config {
@@ -195,6 +214,72 @@ pub enum CollectError {
         /// Cause.
         source: std::io::Error,
     },
+}
+
+/// How many existing namespaces an error names before it says how many more there are.
+const NAMESPACES_NAMED: usize = 30;
+
+/// `namespaces "x" not found; namespaces in the cluster: a, b`, as kubectl words it.
+fn namespaces_not_found(missing: &[String], existing: Option<&[String]>, place: &str) -> String {
+    let missing: Vec<String> = missing.iter().map(|n| format!("{n:?}")).collect();
+    let head = format!("namespaces {} not found in {place}", missing.join(", "));
+    match existing {
+        None => format!(
+            "{head} (the namespaces could not be listed to name those that exist); check the name given with -n"
+        ),
+        Some([]) => format!("{head}; {place} has no namespaces"),
+        Some(names) => {
+            let mut shown = names
+                .iter()
+                .take(NAMESPACES_NAMED)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if names.len() > NAMESPACES_NAMED {
+                shown.push_str(&format!(" and {} more", names.len() - NAMESPACES_NAMED));
+            }
+            format!("{head}; namespaces in {place}: {shown}")
+        }
+    }
+}
+
+/// Refuses a `-n` value that cannot name a namespace (RFC 1123 label), before it reaches
+/// a request path or a filter.
+pub(crate) fn check_namespace_names(names: &[String]) -> Result<(), CollectError> {
+    let label = |n: &str| {
+        let b = n.as_bytes();
+        !b.is_empty()
+            && b.len() <= 63
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && b[0] != b'-'
+            && b[b.len() - 1] != b'-'
+    };
+    match names.iter().find(|n| !label(n)) {
+        Some(n) => Err(CollectError::BadNamespace { name: n.clone() }),
+        None => Ok(()),
+    }
+}
+
+/// The chosen namespaces that are not among those that exist, as an error naming both.
+pub(crate) fn require_namespaces(
+    chosen: &[String],
+    existing: &std::collections::BTreeSet<String>,
+    place: &'static str,
+) -> Result<(), CollectError> {
+    let missing: Vec<String> = chosen
+        .iter()
+        .filter(|n| !existing.contains(*n))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(CollectError::NoSuchNamespace {
+        missing,
+        existing: Some(existing.iter().cloned().collect()),
+        place,
+    })
 }
 
 /// The kinds that were meant to be read but could not be (`forbidden` or `failed`), with

@@ -161,6 +161,9 @@ pub const ORPHANED_BINDINGS: CheckDef = CheckDef {
 
 fn orphaned_bindings(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let model = ctx.rbac().expect(REQUIRED);
+    if model.bindings.is_empty() {
+        return super::rbac::no_bindings(b);
+    }
     let sas = ctx.items(SERVICE_ACCOUNTS).expect(REQUIRED);
     let existing: HashSet<(&str, &str)> = sas
         .iter()
@@ -322,6 +325,13 @@ pub const TOKEN_SECRETS: CheckDef = CheckDef {
 
 fn token_secrets(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let secrets = ctx.items(SECRETS).expect(REQUIRED);
+    if secrets.is_empty() {
+        return b.finish(
+            Status::NotApplicable,
+            "There are no Secrets in scope, so none can hold a long-lived ServiceAccount token; this check has nothing to judge.",
+            None,
+        );
+    }
     let typed = secrets.iter().filter(|s| s.get("type").is_some()).count();
     let mut found = 0;
     for s in secrets {

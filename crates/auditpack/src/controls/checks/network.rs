@@ -596,6 +596,13 @@ pub const ALLOW_ALL: CheckDef = CheckDef {
 
 fn allow_all(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let pols = ctx.items(NETWORK_POLICIES).expect(REQUIRED);
+    if pols.is_empty() {
+        return b.finish(
+            Status::NotApplicable,
+            "There are no NetworkPolicies in scope, so no policy rule can admit everything; this check has nothing to judge. Whether pods are isolated at all is judged by network.default-deny and network.pod-isolation.",
+            None,
+        );
+    }
     for p in pols {
         for (ptr, msg) in allow_all_rules(p) {
             b.push(

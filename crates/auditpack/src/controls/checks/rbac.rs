@@ -64,8 +64,21 @@ const SPECS: &[Spec] = &[
     },
 ];
 
+/// With no RoleBinding or ClusterRoleBinding in scope, RBAC grants no subject anything:
+/// a check of who holds what has nothing to judge, which is not a pass.
+pub(super) fn no_bindings(b: Builder) -> CheckResult {
+    b.finish(
+        Status::NotApplicable,
+        "There are no RoleBindings or ClusterRoleBindings in scope, so RBAC grants no subject anything and this check has nothing to judge. Every cluster has Kubernetes' bootstrap bindings: an export without any usually means the bindings were left out (`kubectl get rolebindings,clusterrolebindings -A -o yaml`).",
+        None,
+    )
+}
+
 fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
     let model = ctx.rbac().expect(REQUIRED);
+    if model.bindings.is_empty() {
+        return no_bindings(b);
+    }
     let mut holders = BTreeSet::new();
     let mut system_holders = BTreeSet::new();
     for bd in &model.bindings {
@@ -242,6 +255,9 @@ pub const DEFAULT_SERVICE_ACCOUNT: CheckDef = CheckDef {
 
 fn default_service_account(ctx: &Ctx, mut b: Builder) -> CheckResult {
     let model = ctx.rbac().expect(REQUIRED);
+    if model.bindings.is_empty() {
+        return no_bindings(b);
+    }
     for bd in &model.bindings {
         let obj = &ctx.items(bd.key).expect("collected")[bd.index];
         for (i, s) in bd.subjects.iter().enumerate() {
