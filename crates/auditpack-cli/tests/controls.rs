@@ -399,7 +399,7 @@ const TASK_API_EXPECTED: &[&str] = &[
     "  fail Pod legacy/report-runner: container report-runner has no liveness or readiness probe",
     "identity.unique-users pass",
     "authn.anonymous-auth fail",
-    "  fail kube-apiserver-control-plane-1 does not set --anonymous-auth, whose default is true: requests without credentials are served as system:anonymous",
+    "  fail kube-apiserver-control-plane-1 does not set `--anonymous-auth`, whose default is true: requests without credentials are served as `system:anonymous`",
     "authn.static-credentials pass",
     "authn.authenticator pass",
 ];
@@ -1818,7 +1818,7 @@ fn pod_templates_and_lifecycle_problems_are_found_where_they_live() {
     assert_eq!(
         lines,
         [
-            "Pod database/debug mounts an API token although it runs as the namespace's `default` ServiceAccount; the pod sets automountServiceAccountToken: true"
+            "Pod database/debug mounts an API token although it runs as the namespace's `default` ServiceAccount; the pod sets `automountServiceAccountToken: true`"
         ]
     );
 }

@@ -39,9 +39,9 @@ fn pods_and_workloads_isolated_by_each_api_are_named_and_a_cronjob_without_polic
     let f = evaluate(&fixture("netpol"));
     let iso = observations(&f, "network.pod-isolation");
     for want in [
-        "pass CiliumNetworkPolicy cilium-ns/default-deny isolates 1 pod(s) and workload(s)",
-        "pass NetworkPolicy calico-ns/allow-frontend isolates 1 pod(s) and workload(s)",
-        "pass AdminNetworkPolicy isolate-restricted isolates 1 pod(s) and workload(s)",
+        "pass CiliumNetworkPolicy cilium-ns/default-deny isolates 1 pod or workload",
+        "pass NetworkPolicy calico-ns/allow-frontend isolates 1 pod or workload",
+        "pass AdminNetworkPolicy isolate-restricted isolates 1 pod or workload",
         "fail CronJob batch-ns/nightly-report is not isolated by any network policy for ingress or egress: that traffic is unrestricted",
         // The export holds no DaemonSet or Job list: said, not read as "none".
         "not-collected DaemonSet, Job were not collected: their pod templates are not judged",
@@ -219,7 +219,7 @@ fn live_collection_reads_a_cilium_policy_and_records_unserved_apis_as_absent() {
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("CiliumNetworkPolicy cilium-ns/default-deny isolates 1 pod(s)"),
+        text.contains("CiliumNetworkPolicy cilium-ns/default-deny isolates 1 pod or workload"),
         "{text}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );

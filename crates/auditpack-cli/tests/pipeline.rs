@@ -54,12 +54,18 @@ fn demo_writes_a_sealed_task_api_packet_that_standard_tools_verify() {
     for name in [
         "task-api-sa",
         "task-api-role",
-        "task-api-network",
         "dapr-sentry",
         "jane@example.com",
     ] {
         assert!(md.contains(name), "packet.md does not name {name}");
     }
+    // A passing policy's observations are past the packet text's caps: findings.json
+    // holds every one.
+    let findings = std::fs::read_to_string(out.join("packet/findings.json")).unwrap();
+    assert!(
+        findings.contains("task-api-network"),
+        "findings.json does not name task-api-network"
+    );
     let packet = out.join("packet");
     let o = sh(&packet, "sha256sum -c --strict SHA256SUMS");
     assert!(o.status.success(), "{}", text(&o));

@@ -453,7 +453,12 @@ fn hostile_inputs() -> (Snapshot, Findings) {
     for name in ["<script>alert(1)</script>", "a|b`c`d"] {
         c.observations.push(Observation {
             status: Status::Fail,
-            message: format!("Namespace {name} has no default-deny NetworkPolicy."),
+            // As a check writes a value into a message (`controls::util::value`): its
+            // backticks and backslashes escaped, so they show as text, never as code.
+            message: format!(
+                "Namespace {} has no default-deny NetworkPolicy.",
+                name.replace('\\', "\\\\").replace('`', "\\`")
+            ),
             evidence: EvidenceRef {
                 kind: "namespaces".into(),
                 namespace: None,
@@ -462,7 +467,9 @@ fn hostile_inputs() -> (Snapshot, Findings) {
             },
         });
     }
-    c.commands.push("kubectl get ns 'a|b`c`d' -o yaml".into());
+    // First: a check's section shows its first three commands (the rest are in the CSV).
+    c.commands
+        .insert(0, "kubectl get ns 'a|b`c`d' -o yaml".into());
     // A title that tries to set a heading id and add markup.
     c.title = "Default deny {#control-matrix} <b>bold</b> *x*".into();
     (snap, findings)
@@ -514,7 +521,15 @@ fn hostile_object_names_cannot_inject_html_or_markdown() {
     }
     assert_eq!(rows, 3);
     // The evidence YAML keeps the hostile annotation as data inside a fenced block.
-    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    // (Excerpts in the page are capped; the evidence file keeps the annotation as data.)
+    let evidence: String = std::fs::read_dir(out.join("evidence"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    assert!(
+        evidence.contains("<img src=x onerror=alert(2)>"),
+        "annotation lost"
+    );
 }
 
 // RFC 4180: a value with commas, quotes or line breaks is quoted, quotes doubled.
@@ -681,10 +696,15 @@ const AFFIRMATIVE: &[&str] = &[
 fn answers_name_the_real_resources() {
     let md = render_md(&sample_snapshot(), &sample_findings());
     let access = md_section(&md, "### Who can access production");
+    // The NetworkPolicies that isolate pods are listed up to the answer's cap (3), so
+    // production's task-api-network is counted under "… and 1 more", not named.
+    assert!(
+        access.contains("… and 1 more, under [the check](#check-network-pod-isolation)"),
+        "{access}"
+    );
     for name in [
         "task-api-sa",
         "task-api-role",
-        "task-api-network",
         "production",
         // The planted problems: a person with cluster-admin, and a binding left behind.
         "User jane@example.com",
@@ -725,7 +745,15 @@ fn answers_name_the_real_resources() {
     assert!(access.contains(
         "**No cluster-admin or wildcard access outside system identities**: a gap, listed below."
     ));
-    assert!(access.contains("Namespace production enforces restricted"));
+    // The first three namespaces' labels are affirmed, the rest counted and linked.
+    assert!(
+        access.contains("Namespace dapr-system enforces restricted"),
+        "{access}"
+    );
+    assert!(
+        access.contains("… and 2 more, under [the check](#check-pss-namespace-labels)"),
+        "{access}"
+    );
     let enc = md_section(&md, "### How is data encrypted");
     assert!(enc.contains("dapr-sentry"), "{enc}");
     let mtls = enc
@@ -773,18 +801,19 @@ fn answer_to_failing_checks_states_gaps_and_affirms_nothing() {
     }
     assert!(!answer.contains("What the evidence does show"), "{answer}");
     assert_eq!(answer.matches("**fail — gap.**").count(), 3, "{answer}");
+    // Each check's gaps are listed up to the answer's cap, then counted and linked.
     assert!(
-        answer.contains("Gap (fail): NetworkPolicy production/task-api-network isolates 2 pod(s) and workload(s)"),
+        answer.contains(
+            "Gap (fail): Deployment frontend/web is not isolated by any network policy for ingress or egress"
+        ),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("… and 3 more gaps, listed under [Every pod is covered by a NetworkPolicy](#check-network-pod-isolation)."),
         "{answer}"
     );
     assert!(
         answer.contains("Gap (fail): namespace frontend has no default-deny network policy"),
-        "{answer}"
-    );
-    assert!(
-        answer.contains(
-            "Gap (fail): pod frontend/web-5f6d7c8b9a-q4w5e is not isolated by any network policy"
-        ),
         "{answer}"
     );
     // The same question with the real findings does affirm the passing check, and only
@@ -856,7 +885,7 @@ fn evidence_checklist_follows_collection_statuses() {
         "namespaces is forbidden: User cannot list resource",
     );
     let md = render_md(&snap, &sample_findings());
-    let section = md_section(&md, "## Evidence collection checklist");
+    let section = md_section(&md, "## Appendix C. Evidence collection checklist");
     let row = |name: &str| {
         section
             .lines()
@@ -882,7 +911,7 @@ fn evidence_checklist_follows_collection_statuses() {
     snap.encryption_config = None;
     snap.audit_policy = None;
     let md = render_md(&snap, &sample_findings());
-    let section = md_section(&md, "## Evidence collection checklist");
+    let section = md_section(&md, "## Appendix C. Evidence collection checklist");
     for name in ["Secret encryption at rest", "Audit policy"] {
         assert!(
             section
@@ -896,7 +925,7 @@ fn evidence_checklist_follows_collection_statuses() {
 #[test]
 fn access_review_table_lists_subjects_and_flags() {
     let md = render_md(&sample_snapshot(), &sample_findings());
-    let section = md_section(&md, "## Effective-access review");
+    let section = md_section(&md, "## Appendix B. Effective-access review");
     assert!(section.contains("| User jane@example.com | cluster-wide | \\* \\* cluster-wide via ClusterRoleBinding/jane-admin -> ClusterRole/cluster-admin | **admission-webhooks**, **approve-csrs**, **bind**, **cluster-admin**, **create-persistentvolumes**, **csr-approval**, **csr-signers**, **escalate**, **impersonate**, **nodes-proxy**, **pods-exec**, **read-secrets**, **serviceaccount-tokens**, **services-status**, **wildcard** |"), "{section}");
     assert!(section.contains("| ServiceAccount production/task-api-sa | production | get, list pods, configmaps in production via RoleBinding/production/task-api-binding -> Role/task-api-role | — |"), "{section}");
     // The orphaned binding still resolves to access: the review shows it.
@@ -991,7 +1020,7 @@ fn previous_packet_links_and_shows_changes() {
     assert_eq!(pj["previous"]["verification"]["trust"], "trusted-keys");
     assert!(pj["id"].as_str().unwrap().contains("-2027Q1-"));
     let md = text(&b, "packet.md");
-    let ch = md_section(&md, "## Changes since the previous packet");
+    let ch = md_section(&md, "## Appendix D. Changes since the previous packet");
     assert!(ch.contains("| User alice@example.com | update deployments in production via RoleBinding production/alice-edit → ClusterRole edit |"), "{ch}");
     assert!(
         ch.contains("| ServiceAccount production/ci-deployer |"),
@@ -1016,13 +1045,13 @@ fn previous_packet_links_and_shows_changes() {
         ],
     );
     let md = text(&c, "packet.md");
-    let ch = md_section(&md, "## Changes since the previous packet");
+    let ch = md_section(&md, "## Appendix D. Changes since the previous packet");
     assert!(ch.contains("| User alice@example.com | update deployments in production via RoleBinding production/alice-edit → ClusterRole edit |"), "{ch}");
     assert!(ch.contains("statuses are not compared"), "{ch}");
     let pj: serde_json::Value = serde_json::from_str(&text(&c, "packet.json")).unwrap();
     assert!(pj["previous"].is_null());
     // Without --previous there is no changes section.
-    assert!(!text(&a, "packet.md").contains("## Changes since"));
+    assert!(!text(&a, "packet.md").contains("Changes since the previous packet"));
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -1061,7 +1090,7 @@ fn templates_folder_overrides_per_file() {
     ));
     assert!(!md.contains("### Who can access production"));
     // packet.md was not overridden: the built-in one is used.
-    assert!(md.contains("## Control matrix {#control-matrix}"));
+    assert!(md.contains("## Control matrix <a id=\"control-matrix\"></a>"));
     // A broken template is a usage error naming the template.
     std::fs::write(tdir.join("packet.md"), "{% for x in %}\n").unwrap();
     let (s, f) = write_inputs(tmp.path(), &sample_snapshot(), &sample_findings());
@@ -1102,7 +1131,10 @@ fn one_section_fragment_can_be_replaced() {
         &["--templates", tdir.to_str().unwrap()],
     );
     let md = text(&out, "packet.md");
-    assert!(md.contains("## Our summary {#summary}\n\n"), "{md}");
+    assert!(
+        md.contains("## Our summary <a id=\"summary\"></a>\n\n"),
+        "{md}"
+    );
     assert!(!md.contains("| Status | Checks | Controls |"));
     // The sections around it are the built-in ones, in order.
     let (security, summary, matrix) = (
@@ -1312,7 +1344,7 @@ fn chromium_renders_prints_and_stays_offline() {
         "matrix heading missing from the DOM"
     );
     assert!(
-        dom.contains("<th>Reproduce with</th>"),
+        dom.contains("<th>Evidence</th>"),
         "matrix table missing from the DOM"
     );
     assert!(dom.contains("jane-admin"));
@@ -1368,7 +1400,7 @@ fn another_selected_framework_gets_a_column() {
     let csv_text = text(&out, "control-matrix.csv");
     assert!(csv_text.starts_with("check,title,kubernetes_resource,SOC 2 Trust Services Criteria (Kubernetes technical controls),HIPAA Security Rule technical safeguards (Kubernetes technical controls),PCI DSS,status,evidence_location,command\r\n"), "{csv_text}");
     let md = text(&out, "packet.md");
-    assert!(md.contains("| Check | Kubernetes resource | SOC 2 Trust Services Criteria (Kubernetes technical controls) | HIPAA Security Rule technical safeguards (Kubernetes technical controls) | PCI DSS | Status |"));
+    assert!(md.contains("| Check | SOC 2 Trust Services Criteria (Kubernetes technical controls) | HIPAA Security Rule technical safeguards (Kubernetes technical controls) | PCI DSS | Status | Evidence |"));
     assert!(md.contains("[7.2.1](#control-pci-dss-7-2-1)"));
     let html = text(&out, "index.html");
     assert!(html.contains("id=\"framework-pci-dss\""));
@@ -1411,22 +1443,25 @@ fn long_observation_lists_are_bounded_with_gaps_first_and_counted() {
         .lines()
         .filter(|l| l.contains("observation |"))
         .count();
-    assert_eq!(
-        listed,
-        auditpack::internals::MAX_LISTED,
-        "{listed} rows listed"
-    );
+    let max = auditpack::internals::MAX_LISTED;
+    assert_eq!(listed, max, "{listed} rows listed");
+    // Gaps first: the listed rows are the first gaps, not the passes before them.
     assert!(
-        section.contains("pod bulk/pod-03029 observation"),
-        "the last gap must be listed"
+        section.contains("pod bulk/pod-03000 observation")
+            && section.contains(&format!("pod bulk/pod-{:05} observation", 3000 + max - 1)),
+        "the gaps must be listed first"
     );
+    assert!(!section.contains("pod bulk/pod-00000 observation"));
     assert!(
-        section.contains("2780 more findings of this check are not listed here"),
+        section.contains(&format!(
+            "… and {} more observations of this check (gaps are listed first): all 3030 are in [`findings.json`](findings.json), the objects in [`evidence/pods.yaml`](evidence/pods.yaml)",
+            3030 - max
+        )),
         "{section}"
     );
-    assert!(section.contains("all 3030 are in `findings.json`"));
     let answer = md_section(&md, "### How is network traffic segmented?");
-    assert!(answer.contains("… and 20 more gaps"), "{answer}");
+    // The answer lists 3 gaps of the check and counts the other 27.
+    assert!(answer.contains("… and 27 more gaps"), "{answer}");
 }
 
 // Without --findings, render evaluates the snapshot itself: the packet is the one the

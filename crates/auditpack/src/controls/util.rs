@@ -366,11 +366,38 @@ pub fn is_static_pod(o: &Value) -> bool {
             .any(|r| str_at(r, "/kind") == Some("Node"))
 }
 
+/// A literal in a message (a flag, a field, a command, a value the check itself names):
+/// the packet shows it as code. Messages are plain text in which backticks mark literals
+/// (`render::escape::message`); write `` `--flag` `` in a message's own text, or `code(x)`
+/// when the literal is built.
+pub fn code(literal: &str) -> String {
+    format!("`{}`", value(literal))
+}
+
+/// A value from the cluster (an object name, a label) in a message: shown as text, never
+/// as code or markup, whatever backticks it holds.
+pub fn value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if c == '`' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 subject`, `2 subjects`: a count with its noun, singular for one. `plural` is the
+/// plural form (`count(n, "policy", "policies")`).
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 /// Up to ten names, comma-separated, then how many more: explanations stay readable on
 /// large clusters (every name is still in the observations).
 pub fn name_list<S: AsRef<str>>(names: impl ExactSizeIterator<Item = S>) -> String {
     let total = names.len();
-    let shown: Vec<String> = names.take(10).map(|s| s.as_ref().to_string()).collect();
+    let shown: Vec<String> = names.take(10).map(|s| value(s.as_ref())).collect();
     if total > shown.len() {
         format!("{} and {} more", shown.join(", "), total - shown.len())
     } else {
@@ -426,6 +453,15 @@ mod tests {
             !m(json!({"matchExpressions": [{"key": "app", "operator": "Bogus"}]})),
             "invalid operator selects nothing"
         );
+    }
+
+    #[test]
+    fn message_helpers_mark_literals_and_escape_values() {
+        assert_eq!(code("--anonymous-auth=false"), "`--anonymous-auth=false`");
+        assert_eq!(value("a`b\\c"), "a\\`b\\\\c");
+        assert_eq!(code("a`b"), "`a\\`b`");
+        assert_eq!(count(1, "subject", "subjects"), "1 subject");
+        assert_eq!(count(2, "policy", "policies"), "2 policies");
     }
 
     #[test]

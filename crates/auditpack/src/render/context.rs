@@ -48,12 +48,14 @@ pub fn build(inp: Inputs) -> Result<Context, super::RenderError> {
     let f = inp.findings;
     let checks = checks::build(&inp)?;
     let columns = matrix::columns(f);
+    let mut frameworks = frameworks::build(f);
+    frameworks::attach_evidence(&mut frameworks, &checks);
     Ok(Context {
         packet: cover::build(&inp),
         kubernetes_version_raw: s.source.kubernetes_version.clone(),
         period: *inp.period,
         summary: summary::build(f),
-        frameworks: frameworks::build(f),
+        frameworks,
         matrix: matrix::rows(&checks, &columns),
         columns,
         checks,

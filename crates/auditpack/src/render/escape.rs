@@ -31,6 +31,128 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// A check's message (observation, explanation, remediation) as Markdown. Messages are
+/// plain text in which a span between two backticks is a literal (a flag, a field, a
+/// command: `controls::util::code`), shown as a code span; everything else is text, escaped
+/// ([`markdown`]). A backslash before a backtick or a backslash (`controls::util::value`)
+/// stands for that character itself; a backtick without a partner is text.
+pub fn message(s: &str) -> String {
+    message_in(s, false)
+}
+
+/// [`message`] for a table cell: `|` in a literal is escaped as GFM requires.
+pub fn message_cell(s: &str) -> String {
+    message_in(s, true)
+}
+
+fn message_in(s: &str, cell: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut text = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('`') | Some('\\')) => {
+                text.push(chars.next().unwrap_or('\\'));
+            }
+            '`' => {
+                let rest: String = chars.clone().collect();
+                match literal_end(&rest) {
+                    Some((lit, used)) => {
+                        out.push_str(&markdown_inline(&text, out.is_empty()));
+                        text.clear();
+                        out.push_str(&code_span(&lit, cell));
+                        for _ in 0..used {
+                            chars.next();
+                        }
+                    }
+                    None => text.push('`'),
+                }
+            }
+            c => text.push(c),
+        }
+    }
+    out.push_str(&markdown_inline(&text, out.is_empty()));
+    out
+}
+
+/// The literal that `rest` (the text after an opening backtick) starts with, unescaped,
+/// and how many characters it takes with its closing backtick; `None` without one.
+fn literal_end(rest: &str) -> Option<(String, usize)> {
+    let mut lit = String::new();
+    let mut chars = rest.chars().peekable();
+    let mut used = 0;
+    while let Some(c) = chars.next() {
+        used += 1;
+        match c {
+            '\\' if matches!(chars.peek(), Some('`') | Some('\\')) => {
+                lit.push(chars.next().unwrap_or('\\'));
+                used += 1;
+            }
+            '`' => return (!lit.is_empty()).then_some((lit, used)),
+            c => lit.push(c),
+        }
+    }
+    None
+}
+
+/// [`markdown`], with the line-start escape only for the start of the whole message.
+fn markdown_inline(text: &str, at_start: bool) -> String {
+    if at_start {
+        markdown(text)
+    } else {
+        // Not at a line start: a leading `-` or `#` starts nothing.
+        let escaped = markdown(&format!("x{text}"));
+        escaped[1..].to_string()
+    }
+}
+
+/// A JSON pointer (RFC 6901) as a field path a reader knows from kubectl and YAML:
+/// `/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration` →
+/// `metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]`,
+/// `/spec/containers/0/image` → `spec.containers[0].image`. Empty for the whole object.
+pub fn field_path(pointer: &str) -> String {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return pointer.to_string();
+    };
+    let mut out = String::with_capacity(pointer.len() + 8);
+    for token in rest.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let ident = token
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !token.is_empty() && token.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{token}]"));
+        } else if ident {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&token);
+        } else {
+            out.push_str(&format!("[{}]", serde_json::Value::String(token)));
+        }
+    }
+    out
+}
+
+/// An evidence location as Markdown: a packet file (`evidence/pods.yaml`, with any remark
+/// after it) is a link to that file, shown as code; anything else (`not collected …`) is
+/// text. Safe in a table cell.
+pub fn evidence_link(location: &str) -> String {
+    if location.starts_with("evidence/") || location == "findings.json" {
+        let (path, rest) = location.split_once(' ').unwrap_or((location, ""));
+        let mut out = format!("[{}]({path})", code_span(path, true));
+        if !rest.is_empty() {
+            out.push(' ');
+            out.push_str(&markdown(rest));
+        }
+        out
+    } else {
+        markdown(location)
+    }
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -139,6 +261,33 @@ mod tests {
         assert_eq!(code_span("a`b", false), "``a`b``");
         assert_eq!(code_span("`x", false), "`` `x ``");
         assert_eq!(code_span("a|b", true), "`a\\|b`");
+    }
+
+    #[test]
+    fn messages_show_literals_as_code_and_values_as_text() {
+        assert_eq!(
+            message("wildcard (`*`) access for a*b"),
+            "wildcard (`*`) access for a\\*b"
+        );
+        assert_eq!(message("a lone ` backtick"), "a lone \\` backtick");
+        assert_eq!(message("name a\\`b end"), "name a\\`b end");
+        assert_eq!(message("`--flag` set"), "`--flag` set");
+        assert_eq!(message("- x `-y` -z"), "\\- x `-y` -z");
+        assert_eq!(message("`a\\`b`"), "``a`b``");
+    }
+
+    #[test]
+    fn pointers_read_as_field_paths() {
+        assert_eq!(
+            field_path("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration"),
+            "metadata.annotations[\"kubectl.kubernetes.io/last-applied-configuration\"]"
+        );
+        assert_eq!(
+            field_path("/spec/containers/0/image"),
+            "spec.containers[0].image"
+        );
+        assert_eq!(field_path("/data/a~0b"), "data[\"a~b\"]");
+        assert_eq!(field_path(""), "");
     }
 
     #[test]

@@ -35,6 +35,7 @@ mod questions;
 #[cfg(any(test, feature = "internals"))]
 pub mod sample;
 mod sections;
+mod svg;
 mod templates;
 
 pub use questions::{Question, load_questions};
@@ -757,8 +758,9 @@ fn put_documents(
     let markdown = packet_markdown(tpl, &ctx, &answers)?;
     drop(answers);
     let title = format!("Audit packet {} — {}", ctx.packet.id, ctx.packet.cluster);
+    let chart = svg::summary_svg(&ctx.summary, &ctx.frameworks);
     drop(ctx);
-    let html = html::to_page(&markdown, &title, &tpl.css()?);
+    let html = html::to_page(&markdown, &title, &tpl.css()?, &chart);
     put("packet.md", markdown.into_bytes())?;
     put("index.html", html.into_bytes())
 }

@@ -99,7 +99,8 @@ fn observation(id: &str, c: &CheckView, collected_at: &str) -> Value {
         .iter()
         .filter(|e| e.starts_with("evidence/"))
         .map(|e| {
-            let href = e.split(' ').next().unwrap_or(e);
+            // Relative to this file, which sits in `oscal/`: `../evidence/…`.
+            let href = format!("../{}", e.split(' ').next().unwrap_or(e));
             json!({"href": href, "description": format!("Evidence for {}: {}", c.id, e)})
         })
         .collect();

@@ -49,13 +49,52 @@ impl tera::Filter for CodeFilter {
     }
 }
 
+/// `message`: a check's message (backticks mark literals) as Markdown, literals as code
+/// spans and everything else escaped; `message(cell=true)` inside tables.
+struct MessageFilter;
+
+impl tera::Filter for MessageFilter {
+    fn filter(
+        &self,
+        value: &tera::Value,
+        args: &HashMap<String, tera::Value>,
+    ) -> tera::Result<tera::Value> {
+        let cell = args
+            .get("cell")
+            .and_then(tera::Value::as_bool)
+            .unwrap_or(false);
+        let text = value.as_str().unwrap_or_default();
+        Ok(tera::Value::String(if cell {
+            escape::message_cell(text)
+        } else {
+            escape::message(text)
+        }))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `evidence_link`: an evidence location, a packet file as a link to it.
+fn evidence_filter(
+    value: &tera::Value,
+    _: &HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(escape::evidence_link(
+        value.as_str().unwrap_or_default(),
+    )))
+}
+
 fn slug_filter(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
     let text = value.as_str().map(str::to_string).unwrap_or_default();
     Ok(tera::Value::String(escape::slug(&text)))
 }
 
-/// `{#anchor}`: a pulldown-cmark heading attribute (a filter, because `{#` opens a Tera
-/// comment in template text).
+/// `<a id="anchor"></a>`: an explicit anchor at the end of a heading, which GitHub and
+/// cmark-gfm (`--unsafe`) keep as the link target, and which `index.html` turns into the
+/// heading's own id (`render::html`). A `{#id}` heading attribute would be shown literally
+/// by a CommonMark renderer.
 struct AnchorFilter;
 
 impl tera::Filter for AnchorFilter {
@@ -69,7 +108,7 @@ impl tera::Filter for AnchorFilter {
             .chars()
             .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
             .collect();
-        Ok(tera::Value::String(format!("{{#{id}}}")))
+        Ok(tera::Value::String(format!("<a id=\"{id}\"></a>")))
     }
 
     fn is_safe(&self) -> bool {
@@ -77,7 +116,9 @@ impl tera::Filter for AnchorFilter {
     }
 }
 
-/// A status as shown in the packet: gaps in bold, so they stand out in print.
+/// A status as shown in the packet: an icon and the word (gaps in bold), so that it reads
+/// without colour and in black-and-white print; `index.html` colours it too
+/// (`render::html::STATUS_MARKUP`).
 struct StatusFilter;
 
 impl tera::Filter for StatusFilter {
@@ -88,12 +129,12 @@ impl tera::Filter for StatusFilter {
     ) -> tera::Result<tera::Value> {
         let s = value.as_str().unwrap_or_default();
         let shown = match s {
-            "pass" => "pass".to_string(),
-            "fail" => "**fail**".to_string(),
-            "partial" => "**partial**".to_string(),
-            "manual" => "*manual*".to_string(),
-            "not-collected" => "**not collected**".to_string(),
-            "not-applicable" => "not applicable".to_string(),
+            "pass" => "✓ pass".to_string(),
+            "fail" => "✗ **fail**".to_string(),
+            "partial" => "◐ **partial**".to_string(),
+            "manual" => "✎ *manual*".to_string(),
+            "not-collected" => "∅ **not collected**".to_string(),
+            "not-applicable" => "– not applicable".to_string(),
             other => escape::markdown(other),
         };
         Ok(tera::Value::String(shown))
@@ -153,6 +194,8 @@ impl Templates {
         tera.set_escape_fn(escape::markdown);
         tera.register_filter("code", CodeFilter);
         tera.register_filter("slug", slug_filter);
+        tera.register_filter("message", MessageFilter);
+        tera.register_filter("evidence_link", evidence_filter);
         tera.register_filter("anchor", AnchorFilter);
         tera.register_filter("status", StatusFilter);
         let md: Vec<(&str, &str)> = files

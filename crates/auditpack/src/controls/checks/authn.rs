@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::controls::model::apiserver::{
     APISERVER_CMD, ApiServers, Instance, apiservers, flag_ptr,
 };
-use crate::controls::util::{Builder, evidence, evidence_file, str_at};
+use crate::controls::util::{Builder, code, evidence, evidence_file, str_at};
 use crate::controls::{CheckDef, Ctx};
 use crate::findings::{CheckResult, Status};
 use crate::snapshot::kinds::PODS;
@@ -193,7 +193,7 @@ fn anonymous_auth_of(
         Some("false") => {
             b.push(
                 Status::Pass,
-                format!("{name} is started with --anonymous-auth=false"),
+                format!("{name} is started with {}", code("--anonymous-auth=false")),
                 evidence(PODS, pod, flag_ptr(pod, "anonymous-auth")),
             );
             judged(
@@ -205,7 +205,7 @@ fn anonymous_auth_of(
         Some(v) => {
             b.push(
                 Status::Fail,
-                format!("{name} is started with --anonymous-auth={v}: requests without credentials are served as system:anonymous"),
+                format!("{name} is started with {}: requests without credentials are served as `system:anonymous`", code(&format!("--anonymous-auth={v}"))),
                 evidence(PODS, pod, flag_ptr(pod, "anonymous-auth")),
             );
             judged(
@@ -236,7 +236,7 @@ fn anonymous_auth_of(
         None => {
             b.push(
                 Status::Fail,
-                format!("{name} does not set --anonymous-auth, whose default is true: requests without credentials are served as system:anonymous"),
+                format!("{name} does not set `--anonymous-auth`, whose default is true: requests without credentials are served as `system:anonymous`"),
                 evidence(PODS, pod, "/spec/containers/0/command"),
             );
             judged(
@@ -294,7 +294,7 @@ fn static_credentials_of(
     if b.observations.is_empty() {
         b.push(
             Status::Pass,
-            format!("{name} sets neither --token-auth-file nor --basic-auth-file"),
+            format!("{name} sets neither `--token-auth-file` nor `--basic-auth-file`"),
             evidence(PODS, pod, "/spec/containers/0/command"),
         );
         return judged(

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::controls::model::rbac::subject_display;
 use crate::controls::util::{
     Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, bool_at, evidence, evidence_file, is_static_pod,
-    kind_name, name, namespace, not_collected, pod_spec, str_at,
+    kind_name, name, namespace, not_collected, pod_spec, str_at, value,
 };
 use crate::controls::{CheckDef, Ctx, REQUIRED};
 use crate::findings::{CheckResult, Grant, Status, Subject, SubjectAccess};
@@ -464,7 +464,7 @@ fn automount(ctx: &Ctx, mut b: Builder) -> CheckResult {
                 .bindings_of(&subject)
                 .any(|bd| model.binding_rules(bd).is_some_and(|r| !r.is_empty()));
             let why = if sa == "default" {
-                Some("runs as the namespace's `default` ServiceAccount")
+                Some("it runs as the namespace's `default` ServiceAccount")
             } else if !has_grants {
                 Some("its ServiceAccount is granted nothing by RBAC")
             } else {
@@ -473,18 +473,19 @@ fn automount(ctx: &Ctx, mut b: Builder) -> CheckResult {
             if let Some(why) = why {
                 bad += 1;
                 let source = match (pod_level, sa_level) {
-                    (Some(true), _) => "the pod sets automountServiceAccountToken: true",
+                    (Some(true), _) => "the pod sets `automountServiceAccountToken: true`",
                     (None, Some(true)) => {
-                        "the ServiceAccount sets automountServiceAccountToken: true"
+                        "the ServiceAccount sets `automountServiceAccountToken: true`"
                     }
-                    _ => "automountServiceAccountToken is left at its default (true)",
+                    _ => "`automountServiceAccountToken` is left at its default (true)",
                 };
                 b.push(
                     Status::Fail,
                     format!(
-                        "{} {ns}/{} mounts an API token although it {why}; {source}",
+                        "{} {}/{} mounts an API token although {why}; {source}",
                         kind_name(k),
-                        name(o)
+                        value(ns),
+                        value(name(o))
                     ),
                     evidence(k, o, format!("{ptr}/automountServiceAccountToken")),
                 );

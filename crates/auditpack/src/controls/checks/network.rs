@@ -17,8 +17,8 @@ use crate::controls::model::netpol::{Engine, Pol, Scope, Verdict};
 #[cfg(any(test, feature = "internals"))]
 pub use crate::controls::model::netpol::{is_default_deny, policy_types, selects, selects_all};
 use crate::controls::util::{
-    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, evidence, evidence_file, labels, name, name_list,
-    namespace, pod_spec,
+    Builder, SYSTEM_NAMESPACES, WORKLOAD_KINDS, count, evidence, evidence_file, labels, name,
+    name_list, namespace, pod_spec,
 };
 #[cfg(any(test, feature = "internals"))]
 use crate::controls::util::{arr, selector_matches, str_at};
@@ -396,7 +396,8 @@ fn default_deny(ctx: &Ctx, mut b: Builder) -> CheckResult {
         ),
         Status::NotApplicable => format!("There are no application namespaces to judge.{note}"),
         _ => format!(
-            "{failing} namespace(s) lack a default-deny network policy for ingress, egress or both, so traffic into or out of their pods is not bounded by default.{note}"
+            "{} a default-deny network policy for ingress, egress or both, so traffic into or out of their pods is not bounded by default.{note}",
+            count(failing, "namespace lacks", "namespaces lack")
         ),
     };
     b.finish(status, explanation, Some("Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` and no rules to each namespace (or the equivalent in the policy API the cluster uses), then allow the flows each application needs explicitly."))
@@ -545,7 +546,12 @@ fn pod_isolation(ctx: &Ctx, mut b: Builder) -> CheckResult {
             "{covered} application pods and workload templates are isolated in both directions, but not every workload kind was collected.{note}"
         ),
         _ => format!(
-            "{open} application pod(s) or workload(s) are not isolated by a network policy in one or both directions, so the network does not restrict who reaches them or what they reach.{note}"
+            "{} not isolated by a network policy in one or both directions, so the network does not restrict who reaches them or what they reach.{note}",
+            count(
+                open,
+                "application pod or workload is",
+                "application pods or workloads are"
+            )
         ),
     };
     b.finish(status, explanation, Some("Add a default-deny policy to the namespace, or a policy that selects the pod's labels, in the policy API the cluster enforces."))
@@ -557,7 +563,10 @@ fn name_isolating(t: &Tally, b: &mut Builder) {
     for (desc, (p, n)) in t.by.iter().take(NAMED) {
         b.push(
             Status::Pass,
-            format!("{desc} isolates {n} pod(s) and workload(s)"),
+            format!(
+                "{desc} isolates {}",
+                count(*n, "pod or workload", "pods and workloads")
+            ),
             evidence(p.kind.key, p.obj, "/spec"),
         );
     }

@@ -186,8 +186,8 @@ fn run(ctx: &Ctx, mut b: Builder, spec: &Spec) -> CheckResult {
     b.finish(
         Status::Fail,
         format!(
-            "{} subject(s) hold {}: {}. {}{sys}",
-            holders.len(),
+            "{} {}: {}. {}{sys}",
+            crate::controls::util::count(holders.len(), "subject holds", "subjects hold"),
             spec.power,
             crate::controls::util::name_list(holders.iter()),
             spec.risk

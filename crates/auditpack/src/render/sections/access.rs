@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::findings::{Findings, SubjectAccess};
 
-pub const TEMPLATE: &str = r##"## Effective-access review {{ "access-review" | anchor }}
+pub const TEMPLATE: &str = r##"## Appendix B. Effective-access review {{ "access-review" | anchor }}
 
 Who holds which permissions, after RBAC aggregation and bindings are resolved. Flags mark
 powers an auditor should question: cluster-admin, wildcards, reading Secrets, escalate,
@@ -15,14 +15,16 @@ bind, impersonate, pods/exec, use of a namespace's default ServiceAccount.
 
 | Subject | Scope | Key permissions | Flags |
 |---|---|---|---|
-{% for a in access_review %}| {{ a.subject }} | {{ a.scope }} | {% for p in a.permissions %}{{ p }}{% if not loop.last %}; {% endif %}{% endfor %}{% if a.more_permissions > 0 %}; and {{ a.more_permissions }} more{% endif %} | {% for f in a.flags %}**{{ f }}**{% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |
+{% for a in access_review | slice(end=20) %}| {{ a.subject }} | {{ a.scope }} | {% for p in a.permissions %}{{ p }}{% if not loop.last %}; {% endif %}{% endfor %}{% if a.more_permissions > 0 %}; and {{ a.more_permissions }} more{% endif %} | {% for f in a.flags %}**{{ f }}**{% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |
 {% else %}| no subjects in the access review | | | |
-{% endfor %}
+{% endfor %}{% if access_review | length > 20 %}
+… and {{ access_review | length - 20 }} more subjects: every one is in [`findings.json`](findings.json) (`accessReview`).
+{% endif %}
 
 "##;
 
 /// At most this many permissions are listed per subject (then "and N more").
-const MAX_PERMISSIONS: usize = 6;
+const MAX_PERMISSIONS: usize = 3;
 /// At most this many namespaces are named in a subject's scope.
 const MAX_SCOPE_NAMESPACES: usize = 5;
 
@@ -40,7 +42,10 @@ pub struct AccessRow {
 
 /// One row per subject of the findings' access review.
 pub fn build(f: &Findings) -> Vec<AccessRow> {
-    f.access_review.iter().map(row).collect()
+    let mut rows: Vec<AccessRow> = f.access_review.iter().map(row).collect();
+    // Flagged subjects first: the table lists a bounded number of rows.
+    rows.sort_by_key(|r| r.flags.is_empty());
+    rows
 }
 
 fn row(a: &SubjectAccess) -> AccessRow {
@@ -77,7 +82,15 @@ fn scope(cluster_wide: bool, nss: &BTreeSet<&str>) -> String {
         return if nss.is_empty() {
             "cluster-wide".to_string()
         } else {
-            format!("cluster-wide, and {} namespace(s)", nss.len())
+            format!(
+                "cluster-wide, and {} {}",
+                nss.len(),
+                if nss.len() == 1 {
+                    "namespace"
+                } else {
+                    "namespaces"
+                }
+            )
         };
     }
     if nss.is_empty() {

@@ -12,7 +12,7 @@ use super::access::AccessRow;
 use super::checks::{CheckView, ObsView};
 use super::cover::PacketInfo;
 use crate::render::RenderError;
-use crate::render::escape::{code_span, markdown, slug};
+use crate::render::escape::{code_span, markdown, message, slug};
 use crate::render::questions::{Question, matching_checks};
 use crate::render::templates::{Templates, tidy_blank_lines};
 
@@ -34,7 +34,7 @@ Evidence behind this answer:
 "##;
 
 /// At most this many gap observations are listed under one auditor answer.
-pub const MAX_ANSWER_GAPS: usize = 10;
+pub const MAX_ANSWER_GAPS: usize = 3;
 
 /// A rendered answer.
 #[derive(Debug, Clone, Serialize)]
@@ -132,7 +132,7 @@ fn status_item(s: &mut String, c: &CheckView) {
     ));
     let explained = |s: &mut String, head: &str| {
         s.push_str(head);
-        s.push_str(&markdown(&c.explanation));
+        s.push_str(&message(&c.explanation));
         s.push('\n');
     };
     match c.status.as_str() {
@@ -147,10 +147,10 @@ fn status_item(s: &mut String, c: &CheckView) {
             s.push_str(&format!(
                 "**{} — gap.** {}\n",
                 markdown(st),
-                markdown(&c.explanation)
+                message(&c.explanation)
             ));
             bounded_list(s, c, &c.gap_obs, c.gap_total, "more gaps", |o| {
-                format!("Gap ({}): {}", markdown(&o.status), markdown(&o.message))
+                format!("Gap ({}): {}", markdown(&o.status), message(&o.message))
             });
         }
     }
@@ -159,7 +159,7 @@ fn status_item(s: &mut String, c: &CheckView) {
     bounded_list(s, c, &c.manual_obs, c.manual_total, "more to attest", |o| {
         format!(
             "Needs a human attestation (manual): {}",
-            markdown(&o.message)
+            message(&o.message)
         )
     });
 }

@@ -10,7 +10,7 @@ use crate::render::PreviousPacket;
 use super::shared::ts;
 
 pub const TEMPLATE: &str = r##"{% if changes %}
-## Changes since the previous packet {{ "changes" | anchor }}
+## Appendix D. Changes since the previous packet {{ "changes" | anchor }}
 
 Previous packet: {% if changes.previous_id %}{{ changes.previous_id | code }}{% else %}unknown id{% endif %}{% if changes.previous_collected_at %}, collected at {{ changes.previous_collected_at }}{% endif %}. Compared on {{ changes.basis }}.
 

@@ -7,14 +7,14 @@ use super::shared::{kind_display, status_word};
 use crate::render::evidence::evidence_file_name;
 use crate::snapshot::{Checklist, KindInfo, Snapshot};
 
-pub const TEMPLATE: &str = r##"## Evidence collection checklist {{ "evidence-checklist" | anchor }}
+pub const TEMPLATE: &str = r##"## Appendix C. Evidence collection checklist {{ "evidence-checklist" | anchor }}
 
 What an auditor usually asks for, the command that produces it, what it proves, and whether
 this packet holds it. "No" means the evidence is not in this packet: nothing is claimed from it.
 
 | Evidence | Command | What it proves | Collected? | Detail |
 |---|---|---|---|---|
-{% for e in checklist %}| {{ e.evidence }} | {{ e.command | code(cell=true) }} | {{ e.proves }} | {% if e.collected %}yes{% else %}**no**{% endif %} | {{ e.detail }}{% for f in e.files %}; {{ f | code(cell=true) }}{% endfor %} |
+{% for e in checklist %}| {{ e.evidence }} | {{ e.command | code(cell=true) }} | {{ e.proves }} | {% if e.collected %}yes{% else %}**no**{% endif %} | {{ e.detail }}{% for f in e.files %}; {{ f | evidence_link | safe }}{% endfor %} |
 {% endfor %}
 {% if uncollected %}
 Kinds that were not collected (no check may pass on them):
@@ -28,8 +28,10 @@ Secret material removed before anything was written ({{ redactions | length }} r
 
 | Kind | Object | Where | Why |
 |---|---|---|---|
-{% for r in redactions | slice(end=50) %}| {{ r.kind }} | {{ r.object }} | {{ r.pointer | code(cell=true) }} | {{ r.reason }} |
-{% endfor %}{% endif %}
+{% for r in redactions | slice(end=10) %}| {{ r.kind }} | {{ r.object }} | {{ r.field | code(cell=true) }} | {{ r.reason }} |
+{% endfor %}{% if redactions | length > 10 %}
+… and {{ redactions | length - 10 }} more removals: [`evidence/snapshot.json`](evidence/snapshot.json) (`redactions`).
+{% endif %}{% endif %}
 "##;
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +56,8 @@ pub struct RedactionView {
     pub kind: String,
     pub object: String,
     pub pointer: String,
+    /// The pointer as a field path (`data["password"]`).
+    pub field: String,
     pub reason: String,
 }
 
@@ -120,7 +124,11 @@ fn kinds_held(s: &Snapshot, kinds: &[&KindInfo]) -> (bool, String, Vec<String>) 
         }
         let n = st.map_or(0, |c| c.items.len());
         parts.push(if ok {
-            format!("{}: {word}, {n} objects", kind_display(k))
+            format!(
+                "{}: {word}, {n} {}",
+                kind_display(k),
+                if n == 1 { "object" } else { "objects" }
+            )
         } else {
             format!("{}: {word}", kind_display(k))
         });
@@ -156,6 +164,7 @@ pub fn redactions(s: &Snapshot) -> Vec<RedactionView> {
                 Some(ns) => format!("{ns}/{}", r.name),
                 None => r.name.clone(),
             },
+            field: crate::render::escape::field_path(&r.pointer),
             pointer: r.pointer.clone(),
             reason: r.reason.clone(),
         })

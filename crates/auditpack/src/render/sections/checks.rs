@@ -5,64 +5,64 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::shared::{Inputs, control_anchor, evidence_location, kind_display};
+use super::shared::{Inputs, control_anchor, evidence_link, evidence_location, kind_display};
 use crate::findings::{CheckResult, Findings, Observation, Status};
 use crate::render::RenderError;
-use crate::render::escape::{fenced, slug};
+use crate::render::escape::{fenced, field_path, message, slug};
 use crate::render::evidence::{excerpt, to_yaml};
 use crate::snapshot::{Snapshot, kind_by_key};
 
-pub const TEMPLATE: &str = r##"## Checks and evidence {{ "checks" | anchor }}
-{% for c in checks %}
+pub const TEMPLATE: &str = r##"## Appendix A. Checks and evidence {{ "checks" | anchor }}
+
+The detail behind every verdict: each check that does not pass, with the observations that
+decide it (gaps first, a few per check: every one is in [`findings.json`](findings.json)),
+an excerpt of an object it points to, and the command that shows the same evidence again.
+The checks that pass or do not apply follow in one table.
+{% for c in checks %}{% if c.status != "pass" and c.status != "not-applicable" %}
 ### {{ c.title }} {{ c.anchor | anchor }}
 
-| | |
-|---|---|
-| Check | {{ c.id | code(cell=true) }} |
-| Status | {{ c.status | status }} |
-| Kubernetes resource | {{ c.resource }} |
-| Supports | {% for r in c.controls %}[{{ r.framework }} {{ r.id }}](#{{ r.anchor }}){% if not loop.last %}, {% endif %}{% else %}no selected control{% endfor %} |
-| Evidence location | {% for e in c.evidence %}{{ e }}{% if not loop.last %}; {% endif %}{% else %}no object evidence{% endfor %} |
+Verdict: {{ c.status | status }} · check {{ c.id | code }} · {{ c.resource }} · supports {% for r in c.controls %}[{{ r.framework }} {{ r.id }}](#{{ r.anchor }}){% if not loop.last %}, {% endif %}{% else %}no selected control{% endfor %} · evidence: {% for e in c.evidence_md %}{{ e | safe }}{% if not loop.last %}; {% endif %}{% else %}no object evidence{% endfor %}
 
-{{ c.explanation }}
+{{ c.explanation_md | safe }}
 {% if c.observations %}
-Findings:
-
-| Status | Finding | Object |
+| Status | Observation | Object |
 |---|---|---|
-{% for o in c.observations %}| {{ o.status | status }} | {{ o.message }} | {{ o.object }}{% if o.pointer %} at {{ o.pointer | code(cell=true) }}{% endif %} |
+{% for o in c.observations %}| {{ o.status | status }} | {{ o.message | message(cell=true) }} | {{ o.object }}{% if o.field %} at {{ o.field | code(cell=true) }}{% endif %} |
 {% endfor %}{% if c.observations_omitted > 0 %}
-{{ c.observations_omitted }} more findings of this check are not listed here (gaps are listed first); all {{ c.observations_total }} are in `findings.json`.
+… and {{ c.observations_omitted }} more {% if c.observations_omitted == 1 %}observation{% else %}observations{% endif %} of this check (gaps are listed first): all {{ c.observations_total }} are in [`findings.json`](findings.json){% for e in c.evidence_links %}, the objects in {{ e | safe }}{% endfor %}.
 {% endif %}{% else %}
 No object in the snapshot bears on this check{% if c.not_collected %}: its evidence was **not collected**, so nothing is claimed{% endif %}.
 {% endif %}
 {% if c.excerpts %}
-Evidence excerpts (from `evidence/snapshot.json`, trimmed to the part each finding points to):
+Evidence excerpts (from [`evidence/snapshot.json`](evidence/snapshot.json), trimmed to the part each observation points to):
 {% for e in c.excerpts %}
-{{ e.object }}{% if e.pointer %} at {{ e.pointer | code(cell=false) }}{% endif %}:
+{{ e.object }}{% if e.field %} at {{ e.field | code(cell=false) }}{% endif %}:
 
 {{ e.yaml_md | safe }}
 {% endfor %}{% if c.excerpts_omitted > 0 %}
-{{ c.excerpts_omitted }} more objects are not excerpted here; they are in the evidence files named above.
+… and {{ c.excerpts_omitted }} more {% if c.excerpts_omitted == 1 %}object{% else %}objects{% endif %}, not excerpted here: {% for e in c.evidence_links %}{{ e | safe }}{% if not loop.last %}, {% endif %}{% else %}[`evidence/snapshot.json`](evidence/snapshot.json){% endfor %}.
 {% endif %}{% endif %}
-Reproduce the evidence:
+Reproduce with: {% for cmd in c.commands | slice(end=3) %}{{ cmd | code }}{% if not loop.last %}; {% endif %}{% else %}no command (the evidence is not held by the cluster API){% endfor %}{% if c.commands | length > 3 %}; and {{ c.commands | length - 3 }} more in [`control-matrix.csv`](control-matrix.csv){% endif %}.
 
-{% for cmd in c.commands %}- {{ cmd | code }}
-{% else %}- no command (the evidence is not held by the cluster API)
-{% endfor %}
-{% if c.remediation %}
-Remediation: {{ c.remediation }}
+{% if c.remediation_md %}
+Remediation: {{ c.remediation_md | safe }}
+{% endif %}{% endif %}{% endfor %}
+### Checks that pass or do not apply {{ "checks-passing" | anchor }}
+
+| Check | Status | What the evidence shows | Evidence | Reproduce with |
+|---|---|---|---|---|
+{% for c in checks %}{% if c.status == "pass" or c.status == "not-applicable" %}| {{ c.anchor | anchor }}{{ c.title }} {{ c.id | code(cell=true) }} | {{ c.status | status }} | {{ c.explanation | message(cell=true) }} | {% for e in c.evidence_md %}{{ e | safe }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} | {% for cmd in c.commands | slice(end=2) %}{{ cmd | code(cell=true) }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} |
 {% endif %}{% endfor %}
 
 "##;
 
 /// At most this many evidence excerpts are shown under one check (the rest are in
 /// `evidence/`).
-pub const MAX_EXCERPTS: usize = 12;
+pub const MAX_EXCERPTS: usize = 1;
 /// At most this many observations of one check are listed in the packet's text (gaps
-/// first); every one is in `findings.json`. A table of forty thousand pods helps no reader,
-/// and building it dominated the time and memory of rendering a large cluster.
-pub const MAX_LISTED: usize = 250;
+/// first), then "… and N more" with a link to `findings.json`, which holds every one. A
+/// table of forty thousand pods helps no reader, and the printed report stays short.
+pub const MAX_LISTED: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlRef {
@@ -74,14 +74,21 @@ pub struct ControlRef {
 #[derive(Debug, Clone, Serialize)]
 pub struct ObsView {
     pub status: String,
+    /// The message as the check wrote it (backticks mark literals).
     pub message: String,
+    /// The message as Markdown: literals as code spans, values escaped.
+    pub message_md: String,
     /// The message as a sentence: first word capitalised when it is a plain lowercase
     /// word, a full stop added when it ends without one (for joining several in prose).
     pub sentence: String,
+    /// [`ObsView::sentence`] as Markdown.
+    pub sentence_md: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
     pub pointer: String,
+    /// The pointer as a field path (`metadata.labels["app"]`; empty for the whole object).
+    pub field: String,
     /// `Kind namespace/name`.
     pub object: String,
     pub location: String,
@@ -95,6 +102,8 @@ pub struct ExcerptView {
     pub object: String,
     /// JSON pointer into the object (empty for the whole object).
     pub pointer: String,
+    /// The pointer as a field path.
+    pub field: String,
     pub yaml_md: String,
 }
 
@@ -106,7 +115,11 @@ pub struct CheckView {
     pub resource: String,
     pub status: String,
     pub explanation: String,
+    /// The explanation as Markdown (literals as code spans).
+    pub explanation_md: String,
     pub remediation: Option<String>,
+    /// The remediation as Markdown.
+    pub remediation_md: Option<String>,
     pub commands: Vec<String>,
     pub observations: Vec<ObsView>,
     /// How many observations the check has, and how many are not listed in the text.
@@ -126,6 +139,10 @@ pub struct CheckView {
     pub excerpts_omitted: usize,
     pub controls: Vec<ControlRef>,
     pub evidence: Vec<String>,
+    /// [`CheckView::evidence`] as Markdown: each packet file a link to it.
+    pub evidence_md: Vec<String>,
+    /// The links among [`CheckView::evidence_md`] (the evidence files).
+    pub evidence_links: Vec<String>,
     pub not_collected: bool,
 }
 
@@ -173,6 +190,7 @@ fn check_view(
     let (gap_obs, gap_total) = views(s, c, is_gap);
     let (manual_obs, manual_total) = views(s, c, |o| o.status == Status::Manual);
     let (excerpts, excerpts_omitted) = excerpts(inp, c)?;
+    let evidence = evidence(s, c);
     Ok(CheckView {
         id: c.id.clone(),
         anchor: format!("check-{}", slug(&c.id)),
@@ -180,7 +198,9 @@ fn check_view(
         resource: c.resource.clone(),
         status: c.status.to_string(),
         explanation: c.explanation.clone(),
+        explanation_md: message(&c.explanation),
         remediation: c.remediation.clone(),
+        remediation_md: c.remediation.as_deref().map(message),
         commands: commands(s, c),
         observations_total: c.observations.len(),
         observations_omitted: c.observations.len() - observations.len(),
@@ -194,7 +214,13 @@ fn check_view(
         excerpts,
         excerpts_omitted,
         controls,
-        evidence: evidence(s, c),
+        evidence_md: evidence.iter().map(|e| evidence_link(e)).collect(),
+        evidence_links: evidence
+            .iter()
+            .filter(|e| e.starts_with("evidence/"))
+            .map(|e| evidence_link(e))
+            .collect(),
+        evidence,
         not_collected: c.status == Status::NotCollected,
     })
 }
@@ -244,14 +270,11 @@ fn objects(observations: &[ObsView]) -> Vec<String> {
     objects
 }
 
-/// Excerpts of the objects the observations point to, gaps first (what the auditor must
-/// see), at most [`MAX_EXCERPTS`]; and how many more objects were not excerpted.
+/// Excerpts of the objects the gap observations point to (what the auditor must see), at
+/// most [`MAX_EXCERPTS`]; and how many more objects were not excerpted.
 fn excerpts(inp: &Inputs, c: &CheckResult) -> Result<(Vec<ExcerptView>, usize), RenderError> {
-    let order = c
-        .observations
-        .iter()
-        .filter(|o| is_gap(o))
-        .chain(c.observations.iter().filter(|o| !is_gap(o)));
+    // Only the gaps are excerpted: what passes is in the evidence files.
+    let order = c.observations.iter().filter(|o| is_gap(o));
     let mut excerpts = Vec::new();
     let mut seen = BTreeSet::new();
     let mut omitted = 0;
@@ -282,6 +305,7 @@ fn excerpts(inp: &Inputs, c: &CheckResult) -> Result<(Vec<ExcerptView>, usize), 
             label,
             object,
             pointer: e.pointer.clone(),
+            field: field_path(&e.pointer),
             yaml_md: fenced(&yaml, "yaml"),
         });
     }
@@ -364,11 +388,14 @@ fn obs_view(s: &Snapshot, o: &Observation) -> ObsView {
     ObsView {
         status: o.status.to_string(),
         message: o.message.clone(),
+        message_md: message(&o.message),
         sentence: sentence(&o.message),
+        sentence_md: message(&sentence(&o.message)),
         kind,
         namespace: e.namespace.clone(),
         name: e.name.clone(),
         pointer: e.pointer.clone(),
+        field: field_path(&e.pointer),
         object,
         location: evidence_location(s, &e.kind),
     }

@@ -9,17 +9,19 @@ use crate::findings::Findings;
 pub const TEMPLATE: &str = r##"## Control matrix {{ "control-matrix" | anchor }}
 
 One row per check. The framework columns name the controls each check supports; the last
-column is the command that shows the same evidence again. The same matrix is in
-`control-matrix.csv` and `control-matrix.json`.
+column links the evidence files. Each check's observations and the command that shows the
+same evidence again are in [Appendix A](#checks); the full matrix, with the Kubernetes
+resource and the commands, is in [`control-matrix.csv`](control-matrix.csv) and
+[`control-matrix.json`](control-matrix.json).
 
 A framework control's status is the worst of its checks': one failing check makes the
 control **fail** however many pass; a check whose evidence was not collected makes it
 **not-collected**, never a pass; **partial** comes only from a check that is itself partial;
 **manual** awaits a human attestation; checks that do not apply are left out.
 
-| Check | Kubernetes resource |{% for c in columns %} {{ c.name }} |{% endfor %} Status | Evidence location | Reproduce with |
-|---|---|{% for c in columns %}---|{% endfor %}---|---|---|
-{% for r in matrix %}| [{{ r.title }}](#{{ r.anchor }}) {{ r.check | code(cell=true) }} | {{ r.resource }} |{% for cell in r.controls %} {% for c in cell %}[{{ c.id }}](#{{ c.anchor }}){% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |{% endfor %} {{ r.status | status }} | {% for e in r.evidence %}{% if e is starting_with("evidence/") %}{{ e | code(cell=true) }}{% else %}{{ e }}{% endif %}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} | {% for cmd in r.commands %}{{ cmd | code(cell=true) }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} |
+| Check |{% for c in columns %} {{ c.name }} |{% endfor %} Status | Evidence |
+|---|{% for c in columns %}---|{% endfor %}---|---|
+{% for r in matrix %}| [{{ r.title }}](#{{ r.anchor }}) |{% for cell in r.controls %} {% for c in cell %}[{{ c.id }}](#{{ c.anchor }}){% if not loop.last %}, {% endif %}{% else %}—{% endfor %} |{% endfor %} {{ r.status | status }} | {% for e in r.evidence %}{{ e | evidence_link | safe }}{% if not loop.last %}; {% endif %}{% else %}—{% endfor %} |
 {% endfor %}
 
 "##;

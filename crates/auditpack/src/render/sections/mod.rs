@@ -41,7 +41,10 @@ impl Section {
     }
 }
 
-/// The sections, in the order of the packet.
+/// The sections, in the order of the packet: the body a reviewer reads (cover, scope,
+/// summary, control matrix, one section per control, auditor answers, the verify recipe),
+/// then the appendices with the per-object detail (checks and evidence, the access review,
+/// the evidence checklist, the changes since the previous packet).
 pub const SECTIONS: &[Section] = &[
     Section {
         name: "cover",
@@ -72,6 +75,10 @@ pub const SECTIONS: &[Section] = &[
         template: answers::TEMPLATE,
     },
     Section {
+        name: "verify",
+        template: verify::TEMPLATE,
+    },
+    Section {
         name: "checks",
         template: checks::TEMPLATE,
     },
@@ -86,10 +93,6 @@ pub const SECTIONS: &[Section] = &[
     Section {
         name: "changes",
         template: changes::TEMPLATE,
-    },
-    Section {
-        name: "verify",
-        template: verify::TEMPLATE,
     },
 ];
 

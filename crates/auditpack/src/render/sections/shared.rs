@@ -4,6 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::findings::Findings;
 use crate::history::Changes;
+pub use crate::render::escape::evidence_link;
 use crate::render::escape::slug;
 use crate::render::evidence::{ObjectIndex, evidence_file_name};
 use crate::render::{Period, PreviousPacket};
