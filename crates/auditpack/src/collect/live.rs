@@ -289,7 +289,7 @@ struct Fetcher {
 
 /// An error and its causes on one line: each message's first line, repeats left out
 /// (kube's errors often repeat their source's text).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let first = |e: &dyn std::error::Error| {
         let t = e.to_string();
         let line = t.lines().next().unwrap_or("").trim();
@@ -884,9 +884,9 @@ fn fetcher(
     config.default_retry = false;
     config.read_timeout = Some(options.request_timeout + Duration::from_secs(5));
     config.connect_timeout = Some(options.request_timeout.min(Duration::from_secs(30)));
-    let client = Client::try_from(config).map_err(|e| CollectError::Config {
+    let client = super::tls::client(config).map_err(|detail| CollectError::Config {
         what: format!("client for {server}"),
-        detail: error_chain(&e),
+        detail,
     })?;
     Ok(Fetcher {
         client,
