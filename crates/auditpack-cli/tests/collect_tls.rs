@@ -289,3 +289,61 @@ fn oidc_auth_provider_id_token_reaches_the_server() {
     assert_collected(&run);
     assert!(server.requests().iter().all(|r| r.status != 401));
 }
+
+#[test]
+fn unknown_context_is_named_with_the_contexts_that_exist() {
+    let server = start(ServerCert::CaAndLeaf, localhost(), None);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(
+        &server,
+        Kc {
+            ca: true,
+            ..Kc::default()
+        },
+    )
+    .replace(
+        "contexts:\n",
+        "contexts:\n- name: a\n  context:\n    cluster: c\n    user: u\n",
+    );
+    std::fs::write(dir.path().join("kubeconfig"), kc).unwrap();
+    let run = collect(dir.path(), &["--kubeconfig", "kubeconfig", "--context", "nope"]);
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(run.snapshot.is_none());
+    assert!(
+        run.stderr
+            .contains("context \"nope\" not found in kubeconfig; contexts: a, standin"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn missing_kubeconfig_names_the_path_without_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = collect(dir.path(), &["--kubeconfig", "no-such-kubeconfig"]);
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("no-such-kubeconfig does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('"'), "stray quotes: {}", run.stderr);
+    assert!(!run.stderr.contains('\''), "stray quotes: {}", run.stderr);
+    // Through KUBECONFIG, too.
+    let missing = dir.path().join("gone");
+    let o = Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .args(["collect", "--out", "s.json"])
+        .current_dir(dir.path())
+        .env("KUBECONFIG", &missing)
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} does not exist", missing.display())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("'\""), "stray quotes: {stderr}");
+}
