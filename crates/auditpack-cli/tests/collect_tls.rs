@@ -203,10 +203,23 @@ fn tls_server_name_verifies_a_certificate_for_another_name() {
     assert_collected(&run);
 }
 
+/// The cover line that states the weakness, if any, of a packet rendered from `dir`'s snapshot.
+fn rendered_packet(dir: &Path) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_auditpack"))
+        .args(["render", "snapshot.json", "--out", "packet"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(dir.join("packet/packet.md")).unwrap()
+}
+
+const UNVERIFIED: &str = "the server's identity was not verified";
+
 #[test]
-fn insecure_skip_tls_verify_collects() {
+fn insecure_skip_tls_verify_collects_and_the_packet_states_it() {
     let server = start(ServerCert::SelfSignedLeaf, &["elsewhere.example"], None);
-    let (run, _d) = run_with(
+    let (run, d) = run_with(
         &server,
         Kc {
             insecure: true,
@@ -214,6 +227,26 @@ fn insecure_skip_tls_verify_collects() {
         },
     );
     assert_collected(&run);
+    let snap = run.snapshot.as_ref().unwrap();
+    assert_eq!(snap["source"]["serverIdentityUnverified"], true);
+    let packet = rendered_packet(d.path());
+    assert!(packet.contains(UNVERIFIED), "{packet}");
+    assert!(packet.contains("insecure-skip-tls-verify"), "{packet}");
+
+    // A verified collection records and states nothing of the kind.
+    let (run, d) = run_with(
+        &server,
+        Kc {
+            ca: true,
+            tls_server_name: Some("elsewhere.example"),
+            ..Kc::default()
+        },
+    );
+    assert_collected(&run);
+    assert!(run.snapshot.as_ref().unwrap()["source"]
+        .get("serverIdentityUnverified")
+        .is_none());
+    assert!(!rendered_packet(d.path()).contains(UNVERIFIED));
 }
 
 #[test]

@@ -875,6 +875,7 @@ pub async fn collect_live_async(
         Some(shown) => (shown, true),
         None => (server, false),
     };
+    let unverified = target.config.accept_invalid_certs;
     let fetcher = fetcher(target.config, options, &server)?;
     let mut warnings = Vec::new();
     let version = server_version(&fetcher, &server, &mut warnings).await?;
@@ -890,6 +891,7 @@ pub async fn collect_live_async(
             kubernetes_version: version,
             namespaces: options.namespaces.clone(),
             files: Vec::new(),
+            server_identity_unverified: unverified,
         },
     );
 
