@@ -191,7 +191,11 @@ fn tls_server_name_verifies_a_certificate_for_another_name() {
             ..Kc::default()
         },
     );
-    assert_eq!(run.code, 2, "the name does not match 127.0.0.1: {}", run.stderr);
+    assert_eq!(
+        run.code, 2,
+        "the name does not match 127.0.0.1: {}",
+        run.stderr
+    );
     let (run, _d) = run_with(
         &server,
         Kc {
@@ -243,9 +247,11 @@ fn insecure_skip_tls_verify_collects_and_the_packet_states_it() {
         },
     );
     assert_collected(&run);
-    assert!(run.snapshot.as_ref().unwrap()["source"]
-        .get("serverIdentityUnverified")
-        .is_none());
+    assert!(
+        run.snapshot.as_ref().unwrap()["source"]
+            .get("serverIdentityUnverified")
+            .is_none()
+    );
     assert!(!rendered_packet(d.path()).contains(UNVERIFIED));
 }
 
@@ -273,7 +279,11 @@ fn proxy_url_tunnels_through_an_http_connect_proxy() {
 
 #[test]
 fn exec_credential_plugin_token_reaches_the_server() {
-    let server = start(ServerCert::CaAndLeaf, localhost(), Some("exec-plugin-token"));
+    let server = start(
+        ServerCert::CaAndLeaf,
+        localhost(),
+        Some("exec-plugin-token"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("credential.sh");
     std::fs::write(
@@ -339,7 +349,10 @@ fn unknown_context_is_named_with_the_contexts_that_exist() {
         "contexts:\n- name: a\n  context:\n    cluster: c\n    user: u\n",
     );
     std::fs::write(dir.path().join("kubeconfig"), kc).unwrap();
-    let run = collect(dir.path(), &["--kubeconfig", "kubeconfig", "--context", "nope"]);
+    let run = collect(
+        dir.path(),
+        &["--kubeconfig", "kubeconfig", "--context", "nope"],
+    );
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     assert!(run.snapshot.is_none());
     assert!(

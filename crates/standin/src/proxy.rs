@@ -78,7 +78,10 @@ fn tunnel(mut client: TcpStream, targets: &Mutex<Vec<String>>) -> std::io::Resul
         client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")?;
         return Ok(());
     };
-    targets.lock().expect("targets lock").push(target.to_string());
+    targets
+        .lock()
+        .expect("targets lock")
+        .push(target.to_string());
     let loopback = target.starts_with("127.0.0.1:") || target.starts_with("localhost:");
     if !loopback {
         client.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")?;

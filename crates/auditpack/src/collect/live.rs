@@ -195,7 +195,11 @@ async fn load_config(options: &LiveOptions) -> Result<Target, CollectError> {
                 Some(Kubeconfig::read().map_err(|e| chain(&e))),
             ),
         },
-        (None, false, None) => ("in-cluster service account".to_string(), String::new(), None),
+        (None, false, None) => (
+            "in-cluster service account".to_string(),
+            String::new(),
+            None,
+        ),
     };
     let Some(kubeconfig) = kubeconfig else {
         let config = Config::incluster().map_err(|e| CollectError::Config {
@@ -223,7 +227,11 @@ async fn load_config(options: &LiveOptions) -> Result<Target, CollectError> {
     if let Some(c) = &context
         && !kubeconfig.contexts.iter().any(|n| &n.name == c)
     {
-        let names: Vec<&str> = kubeconfig.contexts.iter().map(|n| n.name.as_str()).collect();
+        let names: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
         let known = if names.is_empty() {
             "none".to_string()
         } else {
