@@ -26,6 +26,7 @@
 //! served, empty when the folder has none; a CRD group is served only when the folder
 //! holds objects of it, so "CRD not installed" can be tested by leaving them out.
 
+mod proxy;
 mod store;
 
 use std::collections::{BTreeMap, HashMap};
@@ -40,6 +41,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 
+pub use proxy::ConnectProxy;
 pub use store::{Resource, Store, StoreError};
 
 /// Faults injected into one resource's requests.
@@ -141,6 +143,23 @@ pub struct Config {
     pub port: u16,
     /// Faults by resource (`secrets`, `roles`, or `plural.group`; `selfsubjectreviews`).
     pub faults: BTreeMap<String, Fault>,
+    /// Which certificate the server presents.
+    pub cert: ServerCert,
+    /// The names (DNS or IP) in the server certificate.
+    pub cert_names: Vec<String>,
+}
+
+/// The certificate the server presents, and so what [`Server::ca_pem`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerCert {
+    /// A leaf signed by a CA of its own; `ca_pem` is the CA.
+    #[default]
+    CaAndLeaf,
+    /// A self-signed leaf (no CA:TRUE); `ca_pem` is the leaf itself.
+    SelfSignedLeaf,
+    /// A self-signed certificate with CA:TRUE, used as the server certificate (as many
+    /// installers make them); `ca_pem` is that certificate.
+    SelfSignedCa,
 }
 
 impl Config {
@@ -154,6 +173,8 @@ impl Config {
             git_version: "v1.37.0".into(),
             port: 0,
             faults: BTreeMap::new(),
+            cert: ServerCert::CaAndLeaf,
+            cert_names: vec!["localhost".into(), "127.0.0.1".into()],
         }
     }
 
@@ -219,27 +240,38 @@ impl Server {
     /// Loads the objects, makes a certificate, and starts serving on a background thread.
     pub fn start(config: Config) -> Result<Server, ServerError> {
         let store = Store::load(&config.objects)?;
-        let ca_key = rcgen::KeyPair::generate()?;
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "auditpack stand-in CA");
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key)?;
         let leaf_key = rcgen::KeyPair::generate()?;
-        let mut leaf_params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+        let mut leaf_params = rcgen::CertificateParams::new(config.cert_names.clone())?;
         leaf_params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "kube-apiserver");
-        let leaf = leaf_params.signed_by(&leaf_key, &ca)?;
+        let (chain, trust_pem) = match config.cert {
+            ServerCert::CaAndLeaf => {
+                let ca_key = rcgen::KeyPair::generate()?;
+                let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+                ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+                ca_params
+                    .distinguished_name
+                    .push(rcgen::DnType::CommonName, "auditpack stand-in CA");
+                let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key)?;
+                let leaf = leaf_params.signed_by(&leaf_key, &ca)?;
+                (vec![leaf.der().clone(), ca.der().clone()], ca.pem())
+            }
+            ServerCert::SelfSignedLeaf | ServerCert::SelfSignedCa => {
+                if config.cert == ServerCert::SelfSignedCa {
+                    leaf_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+                }
+                let leaf = leaf_params.self_signed(&leaf_key)?;
+                (vec![leaf.der().clone()], leaf.pem())
+            }
+        };
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut tls = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(
-                vec![leaf.der().clone(), ca.der().clone()],
+                chain,
                 rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
             )?;
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -292,7 +324,7 @@ impl Server {
         });
         Ok(Server {
             state,
-            ca_pem: ca.pem(),
+            ca_pem: trust_pem,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -303,7 +335,7 @@ impl Server {
         format!("https://{}", self.state.addr)
     }
 
-    /// The CA certificate clients must trust (PEM).
+    /// The certificate clients must trust (PEM): the CA, or the self-signed server certificate.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
     }

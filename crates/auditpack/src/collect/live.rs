@@ -155,27 +155,52 @@ struct Target {
 }
 
 async fn load_config(options: &LiveOptions) -> Result<Target, CollectError> {
+    let chain = error_chain;
     let explicit = options.kubeconfig.is_some()
         || options.context.is_some()
         || std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty());
     let home_config = std::env::var_os("HOME")
         .map(|h| PathBuf::from(h).join(".kube").join("config"))
         .filter(|p| p.exists());
-    let (what, kubeconfig) = match (&options.kubeconfig, explicit, &home_config) {
+    // Where the kubeconfig comes from, named as the user gave it (for errors).
+    let env_paths = std::env::var_os("KUBECONFIG")
+        .filter(|v| !v.is_empty())
+        .map(|v| std::env::split_paths(&v).collect::<Vec<_>>());
+    let (what, source, kubeconfig) = match (&options.kubeconfig, explicit, &home_config) {
         (Some(p), _, _) => (
             format!("kubeconfig {}", p.display()),
-            Some(Kubeconfig::read_from(p)),
+            p.display().to_string(),
+            Some(read_kubeconfig(std::slice::from_ref(p), "--kubeconfig")),
         ),
-        (None, true, _) | (None, false, Some(_)) => (
-            match std::env::var("KUBECONFIG") {
-                Ok(v) if !v.is_empty() => format!("kubeconfig from KUBECONFIG={v}"),
-                _ => "kubeconfig ~/.kube/config".to_string(),
-            },
-            Some(Kubeconfig::read()),
+        (None, true, _) | (None, false, Some(_)) => match &env_paths {
+            Some(paths) => (
+                format!(
+                    "kubeconfig from KUBECONFIG={}",
+                    std::env::var_os("KUBECONFIG")
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                ),
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Some(read_kubeconfig(paths, "KUBECONFIG")),
+            ),
+            None => (
+                "kubeconfig ~/.kube/config".to_string(),
+                home_config
+                    .as_ref()
+                    .map_or("~/.kube/config".to_string(), |p| p.display().to_string()),
+                Some(Kubeconfig::read().map_err(|e| chain(&e))),
+            ),
+        },
+        (None, false, None) => (
+            "in-cluster service account".to_string(),
+            String::new(),
+            None,
         ),
-        (None, false, None) => ("in-cluster service account".to_string(), None),
     };
-    let chain = error_chain;
     let Some(kubeconfig) = kubeconfig else {
         let config = Config::incluster().map_err(|e| CollectError::Config {
             what: what.clone(),
@@ -190,14 +215,33 @@ async fn load_config(options: &LiveOptions) -> Result<Target, CollectError> {
             cluster: None,
         });
     };
-    let kubeconfig = kubeconfig.map_err(|e| CollectError::Config {
+    let kubeconfig = kubeconfig.map_err(|detail| CollectError::Config {
         what: what.clone(),
-        detail: chain(&e),
+        detail,
     })?;
     let context = options
         .context
         .clone()
         .or_else(|| kubeconfig.current_context.clone());
+    // As kubectl words it: the context asked for is not there, and these are.
+    if let Some(c) = &context
+        && !kubeconfig.contexts.iter().any(|n| &n.name == c)
+    {
+        let names: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        let known = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        return Err(CollectError::Config {
+            what,
+            detail: format!("context \"{c}\" not found in {source}; contexts: {known}"),
+        });
+    }
     let cluster = context.as_ref().and_then(|c| {
         kubeconfig
             .contexts
@@ -221,6 +265,31 @@ async fn load_config(options: &LiveOptions) -> Result<Target, CollectError> {
         context,
         cluster,
     })
+}
+
+/// Reads and merges the kubeconfig files at `paths` (given through `how`); a file that is
+/// not there is named plainly.
+fn read_kubeconfig(paths: &[PathBuf], how: &str) -> Result<Kubeconfig, String> {
+    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+        return Err(format!(
+            "{} does not exist (give {how} the path of a kubeconfig file)",
+            missing.display()
+        ));
+    }
+    let mut merged: Option<Kubeconfig> = None;
+    for p in paths {
+        let one = Kubeconfig::read_from(p).map_err(|e| {
+            let detail = error_chain(&e);
+            // kube quotes the path twice ('"path"'); name it once, plainly.
+            let quoted = format!("'{:?}'", p.display().to_string());
+            detail.replace(&quoted, &p.display().to_string())
+        })?;
+        merged = Some(match merged {
+            None => one,
+            Some(m) => m.merge(one).map_err(|e| error_chain(&e))?,
+        });
+    }
+    merged.ok_or_else(|| format!("{how} names no file"))
 }
 
 /// Why one request did not give a JSON document.
@@ -289,7 +358,7 @@ struct Fetcher {
 
 /// An error and its causes on one line: each message's first line, repeats left out
 /// (kube's errors often repeat their source's text).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let first = |e: &dyn std::error::Error| {
         let t = e.to_string();
         let line = t.lines().next().unwrap_or("").trim();
@@ -814,6 +883,7 @@ pub async fn collect_live_async(
         Some(shown) => (shown, true),
         None => (server, false),
     };
+    let unverified = target.config.accept_invalid_certs;
     let fetcher = fetcher(target.config, options, &server)?;
     let mut warnings = Vec::new();
     let version = server_version(&fetcher, &server, &mut warnings).await?;
@@ -829,6 +899,7 @@ pub async fn collect_live_async(
             kubernetes_version: version,
             namespaces: options.namespaces.clone(),
             files: Vec::new(),
+            server_identity_unverified: unverified,
         },
     );
 
@@ -884,9 +955,9 @@ fn fetcher(
     config.default_retry = false;
     config.read_timeout = Some(options.request_timeout + Duration::from_secs(5));
     config.connect_timeout = Some(options.request_timeout.min(Duration::from_secs(30)));
-    let client = Client::try_from(config).map_err(|e| CollectError::Config {
+    let client = super::tls::client(config).map_err(|detail| CollectError::Config {
         what: format!("client for {server}"),
-        detail: error_chain(&e),
+        detail,
     })?;
     Ok(Fetcher {
         client,

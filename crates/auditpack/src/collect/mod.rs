@@ -23,6 +23,7 @@ pub mod live;
 mod parse;
 pub mod redact;
 pub mod source;
+mod tls;
 
 pub use files::{ImportOptions, add_evidence_files, import_dir, import_dir_with_warnings};
 pub use live::{LiveOptions, Progress, ProgressSink, collect_live};

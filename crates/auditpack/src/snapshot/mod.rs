@@ -111,6 +111,10 @@ pub struct Source {
     /// Imported files with their SHA-256 (files mode, and extra evidence files).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<ImportedFile>,
+    /// Live collection with `insecure-skip-tls-verify`: the API server's certificate was
+    /// not checked, so the server's identity was not verified (a weakness of the evidence).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub server_identity_unverified: bool,
 }
 
 /// How a snapshot was collected.

@@ -14,7 +14,7 @@ pub const TEMPLATE: &str = r##"# Kubernetes controls audit packet {{ "cover" | a
 |---|---|
 | Cluster | {% if packet.cluster_named %}{{ packet.cluster }}{% else %}unknown (not recorded in the snapshot; the packet id uses `cluster`){% endif %} |
 | Kubernetes version | {{ packet.kubernetes_version }} |
-| Evidence source | {{ packet.source_mode }}{% if packet.server %}, API server {{ packet.server | code(cell=true) }}{% endif %}{% if packet.context %}, context {{ packet.context | code(cell=true) }}{% endif %} |
+| Evidence source | {{ packet.source_mode }}{% if packet.server %}, API server {{ packet.server | code(cell=true) }}{% endif %}{% if packet.server_identity_unverified %} (**the server's identity was not verified**: the kubeconfig set `insecure-skip-tls-verify`, a weakness of this evidence){% endif %}{% if packet.context %}, context {{ packet.context | code(cell=true) }}{% endif %} |
 | Scope | {{ packet.scope }} |
 | Evidence as of | {{ packet.collected_at }}: the snapshot is a point-in-time record of the cluster's configuration at this instant, not of the whole period |
 | Collected by | {{ packet.collected_by }}{% if packet.collected_by_groups %} (groups: {{ packet.collected_by_groups | join(sep=", ") }}){% endif %} |
@@ -61,6 +61,8 @@ pub struct PacketInfo {
     pub frameworks: Vec<FrameworkName>,
     pub source_mode: String,
     pub server: Option<String>,
+    /// `insecure-skip-tls-verify`: the server certificate was not checked.
+    pub server_identity_unverified: bool,
     pub context: Option<String>,
     pub scope: String,
     pub snapshot_sha256: String,
@@ -167,6 +169,7 @@ pub fn build(inp: &Inputs) -> PacketInfo {
             SourceMode::Files => "kubectl exports (files)".into(),
         },
         server: s.source.server.clone(),
+        server_identity_unverified: s.source.server_identity_unverified,
         context: s.source.context.clone(),
         scope: scope(s),
         snapshot_sha256: inp.snapshot_sha256.to_string(),
