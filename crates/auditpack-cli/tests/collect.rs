@@ -490,6 +490,17 @@ fn an_import_without_the_chosen_namespace_is_an_error_naming_those_it_has() {
     let run = collect(dir.path(), &["--from-dir", "exports", "-n", "staging"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(run.names("namespaces"), vec!["/staging"]);
+    // A crafted namespace name in the export reaches the error escaped, never as raw
+    // terminal control characters.
+    std::fs::write(
+        exports.join("evil.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: \"x\\e[2Jy\"}\n",
+    )
+    .unwrap();
+    let run = collect(dir.path(), &["--from-dir", "exports", "-n", "nope"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(run.stderr.contains("x\\u{1b}[2Jy"), "{:?}", run.stderr);
 }
 
 fn assert_one_error_line(run: &Run, dir: &Path, needle: &str) {

@@ -230,10 +230,12 @@ fn namespaces_not_found(missing: &[String], existing: Option<&[String]>, place: 
         ),
         Some([]) => format!("{head}; {place} has no namespaces"),
         Some(names) => {
+            // Names come from the cluster or the export: escaped, so that a crafted name
+            // cannot put terminal control characters on standard error.
             let mut shown = names
                 .iter()
                 .take(NAMESPACES_NAMED)
-                .cloned()
+                .map(|n| n.escape_default().to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
             if names.len() > NAMESPACES_NAMED {
